@@ -1,0 +1,95 @@
+import hashlib
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .images import FirstFrame, normalise_first_frame
+from .models import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel
+
+PROMPT_MAX_LENGTH = 2000
+
+
+class GenerationForm(forms.Form):
+    prompt = forms.CharField(
+        max_length=PROMPT_MAX_LENGTH,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 5,
+                "placeholder": "A paper kite floats above a wheat field at golden hour…",
+            }
+        ),
+        help_text="Describe the shot: subject, action, setting, camera, light, mood.",
+        error_messages={
+            "required": "Please describe the video you want.",
+            "max_length": "Please keep the prompt under %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )
+    model = forms.ChoiceField(
+        choices=VideoModel.choices,
+        initial=VideoModel.FAST,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Please pick one of the listed models."},
+    )
+    seconds = forms.TypedChoiceField(
+        label="Duration",
+        choices=Seconds.choices,
+        coerce=int,
+        initial=Seconds.FOUR,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Please pick 4, 6 or 8 seconds."},
+    )
+    size = forms.ChoiceField(
+        label="Format",
+        choices=Size.choices,
+        initial=Size.LANDSCAPE_720,
+        widget=forms.RadioSelect,
+        help_text="1080p and 4K are rendered by Veo only as 8-second landscape clips.",
+        error_messages={"invalid_choice": "Please pick one of the listed formats."},
+    )
+    first_frame = forms.FileField(
+        label="First frame (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text="A JPEG, PNG or WebP still, up to 20 MB. Veo starts the video from it.",
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def clean_prompt(self) -> str:
+        prompt = unicodedata.normalize("NFC", self.cleaned_data["prompt"]).strip()
+        allowed = {"\n", "\t"}
+        if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in prompt):
+            raise ValidationError(
+                "The prompt contains invisible control characters. Please retype it "
+                "or paste it as plain text.",
+                code="control_characters",
+            )
+        if not prompt:
+            raise ValidationError("Please describe the video you want.", code="required")
+        return prompt.replace("\r\n", "\n")
+
+    def clean_first_frame(self) -> FirstFrame | None:
+        upload = self.cleaned_data.get("first_frame")
+        if not upload:
+            return None
+        return normalise_first_frame(upload)
+
+    def clean(self):
+        cleaned = super().clean()
+        size, seconds = cleaned.get("size"), cleaned.get("seconds")
+        if size in EIGHT_SECONDS_ONLY and seconds and seconds != Seconds.EIGHT:
+            label = Size(size).label.split(" (")[0]
+            self.add_error(
+                "seconds",
+                ValidationError(
+                    f"{label} is only available as an 8-second clip: Veo renders 1080p "
+                    "and 4K at 8 seconds only. Choose 8 seconds or a 720p format.",
+                    code="combination",
+                ),
+            )
+        return cleaned
+
+    def first_frame_sha256(self) -> str:
+        frame = self.cleaned_data.get("first_frame")
+        return hashlib.sha256(frame.image).hexdigest() if frame else ""

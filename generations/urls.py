@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "generations"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("videos/<uuid:pk>/", views.detail, name="detail"),
+    path("videos/<uuid:pk>/status/", views.status, name="status"),
+    path("videos/<uuid:pk>/video.mp4", views.video, name="video"),
+    path("videos/<uuid:pk>/download/", views.download, name="download"),
+    path("videos/<uuid:pk>/poster.jpg", views.poster, name="poster"),
+    path("videos/<uuid:pk>/first-frame.jpg", views.first_frame, name="first_frame"),
+    path("videos/<uuid:pk>/check-again/", views.check_again, name="check_again"),
+    path("videos/<uuid:pk>/submit-again/", views.submit_again, name="submit_again"),
+    path("videos/<uuid:pk>/delete/", views.delete, name="delete"),
+]
