@@ -1,0 +1,261 @@
+"""Check an uploaded first-frame image and re-encode it as a clean JPEG.
+
+The uploaded bytes are never forwarded: whatever comes in is decoded by Pillow under
+strict limits and written out again as a plain RGB JPEG with no metadata at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+MIN_SIDE = 64
+JPEG_QUALITY = 92
+THUMBNAIL_BOX = (480, 480)
+THUMBNAIL_QUALITY = 85
+
+# Brands of ISO-BMFF files that hold HEIC/HEIF/AVIF stills (what iPhones save by default).
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+@dataclass(frozen=True)
+class FirstFrame:
+    image: bytes
+    width: int
+    height: int
+    thumbnail: bytes
+    content_type: str = "image/jpeg"
+
+
+def normalise_first_frame(upload: UploadedFile) -> FirstFrame:
+    """Validate an uploaded image and return our own JPEG re-encoding of it.
+
+    Raises ValidationError with a message meant for the person who uploaded the file.
+    """
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Something in the process switched this on; truncated uploads would slip through.
+        raise ImproperlyConfigured("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must be False.")
+
+    data = _read_bounded(upload, settings.FIRST_FRAME_MAX_BYTES)
+    max_pixels = settings.FIRST_FRAME_MAX_PIXELS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return _normalise(data, max_pixels)
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            # Pillow's own limit fired inside Image.open(), before we could read the size.
+            raise _too_many_pixels(
+                max_pixels, found=_pixels_in_bomb_message(exc)
+            ) from None
+        except UnidentifiedImageError:
+            if _sniff_accepted_format(data):
+                raise _damaged() from None
+            raise _unsupported(data) from None
+        except MemoryError:
+            logger.warning("Ran out of memory decoding a first-frame upload")
+            raise _damaged() from None
+        except Exception as exc:  # noqa: BLE001 - hostile input must never 500
+            if "MAX_TEXT" in str(exc):
+                # PngImagePlugin refuses iCCP/zTXt/iTXt chunks that inflate past 1 MB.
+                raise ValidationError(
+                    "This image carries an oversized colour profile or text block. "
+                    "Please export it again without metadata and upload it.",
+                    code="metadata_too_large",
+                ) from None
+            logger.info("Rejected a first-frame upload: %r", exc)
+            raise _damaged() from None
+
+
+def _read_bounded(upload: UploadedFile, max_bytes: int) -> bytes:
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise _file_too_large(max_bytes)
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        upload.seek(0)  # a form may already have peeked at the file
+    data = upload.read(max_bytes + 1)
+    if not data:
+        raise ValidationError("This file is empty.", code="empty")
+    if len(data) > max_bytes:
+        raise _file_too_large(max_bytes)
+    return data
+
+
+def _normalise(data: bytes, max_pixels: int) -> FirstFrame:
+    image = _open(data)
+    if image.format not in (*ACCEPTED_FORMATS, "MPO"):
+        raise _unsupported(data)
+
+    # Everything up to here only parsed headers; no pixel memory has been allocated.
+    width, height = image.size
+    if width * height > max_pixels:
+        raise _too_many_pixels(max_pixels, found=f"{width}×{height} pixels")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise ValidationError(
+            f"The image is too small ({width}×{height} pixels). Please use an image at "
+            f"least {MIN_SIDE} pixels wide and {MIN_SIDE} pixels high.",
+            code="too_small",
+        )
+    # MPO is a JPEG with extra pictures (phone depth maps, stereo pairs): keep the first.
+    if image.format != "MPO" and getattr(image, "n_frames", 1) > 1:
+        raise ValidationError(
+            "Animated images can't be used as a first frame. Please upload a still image.",
+            code="animated",
+        )
+
+    image.verify()
+    image = _open(data)
+    image.load()
+    icc_profile = image.info.get("icc_profile")
+
+    image = _transpose(image)
+    rgb = _to_srgb(_flatten(image), icc_profile)
+    rgb.info = {}  # Pillow's JPEG writer copies a "comment" from info unless told otherwise.
+
+    thumb = rgb.copy()
+    thumb.thumbnail(THUMBNAIL_BOX, Image.Resampling.LANCZOS)
+    return FirstFrame(
+        image=_jpeg(rgb, JPEG_QUALITY),
+        width=rgb.width,
+        height=rgb.height,
+        thumbnail=_jpeg(thumb, THUMBNAIL_QUALITY),
+        content_type="image/jpeg",
+    )
+
+
+def _open(data: bytes) -> ImageFile.ImageFile:
+    return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+
+
+def _transpose(image: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001
+        # A mangled EXIF block should not cost the user their upload; keep it unrotated.
+        logger.info("Ignoring unreadable EXIF orientation on a first-frame upload")
+        return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Return an L, RGB or CMYK image, with any transparency composited onto white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # Pillow clips 16-bit greys to 255 when converting; scale them down instead.
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif "transparency" in image.info and image.mode in ("L", "RGB"):
+        image = image.convert("LA" if image.mode == "L" else "RGBA")
+    if image.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode in ("L", "RGB", "CMYK"):
+        return image
+    return image.convert("RGB")
+
+
+_PROFILE_SPACE_FOR_MODE = {"L": "GRAY", "RGB": "RGB", "CMYK": "CMYK"}
+
+
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """Convert to RGB, honouring an embedded colour profile when it can be used.
+
+    We strip the profile from our output, so colours in Display P3 (iPhone), Adobe RGB or
+    CMYK files would shift unless the pixels are converted to sRGB first.
+    """
+    if icc_profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            space = source.profile.xcolor_space.strip()
+            if space == _PROFILE_SPACE_FOR_MODE.get(image.mode):
+                converted = ImageCms.profileToProfile(
+                    image, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+                )
+                if converted is not None:
+                    return converted
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            logger.info("Ignoring an unusable ICC profile on a first-frame upload")
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def _sniff_accepted_format(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def _unsupported(data: bytes) -> ValidationError:
+    message = "This file isn't a JPEG, PNG or WebP image."
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in _HEIF_BRANDS:
+            message += (
+                " It looks like a HEIC photo (the iPhone default). "
+                "Please export it as JPEG and upload it again."
+            )
+        elif brand in _AVIF_BRANDS:
+            message += (
+                " AVIF images can't be used yet. Please export it as JPEG or PNG."
+            )
+    return ValidationError(message, code="unsupported_format")
+
+
+def _damaged() -> ValidationError:
+    return ValidationError(
+        "This image looks damaged or incomplete. Please export it again and re-upload it.",
+        code="damaged",
+    )
+
+
+def _too_many_pixels(max_pixels: int, found: str = "") -> ValidationError:
+    limit = f"{max_pixels / 1_000_000:g} megapixels"
+    found = f" ({found})" if found else ""
+    return ValidationError(
+        f"The image is too large{found}. Please use an image under {limit}.",
+        code="too_many_pixels",
+    )
+
+
+def _pixels_in_bomb_message(exc: Exception) -> str:
+    """'Image size (3600000000 pixels) exceeds limit...' -> '3,600 megapixels'."""
+    match = re.search(r"\((\d+) pixels\)", str(exc))
+    return f"{int(match[1]) / 1_000_000:,.0f} megapixels" if match else ""
+
+
+def _file_too_large(max_bytes: int) -> ValidationError:
+    return ValidationError(
+        f"The image is larger than {_human_bytes(max_bytes)}. Please upload a smaller file.",
+        code="file_too_large",
+    )
+
+
+def _human_bytes(count: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} bytes"

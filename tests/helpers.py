@@ -1,0 +1,69 @@
+"""A shared cast and a way to run the worker one step at a time."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from generations import worker
+from generations.models import Generation, Status, poster_name, video_name
+from generations.video import probe_mp4
+
+from .factories_media import jpeg_bytes, make_mp4
+
+
+def make_user(username: str = "alice", password: str = "correct horse battery"):
+    return get_user_model().objects.create_user(username=username, password=password)
+
+
+def make_generation(owner, **fields) -> Generation:
+    values = {"prompt": "A paper kite floats above a field.", **fields}
+    generation = Generation(owner=owner, **values)
+    generation.start()
+    generation.save()
+    return generation
+
+
+def make_ready_generation(owner, seconds: float = 1.0, **fields) -> Generation:
+    """A finished job with a real MP4 and poster in storage, as the worker leaves it."""
+    generation = make_generation(owner, **fields)
+    data = make_mp4(320, 180, seconds)
+    name = default_storage.save(video_name(), ContentFile(data))
+    poster = default_storage.save(poster_name(), ContentFile(jpeg_bytes(320, 180)))
+    info = probe_mp4(default_storage.path(name))
+    generation.task_id = "task_ready"
+    generation.mark_saved(video_name=name, size=len(data), info=info, poster_name=poster)
+    generation.save()
+    return generation
+
+
+def drive(generation: Generation, *, max_steps: int = 40) -> Generation:
+    """Run the worker's steps one after another as if their wait had passed, until the job ends."""
+    for _ in range(max_steps):
+        generation.refresh_from_db()
+        if not generation.is_active:
+            return generation
+        Generation.objects.filter(pk=generation.pk).update(next_action_at=timezone.now())
+        worker.advance(generation.pk)
+    generation.refresh_from_db()
+    return generation
+
+
+def step(generation: Generation) -> Generation:
+    """Run exactly one due step now."""
+    Generation.objects.filter(pk=generation.pk).update(next_action_at=timezone.now())
+    worker.advance(generation.pk)
+    generation.refresh_from_db()
+    return generation
+
+
+def expire_lease(generation: Generation) -> None:
+    """What the clock does to a step whose worker died: the lease runs out."""
+    Generation.objects.filter(pk=generation.pk).update(
+        next_action_at=timezone.now() - timedelta(minutes=5)
+    )
+
+
+__all__ = ["Status"]
