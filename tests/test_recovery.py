@@ -1,0 +1,121 @@
+"""A worker can die between any two steps. The reconciler finds the job again, through
+the real task queue, and nothing is ever submitted twice."""
+
+import os
+import time
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from generations import worker
+from generations.models import Generation, Status
+
+from .helpers import expire_lease, make_generation, make_user, step
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_queue_until_settled(rounds: int = 40) -> None:
+    """Drain the database queue as `manage.py worker` would, skipping the waits between polls."""
+    for _ in range(rounds):
+        now = timezone.now()
+        Generation.objects.active().update(next_action_at=now)
+        DBTaskResult.objects.filter(status="READY").update(run_after=now)
+        worker.reconcile(grace_seconds=0)
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0)
+        if not Generation.objects.active().exists():
+            return
+
+
+@pytest.fixture
+def alice(simulator):
+    return make_user("alice")
+
+
+def test_a_new_job_travels_through_the_real_queue(simulator, alice):
+    generation = make_generation(alice)
+    worker.enqueue(generation)
+    assert DBTaskResult.objects.count() == 1
+
+    run_queue_until_settled()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+    assert simulator.create_count == 1
+
+
+def test_killed_before_the_task_id_was_saved_is_marked_uncertain_not_resent(simulator, alice):
+    generation = make_generation(alice)
+    # The dying worker: it claimed the job, recorded that it was sending, CometAPI
+    # accepted the job, and the process was killed before the answer was saved.
+    claimed = worker.claim(generation.pk)
+    claimed.submit_started_at = timezone.now()
+    Generation.objects.filter(pk=claimed.pk).update(submit_started_at=claimed.submit_started_at)
+    worker.get_client().create(model="veo3.1-fast", prompt=claimed.prompt, seconds=4, size="1280x720")
+    assert simulator.create_count == 1
+
+    expire_lease(generation)
+    run_queue_until_settled()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.UNCERTAIN
+    assert "check before retrying" in generation.failure_reason
+    assert simulator.create_count == 1
+
+
+def test_killed_during_a_poll_is_resumed_by_the_reconciler(simulator, alice):
+    simulator.configure(render_seconds=0.3)
+    generation = step(make_generation(alice))
+    assert generation.status == Status.SUBMITTED
+    DBTaskResult.objects.all().delete()  # the queued poll died with its worker
+    worker.claim(generation.pk)  # and so did the one that had started
+
+    assert worker.reconcile(grace_seconds=0) == 0  # lease still running: not yet overdue
+    expire_lease(generation)
+    assert worker.reconcile(grace_seconds=0) == 1
+    time.sleep(0.3)
+    run_queue_until_settled()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+    assert simulator.create_count == 1
+
+
+def test_killed_mid_download_discards_the_partial_file_and_downloads_again(simulator, alice):
+    generation = step(step(make_generation(alice)))
+    assert generation.status == Status.SAVING
+    worker.claim(generation.pk)
+    partial_dir = default_storage.path("partial")
+    os.makedirs(partial_dir, exist_ok=True)
+    partial = os.path.join(partial_dir, "abandoned.part")
+    with open(partial, "wb") as handle:
+        handle.write(b"\x00\x00\x00\x18ftypmp42" + b"half a video")
+    old = time.time() - 3600
+    os.utime(partial, (old, old))
+
+    expire_lease(generation)
+    run_queue_until_settled()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+    assert not os.path.exists(partial)
+    assert generation.video_bytes == default_storage.size(generation.video.name)
+    assert simulator.create_count == 1
+
+
+def test_a_restart_with_ten_jobs_in_flight_finishes_all_with_ten_creates(simulator, alice):
+    jobs = [make_generation(alice, prompt=f"Shot {n}") for n in range(10)]
+    for generation in jobs[:4]:
+        step(generation)  # some submitted, some waiting
+    for generation in jobs[4:6]:
+        step(step(generation))  # some saving
+    DBTaskResult.objects.all().delete()  # the restart lost the whole queue
+
+    run_queue_until_settled()
+
+    assert Generation.objects.filter(status=Status.READY).count() == 10
+    assert simulator.create_count == 10
+    assert len(simulator.creates) == 10
