@@ -185,7 +185,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Media is private: served only through login-checked views, never by URL prefix.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
-MEDIA_URL = None
+# No URL serves this prefix; it exists only because test servers expect one.
+MEDIA_URL = "/no-public-media/"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
