@@ -63,13 +63,13 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("VEOSTUDIO_TESTING", False)
 
+SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or env_bool("VEOSTUDIO_LOCAL", True):
-        # A fresh clone must run with no variables at all; production sets its own.
-        SECRET_KEY = "insecure-local-only-" + "x" * 40
-    else:
-        raise ImproperlyConfigured("SECRET_KEY must be set")
+    if SECURE_HTTPS:
+        raise ImproperlyConfigured("SECRET_KEY must be set when SECURE_HTTPS is on")
+    # A fresh clone must run with no variables at all; production sets its own.
+    SECRET_KEY = "insecure-local-only-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -230,7 +230,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Security headers; secure cookies and HSTS whenever DEBUG is off and HTTPS is on.
-SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_SSL_REDIRECT = SECURE_HTTPS
