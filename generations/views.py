@@ -107,7 +107,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
 def status(request: HttpRequest, pk) -> HttpResponse:
     generation = _get_generation(request, pk)
     if not request.htmx:
-        return redirect(generation)
+        return render(request, "generations/detail.html", {"generation": generation})
     template = "index.html#card" if request.GET.get("view") == "card" else "detail.html#status"
     response = render(request, f"generations/{template}", {"generation": generation})
     if not generation.is_active:

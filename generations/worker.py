@@ -96,12 +96,26 @@ def advance(pk, client: CometAPIClient | None = None) -> str | None:
     if generation is None:
         return None
     client = client or get_client()
-    if generation.status == Status.WAITING:
-        submit(generation, client)
-    elif generation.status in (Status.SUBMITTED, Status.RENDERING):
-        poll(generation, client)
-    elif generation.status == Status.SAVING:
-        download(generation, client)
+    try:
+        if generation.status == Status.WAITING:
+            submit(generation, client)
+        elif generation.status in (Status.SUBMITTED, Status.RENDERING):
+            poll(generation, client)
+        elif generation.status == Status.SAVING:
+            download(generation, client)
+    except Exception:
+        # A bug or an outage of our own must not spin forever or lose the job silently.
+        log.exception("generation %s: step failed unexpectedly", generation.pk)
+        if generation.submit_started_at and not generation.task_id:
+            generation.mark_uncertain("internal")
+        elif generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
+            generation.retry_later(generation.backoff())
+        else:
+            generation.mark_failed(
+                "Something went wrong on our side while handling this video. "
+                "An admin has the details in the logs.",
+                "internal",
+            )
     if release(generation) and generation.is_active:
         enqueue(generation)
     return generation.status

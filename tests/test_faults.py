@@ -301,3 +301,29 @@ def test_a_full_disk_keeps_the_job_recoverable(simulator, job, monkeypatch, capl
 def _files_under(folder):
     root = default_storage.path(folder)
     return sorted(os.listdir(root)) if os.path.isdir(root) else []
+
+
+def test_admins_are_told_when_the_key_is_rejected(simulator, job, client, django_user_model):
+    simulator.fail_next("create", 401)
+    drive(job())
+    admin = django_user_model.objects.create_superuser("boss", password="x" * 20)
+    client.force_login(admin)
+    assert "rejected the studio&#x27;s API key" in client.get("/").content.decode()
+    client.force_login(django_user_model.objects.get(username="alice"))
+    assert "rejected the studio" not in client.get("/").content.decode()
+
+
+def test_a_bug_in_a_step_is_retried_a_bounded_number_of_times(simulator, job, monkeypatch):
+    generation = step(job())
+    calls = []
+
+    def broken_poll(generation, client):
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(worker, "poll", broken_poll)
+    generation = drive(generation)
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "internal"
+    assert "Something went wrong on our side" in generation.failure_reason
+    assert len(calls) == worker.settings.COMETAPI_MAX_ATTEMPTS
