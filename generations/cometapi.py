@@ -15,9 +15,10 @@ from typing import Any
 import requests
 import urllib3
 
-RUNNING_STATUSES = {"queued", "in_progress", "processing", "pending", "submitted"}
-FAILED_STATUSES = {"failed", "error", "cancelled", "canceled", "expired"}
+FAILED_STATUSES = {"failed", "failure", "error", "cancelled", "canceled", "expired"}
 COMPLETED_STATUS = "completed"
+# Sibling gateways on the same route spell success differently.
+_COMPLETED_ALIASES = {"succeeded", "success", "succeed", "complete"}
 
 # Where a failure may have reached CometAPI, a resubmission could create a second paid task.
 _QUOTA_WORDS = ("quota", "balance", "credit", "insufficient", "billing", "payment")
@@ -106,13 +107,17 @@ class VideoTask:
                 body_start=str(data)[:200],
             )
         status = str(data.get("status") or "").strip().lower()
+        if status in _COMPLETED_ALIASES:
+            status = COMPLETED_STATUS
         progress = data.get("progress")
         try:
-            progress = max(0, min(100, int(progress))) if progress is not None else None
+            progress = max(0, min(100, int(float(str(progress).rstrip("%")))))
         except (TypeError, ValueError):
             progress = None
         message, code = _error_fields(data.get("error"))
         completed_at = data.get("completed_at")
+        if isinstance(completed_at, float):
+            completed_at = int(completed_at)
         return cls(
             id=str(task_id),
             status=status,
@@ -288,7 +293,8 @@ class CometAPIClient:
     def stream_video(self, url: str, *, with_key: bool) -> Iterator[bytes]:
         """Yield the body of a video download in chunks; raise CometAPIError on a bad answer."""
         headers = self._auth() if with_key else {}
-        response = self._send("GET", url, headers=headers, stream=True)
+        # Video links often redirect to storage; requests drops the key on a new host.
+        response = self._send("GET", url, headers=headers, stream=True, allow_redirects=True)
         with response:
             if response.status_code != 200:
                 if response.status_code in (403, 404, 410):
