@@ -169,8 +169,13 @@ def error_from_response(response: requests.Response) -> CometAPIError:
 
     def error(msg: str, kind: str, retryable: bool, **extra: Any) -> CometAPIError:
         return CometAPIError(
-            msg, kind=kind, retryable=retryable, status=status, code=code,
-            body_start=body[:200], **extra,
+            msg,
+            kind=kind,
+            retryable=retryable,
+            status=status,
+            code=code,
+            body_start=body[:200],
+            **extra,
         )
 
     if 300 <= status < 400 or (payload is None and status < 500 and status != 429):
@@ -185,14 +190,18 @@ def error_from_response(response: requests.Response) -> CometAPIError:
         return error(message or "CometAPI does not know this task.", "not_found", False)
     if status == 429:
         return error(
-            "CometAPI is busy (rate limited).", "rate_limited", True,
+            "CometAPI is busy (rate limited).",
+            "rate_limited",
+            True,
             retry_after=_retry_after(response),
         )
     if status == 500 and code == "invalid_request":
         return error(message or "CometAPI rejected the request.", "invalid", False)
     if status >= 500:
         return error(
-            f"CometAPI had a server problem ({status}).", "server", True,
+            f"CometAPI had a server problem ({status}).",
+            "server",
+            True,
             retry_after=_retry_after(response),
             # A gateway timeout may hide a task that was created anyway.
             maybe_accepted=status in (504, 524),
@@ -230,23 +239,32 @@ class CometAPIClient:
         except requests.exceptions.ConnectTimeout:
             raise CometAPIError(
                 "CometAPI could not be reached (connection timed out).",
-                kind="network", retryable=True,
+                kind="network",
+                retryable=True,
             ) from None
         except requests.exceptions.ReadTimeout:
             raise CometAPIError(
                 "CometAPI did not answer in time.",
-                kind="timeout", retryable=True, maybe_accepted=is_create,
+                kind="timeout",
+                retryable=True,
+                maybe_accepted=is_create,
             ) from None
         except requests.exceptions.ConnectionError as exc:
             refused = _is_connect_failure(exc)
             raise CometAPIError(
-                "CometAPI could not be reached." if refused else "The connection to CometAPI broke.",
-                kind="network", retryable=True, maybe_accepted=is_create and not refused,
+                "CometAPI could not be reached."
+                if refused
+                else "The connection to CometAPI broke.",
+                kind="network",
+                retryable=True,
+                maybe_accepted=is_create and not refused,
             ) from None
         except requests.exceptions.RequestException as exc:
             raise CometAPIError(
                 f"The request to CometAPI failed ({type(exc).__name__}).",
-                kind="network", retryable=True, maybe_accepted=is_create,
+                kind="network",
+                retryable=True,
+                maybe_accepted=is_create,
             ) from None
 
     def _json_task(self, response: requests.Response) -> VideoTask:
@@ -257,7 +275,9 @@ class CometAPIClient:
         except ValueError:
             raise CometAPIError(
                 "CometAPI answered something unexpected.",
-                kind="unexpected", retryable=False, status=response.status_code,
+                kind="unexpected",
+                retryable=False,
+                status=response.status_code,
                 body_start=response.text[:200],
             ) from None
         return VideoTask.from_json(payload)
@@ -278,16 +298,17 @@ class CometAPIClient:
         if image is not None:
             files["input_reference"] = (image_name, image, image_type)
         response = self._send(
-            "POST", f"{self.base_url}/v1/videos", files=files, headers=self._auth(),
+            "POST",
+            f"{self.base_url}/v1/videos",
+            files=files,
+            headers=self._auth(),
             is_create=True,
         )
         task = self._json_task(response)
         return task
 
     def retrieve(self, task_id: str) -> VideoTask:
-        response = self._send(
-            "GET", f"{self.base_url}/v1/videos/{task_id}", headers=self._auth()
-        )
+        response = self._send("GET", f"{self.base_url}/v1/videos/{task_id}", headers=self._auth())
         return self._json_task(response)
 
     def stream_video(self, url: str, *, with_key: bool) -> Iterator[bytes]:
@@ -299,15 +320,20 @@ class CometAPIClient:
             if response.status_code != 200:
                 if response.status_code in (403, 404, 410):
                     raise CometAPIError(
-                        "The video link has expired.", kind="expired", retryable=True,
+                        "The video link has expired.",
+                        kind="expired",
+                        retryable=True,
                         status=response.status_code,
                     )
                 raise error_from_response(response)
             content_type = response.headers.get("Content-Type", "").lower()
             if content_type.startswith(("text/", "application/json")):
                 raise CometAPIError(
-                    "The download was not a video.", kind="not_video", retryable=True,
-                    status=response.status_code, body_start=response.text[:200],
+                    "The download was not a video.",
+                    kind="not_video",
+                    retryable=True,
+                    status=response.status_code,
+                    body_start=response.text[:200],
                 )
             try:
                 yield from response.iter_content(chunk_size=256 * 1024)

@@ -58,6 +58,7 @@ class GenerationForm(forms.Form):
 
     def clean_prompt(self) -> str:
         prompt = unicodedata.normalize("NFC", self.cleaned_data["prompt"]).strip()
+        prompt = prompt.replace("\r\n", "\n")  # what browsers send for line breaks
         allowed = {"\n", "\t"}
         if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in prompt):
             raise ValidationError(
@@ -67,7 +68,7 @@ class GenerationForm(forms.Form):
             )
         if not prompt:
             raise ValidationError("Please describe the video you want.", code="required")
-        return prompt.replace("\r\n", "\n")
+        return prompt
 
     def clean_first_frame(self) -> FirstFrame | None:
         upload = self.cleaned_data.get("first_frame")

@@ -59,9 +59,7 @@ def normalise_first_frame(upload: UploadedFile) -> FirstFrame:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             # Pillow's own limit fired inside Image.open(), before we could read the size.
-            raise _too_many_pixels(
-                max_pixels, found=_pixels_in_bomb_message(exc)
-            ) from None
+            raise _too_many_pixels(max_pixels, found=_pixels_in_bomb_message(exc)) from None
         except UnidentifiedImageError:
             if _sniff_accepted_format(data):
                 raise _damaged() from None
@@ -219,9 +217,7 @@ def _unsupported(data: bytes) -> ValidationError:
                 "Please export it as JPEG and upload it again."
             )
         elif brand in _AVIF_BRANDS:
-            message += (
-                " AVIF images can't be used yet. Please export it as JPEG or PNG."
-            )
+            message += " AVIF images can't be used yet. Please export it as JPEG or PNG."
     return ValidationError(message, code="unsupported_format")
 
 

@@ -52,7 +52,9 @@ def ranged_file_response(
     attachment_name: str | None = None,
 ) -> HttpResponse:
     size = field_file.size
-    wanted = parse_range(request.headers.get("Range", ""), size) if "Range" in request.headers else None
+    wanted = (
+        parse_range(request.headers.get("Range", ""), size) if "Range" in request.headers else None
+    )
     if wanted is False:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"

@@ -185,9 +185,7 @@ def make_demo_mp4(
     cached by parameters. With it: that image, slowly zooming and panning.
     """
     if width <= 0 or height <= 0 or width % 2 or height % 2:
-        raise ValueError(
-            f"yuv420p needs positive even dimensions, not {width}x{height}"
-        )
+        raise ValueError(f"yuv420p needs positive even dimensions, not {width}x{height}")
     if first_frame is None:
         return _cached_demo_mp4(width, height, float(seconds), fps, caption)
     frames = _ken_burns_frames(first_frame, width, height, _frame_count(seconds, fps))
@@ -195,9 +193,7 @@ def make_demo_mp4(
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_demo_mp4(
-    width: int, height: int, seconds: float, fps: int, caption: str
-) -> bytes:
+def _cached_demo_mp4(width: int, height: int, seconds: float, fps: int, caption: str) -> bytes:
     frames = _gradient_frames(width, height, _frame_count(seconds, fps), caption)
     return _encode(frames, width, height, fps)
 
@@ -211,9 +207,7 @@ def _encode(frames: Any, width: int, height: int, fps: int) -> bytes:
     fd, path = tempfile.mkstemp(prefix="veosim-", suffix=".mp4")
     os.close(fd)
     try:
-        with av.open(
-            path, mode="w", format="mp4", options={"movflags": "+faststart"}
-        ) as out:
+        with av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
             stream = out.add_stream(
                 "libx264", rate=fps, options={"preset": "veryfast", "crf": "24"}
             )
@@ -247,16 +241,12 @@ def _gradient_frames(width: int, height: int, count: int, caption: str) -> Any:
         Image.new("RGB", mask.size, first), Image.new("RGB", mask.size, second), mask
     )
     shade = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    shade.putalpha(
-        Image.linear_gradient("L").resize((width, height)).point(lambda v: v // 2)
-    )
+    shade.putalpha(Image.linear_gradient("L").resize((width, height)).point(lambda v: v // 2))
 
     short = min(width, height)
     margin, line_height = max(6, short // 24), max(12, short // 11)
     small, big = _font(max(10, short // 18)), _font(line_height)
-    lines = textwrap.wrap(
-        caption, width=max(10, int((width - 2 * margin) / (line_height * 0.55)))
-    )
+    lines = textwrap.wrap(caption, width=max(10, int((width - 2 * margin) / (line_height * 0.55))))
     lines = lines[:3]
     for index in range(count):
         t = index / max(1, count - 1)
@@ -269,14 +259,10 @@ def _gradient_frames(width: int, height: int, count: int, caption: str) -> Any:
             cx = width * (0.5 + 0.38 * math.sin(fx * phase))
             cy = height * (0.45 + 0.3 * math.sin(fy * phase + 1.0))
             r = short * radius
-            draw.ellipse(
-                (cx - r, cy - r, cx + r, cy + r), fill=(255, 255, 255, 70 - 15 * k)
-            )
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(255, 255, 255, 70 - 15 * k))
         frame = Image.alpha_composite(Image.alpha_composite(frame, blobs), shade)
         draw = ImageDraw.Draw(frame)
-        draw.text(
-            (margin, margin), "VeoStudio demo", font=small, fill=(255, 255, 255, 220)
-        )
+        draw.text((margin, margin), "VeoStudio demo", font=small, fill=(255, 255, 255, 220))
         y = height - 2 * margin - len(lines) * line_height * 1.2
         for line in lines:
             draw.text(
@@ -347,9 +333,7 @@ def parse_multipart(
     """
     if not content_type.lower().startswith("multipart/form-data"):
         raise ValueError("Content-Type must be multipart/form-data")
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode(
-        "utf-8", "replace"
-    )
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("utf-8", "replace")
     message = email.parser.BytesParser().parsebytes(head + body)
     if not message.is_multipart() or not message.get_boundary():
         raise ValueError("multipart body has no parts or no boundary")
@@ -389,9 +373,7 @@ def _disposition(part: email.message.Message) -> email.message.Message:
         if key.lower() == "content-disposition":
             # The parser reads headers as ASCII with surrogate escapes; browsers send
             # raw UTF-8.
-            holder[key] = value.encode("utf-8", "surrogateescape").decode(
-                "utf-8", "replace"
-            )
+            holder[key] = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             break
     return holder
 
@@ -457,12 +439,8 @@ def vendor_error(
     }
 
 
-def _json(
-    status: int, payload: Any, headers: dict[str, str] | None = None
-) -> _Response:
-    return _Response(
-        status, json.dumps(payload).encode(), "application/json", headers or {}
-    )
+def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Response:
+    return _Response(status, json.dumps(payload).encode(), "application/json", headers or {})
 
 
 def _error(status: int, message: str, param: str = "", code: str = "") -> _Response:
@@ -602,11 +580,9 @@ class CometSimulator:
         }
         for name, value in settings.items():
             if name not in checks:
-                raise ValueError(
-                    f"unknown setting {name!r}; known: {', '.join(checks)}"
-                )
+                raise ValueError(f"unknown setting {name!r}; known: {', '.join(checks)}")
             if not isinstance(value, checks[name]) or (
-                isinstance(value, bool) and checks[name] != bool
+                isinstance(value, bool) and checks[name] is not bool
             ):
                 raise ValueError(f"{name} has the wrong type: {value!r}")
             if name in ("render_seconds", "video_url_ttl") and value < 0:
@@ -616,9 +592,7 @@ class CometSimulator:
                 setattr(
                     self,
                     name,
-                    float(value)
-                    if name in ("render_seconds", "video_url_ttl")
-                    else value,
+                    float(value) if name in ("render_seconds", "video_url_ttl") else value,
                 )
 
     # -- fault scripting
@@ -664,19 +638,13 @@ class CometSimulator:
 
     def html_next(self, endpoint: str, times: int = 1) -> None:
         """Answer 200 with an HTML page, as a wrong base URL reaching a web app does."""
-        self._script(
-            endpoint, _Fault("html", times, 200, _HTML_PAGE, "text/html; charset=utf-8")
-        )
+        self._script(endpoint, _Fault("html", times, 200, _HTML_PAGE, "text/html; charset=utf-8"))
 
-    def redirect_next(
-        self, endpoint: str, times: int = 1, location: str | None = None
-    ) -> None:
+    def redirect_next(self, endpoint: str, times: int = 1, location: str | None = None) -> None:
         """Answer 301 to an https URL, by default this server's own (it has no TLS)."""
         self._script(
             endpoint,
-            _Fault(
-                "redirect", times, 301, b"", "text/html", {"Location": location or ""}
-            ),
+            _Fault("redirect", times, 301, b"", "text/html", {"Location": location or ""}),
         )
 
     def hang_next(self, endpoint: str, seconds: float, times: int = 1) -> None:
@@ -738,9 +706,7 @@ class CometSimulator:
 
     # -- the vendor's behaviour
 
-    def _create(
-        self, fields: dict[str, str], files: dict[str, UploadedFile]
-    ) -> _Response:
+    def _create(self, fields: dict[str, str], files: dict[str, UploadedFile]) -> _Response:
         prompt = fields.get("prompt", "").strip()
         model = fields.get("model", "").strip() or "veo3.1-fast"
         seconds = fields.get("seconds", "").strip() or "4"
@@ -754,9 +720,7 @@ class CometSimulator:
                 "model",
             )
         if seconds not in SECONDS:
-            return _error(
-                400, f"seconds must be one of {', '.join(SECONDS)}", "seconds"
-            )
+            return _error(400, f"seconds must be one of {', '.join(SECONDS)}", "seconds")
         if size not in SIZES:
             return _error(400, f"size must be one of {', '.join(SIZES)}", "size")
         image = files.get("input_reference")
@@ -810,9 +774,7 @@ class CometSimulator:
             "unknown": ("mystery_state", 50),
         }[task.outcome]
 
-    def _task_json(
-        self, task: _Task, base: str, *, creating: bool = False
-    ) -> dict[str, Any]:
+    def _task_json(self, task: _Task, base: str, *, creating: bool = False) -> dict[str, Any]:
         status, progress = ("queued", 0) if creating else self._state(task)
         body: dict[str, Any] = {}
         if self.id_field in ("both", "id"):
@@ -837,9 +799,7 @@ class CometSimulator:
                 "message": "The prompt was blocked by safety filters.",
             }
         elif status == "error":
-            body["error"] = (
-                "upstream task failed: generation service returned an internal error"
-            )
+            body["error"] = "upstream task failed: generation service returned an internal error"
         return body
 
     def _token_for(self, task: _Task) -> str:
@@ -1011,9 +971,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
         except Exception:
-            logger.debug(
-                "simulator failed on %s %s", self.command, self.path, exc_info=True
-            )
+            logger.debug("simulator failed on %s %s", self.command, self.path, exc_info=True)
             try:
                 self._send(_error(500, "simulator internal error"))
             except OSError:
@@ -1122,9 +1080,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(_json(200, sim.stats()))
         if self.command != "POST" or command not in ("config", "fail", "reset"):
             return self._send(
-                _json(
-                    404, {"error": f"no control endpoint {self.command} {self._path}"}
-                )
+                _json(404, {"error": f"no control endpoint {self.command} {self._path}"})
             )
         try:
             payload = json.loads(body or b"{}")
@@ -1205,9 +1161,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._record(None)
         self.close_connection = True
         try:
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
             pass
         for stream in (self.rfile, self.wfile, self.connection):

@@ -138,9 +138,7 @@ def _check_top_level_boxes(path: Path) -> None:
                 if size < header_size:
                     raise NotAVideo(f"bad size {size} for box {kind!r}")
                 if position + size > file_size:
-                    raise NotAVideo(
-                        f"box {kind!r} runs past the end of the file (cut short?)"
-                    )
+                    raise NotAVideo(f"box {kind!r} runs past the end of the file (cut short?)")
                 seen.add(kind)
                 position += size
             else:

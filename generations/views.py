@@ -54,14 +54,19 @@ def _create_generation(request: HttpRequest, form: GenerationForm) -> tuple[Gene
     token = data.get("client_token") or uuid.uuid4()
     mine = Generation.objects.for_user(request.user)
     # A double click, a second tab or back-and-resubmit sends the same form again.
-    repeat = mine.filter(client_token=token).first() or mine.filter(
-        prompt=data["prompt"],
-        model=data["model"],
-        seconds=data["seconds"],
-        size=data["size"],
-        first_frame_sha256=form.first_frame_sha256(),
-        created_at__gte=timezone.now() - REPEAT_WINDOW,
-    ).exclude(status=Status.FAILED).first()
+    repeat = (
+        mine.filter(client_token=token).first()
+        or mine.filter(
+            prompt=data["prompt"],
+            model=data["model"],
+            seconds=data["seconds"],
+            size=data["size"],
+            first_frame_sha256=form.first_frame_sha256(),
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .exclude(status=Status.FAILED)
+        .first()
+    )
     if repeat:
         return repeat, False
 
@@ -80,9 +85,7 @@ def _create_generation(request: HttpRequest, form: GenerationForm) -> tuple[Gene
         if frame:
             saved_files.append(default_storage.save(first_frame_name(), ContentFile(frame.image)))
             generation.first_frame.name = saved_files[-1]
-            saved_files.append(
-                default_storage.save(thumbnail_name(), ContentFile(frame.thumbnail))
-            )
+            saved_files.append(default_storage.save(thumbnail_name(), ContentFile(frame.thumbnail)))
             generation.first_frame_thumbnail.name = saved_files[-1]
         generation.start()
         with transaction.atomic():
@@ -129,7 +132,9 @@ def download(request: HttpRequest, pk) -> HttpResponse:
         raise Http404("No video yet")
     stamp = generation.created_at.strftime("%Y%m%d-%H%M")
     return ranged_file_response(
-        request, generation.video, "video/mp4",
+        request,
+        generation.video,
+        "video/mp4",
         attachment_name=f"veostudio-{stamp}-{str(generation.pk)[:8]}.mp4",
     )
 

@@ -38,10 +38,26 @@ PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
 
 # Everything a step may change, written back in one conditional UPDATE.
 STATE_FIELDS = [
-    "status", "progress", "task_id", "video_url", "failure_reason", "error_code",
-    "submitted_at", "completed_at", "saved_at", "video", "video_bytes", "video_duration",
-    "video_width", "video_height", "poster", "next_action_at", "attempts", "polls",
-    "deadline", "submit_started_at",
+    "status",
+    "progress",
+    "task_id",
+    "video_url",
+    "failure_reason",
+    "error_code",
+    "submitted_at",
+    "completed_at",
+    "saved_at",
+    "video",
+    "video_bytes",
+    "video_duration",
+    "video_width",
+    "video_height",
+    "poster",
+    "next_action_at",
+    "attempts",
+    "polls",
+    "deadline",
+    "submit_started_at",
 ]
 
 
@@ -69,9 +85,9 @@ def claim(pk) -> Generation | None:
     if current not in ACTIVE_STATUSES:
         return None
     token = uuid.uuid4()
-    taken = Generation.objects.filter(
-        pk=pk, status=current, next_action_at__lte=now
-    ).update(lease=token, next_action_at=now + timedelta(seconds=lease_seconds(current)))
+    taken = Generation.objects.filter(pk=pk, status=current, next_action_at__lte=now).update(
+        lease=token, next_action_at=now + timedelta(seconds=lease_seconds(current))
+    )
     if not taken:
         return None
     return Generation.objects.get(pk=pk)
@@ -283,9 +299,7 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
 
 def _renew_lease(generation: Generation) -> None:
     until = timezone.now() + timedelta(seconds=lease_seconds(generation.status))
-    Generation.objects.filter(pk=generation.pk, lease=generation.lease).update(
-        next_action_at=until
-    )
+    Generation.objects.filter(pk=generation.pk, lease=generation.lease).update(next_action_at=until)
 
 
 class _MovableFile(File):
@@ -370,5 +384,10 @@ def _log_error(generation: Generation, step: str, error: CometAPIError) -> None:
     log.log(
         level,
         "generation %s: %s failed: %s (%s, status %s) body starts %r",
-        generation.pk, step, error.message, error.kind, error.status, error.body_start[:120],
+        generation.pk,
+        step,
+        error.message,
+        error.kind,
+        error.status,
+        error.body_start[:120],
     )

@@ -30,8 +30,14 @@ CHROMIUM_ARGS = [
 def running_worker(simulator):
     """`manage.py worker` in threads: the real queue worker plus the reconciler."""
     queue = Worker(
-        queue_names=["default"], interval=0.1, batch=False, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id="browser-test", excluded_queue_names=[],
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-test",
+        excluded_queue_names=[],
     )
     stop = threading.Event()
 
@@ -40,8 +46,10 @@ def running_worker(simulator):
             worker.reconcile(grace_seconds=2)
             close_old_connections()
 
-    threads = [threading.Thread(target=queue.run, daemon=True),
-               threading.Thread(target=reconcile, daemon=True)]
+    threads = [
+        threading.Thread(target=queue.run, daemon=True),
+        threading.Thread(target=reconcile, daemon=True),
+    ]
     for thread in threads:
         thread.start()
     yield queue
@@ -54,7 +62,9 @@ def running_worker(simulator):
 @pytest.fixture
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -63,7 +73,9 @@ def browser():
         instance.close()
 
 
-def test_a_user_generates_a_video_and_watches_it_arrive(live_server, simulator, running_worker, browser):
+def test_a_user_generates_a_video_and_watches_it_arrive(
+    live_server, simulator, running_worker, browser
+):
     simulator.configure(render_seconds=5.0)
     get_user_model().objects.create_user("maya", password="a long studio password")
     page = browser.new_page()

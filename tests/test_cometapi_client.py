@@ -106,8 +106,12 @@ def test_the_key_is_not_in_the_client_repr():
 def test_create_sends_multipart_with_seconds_as_a_string(simulator):
     client = CometAPIClient(simulator.base_url, "test-key")
     task = client.create(
-        model="veo3.1", prompt="Fog over a harbour", seconds=6, size="720x1280",
-        image=jpeg_bytes(64, 64), image_name="f.jpg",
+        model="veo3.1",
+        prompt="Fog over a harbour",
+        seconds=6,
+        size="720x1280",
+        image=jpeg_bytes(64, 64),
+        image_name="f.jpg",
     )
     assert task.status == "queued"
     sent = simulator.creates[0]

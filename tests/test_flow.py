@@ -1,5 +1,8 @@
 """A user's video travels form → worker → CometAPI (the loopback simulator) → saved MP4."""
 
+import io
+
+import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
@@ -11,9 +14,6 @@ from generations.video import probe_mp4
 
 from .factories_media import png_bytes
 from .helpers import drive, make_user
-
-import io
-import pytest
 
 
 @pytest.fixture

@@ -54,7 +54,9 @@ def test_killed_before_the_task_id_was_saved_is_marked_uncertain_not_resent(simu
     claimed = worker.claim(generation.pk)
     claimed.submit_started_at = timezone.now()
     Generation.objects.filter(pk=claimed.pk).update(submit_started_at=claimed.submit_started_at)
-    worker.get_client().create(model="veo3.1-fast", prompt=claimed.prompt, seconds=4, size="1280x720")
+    worker.get_client().create(
+        model="veo3.1-fast", prompt=claimed.prompt, seconds=4, size="1280x720"
+    )
     assert simulator.create_count == 1
 
     expire_lease(generation)

@@ -16,9 +16,7 @@ ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 def readable_password() -> str:
     """Three groups of four, e.g. 'k7vq-m2xa-9tne' (about 59 bits)."""
-    return "-".join(
-        "".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(3)
-    )
+    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(3))
 
 
 def write_login_file(path: Path, username: str, password: str) -> None:

@@ -8,15 +8,11 @@ from generations.simulator import CometSimulator
 
 
 class Command(BaseCommand):
-    help = (
-        "Serve a local stand-in for CometAPI's video route (demo mode) until stopped."
-    )
+    help = "Serve a local stand-in for CometAPI's video route (demo mode) until stopped."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument(
-            "--port", type=int, default=8765, help="0 picks a free port"
-        )
+        parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
         parser.add_argument(
             "--render-seconds",
             type=float,
@@ -35,9 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["render_seconds"] < 0 or options["video_url_ttl"] < 0:
-            raise CommandError(
-                "--render-seconds and --video-url-ttl must not be negative"
-            )
+            raise CommandError("--render-seconds and --video-url-ttl must not be negative")
         if options["verbosity"] >= 2:
             logger = logging.getLogger("generations.simulator")
             logger.setLevel(logging.DEBUG)

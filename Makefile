@@ -1,0 +1,84 @@
+# VeoStudio: `make run` to use it, `make test` to check it. `make help` lists the rest.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+# An interpreter to try first when creating .venv, e.g. `make install PYTHON=/opt/py/bin/python3`.
+PYTHON ?=
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k upload -x"`.
+PYTEST_ARGS ?=
+
+# Browser tests use Debian's Chromium; Playwright must never fetch a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+PY_OK := import sys; assert sys.version_info >= (3, 12)
+
+.PHONY: help install run test lint chromium clean
+
+help:
+	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
+	@echo "make test    install, lint, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
+	@echo "make install create .venv with Python >= 3.12 and install requirements-dev.txt"
+	@echo "make lint    ruff check and ruff format --check"
+	@echo "make clean   remove .venv, collected static files and caches (keeps the database and media)"
+
+# Recreate .venv when it is missing or its Python is too old or broken; then install the
+# requirements in a sub-make, which sees the stamp's state after any rebuild.
+install:
+	@if ! $(PY) -c '$(PY_OK)' >/dev/null 2>&1; then \
+		python="$$(PYTHON='$(PYTHON)' scripts/find_python.sh)"; \
+		if [ -e $(VENV) ]; then echo "Recreating $(VENV): its Python is missing or older than 3.12"; fi; \
+		rm -rf $(VENV); \
+		echo "Creating $(VENV) with $$python"; \
+		"$$python" -m venv $(VENV); \
+	fi
+	@$(MAKE) -s $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@echo "Installing requirements-dev.txt into $(VENV)"
+	@$(PY) -m pip install $(if $(CI),--progress-bar off) -r requirements-dev.txt
+	@touch $@
+
+run: install
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) scripts/run.py
+
+test: install chromium
+	@mkdir -p var
+	$(PY) -m ruff check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	VEOSTUDIO_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# The browser tests need Debian's Chromium; without it the suite fails rather than skipping them.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -q; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM), and it is not installed." >&2; \
+			echo "Install it once with:  sudo apt-get install -y chromium   then run make test again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache test-results
+	rm -f var/test-db*.sqlite3*
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

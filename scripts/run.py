@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Start VeoStudio locally: the web server, the worker and, in demo mode, the simulator.
+
+A small supervisor (standard library only). Each child's output is prefixed with its
+name; Ctrl-C or SIGTERM stops them all; if one child dies the others are stopped and
+this exits non-zero, so a half-running app is never left behind. `make run` migrates
+first.
+"""
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
+STOP_GRACE_SECONDS = 10
+COLOURS = {"web": "36", "worker": "35", "sim": "33", "run": "1"}
+USE_COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+NAME_WIDTH = max(len(name) for name in COLOURS)
+
+_print_lock = threading.Lock()
+
+
+def say(name: str, line: str) -> None:
+    label = f"{name:<{NAME_WIDTH}} |"
+    if USE_COLOUR:
+        label = f"\033[{COLOURS.get(name, '0')}m{label}\033[0m"
+    with _print_lock:
+        sys.stdout.write(f"{label} {line}\n")
+        sys.stdout.flush()
+
+
+def manage(*args: str) -> list[str]:
+    return [PYTHON, str(ROOT / "manage.py"), *args]
+
+
+# Settings are read in a child so that .env (loaded by settings.py) is honoured exactly
+# as the web server and worker will see it, without importing Django in the supervisor.
+READ_SETTINGS = """
+import json, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veostudio.settings")
+from django.conf import settings
+print(json.dumps({
+    "demo_mode": settings.DEMO_MODE,
+    "simulator_port": settings.SIMULATOR_PORT,
+    "host": os.environ.get("HOST") or "127.0.0.1",
+    "port": os.environ.get("PORT") or "8000",
+}))
+"""
+
+
+def read_settings() -> dict:
+    result = subprocess.run(
+        [PYTHON, "-c", READ_SETTINGS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        sys.exit("VeoStudio cannot start: its settings are invalid (see above).")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def port_is_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def connect_host(host: str) -> str:
+    """Where to reach a server listening on `host` (a wildcard means this machine)."""
+    host = host.strip("[]")
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def bracketed(host: str) -> str:
+    """IPv6 addresses need brackets in URLs and in runserver's addrport."""
+    host = host.strip("[]")
+    return f"[{host}]" if ":" in host else host
+
+
+class Child:
+    def __init__(self, name: str, command: list[str]) -> None:
+        self.name = name
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            # Its own process group: the terminal's Ctrl-C reaches only the supervisor,
+            # which then stops the children in order.
+            process_group=0,
+        )
+        self.reader = threading.Thread(target=self._pump, daemon=True)
+        self.reader.start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for raw in iter(self.process.stdout.readline, b""):
+            say(self.name, raw.decode("utf-8", "replace").rstrip("\r\n"))
+
+    def signal(self, signum: int) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signum)
+
+
+def stop_all(children: list[Child], signum: int) -> None:
+    for child in children:
+        child.signal(signum)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in children:
+        try:
+            child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say("run", f"{child.name} did not stop in time; killing it")
+            child.signal(signal.SIGKILL)
+            child.process.wait()
+    for child in children:
+        child.reader.join(timeout=1)
+
+
+def ensure_demo_user(url: str, demo_mode: bool) -> tuple[str, str] | None:
+    """Run ensure_demo_user, show its output, return the (user, password) printed."""
+    args = ["ensure_demo_user", "--url", url]
+    if not demo_mode:
+        args.append("--no-create")
+    result = subprocess.run(
+        manage(*args), cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        sys.exit("VeoStudio cannot start: ensure_demo_user failed (see above).")
+    for line in result.stdout.splitlines():
+        say("run", line)
+    match = re.search(r" as (\S+) / (\S+)\s*$", result.stdout, re.MULTILINE)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def banner(url: str, login: tuple[str, str] | None, demo_mode: bool) -> None:
+    first = f"VeoStudio is running at {url}"
+    if login:
+        first += f" — log in as {login[0]} / {login[1]}"
+    lines = [first]
+    if demo_mode:
+        lines.append(
+            "Demo mode: no COMETAPI_KEY is set, so videos come from the built-in "
+            "simulator and cost nothing."
+        )
+        lines.append("To make real videos, put COMETAPI_KEY=... in .env and restart.")
+    lines.append("Press Ctrl-C to stop.")
+    rule = "=" * max(len(line) for line in lines)
+    for line in [rule, *lines, rule]:
+        say("run", line)
+
+
+def main() -> int:
+    config = read_settings()
+    demo_mode = config["demo_mode"]
+    host = config["host"]
+    try:
+        port = int(config["port"])
+    except ValueError:
+        sys.exit(f"PORT must be a number, not {config['port']!r}")
+    sim_port = int(config["simulator_port"])
+    web_probe = connect_host(host)
+    url = f"http://{bracketed(web_probe)}:{port}/"
+
+    # (name, command, where it listens once ready, the variable that moves it)
+    plan: list[tuple[str, list[str], tuple[str, int] | None, str]] = []
+    if demo_mode:
+        sim = manage("simulate_cometapi", "--port", str(sim_port))
+        plan.append(("sim", sim, ("127.0.0.1", sim_port), "SIMULATOR_PORT"))
+    plan.append(("worker", manage("worker"), None, ""))
+    web = manage("runserver", f"{bracketed(host)}:{port}", "--noreload")
+    plan.append(("web", web, (web_probe, port), "PORT"))
+
+    for _, _, address, variable in plan:
+        if address and port_is_open(*address):
+            sys.exit(
+                f"Port {address[1]} is already in use (is VeoStudio already running?)."
+                f" Stop that program, or pick another port: {variable}=... make run"
+            )
+
+    login = ensure_demo_user(url, demo_mode)
+
+    stopping: list[int] = []
+
+    def on_signal(signum, frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    children: list[Child] = []
+    exit_code = 0
+    banner_shown = False
+    try:
+        for name, command, address, _ in plan:
+            if stopping or any(c.process.poll() is not None for c in children):
+                break
+            child = Child(name, command)
+            children.append(child)
+            # Wait until it listens before the next start: the worker needs the sim.
+            deadline = time.monotonic() + 30
+            while address and not stopping and time.monotonic() < deadline:
+                if child.process.poll() is not None or port_is_open(*address):
+                    break
+                time.sleep(0.1)
+
+        while not stopping:
+            dead = next((c for c in children if c.process.poll() is not None), None)
+            if dead is not None:
+                code = dead.process.returncode
+                say("run", f"{dead.name} exited with code {code}; stopping VeoStudio")
+                exit_code = code if code > 0 else 1
+                break
+            if not banner_shown and port_is_open(web_probe, port):
+                banner(url, login, demo_mode)
+                banner_shown = True
+            time.sleep(0.2)
+    finally:
+        if children:
+            say("run", "stopping " + ", ".join(c.name for c in reversed(children)))
+        stop_all(list(reversed(children)), stopping[0] if stopping else signal.SIGTERM)
+    return exit_code
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C before any child was started
+        sys.exit(130)
