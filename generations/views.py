@@ -53,22 +53,24 @@ def _create_generation(request: HttpRequest, form: GenerationForm) -> tuple[Gene
     data = form.cleaned_data
     token = data.get("client_token") or uuid.uuid4()
     mine = Generation.objects.for_user(request.user)
+    same_request = mine.filter(
+        prompt=data["prompt"],
+        model=data["model"],
+        seconds=data["seconds"],
+        size=data["size"],
+        first_frame_sha256=form.first_frame_sha256(),
+    )
     # A double click, a second tab or back-and-resubmit sends the same form again.
     repeat = (
-        mine.filter(client_token=token).first()
-        or mine.filter(
-            prompt=data["prompt"],
-            model=data["model"],
-            seconds=data["seconds"],
-            size=data["size"],
-            first_frame_sha256=form.first_frame_sha256(),
-            created_at__gte=timezone.now() - REPEAT_WINDOW,
-        )
+        same_request.filter(client_token=token).first()
+        or same_request.filter(created_at__gte=timezone.now() - REPEAT_WINDOW)
         .exclude(status=Status.FAILED)
         .first()
     )
     if repeat:
         return repeat, False
+    if mine.filter(client_token=token).exclude(pk__in=same_request.values("pk")).exists():
+        token = uuid.uuid4()  # went back and changed the form: that is a new video
 
     generation = Generation(
         owner=request.user,

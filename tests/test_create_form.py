@@ -1,0 +1,506 @@
+"""The "New video" form: what it accepts, what it refuses, and what it leaves on disk."""
+
+import io
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, TestCase, override_settings
+from django.urls import reverse
+from django.utils.html import escape
+from django_tasks_db.models import DBTaskResult
+from PIL import Image
+
+from generations.models import Generation, GenerationQuerySet, Status
+from tests import factories_media as media
+from tests.helpers import make_generation, make_user
+
+CREATE_URL = reverse("generations:create")
+XSS = "<script>alert(1)</script>"
+
+NOT_ACCEPTED = "This file isn't a JPEG, PNG or WebP image."
+DAMAGED = "This image looks damaged or incomplete."
+TOO_LARGE = "The image is too large"
+ANIMATED = "Animated images can't be used as a first frame."
+CONTROL = "The prompt contains invisible control characters."
+REQUIRED = "Please describe the video you want."
+
+
+def media_files() -> set[str]:
+    """Every file under MEDIA_ROOT, relative to it."""
+    root = Path(settings.MEDIA_ROOT)
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def valid_data(**overrides) -> dict:
+    return {
+        "prompt": "A paper kite floats above a wheat field at golden hour.",
+        "model": "veo3.1-fast",
+        "seconds": "4",
+        "size": "1280x720",
+        **overrides,
+    }
+
+
+def raw_multipart(fields: dict[str, str], filename: bytes, data: bytes):
+    """A multipart body built by hand, so the file name reaches Django exactly as given
+    (the test client would pass it through os.path.basename first)."""
+    boundary = "----veostudio" + uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="first_frame"; '.encode()
+        + b'filename="'
+        + filename
+        + b'"\r\nContent-Type: image/png\r\n\r\n'
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+# Hashing the cast's passwords with PBKDF2 would cost more than the tests themselves.
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+class CreateFormTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice = make_user("alice")
+        cls.bob = make_user("bob")
+
+    def setUp(self):
+        self.client.force_login(self.alice)
+
+    def post(self, data, **extra):
+        return self.client.post(CREATE_URL, data, **extra)
+
+    def assert_refused(self, data, message, **extra):
+        """The form comes back with `message` shown, and nothing was created or stored."""
+        before = media_files()
+        response = self.post(data, **extra)
+        self.assertEqual(response.status_code, 200)
+        self.assertTemplateUsed(response, "generations/create.html")
+        self.assertContains(response, 'id="generation-form"')
+        self.assertContains(response, '<p class="error">')
+        self.assertIn(escape(message), response.content.decode())
+        self.assertEqual(Generation.objects.count(), 0)
+        self.assertEqual(media_files(), before)
+        return response
+
+
+class TextToVideoTests(CreateFormTestCase):
+    def test_it_creates_one_waiting_job_and_redirects_to_its_page(self):
+        response = self.post(
+            valid_data(prompt="  A heron lands on a pier.  ", model="veo3.1", seconds="6")
+        )
+
+        generation = Generation.objects.get()
+        self.assertRedirects(response, reverse("generations:detail", args=[generation.pk]))
+        self.assertEqual(generation.owner, self.alice)
+        self.assertEqual(generation.status, Status.WAITING)
+        self.assertEqual(generation.prompt, "A heron lands on a pier.")
+        self.assertEqual(generation.model, "veo3.1")
+        self.assertEqual(generation.seconds, 6)
+        self.assertEqual(generation.size, "1280x720")
+        self.assertFalse(generation.first_frame)
+        self.assertIsNotNone(generation.client_token)
+        self.assertIsNotNone(generation.deadline)
+
+    def test_it_accepts_1080p_and_4k_at_8_seconds(self):
+        for size in ("1920x1080", "3840x2160"):
+            with self.subTest(size=size):
+                self.post(valid_data(prompt=f"A lighthouse in {size}", size=size, seconds="8"))
+                self.assertTrue(Generation.objects.filter(size=size, seconds=8).exists())
+
+    def test_it_enqueues_a_task_only_after_the_transaction_commits(self):
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            self.post(valid_data())
+            self.assertEqual(DBTaskResult.objects.count(), 0)
+        self.assertEqual(len(callbacks), 1)
+
+        with self.captureOnCommitCallbacks(execute=True):
+            self.post(valid_data(prompt="A second, different shot."))
+        generation = Generation.objects.get(prompt="A second, different shot.")
+        task = DBTaskResult.objects.get()
+        self.assertEqual(task.task_path, "generations.tasks.advance_generation")
+        self.assertEqual(task.args_kwargs["args"], [str(generation.pk)])
+
+    def test_it_ignores_a_forged_owner_field(self):
+        self.post(valid_data(owner=str(self.bob.pk), owner_id=str(self.bob.pk)))
+
+        generation = Generation.objects.get()
+        self.assertEqual(generation.owner, self.alice)
+        self.assertFalse(Generation.objects.filter(owner=self.bob).exists())
+
+    def test_it_refuses_a_post_without_a_csrf_token(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.alice)
+
+        response = client.post(CREATE_URL, valid_data())
+
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(Generation.objects.count(), 0)
+
+    def test_it_accepts_a_multi_line_prompt_as_a_browser_sends_it(self):
+        # Browsers submit textarea line breaks as CRLF (HTML form submission rules).
+        response = self.post(valid_data(prompt="A kite rises.\r\nThe camera tilts up."))
+
+        generation = Generation.objects.filter(owner=self.alice).first()
+        self.assertIsNotNone(generation, "the CRLF prompt was refused")
+        self.assertRedirects(response, generation.get_absolute_url())
+        self.assertEqual(generation.prompt, "A kite rises.\nThe camera tilts up.")
+
+
+class PromptRefusalTests(CreateFormTestCase):
+    def test_it_refuses_every_bad_prompt_with_a_message_and_creates_nothing(self):
+        cases = [
+            ("empty", "", REQUIRED),
+            ("whitespace only", "   \n\t  ", REQUIRED),
+            ("over 2000 characters", "a" * 2001, "under 2000 characters (it has 2001)"),
+            ("10k emoji", "🎬" * 10_000, "under 2000 characters (it has 10000)"),
+            ("bell", "A kite\x07 in the sky", CONTROL),
+            ("ANSI colour", "\x1b[31mA red kite", CONTROL),
+            ("backspace", "A kite\x08\x08", CONTROL),
+            ("NUL", "A kite\x00 in the sky", "Null characters are not allowed."),
+        ]
+        for label, prompt, message in cases:
+            with self.subTest(label):
+                self.assert_refused(valid_data(prompt=prompt), message)
+
+    def test_it_accepts_exactly_2000_characters(self):
+        self.post(valid_data(prompt="a" * 2000))
+
+        self.assertEqual(len(Generation.objects.get().prompt), 2000)
+
+    def test_it_refuses_a_missing_prompt_field(self):
+        data = valid_data()
+        del data["prompt"]
+
+        self.assert_refused(data, REQUIRED)
+
+
+class ChoiceRefusalTests(CreateFormTestCase):
+    def test_it_refuses_values_outside_the_lists(self):
+        cases = [
+            ("model", "veo4", "Please pick one of the listed models."),
+            ("model", "", "This field is required."),
+            ("seconds", "5", "Please pick 4, 6 or 8 seconds."),
+            ("seconds", "10", "Please pick 4, 6 or 8 seconds."),
+            ("seconds", "four", "Please pick 4, 6 or 8 seconds."),
+            ("size", "1024x1024", "Please pick one of the listed formats."),
+            ("size", "1920X1080", "Please pick one of the listed formats."),
+        ]
+        for field, value, message in cases:
+            with self.subTest(field=field, value=value):
+                self.assert_refused(valid_data(**{field: value}), message)
+
+    def test_it_refuses_1080p_at_4_seconds(self):
+        self.assert_refused(
+            valid_data(size="1920x1080", seconds="4"),
+            "Landscape 1080p is only available as an 8-second clip",
+        )
+
+    def test_it_refuses_1080p_at_6_seconds(self):
+        self.assert_refused(
+            valid_data(size="1920x1080", seconds="6"),
+            "Landscape 1080p is only available as an 8-second clip",
+        )
+
+    def test_it_refuses_4k_at_4_seconds_and_says_8_seconds(self):
+        response = self.assert_refused(
+            valid_data(size="3840x2160", seconds="4"), "Landscape 4K is only available"
+        )
+
+        self.assertContains(response, "Choose 8 seconds")
+
+    def test_a_valid_image_is_not_stored_when_another_field_is_refused(self):
+        upload = SimpleUploadedFile("frame.png", media.png_bytes(), content_type="image/png")
+
+        self.assert_refused(
+            valid_data(size="3840x2160", seconds="6", first_frame=upload),
+            "Landscape 4K is only available",
+        )
+
+    def test_it_asks_for_the_image_again_after_refusing_another_field(self):
+        upload = SimpleUploadedFile("frame.png", media.png_bytes(), content_type="image/png")
+
+        response = self.post(valid_data(size="3840x2160", seconds="6", first_frame=upload))
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Please choose the image again")
+
+    def test_it_keeps_what_was_typed_when_it_refuses(self):
+        response = self.assert_refused(
+            valid_data(prompt="A fox in the snow", seconds="5"), "Please pick 4, 6 or 8"
+        )
+
+        self.assertContains(response, "A fox in the snow</textarea>")
+
+
+class FirstFrameTests(CreateFormTestCase):
+    def post_image(self, data: bytes, name: str = "frame.png", **fields):
+        upload = SimpleUploadedFile(name, data, content_type="image/png")
+        return self.post(valid_data(first_frame=upload, **fields))
+
+    def test_it_stores_a_clean_jpeg_and_thumbnail_under_names_it_chooses(self):
+        upload = media.jpeg_with_all_metadata(640, 360)
+        before = media_files()
+
+        response = self.post_image(upload, "holiday photo.jpg")
+
+        generation = Generation.objects.get()
+        self.assertRedirects(response, generation.get_absolute_url())
+        self.assertRegex(generation.first_frame.name, r"^first-frames/[0-9a-f]{32}\.jpg$")
+        self.assertRegex(generation.first_frame_thumbnail.name, r"^thumbnails/[0-9a-f]{32}\.jpg$")
+        self.assertEqual(
+            media_files() - before,
+            {generation.first_frame.name, generation.first_frame_thumbnail.name},
+        )
+        stored = default_storage.open(generation.first_frame.name).read()
+        self.assertNotEqual(stored, upload)
+        for secret in (b"SpyCam", b"secret", b"shot at home", b"Exif", b"ICC_PROFILE"):
+            self.assertNotIn(secret, stored)
+        image = Image.open(io.BytesIO(stored))
+        self.assertEqual((image.format, image.mode, image.size), ("JPEG", "RGB", (640, 360)))
+        self.assertEqual(len(generation.first_frame_sha256), 64)
+        thumbnail = Image.open(default_storage.open(generation.first_frame_thumbnail.name))
+        self.assertEqual(thumbnail.format, "JPEG")
+        self.assertLessEqual(max(thumbnail.size), 480)
+
+    def test_it_never_uses_the_uploaded_file_name(self):
+        names = [b"../../etc/passwd.png", b"frame\x00.png.php", b"..\\..\\evil.png"]
+        for filename in names:
+            with self.subTest(filename=filename):
+                Generation.objects.all().delete()
+                before = media_files()
+                body, content_type = raw_multipart(
+                    valid_data(prompt=f"Named {filename!r}"),
+                    filename,
+                    media.png_bytes(),
+                )
+
+                response = self.client.post(CREATE_URL, body, content_type=content_type)
+
+                generation = Generation.objects.get()
+                self.assertRedirects(response, generation.get_absolute_url())
+                added = media_files() - before
+                self.assertEqual(
+                    added,
+                    {
+                        generation.first_frame.name,
+                        generation.first_frame_thumbnail.name,
+                    },
+                )
+                for name in added:
+                    self.assertRegex(name, r"^(first-frames|thumbnails)/[0-9a-f]{32}\.jpg$")
+                self.assertFalse((Path(settings.MEDIA_ROOT).parent / "etc").exists())
+
+    def test_it_stores_a_cmyk_jpeg_rotated_as_its_exif_says(self):
+        self.post_image(media.cmyk_jpeg_with_exif_rotation(200, 100), "scan.jpg")
+
+        generation = Generation.objects.get()
+        image = Image.open(default_storage.open(generation.first_frame.name))
+        self.assertEqual(image.mode, "RGB")
+        self.assertEqual(image.size, (100, 200))
+        # The red square stored top-left is top-right once turned 90° clockwise.
+        red, green, blue = image.getpixel((image.width - 5, 5))
+        self.assertGreater(red, 200)
+        self.assertLess(green, 80)
+        self.assertLess(blue, 80)
+
+    def test_it_refuses_bad_images_and_stores_nothing(self):
+        cases = [
+            ("not an image", lambda: b"just some notes\n", "notes.png", NOT_ACCEPTED),
+            ("truncated PNG", media.truncated_png, "frame.png", DAMAGED),
+            ("truncated JPEG", media.truncated_jpeg, "frame.jpg", DAMAGED),
+            ("PNG with bad CRC", media.png_with_bad_crc, "frame.png", DAMAGED),
+            ("HTML renamed .png", media.html_bytes, "cat.png", NOT_ACCEPTED),
+            ("SVG", media.svg_bytes, "logo.svg", NOT_ACCEPTED),
+            ("SVG renamed .png", media.svg_bytes, "logo.png", NOT_ACCEPTED),
+            (
+                "60k x 60k header",
+                lambda: media.jpeg_header_claiming(60_000, 60_000),
+                "huge.jpg",
+                TOO_LARGE,
+            ),
+            ("0 bytes", lambda: b"", "empty.png", "The submitted file is empty."),
+            ("over 20 MB", media.over_size_limit, "big.png", "larger than 20 MB"),
+            ("animated GIF", media.animated_gif, "loop.gif", NOT_ACCEPTED),
+            ("animated WebP", media.animated_webp, "loop.webp", ANIMATED),
+            ("APNG", media.apng, "loop.png", ANIMATED),
+            ("TIFF", media.tiff_bytes, "scan.tiff", NOT_ACCEPTED),
+            ("BMP", media.bmp_bytes, "paint.bmp", NOT_ACCEPTED),
+            ("PDF", media.pdf_bytes, "board.pdf", NOT_ACCEPTED),
+            ("HEIC", media.fake_heic, "IMG_0001.HEIC", "It looks like a HEIC photo"),
+            ("decompression bomb", media.decompression_bomb_png, "bomb.png", TOO_LARGE),
+            ("polyglot GIF/JS", media.polyglot_gif_js, "x.jpg", NOT_ACCEPTED),
+            (
+                "huge iCCP",
+                media.png_with_huge_iccp,
+                "frame.png",
+                "oversized colour profile",
+            ),
+            ("too small", lambda: media.png_bytes(32, 32), "icon.png", "too small"),
+        ]
+        for label, make, name, message in cases:
+            with self.subTest(label):
+                upload = SimpleUploadedFile(name, make(), content_type="image/png")
+                response = self.assert_refused(
+                    valid_data(prompt=f"From {label}", first_frame=upload), message
+                )
+                self.assertContains(response, f"From {label}</textarea>")
+
+
+class DoubleSubmitTests(CreateFormTestCase):
+    def test_the_same_form_token_twice_makes_one_job(self):
+        token = str(uuid.uuid4())
+        with self.captureOnCommitCallbacks(execute=True):
+            first = self.post(valid_data(client_token=token))
+            second = self.post(valid_data(client_token=token), follow=True)
+
+        generation = Generation.objects.get()
+        self.assertEqual(str(generation.client_token), token)
+        self.assertEqual(first["Location"], generation.get_absolute_url())
+        self.assertRedirects(second, generation.get_absolute_url())
+        self.assertContains(second, "You had already started this video")
+        self.assertEqual(DBTaskResult.objects.count(), 1)
+
+    def test_the_same_token_with_an_image_stores_the_image_once(self):
+        token = str(uuid.uuid4())
+        image = media.png_bytes()
+        self.post(valid_data(client_token=token, first_frame=SimpleUploadedFile("a.png", image)))
+        after_first = media_files()
+
+        self.post(valid_data(client_token=token, first_frame=SimpleUploadedFile("a.png", image)))
+
+        self.assertEqual(Generation.objects.count(), 1)
+        self.assertEqual(media_files(), after_first)
+
+    def test_a_racing_double_submit_keeps_one_job_and_no_stray_files(self):
+        token = str(uuid.uuid4())
+        image = media.png_bytes()
+        first = self.post(
+            valid_data(client_token=token, first_frame=SimpleUploadedFile("a.png", image))
+        )
+        after_first = media_files()
+        real_first = GenerationQuerySet.first
+        blinded = []
+
+        def blind_first(queryset):
+            # The second request checked for a repeat before the first one committed.
+            if queryset.model is Generation:
+                blinded.append(queryset)
+                return None
+            return real_first(queryset)
+
+        with mock.patch.object(GenerationQuerySet, "first", blind_first):
+            second = self.post(
+                valid_data(client_token=token, first_frame=SimpleUploadedFile("a.png", image))
+            )
+
+        self.assertEqual(len(blinded), 2)  # both repeat checks missed the first job
+        generation = Generation.objects.get()
+        self.assertEqual(first["Location"], generation.get_absolute_url())
+        self.assertEqual(second["Location"], generation.get_absolute_url())
+        self.assertEqual(media_files(), after_first)
+
+    def test_identical_content_without_a_token_within_30_seconds_makes_one_job(self):
+        with time_machine.travel("2026-03-01 12:00:00 +0000", tick=False) as clock:
+            first = self.post(valid_data())
+            clock.shift(timedelta(seconds=20))
+            second = self.post(valid_data())
+
+        generation = Generation.objects.get()
+        self.assertEqual(first["Location"], generation.get_absolute_url())
+        self.assertEqual(second["Location"], generation.get_absolute_url())
+
+    def test_identical_content_after_30_seconds_is_a_new_job(self):
+        with time_machine.travel("2026-03-01 12:00:00 +0000", tick=False) as clock:
+            self.post(valid_data())
+            clock.shift(timedelta(seconds=31))
+            self.post(valid_data())
+
+        self.assertEqual(Generation.objects.count(), 2)
+
+    def test_another_users_identical_job_does_not_swallow_mine(self):
+        bobs = make_generation(self.bob, prompt=valid_data()["prompt"])
+
+        self.post(valid_data())
+
+        mine = Generation.objects.get(owner=self.alice)
+        self.assertNotEqual(mine.pk, bobs.pk)
+
+
+class EscapingTests(CreateFormTestCase):
+    def test_script_in_the_prompt_is_shown_as_text_on_every_page(self):
+        self.post(valid_data(prompt=f"A cat {XSS} on a roof"))
+        generation = Generation.objects.get()
+
+        pages = [
+            self.client.get(generation.get_absolute_url()),
+            self.client.get(reverse("generations:index")),
+            self.client.get(
+                reverse("generations:status", args=[generation.pk]),
+                HTTP_HX_REQUEST="true",
+            ),
+            self.client.get(
+                reverse("generations:status", args=[generation.pk]) + "?view=card",
+                HTTP_HX_REQUEST="true",
+            ),
+        ]
+        for response in pages:
+            with self.subTest(response.request["PATH_INFO"]):
+                self.assertEqual(response.status_code, 200)
+                self.assertNotContains(response, XSS)
+                self.assertNotContains(response, "<script>alert")
+        self.assertContains(pages[0], "&lt;script&gt;alert(1)&lt;/script&gt;")
+        self.assertContains(pages[1], "&lt;script&gt;alert(1)")
+
+    def test_script_in_a_refused_prompt_is_escaped_in_the_form(self):
+        response = self.assert_refused(
+            valid_data(prompt=XSS, seconds="5"), "Please pick 4, 6 or 8 seconds."
+        )
+
+        self.assertNotContains(response, XSS)
+        self.assertContains(response, escape(XSS))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", ["1920x1080", "3840x2160"])
+@pytest.mark.parametrize("seconds", ["4", "6"])
+def test_eight_second_only_formats_explain_themselves(client, django_user_model, size, seconds):
+    client.force_login(django_user_model.objects.create_user("carol"))
+
+    response = client.post(CREATE_URL, valid_data(size=size, seconds=seconds))
+
+    assert response.status_code == 200
+    assert not Generation.objects.exists()
+    message = re.search(r'<p class="error">([^<]*)</p>', response.content.decode())[1]
+    assert "8-second clip" in message
+    assert "8 seconds" in message
+
+
+class ChangedFormTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice = make_user("alice-changes")
+
+    def test_going_back_and_changing_the_prompt_makes_a_new_video(self):
+        self.client.force_login(self.alice)
+        token = str(uuid.uuid4())
+        self.client.post(CREATE_URL, valid_data(client_token=token, prompt="A red kite."))
+        self.client.post(CREATE_URL, valid_data(client_token=token, prompt="A blue kite."))
+
+        prompts = sorted(Generation.objects.values_list("prompt", flat=True))
+        self.assertEqual(prompts, ["A blue kite.", "A red kite."])
