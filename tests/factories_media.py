@@ -59,9 +59,7 @@ def png_16bit_grey(width: int = 100, height: int = 80, value: int = 40_000) -> b
     return _save(Image.new("I;16", (width, height), value), "PNG")
 
 
-def jpeg_bytes(
-    width: int = 320, height: int = 180, mode: str = "RGB", **params
-) -> bytes:
+def jpeg_bytes(width: int = 320, height: int = 180, mode: str = "RGB", **params) -> bytes:
     return _save(_gradient(width, height, mode), "JPEG", quality=90, **params)
 
 
@@ -221,9 +219,7 @@ def decompression_bomb_png(width: int = 20_000, height: int = 20_000) -> bytes:
 
 def png_with_huge_text_chunk(inflated_size: int = 16 * 1024 * 1024) -> bytes:
     """A zTXt chunk of a few kB that inflates to 16 MB."""
-    return _png_with_extra_chunk(
-        b"zTXt", b"Comment\0\0" + zlib.compress(b"A" * inflated_size, 9)
-    )
+    return _png_with_extra_chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"A" * inflated_size, 9))
 
 
 def png_with_large_plain_text_chunk(size: int = 2 * 1024 * 1024) -> bytes:
@@ -233,16 +229,12 @@ def png_with_large_plain_text_chunk(size: int = 2 * 1024 * 1024) -> bytes:
 
 def png_with_huge_iccp(inflated_size: int = 16 * 1024 * 1024) -> bytes:
     """An iCCP chunk of a few kB whose profile inflates to 16 MB."""
-    return _png_with_extra_chunk(
-        b"iCCP", b"evil\0\0" + zlib.compress(b"\0" * inflated_size, 9)
-    )
+    return _png_with_extra_chunk(b"iCCP", b"evil\0\0" + zlib.compress(b"\0" * inflated_size, 9))
 
 
 def png_with_garbage_iccp() -> bytes:
     """A small iCCP chunk that is not a valid ICC profile at all."""
-    return _png_with_extra_chunk(
-        b"iCCP", b"junk\0\0" + zlib.compress(b"not a profile" * 20)
-    )
+    return _png_with_extra_chunk(b"iCCP", b"junk\0\0" + zlib.compress(b"not a profile" * 20))
 
 
 def over_size_limit(total: int = 20 * 1024 * 1024 + 1) -> bytes:
@@ -312,9 +304,7 @@ def audio_only_mp4(seconds: float = 1.0, rate: int = 48_000) -> bytes:
         stream.layout = "mono"
         samples_per_frame = 1024
         for index in range(int(seconds * rate / samples_per_frame)):
-            frame = av.AudioFrame(
-                format="fltp", layout="mono", samples=samples_per_frame
-            )
+            frame = av.AudioFrame(format="fltp", layout="mono", samples=samples_per_frame)
             frame.sample_rate = rate
             frame.pts = index * samples_per_frame
             frame.time_base = Fraction(1, rate)

@@ -87,9 +87,7 @@ def test_it_refuses_a_file_over_20_mb():
     error = rejection(media.over_size_limit())
 
     assert error.code == "file_too_large"
-    assert (
-        error.message == "The image is larger than 20 MB. Please upload a smaller file."
-    )
+    assert error.message == "The image is larger than 20 MB. Please upload a smaller file."
 
 
 @override_settings(FIRST_FRAME_MAX_BYTES=2048)
@@ -233,9 +231,7 @@ def test_it_scales_16_bit_greys_instead_of_clipping_them():
 
 
 def test_it_rotates_a_cmyk_jpeg_by_its_exif_orientation_and_makes_it_rgb():
-    frame = normalise_first_frame(
-        upload(media.cmyk_jpeg_with_exif_rotation(200, 100), "cmyk.jpg")
-    )
+    frame = normalise_first_frame(upload(media.cmyk_jpeg_with_exif_rotation(200, 100), "cmyk.jpg"))
 
     image = decoded(frame.image)
     assert (frame.width, frame.height) == (100, 200)

@@ -93,9 +93,7 @@ def test_a_text_to_video_task_completes_with_a_real_mp4(sim):
 def test_a_portrait_size_gives_a_portrait_video_of_the_requested_length(sim):
     task = create(sim, size="720x1280", seconds="6").json()
     wait_for(sim, task["id"])
-    width, height, duration = probe(
-        get(sim, f"/v1/videos/{task['id']}/content").content
-    )
+    width, height, duration = probe(get(sim, f"/v1/videos/{task['id']}/content").content)
     assert (width, height) == (216, 384)
     assert duration == pytest.approx(6, abs=0.2)
 

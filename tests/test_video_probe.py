@@ -50,9 +50,7 @@ def test_it_reports_display_size_for_a_rotated_video(write):
 
 
 @pytest.mark.parametrize(("width", "height"), [(320, 180), (180, 320)])
-def test_the_poster_is_a_jpeg_of_the_first_frame_with_the_right_aspect(
-    write, width, height
-):
+def test_the_poster_is_a_jpeg_of_the_first_frame_with_the_right_aspect(write, width, height):
     path = write(media.make_mp4(width, height, 1.0))
 
     poster = Image.open(io.BytesIO(poster_jpeg(path)))
@@ -114,9 +112,7 @@ def trailing_garbage() -> bytes:
             lambda: b"<!doctype html><html><body>502 Bad Gateway</body></html>",
             id="html",
         ),
-        pytest.param(
-            lambda: json.dumps({"error": {"message": "quota"}}).encode(), id="json"
-        ),
+        pytest.param(lambda: json.dumps({"error": {"message": "quota"}}).encode(), id="json"),
         pytest.param(lambda: b"", id="empty"),
         pytest.param(without_moov, id="truncated-no-moov"),
         pytest.param(cut_after_moov, id="truncated-after-moov"),
