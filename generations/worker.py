@@ -199,9 +199,11 @@ def poll(generation: Generation, client: CometAPIClient) -> None:
         task = client.retrieve(generation.task_id)
     except CometAPIError as error:
         _log_error(generation, "poll", error)
-        if error.retryable and generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
+        # A task created a moment ago may not be visible everywhere yet: 404 is retried too.
+        transient = error.retryable or error.kind == "not_found"
+        if transient and generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
             generation.retry_later(generation.backoff(error.retry_after))
-        elif error.retryable:
+        elif transient:
             generation.mark_failed(
                 human_reason(error) + " Your video may still be rendering: "
                 "use “Check again” in a few minutes.",

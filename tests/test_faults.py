@@ -327,3 +327,11 @@ def test_a_bug_in_a_step_is_retried_a_bounded_number_of_times(simulator, job, mo
     assert generation.error_code == "internal"
     assert "Something went wrong on our side" in generation.failure_reason
     assert len(calls) == worker.settings.COMETAPI_MAX_ATTEMPTS
+
+
+def test_a_task_briefly_unknown_after_creation_is_polled_again(simulator, job):
+    generation = step(job())
+    simulator.fail_next("retrieve", 404, times=2)
+    generation = drive(generation)
+    assert generation.status == Status.READY
+    assert simulator.create_count == 1
