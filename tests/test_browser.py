@@ -6,7 +6,7 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.test import override_settings
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -45,9 +45,14 @@ def running_worker(simulator):
         while not stop.wait(0.5):
             worker.reconcile(grace_seconds=2)
             close_old_connections()
+        connection.close()
+
+    def run_queue():
+        queue.run()
+        connection.close()  # or PostgreSQL cannot drop the test database afterwards
 
     threads = [
-        threading.Thread(target=queue.run, daemon=True),
+        threading.Thread(target=run_queue, daemon=True),
         threading.Thread(target=reconcile, daemon=True),
     ]
     for thread in threads:
@@ -57,6 +62,19 @@ def running_worker(simulator):
     stop.set()
     for thread in threads:
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def release_server_connections(live_server):
+    """The live server's request threads may keep a PostgreSQL session open after a video
+    stream the browser abandoned; end them so the test database can be dropped."""
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
@@ -74,7 +92,7 @@ def browser():
 
 
 def test_a_user_generates_a_video_and_watches_it_arrive(
-    live_server, simulator, running_worker, browser
+    live_server, release_server_connections, simulator, running_worker, browser
 ):
     simulator.configure(render_seconds=5.0)
     get_user_model().objects.create_user("maya", password="a long studio password")

@@ -127,7 +127,9 @@ WSGI_APPLICATION = "veostudio.wsgi.application"
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        DATABASES = {
+            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)
+        }
     except Exception as exc:  # dj-database-url raises several types
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid URL: {exc}") from None
 else:
