@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_VIDEO_BYTES = 2 * 1024**3
 PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
+ABANDONED_TASK_AGE = timedelta(hours=6)
 
 # Everything a step may change, written back in one conditional UPDATE.
 STATE_FIELDS = [
@@ -318,15 +319,32 @@ def reconcile(grace_seconds: float = 10.0) -> int:
     """Re-enqueue every job whose next action is overdue: its task was lost or its worker died."""
     count = 0
     for generation in Generation.objects.overdue(grace_seconds).only("pk", "next_action_at"):
-        if generation.next_action_at is None:
-            Generation.objects.filter(pk=generation.pk, next_action_at=None).update(
-                next_action_at=timezone.now()
-            )
+        # Compare-and-set, so that several reconcilers re-enqueue a job once per grace period
+        # and a worker that merely lags behind is not buried under duplicate tasks.
+        now = timezone.now()
+        taken = Generation.objects.filter(
+            pk=generation.pk, next_action_at=generation.next_action_at
+        ).update(next_action_at=now)
+        if not taken:
+            continue
+        generation.next_action_at = now
         log.info("generation %s: overdue, re-enqueued", generation.pk)
         enqueue(generation)
         count += 1
     _discard_abandoned_partials()
+    _close_abandoned_queue_rows()
     return count
+
+
+def _close_abandoned_queue_rows() -> None:
+    """A worker killed mid-task leaves its queue row RUNNING forever (django-tasks issue #46).
+    The job itself was already recovered above; this only keeps the queue table honest."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - ABANDONED_TASK_AGE
+    DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
+        status="FAILED", finished_at=timezone.now()
+    )
 
 
 def _discard_abandoned_partials() -> None:

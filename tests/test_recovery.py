@@ -121,3 +121,21 @@ def test_a_restart_with_ten_jobs_in_flight_finishes_all_with_ten_creates(simulat
     assert Generation.objects.filter(status=Status.READY).count() == 10
     assert simulator.create_count == 10
     assert len(simulator.creates) == 10
+
+
+def test_two_reconcilers_re_enqueue_an_overdue_job_once(simulator, alice):
+    generation = make_generation(alice)
+    expire_lease(generation)
+    assert worker.reconcile(grace_seconds=10) == 1
+    assert worker.reconcile(grace_seconds=10) == 0  # not overdue again until the grace passes
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_queue_rows_left_running_by_a_killed_worker_are_closed(simulator, alice):
+    from datetime import timedelta
+
+    generation = make_generation(alice)
+    worker.enqueue(generation)
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(hours=7))
+    worker.reconcile()
+    assert DBTaskResult.objects.get().status == "FAILED"
