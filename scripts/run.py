@@ -141,9 +141,7 @@ def ensure_demo_user(url: str, demo_mode: bool) -> tuple[str, str] | None:
     args = ["ensure_demo_user", "--url", url]
     if not demo_mode:
         args.append("--no-create")
-    result = subprocess.run(
-        manage(*args), cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(manage(*args), cwd=ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
         sys.exit("VeoStudio cannot start: ensure_demo_user failed (see above).")
