@@ -122,37 +122,31 @@ def status(request: HttpRequest, pk) -> HttpResponse:
 
 
 def video(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
-    if not generation.is_ready:
-        raise Http404("No video yet")
-    return ranged_file_response(request, generation.video, "video/mp4")
+    return _serve(request, pk, "video", "video/mp4")
 
 
 def download(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
-    if not generation.is_ready:
-        raise Http404("No video yet")
-    stamp = generation.created_at.strftime("%Y%m%d-%H%M")
-    return ranged_file_response(
-        request,
-        generation.video,
-        "video/mp4",
-        attachment_name=f"veostudio-{stamp}-{str(generation.pk)[:8]}.mp4",
-    )
+    return _serve(request, pk, "video", "video/mp4", as_attachment=True)
 
 
 def poster(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
-    if not generation.poster:
-        raise Http404("No poster")
-    return ranged_file_response(request, generation.poster, "image/jpeg")
+    return _serve(request, pk, "poster", "image/jpeg")
 
 
 def first_frame(request: HttpRequest, pk) -> HttpResponse:
+    return _serve(request, pk, "first_frame_thumbnail", "image/jpeg")
+
+
+def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> HttpResponse:
     generation = _get_generation(request, pk)
-    if not generation.first_frame_thumbnail:
-        raise Http404("No first frame")
-    return ranged_file_response(request, generation.first_frame_thumbnail, "image/jpeg")
+    stored = getattr(generation, field)
+    if not stored or (field == "video" and not generation.is_ready):
+        raise Http404("Nothing stored here yet")
+    name = None
+    if as_attachment:
+        stamp = generation.created_at.strftime("%Y%m%d-%H%M")
+        name = f"veostudio-{stamp}-{str(generation.pk)[:8]}.mp4"
+    return ranged_file_response(request, stored, content_type, attachment_name=name)
 
 
 @require_POST

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import TestCase
 from django.utils import timezone
 
 from generations import worker
@@ -12,6 +13,18 @@ from generations.models import Generation, Status, poster_name, video_name
 from generations.video import probe_mp4
 
 from .factories_media import jpeg_bytes, make_mp4
+
+
+class StudioTestCase(TestCase):
+    """Alice, who is logged in, and Bob, who must never see her videos."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice = make_user("alice")
+        cls.bob = make_user("bob")
+
+    def setUp(self):
+        self.client.force_login(self.alice)
 
 
 def make_user(username: str = "alice", password: str = "correct horse battery"):

@@ -12,7 +12,7 @@ import time_machine
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client, TestCase, override_settings
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
@@ -20,7 +20,7 @@ from PIL import Image
 
 from generations.models import Generation, GenerationQuerySet, Status
 from tests import factories_media as media
-from tests.helpers import make_generation, make_user
+from tests.helpers import StudioTestCase, make_generation, make_user
 
 CREATE_URL = reverse("generations:create")
 XSS = "<script>alert(1)</script>"
@@ -72,16 +72,7 @@ def raw_multipart(fields: dict[str, str], filename: bytes, data: bytes):
 
 
 # Hashing the cast's passwords with PBKDF2 would cost more than the tests themselves.
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class CreateFormTestCase(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.alice = make_user("alice")
-        cls.bob = make_user("bob")
-
-    def setUp(self):
-        self.client.force_login(self.alice)
-
+class CreateFormTestCase(StudioTestCase):
     def post(self, data, **extra):
         return self.client.post(CREATE_URL, data, **extra)
 

@@ -64,8 +64,7 @@ def _files_of(generation: Generation) -> list[Path]:
 
 
 @pytest.fixture
-def cast(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def cast(db):
     alice, bob = make_user("alice"), make_user("bob")
     generation = make_ready_generation(alice, prompt=SECRET_PROMPT)
     generation.first_frame.name = default_storage.save(

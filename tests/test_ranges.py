@@ -2,11 +2,10 @@
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from generations.ranges import parse_range
-from tests.helpers import make_generation, make_ready_generation, make_user
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 
 def body(response) -> bytes:
@@ -15,21 +14,16 @@ def body(response) -> bytes:
     return response.content
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class RangeTests(TestCase):
+class RangeTests(StudioTestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.alice = make_user("alice")
-        cls.bob = make_user("bob")
+        super().setUpTestData()
         cls.generation = make_ready_generation(cls.alice, seconds=2.0)
         with default_storage.open(cls.generation.video.name, "rb") as handle:
             cls.data = handle.read()
         cls.size = len(cls.data)
         cls.video_url = reverse("generations:video", args=[cls.generation.pk])
         cls.download_url = reverse("generations:download", args=[cls.generation.pk])
-
-    def setUp(self):
-        self.client.force_login(self.alice)
 
     def get(self, range_header: str | None = None, url: str | None = None):
         extra = {"HTTP_RANGE": range_header} if range_header is not None else {}

@@ -4,12 +4,11 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.sessions.models import Session
-from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from generations.models import Generation, Status
-from tests.helpers import make_generation, make_ready_generation, make_user
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 POLL = 'hx-trigger="every 3s"'
@@ -21,16 +20,7 @@ def status_url(generation: Generation, view: str = "") -> str:
     return f"{url}?view={view}" if view else url
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class StatusPartialTests(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.alice = make_user("alice")
-        cls.bob = make_user("bob")
-
-    def setUp(self):
-        self.client.force_login(self.alice)
-
+class StatusPartialTests(StudioTestCase):
     def in_status(self, status: str) -> Generation:
         """A job of alice's, put into `status` the way the worker would."""
         if status == Status.READY:

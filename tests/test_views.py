@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.test import TestCase, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -20,7 +20,7 @@ from generations.models import (
     thumbnail_name,
 )
 from tests.factories_media import jpeg_bytes
-from tests.helpers import make_generation, make_ready_generation, make_user
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 INDEX_URL = reverse("generations:index")
 CREATE_URL = reverse("generations:create")
@@ -31,18 +31,7 @@ def stored_path(name: str) -> Path:
     return Path(settings.MEDIA_ROOT) / name
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class ViewTestCase(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.alice = make_user("alice")
-        cls.bob = make_user("bob")
-
-    def setUp(self):
-        self.client.force_login(self.alice)
-
-
-class LoginRequiredTests(ViewTestCase):
+class LoginRequiredTests(StudioTestCase):
     def test_anonymous_visitors_are_sent_to_the_login_page(self):
         self.client.logout()
         generation = make_generation(self.alice)
@@ -79,7 +68,7 @@ class LoginRequiredTests(ViewTestCase):
         self.assertFalse(Generation.objects.exists())
 
 
-class GalleryTests(ViewTestCase):
+class GalleryTests(StudioTestCase):
     def test_it_shows_only_my_jobs(self):
         mine = make_generation(self.alice, prompt="Alice's lighthouse at dusk")
         make_generation(self.bob, prompt="Bob's secret submarine")
@@ -143,7 +132,7 @@ class GalleryTests(ViewTestCase):
         self.assertIn(reverse("generations:poster", args=[ready.pk]), html)
 
 
-class DetailTests(ViewTestCase):
+class DetailTests(StudioTestCase):
     def test_a_ready_job_shows_the_player_with_video_and_poster(self):
         generation = make_ready_generation(self.alice)
 
@@ -199,7 +188,7 @@ class DetailTests(ViewTestCase):
         )
 
 
-class CheckAgainTests(ViewTestCase):
+class CheckAgainTests(StudioTestCase):
     def timed_out(self, **fields) -> Generation:
         generation = make_generation(self.alice, **fields)
         generation.mark_timed_out()
@@ -265,7 +254,7 @@ class CheckAgainTests(ViewTestCase):
         self.assertEqual(generation.status, Status.TIMED_OUT)
 
 
-class SubmitAgainTests(ViewTestCase):
+class SubmitAgainTests(StudioTestCase):
     def test_an_uncertain_job_offers_send_again_anyway_which_resets_it(self):
         generation = make_generation(self.alice, task_id="maybe")
         generation.submit_started_at = timezone.now()
@@ -303,7 +292,7 @@ class SubmitAgainTests(ViewTestCase):
         self.assertEqual(DBTaskResult.objects.count(), 0)
 
 
-class DeleteTests(ViewTestCase):
+class DeleteTests(StudioTestCase):
     def test_delete_removes_the_row_and_every_file(self):
         generation = make_ready_generation(self.alice)
         generation.first_frame.name = default_storage.save(
@@ -350,7 +339,7 @@ class DeleteTests(ViewTestCase):
         self.assertTrue(stored_path(generation.video.name).is_file())
 
 
-class HealthTests(ViewTestCase):
+class HealthTests(StudioTestCase):
     def setUp(self):
         pass  # health checks are for load balancers: nobody is logged in
 
@@ -412,7 +401,7 @@ class HealthTests(ViewTestCase):
         self.assertEqual(after, before)
 
 
-class DemoBannerTests(ViewTestCase):
+class DemoBannerTests(StudioTestCase):
     BANNER = "Demo mode — videos are simulated"
 
     @override_settings(DEMO_MODE=True)
