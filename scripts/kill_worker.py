@@ -11,6 +11,10 @@
    proxy dribbles the body out). Expect ``ready``, the stored video byte-identical to
    what the simulator serves, and the abandoned ``*.part`` removed by the reconciler.
 
+4. ``restart``: web server and worker both killed with ten jobs in flight. Expect every
+   job to end ``ready`` with ten creates upstream, not more (a create caught in the air
+   at the kill would end ``uncertain``, never resent).
+
 Each scenario gets its own throwaway stack (scripts/harness.py) and they run in
 parallel, so the whole run takes about as long as the slowest one (``submit``, whose
 lease is at least 60 s by design). Exit status 0 only if all pass.
@@ -311,10 +315,55 @@ def scenario_download(h: Harness, result: Result) -> None:
     result.check(not list(partial_dir.glob("*.part")), "a .part file is left")
 
 
+# -- 4. the whole app restarted with ten jobs in flight -------------------------------
+
+
+def scenario_restart(h: Harness, result: Result) -> None:
+    client = logged_in(h)
+    h.sim_config(render_seconds=4)
+    jobs = [client.submit(f"kill test: restart with ten in flight, shot {n}") for n in range(10)]
+    wait_for(
+        lambda: h.sim_stats()["create_count"] >= 4,
+        timeout=30,
+        interval=0.05,
+        what="some of the ten jobs to reach CometAPI",
+    )
+    states = sorted(job["status"] for job in h.jobs(jobs))
+    result.notes.append(f"at the kill: {', '.join(states)}")
+    killed_at = time.monotonic()
+    h.web.kill()
+    h.kill_worker()
+    h.web.start()
+    h.start_worker()
+    wait_for(h._web_ready, timeout=60, what="the web server to answer again")
+
+    def all_ended():
+        rows = h.jobs(jobs)
+        return rows if all(row["status"] in TERMINAL for row in rows) else None
+
+    rows = wait_for(all_ended, timeout=180, what="all ten jobs to end", interval=0.5)
+    result.recover_seconds = time.monotonic() - killed_at
+    stats = h.sim_stats()
+    result.creates = stats["create_count"]
+    ready = sum(row["status"] == "ready" for row in rows)
+    result.outcome = f"{ready}/10 ready"
+    for row in rows:
+        # A create that was in the air at the kill is, by design, "uncertain", not resent.
+        result.check(row["status"] in ("ready", "uncertain"), f"job {row['id']}: {row['status']}")
+    uncertain = sum(row["status"] == "uncertain" for row in rows)
+    result.check(stats["create_count"] == 10, f"{stats['create_count']} tasks created for 10 jobs")
+    result.check(ready + uncertain == 10, "some jobs ended neither ready nor uncertain")
+    if uncertain:
+        result.notes.append(f"{uncertain} job(s) were mid-create at the kill: uncertain")
+    page = client.status(jobs[0])
+    result.check(page.status_code in (200, 286), f"status page after restart: {page.status_code}")
+
+
 SCENARIOS = {
     "submit": ("kill -9 after create accepted, before task id saved", scenario_submit),
     "poll": ("kill -9 during a poll (retrieve hanging)", scenario_poll),
     "download": ("kill -9 mid-download (body dribbling)", scenario_download),
+    "restart": ("kill -9 web and worker with 10 jobs in flight", scenario_restart),
 }
 
 
