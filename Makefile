@@ -25,9 +25,9 @@ PY_OK := import sys; assert sys.version_info >= (3, 12)
 
 help:
 	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
-	@echo "make test    install, lint, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
+	@echo "make test    install, lint, type checks, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
 	@echo "make install create .venv with Python >= 3.12 and install requirements-dev.txt"
-	@echo "make lint    ruff check and ruff format --check"
+	@echo "make lint    ruff check, ruff format --check and mypy"
 	@echo "make clean   remove .venv, collected static files and caches (keeps the database and media)"
 
 # Recreate .venv when it is missing or its Python is too old or broken; then install the
@@ -56,6 +56,7 @@ run: install
 test: install chromium
 	@mkdir -p var
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	VEOSTUDIO_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
@@ -63,6 +64,7 @@ test: install chromium
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # The browser tests need Debian's Chromium; without it the suite fails rather than skipping them.
 chromium:

@@ -78,6 +78,7 @@ class GenerationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         size, seconds = cleaned.get("size"), cleaned.get("seconds")
         if size in EIGHT_SECONDS_ONLY and seconds and seconds != Seconds.EIGHT:
             label = Size(size).label.split(" (")[0]

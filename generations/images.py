@@ -94,7 +94,7 @@ def _read_bounded(upload: UploadedFile, max_bytes: int) -> bytes:
 
 
 def _normalise(data: bytes, max_pixels: int) -> FirstFrame:
-    image = _open(data)
+    image: Image.Image = _open(data)
     if image.format not in (*ACCEPTED_FORMATS, "MPO"):
         raise _unsupported(data)
 

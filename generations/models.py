@@ -159,7 +159,7 @@ class Generation(models.Model):
 
     @property
     def steps_done(self) -> list[str]:
-        keys = [key for key, _ in self.step_list]
+        keys: list[str] = [key for key, _ in self.step_list]
         if self.status not in keys:
             return []
         return keys[: keys.index(self.status)]

@@ -4,9 +4,11 @@ Django's FileResponse ignores Range; without 206 answers Safari will not play an
 """
 
 import re
+from typing import Literal
 
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 CHUNK = 64 * 1024
@@ -14,7 +16,7 @@ CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 
 
-def parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def parse_range(header: str, size: int) -> tuple[int, int] | None | Literal[False]:
     """(start, end) inclusive for a satisfiable single range; None to ignore; False for 416."""
     match = _RANGE.match(header.strip())
     if not match:
@@ -51,9 +53,10 @@ def ranged_file_response(
     field_file: FieldFile,
     content_type: str,
     attachment_name: str | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     try:
         size = field_file.size
+        assert field_file.name is not None  # .size has already raised ValueError if not
         handle = field_file.storage.open(field_file.name, "rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage") from None
@@ -62,7 +65,7 @@ def ranged_file_response(
     )
     if wanted is False:
         handle.close()
-        response = HttpResponse(status=416)
+        response: HttpResponseBase = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         response["Accept-Ranges"] = "bytes"
         return response

@@ -61,7 +61,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, Self, cast
 from urllib.parse import unquote, urlsplit
 
 import av
@@ -343,6 +343,7 @@ def parse_multipart(
     fields: dict[str, str] = {}
     files: dict[str, UploadedFile] = {}
     for part in message.get_payload():
+        assert isinstance(part, email.message.Message)  # a multipart payload is a list
         disposition = _disposition(part)
         name = disposition.get_param("name", header="content-disposition")
         if not name:
@@ -585,7 +586,7 @@ class CometSimulator:
                 isinstance(value, bool) and checks[name] is not bool
             ):
                 raise ValueError(f"{name} has the wrong type: {value!r}")
-            if name in ("render_seconds", "video_url_ttl") and value < 0:
+            if name in ("render_seconds", "video_url_ttl") and cast(float, value) < 0:
                 raise ValueError(f"{name} must not be negative")
         with self._lock:
             for name, value in settings.items():
@@ -1122,6 +1123,7 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _read_chunked(self, limit: int) -> bytes:
+        chunks: list[bytes]
         chunks, total = [], 0
         while True:
             line = self.rfile.readline(1024)

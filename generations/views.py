@@ -8,10 +8,12 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
+from django_htmx.middleware import HtmxDetails
 
 from . import worker
 from .forms import GenerationForm
@@ -20,6 +22,10 @@ from .ranges import ranged_file_response
 
 GALLERY_PAGE_SIZE = 12
 REPEAT_WINDOW = timedelta(seconds=30)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
 def _get_generation(request: HttpRequest, pk) -> Generation:
@@ -72,6 +78,7 @@ def _create_generation(request: HttpRequest, form: GenerationForm) -> tuple[Gene
     if mine.filter(client_token=token).exclude(pk__in=same_request.values("pk")).exists():
         token = uuid.uuid4()  # went back and changed the form: that is a new video
 
+    assert request.user.is_authenticated  # the login-required middleware lets no one else in
     generation = Generation(
         owner=request.user,
         client_token=token,
@@ -109,7 +116,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "generations/detail.html", {"generation": generation})
 
 
-def status(request: HttpRequest, pk) -> HttpResponse:
+def status(request: HtmxHttpRequest, pk) -> HttpResponse:
     generation = _get_generation(request, pk)
     if not request.htmx:
         return render(request, "generations/detail.html", {"generation": generation})
@@ -121,23 +128,23 @@ def status(request: HttpRequest, pk) -> HttpResponse:
     return response
 
 
-def video(request: HttpRequest, pk) -> HttpResponse:
+def video(request: HttpRequest, pk) -> HttpResponseBase:
     return _serve(request, pk, "video", "video/mp4")
 
 
-def download(request: HttpRequest, pk) -> HttpResponse:
+def download(request: HttpRequest, pk) -> HttpResponseBase:
     return _serve(request, pk, "video", "video/mp4", as_attachment=True)
 
 
-def poster(request: HttpRequest, pk) -> HttpResponse:
+def poster(request: HttpRequest, pk) -> HttpResponseBase:
     return _serve(request, pk, "poster", "image/jpeg")
 
 
-def first_frame(request: HttpRequest, pk) -> HttpResponse:
+def first_frame(request: HttpRequest, pk) -> HttpResponseBase:
     return _serve(request, pk, "first_frame_thumbnail", "image/jpeg")
 
 
-def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> HttpResponse:
+def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> HttpResponseBase:
     generation = _get_generation(request, pk)
     stored = getattr(generation, field)
     if not stored or (field == "video" and not generation.is_ready):

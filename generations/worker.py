@@ -309,6 +309,7 @@ class _MovableFile(File):
     """Lets FileSystemStorage move the finished download into place (one rename)."""
 
     def temporary_file_path(self) -> str:
+        assert self.name is not None  # built from a named temporary file
         return self.name
 
 

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -125,6 +126,7 @@ TEMPLATES = [
 WSGI_APPLICATION = "veostudio.wsgi.application"
 
 DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASES: dict[str, Any]
 if DATABASE_URL:
     try:
         DATABASES = {
