@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_VIDEO_BYTES = 2 * 1024**3
 PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
 ABANDONED_TASK_AGE = timedelta(hours=6)
+FINISHED_TASK_KEEP = timedelta(days=7)
 
 # Everything a step may change, written back in one conditional UPDATE.
 STATE_FIELDS = [
@@ -333,19 +334,23 @@ def reconcile(grace_seconds: float = 10.0) -> int:
         enqueue(generation)
         count += 1
     _discard_abandoned_partials()
-    _close_abandoned_queue_rows()
+    _tidy_queue()
     return count
 
 
-def _close_abandoned_queue_rows() -> None:
+def _tidy_queue() -> None:
     """A worker killed mid-task leaves its queue row RUNNING forever (django-tasks issue #46).
     The job itself was already recovered above; this only keeps the queue table honest."""
     from django_tasks_db.models import DBTaskResult
 
-    cutoff = timezone.now() - ABANDONED_TASK_AGE
-    DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).update(
-        status="FAILED", finished_at=timezone.now()
+    now = timezone.now()
+    DBTaskResult.objects.filter(status="RUNNING", started_at__lt=now - ABANDONED_TASK_AGE).update(
+        status="FAILED", finished_at=now
     )
+    # Finished queue rows carry nothing the Generation row does not; keep a week for debugging.
+    DBTaskResult.objects.filter(
+        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=now - FINISHED_TASK_KEEP
+    ).delete()
 
 
 def _discard_abandoned_partials() -> None:

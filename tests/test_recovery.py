@@ -139,3 +139,19 @@ def test_queue_rows_left_running_by_a_killed_worker_are_closed(simulator, alice)
     DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(hours=7))
     worker.reconcile()
     assert DBTaskResult.objects.get().status == "FAILED"
+
+
+def test_finished_queue_rows_are_pruned_after_a_week(simulator, alice):
+    from datetime import timedelta
+
+    for _ in range(2):
+        worker.enqueue(make_generation(alice))
+    old, recent = DBTaskResult.objects.all()
+    DBTaskResult.objects.filter(pk=old.pk).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=8)
+    )
+    DBTaskResult.objects.filter(pk=recent.pk).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=1)
+    )
+    worker.reconcile()
+    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.pk]
