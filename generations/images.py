@@ -7,6 +7,7 @@ strict limits and written out again as a plain RGB JPEG with no metadata at all.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import re
@@ -38,6 +39,11 @@ class FirstFrame:
     height: int
     thumbnail: bytes
     content_type: str = "image/jpeg"
+
+    @property
+    def sha256(self) -> str:
+        """Identifies the same image sent twice (the re-encoding is deterministic)."""
+        return hashlib.sha256(self.image).hexdigest()
 
 
 def normalise_first_frame(upload: UploadedFile) -> FirstFrame:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,13 +15,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from . import worker
 from .forms import GenerationForm
-from .models import Generation, Status, WorkerHeartbeat, first_frame_name, thumbnail_name
+from .models import Generation, WorkerHeartbeat
 from .ranges import ranged_file_response
 
 GALLERY_PAGE_SIZE = 12
-REPEAT_WINDOW = timedelta(seconds=30)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -43,7 +41,10 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = GenerationForm(request.POST, request.FILES)
         if form.is_valid():
-            generation, is_new = _create_generation(request, form)
+            data = form.cleaned_data
+            generation, is_new = Generation.objects.create_for(
+                request.user, data, first_frame=data.get("first_frame")
+            )
             if not is_new:
                 messages.info(
                     request,
@@ -53,62 +54,6 @@ def create(request: HttpRequest) -> HttpResponse:
     else:
         form = GenerationForm(initial={"client_token": uuid.uuid4()})
     return render(request, "generations/create.html", {"form": form})
-
-
-def _create_generation(request: HttpRequest, form: GenerationForm) -> tuple[Generation, bool]:
-    data = form.cleaned_data
-    token = data.get("client_token") or uuid.uuid4()
-    mine = Generation.objects.for_user(request.user)
-    same_request = mine.filter(
-        prompt=data["prompt"],
-        model=data["model"],
-        seconds=data["seconds"],
-        size=data["size"],
-        first_frame_sha256=form.first_frame_sha256(),
-    )
-    # A double click, a second tab or back-and-resubmit sends the same form again.
-    repeat = (
-        same_request.filter(client_token=token).first()
-        or same_request.filter(created_at__gte=timezone.now() - REPEAT_WINDOW)
-        .exclude(status=Status.FAILED)
-        .first()
-    )
-    if repeat:
-        return repeat, False
-    if mine.filter(client_token=token).exclude(pk__in=same_request.values("pk")).exists():
-        token = uuid.uuid4()  # went back and changed the form: that is a new video
-
-    assert request.user.is_authenticated  # the login-required middleware lets no one else in
-    generation = Generation(
-        owner=request.user,
-        client_token=token,
-        prompt=data["prompt"],
-        model=data["model"],
-        seconds=data["seconds"],
-        size=data["size"],
-        first_frame_sha256=form.first_frame_sha256(),
-    )
-    saved_files: list[str] = []
-    try:
-        frame = data.get("first_frame")
-        if frame:
-            saved_files.append(default_storage.save(first_frame_name(), ContentFile(frame.image)))
-            generation.first_frame.name = saved_files[-1]
-            saved_files.append(default_storage.save(thumbnail_name(), ContentFile(frame.thumbnail)))
-            generation.first_frame_thumbnail.name = saved_files[-1]
-        generation.start()
-        with transaction.atomic():
-            generation.save(force_insert=True)
-            worker.enqueue(generation)
-    except IntegrityError:
-        for name in saved_files:
-            default_storage.delete(name)
-        return mine.get(client_token=token), False
-    except BaseException:
-        for name in saved_files:
-            default_storage.delete(name)
-        raise
-    return generation, True
 
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
@@ -159,7 +104,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
 @require_POST
 def check_again(request: HttpRequest, pk) -> HttpResponse:
     generation = _get_generation(request, pk)
-    if not _change_if(generation, can="can_check_again", action="check_again"):
+    if not generation.check_again_for(request.user):
         messages.info(request, "This video is not waiting for a check.")
     return redirect(generation)
 
@@ -167,33 +112,17 @@ def check_again(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def submit_again(request: HttpRequest, pk) -> HttpResponse:
     generation = _get_generation(request, pk)
-    if _change_if(generation, can="can_submit_again", action="submit_again"):
+    if generation.submit_again_for(request.user):
         messages.info(request, "Sent again. This starts a new paid job at CometAPI.")
     return redirect(generation)
-
-
-def _change_if(generation: Generation, *, can: str, action: str) -> bool:
-    """Apply a user's action to a job that has ended, unless a worker got there first."""
-    with transaction.atomic():
-        locked = Generation.objects.select_for_update().get(pk=generation.pk)
-        if not getattr(locked, can):
-            return False
-        getattr(locked, action)()
-        locked.save()
-        worker.enqueue(locked)
-    return True
 
 
 @require_POST
 def delete(request: HttpRequest, pk) -> HttpResponse:
     generation = _get_generation(request, pk)
-    if generation.is_active:
+    if not generation.delete_for(request.user):
         messages.error(request, "This video is still being made; you can delete it when it ends.")
         return redirect(generation)
-    names = [f.name for f in generation.stored_files()]
-    generation.delete()
-    for name in names:
-        default_storage.delete(name)
     messages.success(request, "Video deleted.")
     return redirect("generations:index")
 
