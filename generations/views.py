@@ -9,12 +9,13 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
+from .access import get_for_changing, get_for_viewing, visible_generations
 from .forms import GenerationForm
 from .models import Generation, WorkerHeartbeat
 from .ranges import ranged_file_response
@@ -26,13 +27,8 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _get_generation(request: HttpRequest, pk) -> Generation:
-    """The one door to a generation: anyone but its owner gets a 404."""
-    return get_object_or_404(Generation, pk=pk, owner=request.user)
-
-
 def index(request: HttpRequest) -> HttpResponse:
-    generations = Generation.objects.for_user(request.user)
+    generations = visible_generations(request.user)
     page = Paginator(generations, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "generations/index.html", {"page": page})
 
@@ -57,12 +53,12 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
+    generation = get_for_viewing(request, pk)
     return render(request, "generations/detail.html", {"generation": generation})
 
 
 def status(request: HtmxHttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
+    generation = get_for_viewing(request, pk)
     if not request.htmx:
         return render(request, "generations/detail.html", {"generation": generation})
     template = "index.html#card" if request.GET.get("view") == "card" else "detail.html#status"
@@ -90,7 +86,7 @@ def first_frame(request: HttpRequest, pk) -> HttpResponseBase:
 
 
 def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> HttpResponseBase:
-    generation = _get_generation(request, pk)
+    generation = get_for_viewing(request, pk)
     stored = getattr(generation, field)
     if not stored or (field == "video" and not generation.is_ready):
         raise Http404("Nothing stored here yet")
@@ -103,7 +99,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
 
 @require_POST
 def check_again(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
+    generation = get_for_changing(request, pk)
     if not generation.check_again_for(request.user):
         messages.info(request, "This video is not waiting for a check.")
     return redirect(generation)
@@ -111,7 +107,7 @@ def check_again(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 def submit_again(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
+    generation = get_for_changing(request, pk)
     if generation.submit_again_for(request.user):
         messages.info(request, "Sent again. This starts a new paid job at CometAPI.")
     return redirect(generation)
@@ -119,7 +115,7 @@ def submit_again(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 def delete(request: HttpRequest, pk) -> HttpResponse:
-    generation = _get_generation(request, pk)
+    generation = get_for_changing(request, pk)
     if not generation.delete_for(request.user):
         messages.error(request, "This video is still being made; you can delete it when it ends.")
         return redirect(generation)
