@@ -57,6 +57,12 @@ class Seconds(models.IntegerChoices):
 
 REPEAT_WINDOW = timedelta(seconds=30)
 
+# What "usually" means before the studio has made a few videos with the same settings:
+# CometAPI's Veo 3.1 Fast jobs mostly end within two minutes, the standard model's within four.
+USUAL_SECONDS_BEFORE_HISTORY: dict[str, float] = {VideoModel.FAST: 100, VideoModel.STANDARD: 200}
+USUAL_SAMPLE = 20  # the most recent ready jobs that say what "usually" is
+USUAL_MIN_HISTORY = 3
+
 
 def _private_name(folder: str, extension: str) -> str:
     # Server-chosen names only: nothing a user sends ever becomes part of a path.
@@ -69,6 +75,10 @@ class GenerationQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def running_for(self, user) -> list[str]:
+        """Ids of the jobs `user` started that are still being made (the header indicator)."""
+        return [str(pk) for pk in self.for_user(user).active().values_list("pk", flat=True)[:50]]
 
     def overdue(self, grace_seconds: float):
         cutoff = timezone.now() - timedelta(seconds=grace_seconds)
@@ -265,6 +275,39 @@ class Generation(models.Model):
     @property
     def elapsed_label(self) -> str:
         return wording.duration_label(self.elapsed)
+
+    @property
+    def usual_duration(self) -> timedelta:
+        """The median time from start to saved of the studio's recent ready jobs with the
+        same model, format and duration; a default per model until there are a few."""
+        if "_usual" not in self.__dict__:
+            recent = (
+                Generation.objects.filter(
+                    status=Status.READY, model=self.model, size=self.size, seconds=self.seconds
+                )
+                .exclude(saved_at=None)
+                .order_by("-saved_at")
+                .values_list("created_at", "saved_at")[:USUAL_SAMPLE]
+            )
+            spans = sorted((saved - created).total_seconds() for created, saved in recent if saved)
+            if len(spans) >= USUAL_MIN_HISTORY:
+                middle = len(spans) // 2
+                median = (
+                    spans[middle] if len(spans) % 2 else (spans[middle - 1] + spans[middle]) / 2
+                )
+            else:
+                median = USUAL_SECONDS_BEFORE_HISTORY.get(self.model, 120)
+            self.__dict__["_usual"] = timedelta(seconds=max(median, 1))
+        return self.__dict__["_usual"]
+
+    @property
+    def is_slow(self) -> bool:
+        """Past twice the usual time: the page says so and what the person can do."""
+        return self.is_active and self.elapsed > 2 * self.usual_duration
+
+    @property
+    def waiting_sentence(self) -> str:
+        return wording.usual_wait(self.elapsed, self.usual_duration)
 
     step_list = [
         (Status.WAITING, "Waiting"),

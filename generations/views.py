@@ -10,14 +10,16 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
+from . import wording
 from .access import get_for_changing, get_for_viewing, visible_generations
 from .forms import GenerationForm
-from .models import Generation, WorkerHeartbeat
+from .models import ACTIVE_STATUSES, Generation, WorkerHeartbeat
 from .ranges import ranged_file_response
 
 GALLERY_PAGE_SIZE = 12
@@ -121,6 +123,43 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
         return redirect(generation)
     messages.success(request, "Video deleted.")
     return redirect("generations:index")
+
+
+def running(request: HttpRequest) -> JsonResponse:
+    """The person's running jobs, and how the ones their page was watching have ended."""
+    watched = []
+    for value in request.GET.get("watch", "").split()[:50]:
+        try:
+            watched.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    ended = (
+        visible_generations(request.user)
+        .filter(pk__in=watched)
+        .exclude(status__in=ACTIVE_STATUSES)
+        .only("pk", "prompt", "status", "failure_reason")
+    )
+    return JsonResponse(
+        {
+            "running": Generation.objects.running_for(request.user),
+            "ended": [
+                {
+                    "id": str(job.pk),
+                    "status": job.status,
+                    "title": wording.job_ended_title(job),
+                    "body": wording.job_ended_body(job),
+                    "url": job.get_absolute_url(),
+                }
+                for job in ended
+            ],
+        }
+    )
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers and the admin ask for /favicon.ico by that name.
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 @login_not_required

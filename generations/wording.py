@@ -95,3 +95,46 @@ def account_problem(error_code: str) -> str:
     if error_code.startswith("quota"):
         return "The CometAPI account is out of credit. Top it up, then retry the failed videos."
     return ""
+
+
+LOGGED_OUT = "You are logged out. See you soon."
+
+
+def job_ended_title(generation) -> str:
+    """The tab title and notification heading when a job a person watched has ended."""
+    prompt = generation.prompt if len(generation.prompt) <= 50 else generation.prompt[:49] + "…"
+    if generation.status == "ready":
+        return f"Video ready: {prompt}"
+    return f"{generation.get_status_display()}: {prompt}"
+
+
+def job_ended_body(generation) -> str:
+    if generation.status == "ready":
+        return "Your video is saved in the gallery."
+    return generation.failure_reason or "The video could not be made."
+
+
+def usual_wait(elapsed: timedelta, usual: timedelta) -> str:
+    return (
+        f"{duration_label(elapsed)} so far · usually about {duration_label(usual)} "
+        "for these settings."
+    )
+
+
+TAKING_LONGER = "This is taking longer than usual."
+TAKING_LONGER_OPTIONS = (
+    "Veo is sometimes slow when it is busy, and most slow jobs still finish. You can keep "
+    "waiting here, or close this page: it is safe, the job keeps running and the video is "
+    "saved to your gallery when it is ready."
+)
+CAN_CLOSE = "You can close this page: the video is saved to your gallery when it is ready."
+
+
+def rough_progress(progress: int) -> str:
+    return (
+        f"CometAPI reports about {progress}%. It is a rough figure that moves in big steps, "
+        "not a countdown."
+    )
+
+
+NOTIFY_OFFER = "Tell me when it's done"

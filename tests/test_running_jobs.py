@@ -1,0 +1,52 @@
+"""The header's running-jobs indicator and the endpoint that tells a page a job has ended."""
+
+from django.urls import reverse
+
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+
+
+class RunningJobsTests(StudioTestCase):
+    url = reverse("generations:running")
+
+    def test_every_page_shows_how_many_of_my_jobs_are_running(self):
+        make_generation(self.alice)
+        make_generation(self.alice)
+        make_generation(self.bob)
+        make_ready_generation(self.alice)
+
+        response = self.client.get(reverse("generations:index"))
+
+        self.assertContains(response, 'id="jobs-indicator"')
+        self.assertContains(response, "2 running")
+
+    def test_the_indicator_is_hidden_when_nothing_runs(self):
+        make_ready_generation(self.alice)
+        response = self.client.get(reverse("generations:create"))
+        self.assertContains(response, "0 running")
+        self.assertContains(response, 'data-watch=""')
+
+    def test_the_endpoint_lists_running_jobs_and_how_watched_ones_ended(self):
+        running = make_generation(self.alice)
+        failed = make_generation(self.alice, prompt="A storm over the harbour")
+        failed.mark_failed("Veo could not make this video: blocked.", "task:failed")
+        failed.save()
+        ready = make_ready_generation(self.alice, prompt="A kite at dawn")
+
+        response = self.client.get(self.url, {"watch": f"{failed.pk} {ready.pk} nonsense"})
+
+        self.assertEqual(response.status_code, 200)
+        data = response.json()
+        self.assertEqual(data["running"], [str(running.pk)])
+        ended = {job["id"]: job for job in data["ended"]}
+        self.assertEqual(ended[str(ready.pk)]["title"], "Video ready: A kite at dawn")
+        self.assertEqual(ended[str(failed.pk)]["title"], "Failed: A storm over the harbour")
+        self.assertIn("blocked", ended[str(failed.pk)]["body"])
+        self.assertEqual(ended[str(ready.pk)]["url"], ready.get_absolute_url())
+
+    def test_someone_elses_jobs_are_never_reported(self):
+        theirs = make_ready_generation(self.bob, prompt="Bob's secret")
+        make_generation(self.bob)
+
+        data = self.client.get(self.url, {"watch": str(theirs.pk)}).json()
+
+        self.assertEqual(data, {"running": [], "ended": []})
