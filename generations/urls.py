@@ -7,6 +7,7 @@ app_name = "generations"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
+    path("new/first-frame/", views.first_frame_preview, name="first_frame_preview"),
     path("jobs/running/", views.running, name="running"),
     path("videos/<uuid:pk>/", views.detail, name="detail"),
     path("videos/<uuid:pk>/status/", views.status, name="status"),

@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from . import wording
 from .access import get_for_changing, get_for_viewing, visible_generations
-from .forms import GenerationForm
+from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation, WorkerHeartbeat
 from .ranges import ranged_file_response
 
@@ -37,21 +37,32 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = GenerationForm(request.POST, request.FILES)
+        form = GenerationForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             data = form.cleaned_data
             generation, is_new = Generation.objects.create_for(
                 request.user, data, first_frame=data.get("first_frame")
             )
+            form.forget_first_frame()
             if not is_new:
                 messages.info(
                     request,
                     "You had already started this video, so we did not start it twice.",
                 )
             return redirect(generation)
+        form.keep_first_frame()
     else:
-        form = GenerationForm(initial={"client_token": uuid.uuid4()})
+        form = GenerationForm(initial={"client_token": uuid.uuid4()}, owner=request.user)
     return render(request, "generations/create.html", {"form": form})
+
+
+def first_frame_preview(request: HttpRequest) -> JsonResponse:
+    """Check a first frame as soon as it is chosen: keep it, and show how it fits the format.
+    Answers JSON (also for refusals, with the sentence to show next to the field)."""
+    form = FirstFramePreviewForm(request.POST or None, request.FILES or None, owner=request.user)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "error": form.first_error()})
+    return JsonResponse({"ok": True, **form.preview()})
 
 
 def detail(request: HttpRequest, pk) -> HttpResponse:

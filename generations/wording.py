@@ -5,6 +5,8 @@ No model imports, so that models, the worker and the views can all use it.
 
 from datetime import timedelta
 
+from .framing import describe_shape, format_box
+
 STATUS_SENTENCES = {
     "waiting": "Waiting to be sent to Veo…",
     "submitted": "Sent to Veo. Waiting for rendering to start…",
@@ -138,3 +140,21 @@ def rough_progress(progress: int) -> str:
 
 
 NOTIFY_OFFER = "Tell me when it's done"
+
+KEPT_FRAME_GONE = (
+    "The image you chose earlier is no longer kept (it expires after a few hours). "
+    "Please choose it again."
+)
+
+
+def shape_mismatch(frame, size) -> str:
+    """`frame` is a FirstFrame, `size` a Size choice."""
+    image_shape = describe_shape(frame.width, frame.height)
+    format_shape = describe_shape(*format_box(size.value))
+    label = size.label.split(" (")[0]
+    if image_shape == format_shape:
+        image_shape = "a different shape"
+    return (
+        f"Your image is {image_shape} ({frame.width}×{frame.height}) and the format is "
+        f"{label}. Choose “Crop to fit” to see and keep the centre of it, or “Let Veo crop”."
+    )

@@ -215,21 +215,29 @@ class ChoiceRefusalTests(CreateFormTestCase):
 
         self.assertContains(response, "Choose 8 seconds")
 
-    def test_a_valid_image_is_not_stored_when_another_field_is_refused(self):
+    def test_a_valid_image_is_kept_only_until_the_form_is_corrected(self):
         upload = SimpleUploadedFile("frame.png", media.png_bytes(), content_type="image/png")
+        before = media_files()
 
-        self.assert_refused(
-            valid_data(size="3840x2160", seconds="6", first_frame=upload),
-            "Landscape 4K is only available",
-        )
+        response = self.post(valid_data(size="3840x2160", seconds="6", first_frame=upload))
 
-    def test_it_asks_for_the_image_again_after_refusing_another_field(self):
+        self.assertContains(response, "Landscape 4K is only available")
+        self.assertEqual(Generation.objects.count(), 0)
+        kept = media_files() - before
+        self.assertEqual([name.split("/")[0] for name in kept], ["kept-frames"])
+        token = response.context["form"].kept_token
+        self.post(valid_data(size="3840x2160", seconds="8", first_frame_token=token))
+        self.assertTrue(Generation.objects.get().first_frame)
+        self.assertFalse(kept & media_files())  # the job has its own copy now
+
+    def test_it_shows_the_kept_image_after_refusing_another_field(self):
         upload = SimpleUploadedFile("frame.png", media.png_bytes(), content_type="image/png")
 
         response = self.post(valid_data(size="3840x2160", seconds="6", first_frame=upload))
 
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Please choose the image again")
+        self.assertContains(response, "kept from your last try")
+        self.assertContains(response, 'src="data:image/jpeg;base64,')
 
     def test_it_keeps_what_was_typed_when_it_refuses(self):
         response = self.assert_refused(
@@ -298,7 +306,10 @@ class FirstFrameTests(CreateFormTestCase):
                 self.assertFalse((Path(settings.MEDIA_ROOT).parent / "etc").exists())
 
     def test_it_stores_a_cmyk_jpeg_rotated_as_its_exif_says(self):
-        self.post_image(media.cmyk_jpeg_with_exif_rotation(200, 100), "scan.jpg")
+        # Portrait once turned, on a landscape format: keep it whole and let Veo crop.
+        self.post_image(
+            media.cmyk_jpeg_with_exif_rotation(200, 100), "scan.jpg", first_frame_fit="veo"
+        )
 
         generation = Generation.objects.get()
         image = Image.open(default_storage.open(generation.first_frame.name))

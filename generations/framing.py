@@ -1,0 +1,154 @@
+"""Fitting a first frame to the chosen format, and keeping a checked image across a correction.
+
+The crop is ours (Pillow, centred), so the person sees exactly the frame Veo will start from
+instead of Veo cropping it silently. A checked image is kept in storage under a signed token
+while the form is corrected, so nobody has to pick the same file twice.
+"""
+
+import base64
+import io
+import math
+import uuid
+from datetime import timedelta
+
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from .images import (
+    JPEG_QUALITY,
+    THUMBNAIL_BOX,
+    THUMBNAIL_QUALITY,
+    FirstFrame,
+    normalise_first_frame,
+)
+
+# Shapes within 5% of the format's are treated as the same: nobody can see the difference.
+SHAPE_TOLERANCE = 0.05
+KEPT_FOLDER = "kept-frames"
+KEPT_FOR = timedelta(hours=12)
+_SALT = "veostudio.kept-first-frame"
+
+
+class Fit:
+    CROP = "crop"
+    VEO = "veo"
+    CHOICES = [(CROP, "Crop to fit"), (VEO, "Let Veo crop")]
+
+
+def format_box(size: str) -> tuple[int, int]:
+    width, height = size.split("x")
+    return int(width), int(height)
+
+
+def shape_differs(width: int, height: int, size: str) -> bool:
+    box_w, box_h = format_box(size)
+    return abs(math.log((width / height) / (box_w / box_h))) > math.log(1 + SHAPE_TOLERANCE)
+
+
+def describe_shape(width: int, height: int) -> str:
+    ratio = width / height
+    if ratio > 1 + SHAPE_TOLERANCE:
+        return "landscape"
+    if ratio < 1 - SHAPE_TOLERANCE:
+        return "portrait"
+    return "square"
+
+
+def crop_box(width: int, height: int, size: str) -> tuple[int, int, int, int]:
+    """The largest centred box of the format's shape inside a width×height image."""
+    box_w, box_h = format_box(size)
+    if width * box_h > height * box_w:  # too wide: trim the sides
+        new_w = round(height * box_w / box_h)
+        left = (width - new_w) // 2
+        return left, 0, left + new_w, height
+    new_h = round(width * box_h / box_w)
+    top = (height - new_h) // 2
+    return 0, top, width, top + new_h
+
+
+def crop_to_fit(frame: FirstFrame, size: str) -> FirstFrame:
+    """`frame` centre-cropped to the format's shape, and no larger than the format."""
+    with Image.open(io.BytesIO(frame.image)) as source:
+        image = source.convert("RGB").crop(crop_box(frame.width, frame.height, size))
+    box = format_box(size)
+    if image.width > box[0]:
+        image = image.resize(box, Image.Resampling.LANCZOS)
+    thumb = image.copy()
+    thumb.thumbnail(THUMBNAIL_BOX, Image.Resampling.LANCZOS)
+    return FirstFrame(
+        image=_jpeg(image, JPEG_QUALITY),
+        width=image.width,
+        height=image.height,
+        thumbnail=_jpeg(thumb, THUMBNAIL_QUALITY),
+    )
+
+
+def preview_url(jpeg: bytes) -> str:
+    """A data: URL for a small JPEG, so a preview needs no stored file or extra request."""
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+# --- keeping a checked image while the form is corrected -------------------------------
+
+
+def keep(frame: FirstFrame, owner) -> str:
+    """Store a checked image for `owner`; returns the token the form carries for it."""
+    sweep()
+    name = default_storage.save(f"{KEPT_FOLDER}/{uuid.uuid4().hex}.jpg", ContentFile(frame.image))
+    return signing.dumps({"name": name, "owner": owner.pk}, salt=_SALT)
+
+
+def kept(token: str, owner) -> FirstFrame | None:
+    """The image kept under `token`, checked again; None if it is not this person's or gone."""
+    name = _name(token, owner)
+    if name is None or not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        data = handle.read()
+    return normalise_first_frame(SimpleUploadedFile("kept.jpg", data, "image/jpeg"))
+
+
+def discard(token: str, owner) -> None:
+    name = _name(token, owner)
+    if name is not None:
+        default_storage.delete(name)
+
+
+def sweep(now=None) -> int:
+    """Delete kept images older than KEPT_FOR (forms that were abandoned); returns how many."""
+    cutoff = (now or timezone.now()) - KEPT_FOR
+    try:
+        _, files = default_storage.listdir(KEPT_FOLDER)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for file in files:
+        name = f"{KEPT_FOLDER}/{file}"
+        try:
+            if default_storage.get_modified_time(name) < cutoff:
+                default_storage.delete(name)
+                removed += 1
+        except (FileNotFoundError, OSError):
+            continue  # another request swept it first
+    return removed
+
+
+def _name(token: str, owner) -> str | None:
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=KEPT_FOR)
+    except signing.BadSignature:
+        return None
+    name = data.get("name", "") if isinstance(data, dict) else ""
+    if data.get("owner") != owner.pk or not name.startswith(f"{KEPT_FOLDER}/"):
+        return None
+    return name
