@@ -25,7 +25,13 @@ from django.utils import timezone
 from generations import worker
 from generations.models import Generation, Status
 from tests.factories_media import png_bytes
-from tests.helpers import drive, make_generation, make_ready_generation, make_user
+from tests.helpers import (
+    drive,
+    make_generation,
+    make_ready_generation,
+    make_user,
+    multipart_body,
+)
 
 LOGIN_URL = reverse("login")
 LOGOUT_URL = reverse("logout")
@@ -459,31 +465,10 @@ def test_the_api_key_appears_nowhere(secret_simulator, caplog, client, subtests)
 
 # --- server-chosen file names -------------------------------------------------------------
 
-_BOUNDARY = "veostudio-test-boundary-7d41"
 _STORED_NAME = {
     "first_frame": re.compile(r"^first-frames/[0-9a-f]{32}\.jpg$"),
     "first_frame_thumbnail": re.compile(r"^thumbnails/[0-9a-f]{32}\.jpg$"),
 }
-
-
-def multipart_with_raw_filename(fields: dict[str, str], filename: bytes, data: bytes) -> bytes:
-    """The test client strips directories from file names; a browser or a script may not."""
-    parts = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-            f"{value}\r\n".encode()
-        )
-    parts.append(
-        f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="first_frame"; '.encode()
-        + b'filename="'
-        + filename
-        + b'"\r\nContent-Type: image/png\r\n\r\n'
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{_BOUNDARY}--\r\n".encode())
-    return b"".join(parts)
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHER)
@@ -520,10 +505,8 @@ class ServerChosenFileNameTests(TestCase):
             "size": "1280x720",
             "client_token": str(uuid.uuid4()),
         }
-        body = multipart_with_raw_filename(fields, filename, png_bytes(320, 180))
-        return self.client.post(
-            CREATE_URL, data=body, content_type=f"multipart/form-data; boundary={_BOUNDARY}"
-        )
+        body, content_type = multipart_body(fields, filename=filename, data=png_bytes(320, 180))
+        return self.client.post(CREATE_URL, data=body, content_type=content_type)
 
     def test_hostile_file_names_never_become_part_of_a_path(self):
         before = set(BASE_DIR.iterdir())
