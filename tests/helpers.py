@@ -19,16 +19,23 @@ from .factories_media import jpeg_bytes, make_mp4
 class StudioTestCase(TestCase):
     """Alice, who is logged in, and Bob, who must never see her videos."""
 
+    # False for what a visitor meets before logging in: the log-in page, health checks.
+    logged_in = True
+
     @classmethod
     def setUpTestData(cls):
         cls.alice = make_user("alice")
         cls.bob = make_user("bob")
 
     def setUp(self):
-        self.client.force_login(self.alice)
+        if self.logged_in:
+            self.client.force_login(self.alice)
 
 
-def make_user(username: str = "alice", password: str = "correct horse battery"):
+PASSWORD = "correct horse battery"
+
+
+def make_user(username: str = "alice", password: str = PASSWORD):
     return get_user_model().objects.create_user(username=username, password=password)
 
 
