@@ -50,6 +50,16 @@ class DetailTests(StudioTestCase):
         self.assertNotContains(response, "Check again")
         self.assertNotContains(response, "<video")
 
+    def test_it_escapes_text_from_cometapi_instead_of_running_it(self):
+        generation = make_generation(self.alice, prompt="A failed kite")
+        generation.mark_failed("CometAPI refused this request: <script>x()</script>", "x")
+        generation.save()
+
+        response = self.client.get(generation.get_absolute_url())
+
+        self.assertNotContains(response, "<script>x()</script>")
+        self.assertContains(response, "&lt;script&gt;x()&lt;/script&gt;")
+
     def test_it_shows_the_first_frame_as_a_thumbnail(self):
         generation = make_generation(self.alice)
         generation.first_frame_thumbnail.name = default_storage.save(
