@@ -22,7 +22,7 @@ class DetailTests(StudioTestCase):
         )
         self.assertContains(response, reverse("generations:download", args=[generation.pk]))
         self.assertContains(response, "320×180")
-        self.assertNotContains(response, "hx-trigger")
+        self.assertNotContains(response, "data-poll=")
 
     def test_it_shows_an_active_jobs_progress_and_polls(self):
         generation = make_generation(self.alice)
@@ -34,7 +34,7 @@ class DetailTests(StudioTestCase):
 
         self.assertContains(response, "Veo is rendering your video…")
         self.assertContains(response, 'value="40"')
-        self.assertContains(response, 'hx-trigger="every 3s"')
+        self.assertContains(response, 'data-poll="')
         self.assertNotContains(response, "<video")
         self.assertNotContains(response, "Delete this video")
 
