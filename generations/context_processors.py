@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from .models import Generation, latest_account_problem
 
@@ -11,5 +12,6 @@ def studio(request):
     if user is not None and user.is_staff and not is_partial:
         context["account_problem"] = latest_account_problem()
     if user is not None and user.is_authenticated and not is_partial:
-        context["running_jobs"] = Generation.objects.running_for(user)
+        # Lazy: fragments rendered with this request never show the header, so never ask.
+        context["running_jobs"] = SimpleLazyObject(lambda: Generation.objects.running_for(user))
     return context

@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -80,6 +81,39 @@ def status(request: HtmxHttpRequest, pk) -> HttpResponse:
         # The fragment carries no trigger any more; 286 also stops the old element.
         response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+POLL_PARTIALS = {"card": "generations/index.html#card", "status": "generations/detail.html#status"}
+POLL_LIMIT = 100
+
+
+def poll(request: HttpRequest) -> JsonResponse:
+    """The page's one status request: every running job it shows, in one query, and a
+    fragment only for those whose version changed since the page last saw them."""
+    seen = poll_request(request.GET.getlist("v"))
+    jobs = visible_generations(request.user).filter(pk__in=seen)
+    fragments = {}
+    for generation in jobs:
+        for view, version in seen[generation.pk]:
+            if version != generation.poll_version:
+                html = render_to_string(POLL_PARTIALS[view], {"generation": generation}, request)
+                fragments[f"{view}-{generation.pk}"] = html  # the id of the element it replaces
+    return JsonResponse({"fragments": fragments})
+
+
+def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
+    """Parse `view:id:version` triples; anything malformed is ignored, not an error."""
+    seen: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    for value in values[:POLL_LIMIT]:
+        view, _, rest = value.partition(":")
+        pk, _, version = rest.partition(":")
+        try:
+            key, number = uuid.UUID(pk), int(version or 0)
+        except ValueError:
+            continue
+        if view in POLL_PARTIALS:
+            seen.setdefault(key, []).append((view, number))
+    return seen
 
 
 def video(request: HttpRequest, pk) -> HttpResponseBase:

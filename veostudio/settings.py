@@ -142,7 +142,8 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker write at once; see PITFALLS.md.
+    # The web server and the worker write at once: without IMMEDIATE transactions and WAL,
+    # SQLite answers "database is locked" to one of them.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var POLL_MS = 5000;
+  // The page's own status polling pauses in a hidden tab, so this one small request is the
+  // only way to hear that a job ended there; it goes slower while the tab is hidden.
+  var HIDDEN_POLL_MS = 15000;
   var indicator, watching = new Set(), announced = new Set(), known = new Map(), timer = null;
   var originalTitle = document.title;
 
@@ -43,10 +46,9 @@
   function schedule() {
     window.clearTimeout(timer);
     timer = null;
-    // Polled only while something runs and the page is in front; a page's own htmx
-    // status polling calls poll() directly when it sees a job end in a background tab.
-    if (watching.size && document.visibilityState === "visible") {
-      timer = window.setTimeout(poll, POLL_MS);
+    // Polled only while one of the person's jobs runs.
+    if (watching.size) {
+      timer = window.setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
     }
   }
 
@@ -100,7 +102,7 @@
     scanCards();
     offerNotifications();
     schedule();
-    document.body.addEventListener("htmx:afterSettle", scanCards);
+    document.addEventListener("veostudio:updated", scanCards);
     document.addEventListener("click", function (event) {
       var button = event.target.closest("[data-ask-notifications]");
       if (!button || !("Notification" in window)) return;
