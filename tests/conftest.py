@@ -3,6 +3,9 @@ from django.test import override_settings
 
 from generations.simulator import CometSimulator
 
+# The browser fixtures, for every browser test file (flows, accessibility).
+from tests.test_browser import browser, release_server_connections, running_worker  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def _simulator_server():

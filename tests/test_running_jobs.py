@@ -17,12 +17,16 @@ class RunningJobsTests(StudioTestCase):
         response = self.client.get(reverse("generations:index"))
 
         self.assertContains(response, 'id="jobs-indicator"')
-        self.assertContains(response, "2 running")
+        self.assertContains(
+            response,
+            '<span class="jobs-count">2</span> <span class="jobs-word">running</span>',
+            html=False,
+        )
 
     def test_the_indicator_is_hidden_when_nothing_runs(self):
         make_ready_generation(self.alice)
         response = self.client.get(reverse("generations:create"))
-        self.assertContains(response, "0 running")
+        self.assertContains(response, '<span class="jobs-count">0</span>')
         self.assertContains(response, 'data-watch=""')
 
     def test_the_endpoint_lists_running_jobs_and_how_watched_ones_ended(self):

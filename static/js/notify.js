@@ -21,7 +21,7 @@
     if (!indicator) return;
     indicator.hidden = running.length === 0;
     var count = indicator.querySelector(".jobs-count");
-    if (count) count.textContent = running.length + " running";
+    if (count) count.textContent = String(running.length);
   }
 
   function ended(job) {
@@ -72,12 +72,12 @@
   }
 
   function scanCards() {
-    var sawEnd = false;
+    var sawEnd = false, anyActive = false;
     document.querySelectorAll("[data-job-id][data-job-active]").forEach(function (el) {
       var id = el.dataset.jobId, active = el.dataset.jobActive === "yes";
       var before = known.get(id);
       if (before && before.active && !active) sawEnd = true;
-      if (active) watching.add(id);
+      if (active) { watching.add(id); anyActive = true; }
       if (before && before.status !== el.dataset.status) {
         var sentence = el.querySelector(".status-sentence");
         if (sentence && active) say(sentence.textContent.trim());
@@ -85,6 +85,9 @@
       known.set(id, { active: active, status: el.dataset.status });
     });
     if (sawEnd) poll();
+    if (!anyActive) {
+      document.querySelectorAll(".notify-offer").forEach(function (offer) { offer.remove(); });
+    }
   }
 
   function offerNotifications() {
