@@ -1,0 +1,84 @@
+"""axe-core on every page, logged in and out, on a phone and a laptop, light and dark:
+no serious or critical violations."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+
+from tests.helpers import make_generation, make_ready_generation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long studio password"
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "laptop": {"viewport": {"width": 1440, "height": 900}},
+}
+OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"],
+}
+
+
+def serious(page) -> list[str]:
+    results = Axe().run(page, options=OPTIONS)
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def studio(db):
+    maya = get_user_model().objects.create_user("maya", password=PASSWORD, is_staff=True)
+    ready = make_ready_generation(maya, prompt="A paper kite floats above a wheat field.")
+    running = make_generation(maya, prompt="A lighthouse at dusk, waves below.")
+    running.mark_submitted("task_running")
+    running.mark_progress(50, started=True)
+    running.save()
+    failed = make_generation(maya, prompt="A storm over the harbour.")
+    failed.mark_failed("Veo could not make this video: blocked by safety filters.", "task:failed")
+    failed.save()
+    return {"ready": ready, "running": running, "failed": failed}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
+    context = browser.new_context(color_scheme=scheme, **VIEWPORTS[device])
+    page = context.new_page()
+    url = live_server.url
+    found = {}
+    with override_settings(DEMO_MODE=True):
+        page.goto(url + "/accounts/login/")
+        found["login"] = serious(page)
+        page.fill("#id_username", "maya")
+        page.fill("#id_password", "not the password")
+        page.click("form[action$='/login/'] button[type=submit]")
+        found["login refused"] = serious(page)
+        page.fill("#id_username", "maya")
+        page.fill("#id_password", PASSWORD)
+        page.click("form[action$='/login/'] button[type=submit]")
+        page.wait_for_url(url + "/")
+        pages = {
+            "gallery": "/",
+            "create": "/new/",
+            "ready video": studio["ready"].get_absolute_url(),
+            "running video": studio["running"].get_absolute_url(),
+            "failed video": studio["failed"].get_absolute_url(),
+        }
+        for name, path in pages.items():
+            page.goto(url + path)
+            found[name] = serious(page)
+        page.goto(url + "/new/")
+        page.click("#generate-button")
+        page.wait_for_load_state("load")
+        found["create refused"] = serious(page)
+        page.click("button[aria-label='Log out maya']")
+        page.wait_for_url("**/login/**")
+        found["logged out"] = serious(page)
+    context.close()
+    assert {name: issues for name, issues in found.items() if issues} == {}
