@@ -126,8 +126,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
-    from django.db import close_old_connections
-
     arguments = dict(request)
     op = OPS.get(arguments.pop("op", None))
     if op is None:
@@ -135,11 +133,12 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     try:
         return {"ok": op(**arguments)}
     except Exception as exc:  # noqa: BLE001 - reported to the harness, which raises
-        close_old_connections()  # a broken connection is not reused for the next question
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def serve(answers) -> None:
+    from django.db import close_old_connections
+
     for line in sys.stdin:
         if line.strip():
             try:
@@ -149,6 +148,8 @@ def serve(answers) -> None:
                 reply = {"error": f"bad request: {exc}"}
             answers.write(json.dumps(reply, default=_jsonable) + "\n")
             answers.flush()
+            if "error" in reply:
+                close_old_connections()  # a broken connection is not reused for the next one
 
 
 def main() -> int:
