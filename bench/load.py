@@ -159,10 +159,10 @@ class User(threading.Thread):
             self.counters.problem(f"{job_id}: status answered {answer.status_code}")
 
 
-def queue_counts(harness: Harness) -> dict[str, int]:
+def queue_counts(harness: Harness) -> dict[str, int | str]:
     """django-tasks-db rows by state; "noop" = ran but found its job not due (None)."""
     try:
-        return harness.queue_counts()
+        return {**harness.queue_counts()}
     except Exception as exc:  # noqa: BLE001 - a metric, not a check
         return {"error": str(exc)[:100]}
 
@@ -200,7 +200,7 @@ def analyse(harness: Harness, users: list[User], counters: Counters, args, wall:
     turnaround = [
         (row["saved_at"] - row["created_at"]).total_seconds() for row in rows if row["saved_at"]
     ]
-    sim_requests = collections.Counter()
+    sim_requests: collections.Counter[str] = collections.Counter()
     for method, path, _ in stats["requests"]:
         if method == "POST":
             sim_requests["create"] += 1

@@ -627,13 +627,13 @@ class Harness:
         ]
         if self.api_key:
             args += ["--api-key", self.api_key]
-        self.sim = Process("sim", args, self._env, self.logs / "sim.log")
-        self.sim.start()
+        self.sim = sim = Process("sim", args, self._env, self.logs / "sim.log")
+        sim.start()
 
         def listening() -> str | None:
-            if not self.sim.alive:
-                raise HarnessError("the simulator exited at start:\n" + self.sim.tail())
-            match = re.search(r"listening on (http://\S+)", self.sim.tail(20))
+            if not sim.alive:
+                raise HarnessError("the simulator exited at start:\n" + sim.tail())
+            match = re.search(r"listening on (http://\S+)", sim.tail(20))
             return match.group(1) if match else None
 
         self.sim_url = wait_for(listening, timeout=60, what="the simulator to listen")

@@ -173,11 +173,13 @@ def scenario_submit(h: Harness, result: Result) -> None:
 
 
 def scenario_poll(h: Harness, result: Result) -> None:
+    assert h.proxy is not None
+    proxy = h.proxy
     client = logged_in(h)
     h.sim_fail(kind="hang", endpoint="retrieve", seconds=20, times=1)
     job_id = client.submit("kill test: worker dies while polling the task")
     flights = wait_for(
-        lambda: h.proxy.in_flight("GET", r"^/v1/videos/[^/]+$"),
+        lambda: proxy.in_flight("GET", r"^/v1/videos/[^/]+$"),
         timeout=30,
         interval=0.05,
         what="a poll to be in flight",
@@ -210,13 +212,15 @@ def scenario_poll(h: Harness, result: Result) -> None:
 
 
 def scenario_download(h: Harness, result: Result) -> None:
+    assert h.proxy is not None and h.media_root is not None
+    proxy = h.proxy
     client = logged_in(h)
     # 4 KB every 0.3 s: the demo MP4 (~40 KB) takes ~3 s; each gap < the 3 s read timeout.
-    h.proxy.throttle(r"^/files/|/content$", step=4096, delay=0.3)
+    proxy.throttle(r"^/files/|/content$", step=4096, delay=0.3)
     job_id = client.submit("kill test: worker dies in the middle of the download")
 
     def mid_download():
-        flights = h.proxy.in_flight("GET", r"^/files/|/content$")
+        flights = proxy.in_flight("GET", r"^/files/|/content$")
         return [f for f in flights if f.total and f.sent >= f.total * 0.3]
 
     flight = wait_for(mid_download, timeout=60, interval=0.05, what="the download to be under way")[
@@ -230,7 +234,7 @@ def scenario_download(h: Harness, result: Result) -> None:
         f"killed with {flight.sent}/{flight.total} bytes sent, "
         f"{len(partials_at_kill)} .part file(s) open"
     )
-    h.proxy.throttle(None)  # the retry downloads at full speed
+    proxy.throttle(None)  # the retry downloads at full speed
     h.start_worker()
     job = wait_terminal(h, job_id, timeout=120)
     result.recover_seconds = time.monotonic() - killed_at
@@ -306,6 +310,7 @@ def scenario_download(h: Harness, result: Result) -> None:
 
 
 def scenario_restart(h: Harness, result: Result) -> None:
+    assert h.web is not None
     client = logged_in(h)
     h.sim_config(render_seconds=4)
     jobs = [client.submit(f"kill test: restart with ten in flight, shot {n}") for n in range(10)]

@@ -24,6 +24,7 @@ import os
 import sys
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def create_users(names: list[str], password: str) -> int:
     return user_model.objects.filter(username__in=names).count()
 
 
-OPS = {
+OPS: dict[str, Callable[..., Any]] = {
     "jobs": jobs,
     "heartbeat": heartbeat,
     "queue": queue,
