@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import functools
 import math
 import os
@@ -73,15 +74,47 @@ def _encode(frames: Any, width: int, height: int, fps: int) -> bytes:
                 "libx264", rate=fps, options={"preset": "veryfast", "crf": "24"}
             )
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            sound = out.add_stream("aac", rate=SOUND_RATE)  # before the first packet
+            sound.layout = "mono"
+            count = 0
             for image in frames:
+                count += 1
                 for packet in stream.encode(av.VideoFrame.from_image(image)):
                     out.mux(packet)
             for packet in stream.encode():
                 out.mux(packet)
+            _add_sound(out, sound, count / fps)
         with open(path, "rb") as fh:
             return fh.read()
     finally:
         os.unlink(path)
+
+
+SOUND_RATE = 48000
+_SOUND_FRAME = 1024
+
+
+def _add_sound(out: Any, stream: Any, seconds: float) -> None:
+    """A soft two-note pad with a fade in and out: Veo 3.1 makes sound, so demo clips have
+    a sound track too and the player's volume control behaves as it will for real."""
+    total = max(_SOUND_FRAME, round(seconds * SOUND_RATE))
+    fade = min(SOUND_RATE // 2, total // 4)
+    for start in range(0, total, _SOUND_FRAME):
+        count = min(_SOUND_FRAME, total - start)
+        samples = array.array("f", (_pad(i, total, fade) for i in range(start, start + count)))
+        frame = av.AudioFrame(format="fltp", layout="mono", samples=count)
+        frame.planes[0].update(samples.tobytes())
+        frame.sample_rate, frame.pts = SOUND_RATE, start
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+
+
+def _pad(i: int, total: int, fade: int) -> float:
+    t = i / SOUND_RATE
+    level = min(1.0, i / fade, (total - i) / fade) * 0.12
+    return level * (math.sin(2 * math.pi * 220.0 * t) + 0.6 * math.sin(2 * math.pi * 329.6 * t))
 
 
 @functools.lru_cache(maxsize=8)
