@@ -1,5 +1,6 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
+from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -16,3 +17,21 @@ class HtmxAwareLoginRequiredMiddleware(LoginRequiredMiddleware):
             )
             return HttpResponseClientRedirect(login["Location"])
         return super().handle_no_permission(request, view_func)
+
+
+class NoStoreForLoggedInMiddleware:
+    """Pages shown to a logged-in person must not stay in a shared computer's cache (or a
+    proxy's) after they log out: the back button would show their videos and prompts.
+
+    Responses that chose their own caching (the private, seekable video files) keep it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "generations.middleware.HtmxAwareLoginRequiredMiddleware",
+    "generations.middleware.NoStoreForLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -221,6 +222,10 @@ COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
 RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
 
+# /readyz tells anyone "ready or not"; the details go to staff and to this bearer token.
+READYZ_TOKEN = env_str("READYZ_TOKEN", "")
+READYZ_STORAGE_PROBE_SECONDS = env_number("READYZ_STORAGE_PROBE_SECONDS", 30, 0, 3600)
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -266,7 +271,13 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            # Upstream text reaches log messages; this formatter keeps each on one line.
+            "()": "generations.logs.SingleLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
