@@ -90,13 +90,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused from its Content-Length before anything reads it.
+    "generations.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Log-in before CSRF: the CSRF check reads (and spools) the body, so a stranger's
+    # POST to a login-only page is sent to the log-in page before any of it is read.
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "generations.middleware.HtmxAwareLoginRequiredMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "generations.middleware.NoStoreForLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -200,8 +204,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The New video form has one file field; a second file part is refused (400) unread.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "generations.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FIRST_FRAME_MAX_BYTES = 20 * 1024 * 1024
-FIRST_FRAME_MAX_PIXELS = 50_000_000
+# Bodies over these sizes are refused from their Content-Length, before anything is read:
+# the New video form (the picture plus room for the other fields), and every other URL.
+# The reverse proxy in the README sets the same limit (client_max_body_size 21m).
+UPLOAD_REQUEST_MAX_BYTES = FIRST_FRAME_MAX_BYTES + 1024 * 1024
+REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The most pixels ever decoded for one upload (4096×4096 = 16.8 MP, about 64 MB as RGBA):
+# above Veo's largest output (3840×2160) with room for a 4:3 or square crop; JPEGs may
+# declare 4 times this, as they decode at a reduced scale. See generations/images.py.
+FIRST_FRAME_MAX_PIXELS = 4096 * 4096
+# How many uploads one web process decodes at once, and how long another one waits.
+FIRST_FRAME_DECODE_CONCURRENCY = int(env_number("FIRST_FRAME_DECODE_CONCURRENCY", 2, 1, 64))
+FIRST_FRAME_DECODE_WAIT_SECONDS = 20.0
 
 # CometAPI
 COMETAPI_KEY = env_str("COMETAPI_KEY", "")
