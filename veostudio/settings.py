@@ -259,7 +259,15 @@ TASKS = {
     }
 }
 
-# Login brute-force protection: username+IP, a cool-off rather than a permanent lock.
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1); the client
+# address is read that many entries from the right. 0 = use the socket's address.
+TRUSTED_PROXY_COUNT = int(env_number("TRUSTED_PROXY_COUNT", 1 if SECURE_HTTPS else 0, 0, 10))
+
+# Login brute-force protection: username+IP, a cool-off rather than a permanent lock, and a
+# throttle per address across user names; see generations/lockout.py for why.
+AXES_HANDLER = "generations.lockout.StudioAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "generations.lockout.client_ip"
+AXES_ADDRESS_FAILURE_LIMIT = int(env_number("AXES_ADDRESS_FAILURE_LIMIT", 20, 1, 10000))
 AXES_FAILURE_LIMIT = int(env_number("AXES_FAILURE_LIMIT", 5, 1, 1000))
 AXES_COOLOFF_TIME = env_number("AXES_COOLOFF_MINUTES", 15, 0.01, 24 * 60) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
