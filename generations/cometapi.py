@@ -404,6 +404,8 @@ class CometAPIClient:
 
     def _check_video_answer(self, response: requests.Response) -> None:
         if response.status_code != 200:
+            # Only what has arrived of the error body: a hostile server could send it for ever.
+            response._content = _first_bytes(response, 2048)
             if response.status_code in (403, 404, 410):
                 raise CometAPIError(
                     "The video link has expired.",
@@ -419,7 +421,7 @@ class CometAPIClient:
                 kind="not_video",
                 retryable=True,
                 status=response.status_code,
-                body_start=response.raw.read(200).decode("utf-8", "replace"),
+                body_start=_first_bytes(response, 200).decode("utf-8", "replace"),
             )
 
     def content_url(self, task_id: str) -> str:
@@ -469,6 +471,13 @@ class DownloadLimits:
         if self.deadline is not None:
             left = min(left, self.deadline - time.time())
         return left
+
+
+def _first_bytes(response: requests.Response, limit: int) -> bytes:
+    try:
+        return response.raw.read1(limit)
+    except (urllib3.exceptions.HTTPError, OSError):
+        return b""
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -44,6 +44,17 @@ class LoopbackService:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
+                if self.path == "/error-forever":
+                    self.send_response(500)
+                    self.send_header("Content-Type", "text/html")
+                    self.end_headers()
+                    try:
+                        while not service.stop.wait(service.dribble_every):
+                            self.wfile.write(b"<p>")
+                            self.wfile.flush()
+                    except OSError:
+                        pass
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "video/mp4")
                 if self.path.startswith("/dribble") or self.path.endswith("/content"):
@@ -296,3 +307,13 @@ def test_a_hostile_download_holds_the_worker_for_its_limit_only(hostile_base, si
     assert held < 6  # two sources of 1 s each, not the 24 days the bodies would take
     assert drive(other).status == Status.READY
     assert Generation.objects.get(pk=other.pk).video
+
+
+def test_an_error_page_sent_for_ever_is_read_only_as_far_as_it_has_arrived(hostile_base):
+    client = CometAPIClient(hostile_base.url, "key")
+    started = time.monotonic()
+
+    error = refusal(client, f"{hostile_base.url}/error-forever")
+
+    assert error.kind == "server" and error.status == 500
+    assert time.monotonic() - started < 5
