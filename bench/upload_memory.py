@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory of the web process under concurrent worst-case first-frame uploads.
 
-For each case, starts a throwaway VeoStudio (scripts/harness.py), logs in N users and has
+For each case, starts a throwaway VeoStudio (harness/harness.py), logs in N users and has
 them all post the New video form with the same hostile-but-small picture at once, then
 reads the web process's peak resident memory (VmHWM in /proc) against its resident
 memory before the burst. Linux only.
@@ -60,7 +60,11 @@ CASES = {
 
 
 def load_harness(root: Path):
-    spec = importlib.util.spec_from_file_location("harness", root / "scripts" / "harness.py")
+    """The harness of the checkout being measured (harness/, or scripts/ in older ones)."""
+    path = root / "harness" / "harness.py"
+    if not path.exists():
+        path = root / "scripts" / "harness.py"
+    spec = importlib.util.spec_from_file_location("harness", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["harness"] = module
