@@ -2,16 +2,18 @@
 the client does with them now. Real HTTP on loopback throughout; name lookups that would
 leave the machine are replaced by a resolver that answers from a table."""
 
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
 from django.test import override_settings
 from django.utils import timezone
 
-from generations import worker
+from generations import cometapi, worker
 from generations.cometapi import CometAPIClient, CometAPIError, DownloadLimits, _PinnedAdapter
 from generations.models import Generation, Status
 
@@ -317,3 +319,72 @@ def test_an_error_page_sent_for_ever_is_read_only_as_far_as_it_has_arrived(hosti
 
     assert error.kind == "server" and error.status == 500
     assert time.monotonic() - started < 5
+
+
+# --- the connection goes where the check looked --------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CERT = str(FIXTURES / "cdn.example.test.crt")  # self-signed for cdn.example.test, 100 years
+
+
+@pytest.fixture
+def tls_cdn():
+    """An https server for cdn.example.test, listening on loopback."""
+    seen_hosts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen_hosts.append(self.headers["Host"])
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(len(MP4)))
+            self.end_headers()
+            self.wfile.write(MP4)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(CERT, str(FIXTURES / "cdn.example.test.key"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], seen_hosts
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_public_host_is_fetched_from_the_address_that_was_checked(tls_cdn, monkeypatch):
+    port, seen_hosts = tls_cdn
+    checked = []
+
+    def pinned(address):
+        # The check approved a public address; the test server stands in for it on loopback.
+        checked.append(address)
+        session = real_pinned("127.0.0.1")
+        session.verify = CERT
+        return session
+
+    real_pinned = cometapi._pinned_session
+    monkeypatch.setattr(cometapi, "_pinned_session", pinned)
+    client = CometAPIClient("https://api.cometapi.test", "key")
+
+    body = download(
+        client,
+        f"https://cdn.example.test:{port}/v.mp4",
+        resolve=table({"cdn.example.test": ["93.184.216.34"]}),
+    )
+
+    assert body == MP4
+    assert checked == ["93.184.216.34"]
+    assert seen_hosts == [f"cdn.example.test:{port}"]
+
+
+def test_tls_still_checks_the_host_name_on_a_pinned_connection(tls_cdn):
+    port, _ = tls_cdn
+    session = cometapi._pinned_session("127.0.0.1")
+    session.verify = CERT
+
+    assert session.get(f"https://cdn.example.test:{port}/", timeout=5).status_code == 200
+    with pytest.raises(requests.exceptions.SSLError):
+        session.get(f"https://other.example.test:{port}/", timeout=5)
