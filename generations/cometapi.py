@@ -460,7 +460,7 @@ class DownloadLimits:
 
     max_seconds: float = 600.0
     min_bytes_per_second: float = 50 * 1024
-    rate_grace_seconds: float = 15.0
+    rate_grace_seconds: float = 5.0
     max_redirects: int = 3
     max_bytes: int = 2 * 1024**3
     deadline: float | None = None

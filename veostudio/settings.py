@@ -241,7 +241,7 @@ COMETAPI_RETRY_BASE_SECONDS = env_number("COMETAPI_RETRY_BASE_SECONDS", 5, 0, 36
 COMETAPI_CONNECT_TIMEOUT = env_number("COMETAPI_CONNECT_TIMEOUT", 10, 0.1, 300)
 COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
 # A video download: at most this long in all (and never past the job's deadline), and at
-# least this fast on average once its first 15 s are over; see generations/cometapi.py.
+# least this fast on average once its first 5 s are over; see generations/cometapi.py.
 COMETAPI_DOWNLOAD_MAX_SECONDS = env_number("COMETAPI_DOWNLOAD_MAX_SECONDS", 600, 1, 6 * 3600)
 COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 1024 * 1024)
 # A step whose worker died is retaken after this long.
