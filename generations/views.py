@@ -1,18 +1,13 @@
 import uuid
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
@@ -20,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 from . import wording
 from .access import get_for_changing, get_for_viewing, visible_generations
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation, WorkerHeartbeat
+from .models import ACTIVE_STATUSES, Generation
 from .ranges import ranged_file_response
 
 GALLERY_PAGE_SIZE = 12
@@ -205,49 +200,3 @@ def running(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers and the admin ask for /favicon.ico by that name.
     return redirect(static("favicon.ico"), permanent=True)
-
-
-@login_not_required
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@login_not_required
-def readyz(request: HttpRequest) -> HttpResponse:
-    checks: dict[str, object] = {}
-    ok = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        checks["database"] = "unreachable"
-        ok = False
-    try:
-        probe = default_storage.save(f"health/{uuid.uuid4().hex}", ContentFile(b"ok"))
-        default_storage.delete(probe)
-        checks["storage"] = "ok"
-    except Exception:
-        checks["storage"] = "not writable"
-        ok = False
-    if checks["database"] == "ok":
-        now = timezone.now()
-        last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True)
-        seen = last.first()
-        checks["worker_seconds_since_heartbeat"] = (
-            round((now - seen).total_seconds(), 1) if seen else None
-        )
-        if seen is None or now - seen > timedelta(minutes=2):
-            ok = False
-        oldest = (
-            Generation.objects.active()
-            .filter(next_action_at__lt=now)
-            .order_by("next_action_at")
-            .values_list("next_action_at", flat=True)
-            .first()
-        )
-        overdue = round((now - oldest).total_seconds(), 1) if oldest else 0
-        checks["oldest_overdue_job_seconds"] = overdue
-        if overdue > 300:
-            ok = False
-    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)

@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from generations.simulator import CometSimulator
+from cometsim import CometSimulator
 
 # The browser fixtures, for every browser test file (flows, accessibility).
 from tests.test_browser import browser, release_server_connections, running_worker  # noqa: F401
