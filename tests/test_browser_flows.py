@@ -294,3 +294,41 @@ def test_dark_mode_follows_the_system(live_server, fast_studio, browser, maya):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(19, 19, 24)", background
     shot(page, "create-dark")
+
+
+def test_the_gallery_works_from_the_keyboard(live_server, fast_studio, browser, maya):
+    from tests.helpers import make_ready_generation
+
+    made = [
+        make_ready_generation(maya, prompt=f"Shot {n}: a kite over the field") for n in (1, 2, 3)
+    ]
+    newest_first = [str(job.pk) for job in reversed(made)]
+    page = browser.new_context(**LAPTOP).new_page()
+    log_in(page, live_server.url)
+
+    def current_card() -> str:
+        return page.evaluate(
+            "(document.activeElement.closest('.tile') || {id: ''}).id.replace('card-', '')"
+        )
+
+    page.keyboard.press("j")
+    assert current_card() == newest_first[0]
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert current_card() == newest_first[1]
+    shot(page, "gallery-keyboard-current-card")
+
+    with page.expect_download() as download:
+        page.keyboard.press("d")
+    assert download.value.suggested_filename.endswith(".mp4")
+
+    page.keyboard.press("?")
+    assert page.locator("dialog#shortcuts").is_visible()
+    assert "Download the video" in page.locator("dialog#shortcuts").inner_text()
+    shot(page, "gallery-keyboard-shortcuts")
+    page.keyboard.press("Escape")
+    assert page.locator("dialog#shortcuts").is_hidden()
+
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/videos/{newest_first[1]}/**")
