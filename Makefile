@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PY_OK := import sys; assert sys.version_info >= (3, 12)
 
-.PHONY: help install run test lint chromium clean
+.PHONY: help install run test lint chromium nginx clean
 
 help:
 	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
@@ -53,7 +53,7 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) scripts/run.py
 
-test: install chromium
+test: install chromium nginx
 	@mkdir -p var
 	$(PY) -m ruff check .
 	$(PY) -m mypy
@@ -76,6 +76,20 @@ chromium:
 		else \
 			echo "The browser tests need Chromium at $(CHROMIUM), and it is not installed." >&2; \
 			echo "Install it once with:  sudo apt-get install -y chromium   then run make test again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+# tests/test_nginx.py starts Debian's nginx on loopback with its own config.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's nginx-light for the nginx tests"; \
+			apt-get update -q; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; \
+		else \
+			echo "The nginx tests need Debian's nginx, and it is not installed." >&2; \
+			echo "Install it once with:  sudo apt-get install -y nginx-light   then run make test again." >&2; \
 			exit 1; \
 		fi; \
 	fi
