@@ -3,6 +3,12 @@
 
 import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Reading the settings loads .env (WEB_* may live there) and stops a bad setting before
+# any worker boots.
+import veostudio.settings  # noqa: E402, F401
 
 
 def _number(name: str, default: int, minimum: int, maximum: int) -> int:
