@@ -66,18 +66,10 @@ def write_backup(archive: Path, say: Callable[[str], None] = print) -> dict:
         else:
             _pg_dump(dump)
         say(f"database copied ({kind}, {dump.stat().st_size:,} bytes)")
-        files = 0
-        total = 0
         try:
             with _open_for_writing(partial, archive.name) as tar:
                 tar.add(dump, arcname=dump.name)
-                for name in iter_stored_files(default_storage):
-                    try:
-                        size = _add_stored_file(tar, default_storage, name)
-                    except FileNotFoundError:
-                        continue  # deleted since the listing: its row is gone too
-                    files += 1
-                    total += size
+                files, total = add_stored_files(tar, default_storage)
                 manifest = {
                     "format": FORMAT,
                     "created_at": datetime.now(UTC).isoformat(),
@@ -153,6 +145,19 @@ def iter_stored_files(storage: Storage, folder: str = "") -> Iterator[str]:
         yield f"{folder}/{name}" if folder else name
     for sub in sorted(folders):
         yield from iter_stored_files(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def add_stored_files(tar: tarfile.TarFile, storage: Storage) -> tuple[int, int]:
+    """Every stored file into the archive under media/; returns (files, bytes)."""
+    files = total = 0
+    for name in iter_stored_files(storage):
+        try:
+            size = _add_stored_file(tar, storage, name)
+        except FileNotFoundError:
+            continue  # deleted since the listing: its row is gone too
+        files += 1
+        total += size
+    return files, total
 
 
 def _add_stored_file(tar: tarfile.TarFile, storage: Storage, name: str) -> int:
@@ -231,21 +236,27 @@ def restore_backup(archive: Path, *, force: bool, say: Callable[[str], None] = p
             else:
                 _pg_restore(dump)
         say(f"database restored ({kind})")
-        files = 0
-        for member in tar:
-            if not member.name.startswith(MEDIA_PREFIX) or not member.isfile():
-                continue
-            name = _safe_name(member.name[len(MEDIA_PREFIX) :])
-            stored = tar.extractfile(member)
-            assert stored is not None
-            if default_storage.exists(name):
-                default_storage.delete(name)
-            saved = default_storage.save(name, File(stored, name=name))
-            if saved != name:
-                raise BackupError(f"the storage renamed {name} to {saved}")
-            files += 1
+        files = restore_stored_files(tar, default_storage)
     say(f"{files} stored file(s) restored")
     return manifest
+
+
+def restore_stored_files(tar: tarfile.TarFile, storage: Storage) -> int:
+    """Put every media/ member back under its own name, in whatever storage this is."""
+    files = 0
+    for member in tar:
+        if not member.name.startswith(MEDIA_PREFIX) or not member.isfile():
+            continue
+        name = _safe_name(member.name[len(MEDIA_PREFIX) :])
+        stored = tar.extractfile(member)
+        assert stored is not None
+        if storage.exists(name):
+            storage.delete(name)
+        saved = storage.save(name, File(stored, name=name))
+        if saved != name:
+            raise BackupError(f"the storage renamed {name} to {saved}")
+        files += 1
+    return files
 
 
 def _safe_name(name: str) -> str:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
+from generations import backups
 from generations.models import Generation, Status
 from generations.storage import PrivateS3Storage
 
@@ -141,6 +143,25 @@ class VideoOnS3Tests(TestCase):
         self.assertIn(answer.status_code, (200, 302))
         self.assertFalse(Generation.objects.filter(pk=generation.pk).exists())
         self.assertEqual(self.bucket.keys(), [])
+
+    def test_a_backup_carries_the_bucket_and_restores_into_another(self):
+        generation = self.make_video()
+        archive = Path(settings.WORKER_SCRATCH_DIR) / f"{generation.pk}.tar"
+        with tarfile.open(archive, "w") as tar:
+            files, size = backups.add_stored_files(tar, default_storage)
+        self.assertEqual(files, 4)
+        original = self.bucket.keys()
+        for key in original:
+            self.bucket.client.delete_object(Bucket=self.bucket.name, Key=key)
+
+        with tarfile.open(archive) as tar:
+            restored = backups.restore_stored_files(tar, default_storage)
+        archive.unlink()
+
+        self.assertEqual(restored, 4)
+        self.assertEqual(self.bucket.keys(), original)
+        video = self.client.get(reverse("generations:video", args=[generation.pk]))
+        self.assertEqual(len(self.follow(video).content), generation.video_bytes)
 
     def test_the_bucket_is_private_whatever_the_options_say(self):
         self.assertIsInstance(default_storage, PrivateS3Storage)
