@@ -185,6 +185,15 @@
     }
     if (limit) { prompt.addEventListener("input", count); count(); }
 
+    // A field the person has corrected no longer shows the server's complaint about it.
+    form.addEventListener("input", function (event) {
+      var field = event.target.closest(".has-error");
+      if (!field || event.target.type === "file") return;
+      field.classList.remove("has-error");
+      field.querySelectorAll(".error").forEach(function (error) { error.remove(); });
+      event.target.removeAttribute("aria-invalid");
+    });
+
     // After a refused form: bring the first problem into view and put focus on it.
     var firstError = form.querySelector(".has-error");
     if (firstError) {
