@@ -510,7 +510,9 @@ def machine() -> dict[str, str]:
         pass
     import django
 
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return {
+        "load": f"load average {load} when the report was written",
         "cpu": f"{os.cpu_count()} × {cpu}",
         "memory": memory,
         "os": f"{platform.system()} {platform.release()}",
@@ -530,7 +532,8 @@ def write_report(run: Run, path: Path, command: str) -> None:
         f"Written by `{command}` on {run.started:%Y-%m-%d %H:%M} UTC"
         f"{' (short version, as CI runs it)' if run.short else ''}.",
         "",
-        f"- Machine: {info['cpu']}, {info['memory']}, {info['os']}",
+        f"- Machine: {info['cpu']}, {info['memory']}, {info['os']}; {info['load']} "
+        "(anything above 0 is other work sharing the cores)",
         f"- Software: Python {info['python']}, Django {info['django']}",
         f"- Server: {info['server']}",
         "- Floor: a bare authenticated Django view (`bench/urls.py`) on the same server, "
