@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed targets of VeoStudio, each measured as a ratio in one run on one server.
 
-Starts a throwaway, production-like stack (scripts/harness.py: gunicorn with threads,
+Starts a throwaway, production-like stack (harness/harness.py: gunicorn with threads,
 WhiteNoise, DEBUG off, SQLite), seeds a gallery, and measures against the *floor*: a bare
 authenticated Django view (bench/urls.py) on the same server. Writes a Markdown report
 (bench/RESULTS.md by default) with the machine, the date, every figure, its ratio and
@@ -36,7 +36,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "harness"))
 sys.path.insert(0, str(ROOT))
 
 from harness import (  # noqa: E402
@@ -284,6 +284,7 @@ def bench_download(run: Run, harness: Harness, host: FileHost, files: Path, big:
     small = 2 * MIB
     make_big_mp4(files / "small.mp4", small)
     make_big_mp4(files / "big.mp4", big)
+    assert harness.scratch_dir is not None
     small_step = download_step(harness, f"{host.url}/small.mp4")
     big_steps, curls = [], []
     for _ in range(3):  # interleaved, so that a busy moment of the machine hits both

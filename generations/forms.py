@@ -1,4 +1,3 @@
-import hashlib
 import unicodedata
 
 from django import forms
@@ -56,6 +55,9 @@ class GenerationForm(forms.Form):
     )
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
+    # Rendered into the page (a data- attribute) so that its script keeps no copy of the rule.
+    eight_seconds_only = sorted(EIGHT_SECONDS_ONLY)
+
     def clean_prompt(self) -> str:
         prompt = unicodedata.normalize("NFC", self.cleaned_data["prompt"]).strip()
         prompt = prompt.replace("\r\n", "\n")  # what browsers send for line breaks
@@ -68,6 +70,13 @@ class GenerationForm(forms.Form):
             )
         if not prompt:
             raise ValidationError("Please describe the video you want.", code="required")
+        if len(prompt) > PROMPT_MAX_LENGTH:
+            # NFC can lengthen text (one character may become three), so count again.
+            raise ValidationError(
+                f"Please keep the prompt under {PROMPT_MAX_LENGTH} characters "
+                f"(it has {len(prompt)} once written out in full).",
+                code="max_length",
+            )
         return prompt
 
     def clean_first_frame(self) -> FirstFrame | None:
@@ -91,7 +100,3 @@ class GenerationForm(forms.Form):
                 ),
             )
         return cleaned
-
-    def first_frame_sha256(self) -> str:
-        frame = self.cleaned_data.get("first_frame")
-        return hashlib.sha256(frame.image).hexdigest() if frame else ""

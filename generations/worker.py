@@ -1,8 +1,9 @@
 """The worker's steps: submit, poll once, download. Each is small, idempotent and safe
 to be killed between any two lines; the Generation row says where a job stands.
 
-A step first *claims* its job with a conditional UPDATE (a lease), so two workers never
-act on one job at once, and writes its outcome only while it still holds that lease.
+A step first claims its job (`Generation.objects.claim`, a lease), changes it through the
+model's `mark_*` methods, and writes the outcome with `Generation.release` only while it
+still holds that lease. Every state change, and its event, is in models.py.
 """
 
 import logging
@@ -16,19 +17,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
-from . import storage
-from .cometapi import CometAPIClient, CometAPIError
-from .models import (
-    ACTIVE_STATUSES,
-    Generation,
-    Status,
-    WorkerHeartbeat,
-    poster_name,
-    video_name,
-)
+from . import storage, wording
+from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
+from .models import Generation, Status, WorkerHeartbeat, poster_name, video_name
 from .video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
 log = logging.getLogger(__name__)
@@ -37,30 +30,6 @@ MAX_VIDEO_BYTES = 2 * 1024**3
 PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
 ABANDONED_TASK_AGE = timedelta(hours=6)
 FINISHED_TASK_KEEP = timedelta(days=7)
-
-# Everything a step may change, written back in one conditional UPDATE.
-STATE_FIELDS = [
-    "status",
-    "progress",
-    "task_id",
-    "video_url",
-    "failure_reason",
-    "error_code",
-    "submitted_at",
-    "completed_at",
-    "saved_at",
-    "video",
-    "video_bytes",
-    "video_duration",
-    "video_width",
-    "video_height",
-    "poster",
-    "next_action_at",
-    "attempts",
-    "polls",
-    "deadline",
-    "submit_started_at",
-]
 
 
 def get_client() -> CometAPIClient:
@@ -72,45 +41,9 @@ def get_client() -> CometAPIClient:
     )
 
 
-def lease_seconds(status: str) -> float:
-    call = settings.COMETAPI_CONNECT_TIMEOUT + settings.COMETAPI_READ_TIMEOUT
-    if status == Status.WAITING:
-        # A submit retaken too early would be marked uncertain; be generous.
-        return call + 60
-    return max(settings.WORKER_STEP_LEASE_SECONDS, settings.COMETAPI_READ_TIMEOUT + 10)
-
-
-def claim(pk) -> Generation | None:
-    """Take the job if its next action is due and no live worker holds it."""
-    now = timezone.now()
-    current = Generation.objects.filter(pk=pk).values_list("status", flat=True).first()
-    if current not in ACTIVE_STATUSES:
-        return None
-    token = uuid.uuid4()
-    taken = Generation.objects.filter(pk=pk, status=current, next_action_at__lte=now).update(
-        lease=token, next_action_at=now + timedelta(seconds=lease_seconds(current))
-    )
-    if not taken:
-        return None
-    return Generation.objects.get(pk=pk)
-
-
-def release(generation: Generation) -> bool:
-    """Write the step's outcome if we still hold the lease; False if another worker took over."""
-    values = {name: getattr(generation, name) for name in STATE_FIELDS}
-    for name in ("video", "poster"):
-        values[name] = values[name].name or ""
-    written = Generation.objects.filter(pk=generation.pk, lease=generation.lease).update(
-        **values, lease=None, updated_at=timezone.now()
-    )
-    if not written:
-        log.warning("generation %s: lease lost, outcome of this step dropped", generation.pk)
-    return bool(written)
-
-
 def advance(pk, client: CometAPIClient | None = None) -> str | None:
     """Run whichever step the job needs now. Returns the status it left, or None if not due."""
-    generation = claim(pk)
+    generation = Generation.objects.claim(pk)
     if generation is None:
         return None
     client = client or get_client()
@@ -126,31 +59,16 @@ def advance(pk, client: CometAPIClient | None = None) -> str | None:
         log.exception("generation %s: step failed unexpectedly", generation.pk)
         if generation.submit_started_at and not generation.task_id:
             generation.mark_uncertain("internal")
-        elif generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
-            generation.retry_later(generation.backoff())
+        elif generation.may_retry:
+            generation.retry_later(generation.backoff(), "Something went wrong on our side.")
         else:
-            generation.mark_failed(
-                "Something went wrong on our side while handling this video. "
-                "An admin has the details in the logs.",
-                "internal",
-            )
-    if release(generation) and generation.is_active:
-        enqueue(generation)
+            generation.mark_failed(wording.INTERNAL_FAILURE, "internal")
+    if generation.release():
+        if generation.is_active:
+            generation.enqueue_next_step()
+    else:
+        log.warning("generation %s: lease lost, outcome of this step dropped", generation.pk)
     return generation.status
-
-
-def enqueue(generation: Generation) -> None:
-    from .tasks import advance_generation
-
-    run_after = generation.next_action_at or timezone.now()
-
-    def send():
-        task = advance_generation
-        if run_after > timezone.now():
-            task = task.using(run_after=run_after)
-        task.enqueue(str(generation.pk))
-
-    transaction.on_commit(send)
 
 
 # --- the three steps -------------------------------------------------------------------
@@ -163,10 +81,7 @@ def submit(generation: Generation, client: CometAPIClient) -> None:
         log.warning("generation %s: earlier submit was interrupted", generation.pk)
         generation.mark_uncertain("interrupted")
         return
-    generation.submit_started_at = timezone.now()
-    Generation.objects.filter(pk=generation.pk, lease=generation.lease).update(
-        submit_started_at=generation.submit_started_at
-    )
+    generation.note_submit_started()
     image = None
     if generation.first_frame:
         with generation.first_frame.open("rb") as handle:
@@ -183,11 +98,15 @@ def submit(generation: Generation, client: CometAPIClient) -> None:
         _log_error(generation, "submit", error)
         if error.maybe_accepted:
             generation.mark_uncertain(error.code_for_record)
-        elif error.retryable and generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
+        elif error.retryable and generation.may_retry:
             generation.submit_started_at = None  # CometAPI said no: nothing was created
-            generation.retry_later(generation.backoff(error.retry_after))
+            generation.retry_later(
+                generation.backoff(error.retry_after),
+                wording.cometapi_refusal(error),
+                error.code_for_record,
+            )
         else:
-            generation.mark_failed(human_reason(error), error.code_for_record)
+            generation.mark_failed(wording.cometapi_refusal(error), error.code_for_record)
         return
     log.info("generation %s: submitted as %s", generation.pk, task.id)
     generation.mark_submitted(task.id)
@@ -203,16 +122,15 @@ def poll(generation: Generation, client: CometAPIClient) -> None:
         _log_error(generation, "poll", error)
         # A task created a moment ago may not be visible everywhere yet: 404 is retried too.
         transient = error.retryable or error.kind == "not_found"
-        if transient and generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
-            generation.retry_later(generation.backoff(error.retry_after))
-        elif transient:
-            generation.mark_failed(
-                human_reason(error) + " Your video may still be rendering: "
-                "use “Check again” in a few minutes.",
-                error.code_for_record,
+        reason = wording.cometapi_refusal(error)
+        if transient and generation.may_retry:
+            generation.retry_later(
+                generation.backoff(error.retry_after), reason, error.code_for_record
             )
+        elif transient:
+            generation.mark_failed(reason + wording.STILL_RENDERING_HINT, error.code_for_record)
         else:
-            generation.mark_failed(human_reason(error), error.code_for_record)
+            generation.mark_failed(reason, error.code_for_record)
         return
     if task.is_completed:
         completed = None
@@ -220,7 +138,7 @@ def poll(generation: Generation, client: CometAPIClient) -> None:
             completed = datetime.fromtimestamp(task.completed_at, tz=UTC)
         generation.mark_rendered(task.video_url, completed)
     elif task.is_failed:
-        generation.mark_failed(task_failure_reason(task), f"task:{task.status}:{task.error_code}")
+        generation.mark_failed(wording.task_failure(task), f"task:{task.status}:{task.error_code}")
     else:
         generation.mark_progress(task.progress, started=task.status == "in_progress")
         if generation.past_deadline:
@@ -244,18 +162,18 @@ def download(generation: Generation, client: CometAPIClient) -> None:
             # Disk full or unwritable storage: not the video's fault. Keep the job
             # recoverable and try again later; an admin must look at the disk.
             log.error("generation %s: could not write the video: %s", generation.pk, error)
-            generation.retry_later(min(generation.backoff(), 300.0))
+            generation.retry_later(
+                min(generation.backoff(), 300.0), "We could not write the video to storage."
+            )
             generation.failure_reason = ""
             return
-    if generation.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS:
-        generation.retry_later(generation.backoff())
-        return
     code = getattr(last_error, "code_for_record", "") or "download:not_video"
-    generation.mark_failed(
-        "Veo finished the video, but we could not download a valid copy from CometAPI. "
-        "Use “Check again” to try once more.",
-        code,
-    )
+    if generation.may_retry:
+        generation.retry_later(
+            generation.backoff(), "The download did not give a valid video.", code
+        )
+        return
+    generation.mark_failed(wording.DOWNLOAD_FAILED, code)
 
 
 def _store_video(generation: Generation, client: CometAPIClient, url: str, with_key: bool):
@@ -285,14 +203,20 @@ def _store_video(generation: Generation, client: CometAPIClient, url: str, with_
 def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     total = 0
     renewed = time.monotonic()
+    limits = DownloadLimits(
+        max_seconds=settings.COMETAPI_DOWNLOAD_MAX_SECONDS,
+        min_bytes_per_second=settings.COMETAPI_DOWNLOAD_MIN_KBPS * 1024,
+        max_bytes=MAX_VIDEO_BYTES,
+        deadline=generation.deadline.timestamp() if generation.deadline else None,
+    )
     with open(path, "wb") as handle:
-        for chunk in client.stream_video(url, with_key=with_key):
+        for chunk in client.stream_video(url, with_key=with_key, limits=limits):
             total += len(chunk)
             if total > MAX_VIDEO_BYTES:
                 raise NotAVideo("download larger than 2 GB")
             handle.write(chunk)
             if time.monotonic() - renewed > 10:
-                _renew_lease(generation)
+                generation.renew_lease()
                 renewed = time.monotonic()
         handle.flush()
         os.fsync(handle.fileno())
@@ -301,33 +225,18 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     return total
 
 
-def _renew_lease(generation: Generation) -> None:
-    until = timezone.now() + timedelta(seconds=lease_seconds(generation.status))
-    Generation.objects.filter(pk=generation.pk, lease=generation.lease).update(next_action_at=until)
-
-
 # --- recovery ----------------------------------------------------------------------------
 
 
 def reconcile(grace_seconds: float = 10.0) -> int:
     """Re-enqueue every job whose next action is overdue: its task was lost or its worker died."""
-    count = 0
-    for generation in Generation.objects.overdue(grace_seconds).only("pk", "next_action_at"):
-        # Compare-and-set, so that several reconcilers re-enqueue a job once per grace period
-        # and a worker that merely lags behind is not buried under duplicate tasks.
-        now = timezone.now()
-        taken = Generation.objects.filter(
-            pk=generation.pk, next_action_at=generation.next_action_at
-        ).update(next_action_at=now)
-        if not taken:
-            continue
-        generation.next_action_at = now
+    overdue = Generation.objects.requeue_overdue(grace_seconds)
+    for generation in overdue:
         log.info("generation %s: overdue, re-enqueued", generation.pk)
-        enqueue(generation)
-        count += 1
+        generation.enqueue_next_step()
     _discard_abandoned_partials()
     _tidy_queue()
-    return count
+    return len(overdue)
 
 
 def _tidy_queue() -> None:
@@ -361,40 +270,6 @@ def _discard_abandoned_partials() -> None:
 def beat(name: str | None = None) -> None:
     name = name or f"{socket.gethostname()}:{os.getpid()}"
     WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
-
-
-# --- words for people ----------------------------------------------------------------
-
-
-def human_reason(error: CometAPIError) -> str:
-    if error.kind == "auth":
-        return "The studio's API key was rejected — ask an admin to check it."
-    if error.kind == "quota":
-        return "Out of CometAPI credit — ask an admin to top up the account."
-    if error.kind == "invalid":
-        return f"CometAPI refused this request: {error.message}"
-    if error.kind == "forbidden":
-        return f"CometAPI blocked this request: {error.message}"
-    if error.kind == "unexpected":
-        return (
-            "CometAPI answered something unexpected. An admin should check the "
-            "studio's CometAPI address."
-        )
-    if error.kind == "not_found":
-        return "CometAPI no longer knows this job."
-    if error.kind == "rate_limited":
-        return "CometAPI stayed too busy to take this job after several tries."
-    if error.kind == "server":
-        return "CometAPI kept having server problems after several tries."
-    return "CometAPI could not be reached after several tries."
-
-
-def task_failure_reason(task) -> str:
-    if task.status in ("cancelled", "canceled"):
-        return "The job was cancelled at CometAPI."
-    if task.error_message:
-        return f"Veo could not make this video: {task.error_message}"
-    return "Veo could not make this video, and CometAPI gave no reason."
 
 
 def _log_error(generation: Generation, step: str, error: CometAPIError) -> None:

@@ -37,7 +37,7 @@ def alice(simulator):
 
 def test_a_new_job_travels_through_the_real_queue(simulator, alice):
     generation = make_generation(alice)
-    worker.enqueue(generation)
+    generation.enqueue_next_step()
     assert DBTaskResult.objects.count() == 1
 
     run_queue_until_settled()
@@ -51,7 +51,7 @@ def test_killed_before_the_task_id_was_saved_is_marked_uncertain_not_resent(simu
     generation = make_generation(alice)
     # The dying worker: it claimed the job, recorded that it was sending, CometAPI
     # accepted the job, and the process was killed before the answer was saved.
-    claimed = worker.claim(generation.pk)
+    claimed = Generation.objects.claim(generation.pk)
     claimed.submit_started_at = timezone.now()
     Generation.objects.filter(pk=claimed.pk).update(submit_started_at=claimed.submit_started_at)
     worker.get_client().create(
@@ -73,7 +73,7 @@ def test_killed_during_a_poll_is_resumed_by_the_reconciler(simulator, alice):
     generation = step(make_generation(alice))
     assert generation.status == Status.SUBMITTED
     DBTaskResult.objects.all().delete()  # the queued poll died with its worker
-    worker.claim(generation.pk)  # and so did the one that had started
+    Generation.objects.claim(generation.pk)  # and so did the one that had started
 
     assert worker.reconcile(grace_seconds=0) == 0  # lease still running: not yet overdue
     expire_lease(generation)
@@ -89,7 +89,7 @@ def test_killed_during_a_poll_is_resumed_by_the_reconciler(simulator, alice):
 def test_killed_mid_download_discards_the_partial_file_and_downloads_again(simulator, alice):
     generation = step(step(make_generation(alice)))
     assert generation.status == Status.SAVING
-    worker.claim(generation.pk)
+    Generation.objects.claim(generation.pk)
     partial_dir = worker.settings.WORKER_SCRATCH_DIR
     os.makedirs(partial_dir, exist_ok=True)
     partial = os.path.join(partial_dir, "abandoned.part")
@@ -135,7 +135,7 @@ def test_queue_rows_left_running_by_a_killed_worker_are_closed(simulator, alice)
     from datetime import timedelta
 
     generation = make_generation(alice)
-    worker.enqueue(generation)
+    generation.enqueue_next_step()
     DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(hours=7))
     worker.reconcile()
     assert DBTaskResult.objects.get().status == "FAILED"
@@ -145,7 +145,7 @@ def test_finished_queue_rows_are_pruned_after_a_week(simulator, alice):
     from datetime import timedelta
 
     for _ in range(2):
-        worker.enqueue(make_generation(alice))
+        make_generation(alice).enqueue_next_step()
     old, recent = DBTaskResult.objects.all()
     DBTaskResult.objects.filter(pk=old.pk).update(
         status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=8)

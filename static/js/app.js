@@ -1,11 +1,10 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
-  var EIGHT_ONLY = ["1920x1080", "3840x2160"];
-
   function syncDurations(form) {
+    var eightOnlySizes = (form.dataset.eightSecondsOnly || "").split(" ");
     var size = form.querySelector("input[name=size]:checked");
-    var eightOnly = size && EIGHT_ONLY.indexOf(size.value) !== -1;
+    var eightOnly = size && eightOnlySizes.indexOf(size.value) !== -1;
     form.querySelectorAll("input[name=seconds]").forEach(function (radio) {
       var blocked = eightOnly && radio.value !== "8";
       radio.disabled = blocked;
@@ -21,15 +20,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("generation-form");
     if (!form) return;
-    var secondsField = form.querySelector("#field-seconds");
-    if (secondsField && !form.querySelector("#eight-only-note")) {
-      var note = document.createElement("p");
-      note.id = "eight-only-note";
-      note.className = "hint";
-      note.textContent = "1080p and 4K are made as 8-second clips only.";
-      note.hidden = true;
-      secondsField.appendChild(note);
-    }
     form.addEventListener("change", function () { syncDurations(form); });
     syncDurations(form);
     form.addEventListener("submit", function (event) {
