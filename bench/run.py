@@ -263,7 +263,10 @@ def curl_seconds(url: str, target: Path) -> float:
 
 
 def download_step(harness: Harness, url: str, **extra_env: str) -> dict:
-    env = {**harness._env, **extra_env}
+    # The worker fetches plain http only from CometAPI's own address (anything else must be
+    # public https): for this step, the file host is CometAPI.
+    origin = url[: url.index("/", len("http://"))]
+    env = {**harness._env, "COMETAPI_BASE_URL": origin, **extra_env}
     result = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "download_step.py"), url, USER],
         cwd=ROOT,
