@@ -63,8 +63,6 @@ class Install:
             # Plain static storage: pages render without a collectstatic manifest.
             "DEBUG": "true",
             "LOG_LEVEL": "WARNING",
-            # Pages render with plain static storage, as in a checkout without collectstatic.
-            "DEBUG": "true",
         }
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
