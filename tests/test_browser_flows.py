@@ -333,3 +333,23 @@ def test_the_gallery_works_from_the_keyboard(live_server, fast_studio, browser, 
 
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/videos/{newest_first[1]}/**")
+
+
+def test_notifications_are_asked_for_from_a_button_never_on_page_load(
+    live_server, fast_studio, browser, maya
+):
+    from tests.helpers import make_generation
+
+    job = make_generation(maya, prompt="A slow pan across a misty valley.")
+    page = browser.new_context(**LAPTOP).new_page()
+    log_in(page, live_server.url)
+    page.goto(live_server.url + job.get_absolute_url())
+    assert page.evaluate("Notification.permission") == "default"  # nothing asked on load
+    offer = page.get_by_role("button", name="Tell me when it's done")
+    assert offer.is_visible()
+
+    offer.click()
+
+    page.locator(".notify-offer").wait_for(state="hidden")
+    assert page.evaluate("Notification.permission") != "default"
+    assert "Notifications" in page.locator("#announcer").inner_text()
