@@ -1,0 +1,36 @@
+from django import template
+
+from .. import ledger, slots
+
+register = template.Library()
+
+
+@register.inclusion_tag("billing/_estimate.html", takes_context=True)
+def price_estimate(context, form):
+    from ..views import estimate_context
+
+    data = (
+        form.data if form.is_bound else {k: form[k].value() for k in ("model", "seconds", "size")}
+    )
+    return estimate_context(context["request"].user, data)
+
+
+@register.simple_tag
+def slot_wait(generation) -> str:
+    """ "Waiting for a free slot — 2 ahead of you" for a job held back by a limit."""
+    ahead = slots.ahead_of(generation)
+    if ahead is None:
+        return ""
+    if ahead == 0:
+        return "Waiting for a free slot — you are next"
+    return f"Waiting for a free slot — {ahead} ahead of you"
+
+
+@register.inclusion_tag("billing/_job_money.html")
+def job_money(generation):
+    return {"generation": generation, "charge": ledger.charge_of(generation)}
+
+
+@register.filter
+def dollars(value) -> str:
+    return ledger.dollars(value)
