@@ -59,8 +59,11 @@ class Estimate:
 
 def rate_for(model: str, size: str, studio: StudioSettings | None = None) -> Decimal:
     studio = studio or StudioSettings.load()
-    price = Price.objects.filter(model=model, tier=TIERS.get(size, Tier.P720)).first()
-    listed = price.list_per_second if price else Decimal("0")
+    tier = TIERS.get(size, Tier.P720)
+    price = Price.objects.filter(model=model, tier=tier).first()
+    if price is None:
+        price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
+    listed = price.list_per_second
     return (listed * (100 - studio.discount_percent) / 100).quantize(Decimal("0.0001"))
 
 
@@ -184,8 +187,8 @@ def lock(person) -> None:
     """Take the team's lock, then the person's, until the transaction ends. Always in this
     order, so two transactions never wait on each other in a circle."""
     StudioSettings.load()
-    Member.for_user(person)
     StudioSettings.objects.select_for_update().get(pk=1)
+    Member.for_user(person)
     Member.objects.select_for_update().get(user=person)
 
 

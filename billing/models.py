@@ -19,6 +19,18 @@ class Tier(models.TextChoices):
     K4 = "4k", "4K"
 
 
+# Public list prices in dollars per second (Veo 3.1 on Google's price list, 2026-11). The
+# first migration writes them; a row found missing later is written again from here.
+LIST_PRICES = {
+    (VideoModel.STANDARD, Tier.P720): Decimal("0.40"),
+    (VideoModel.STANDARD, Tier.P1080): Decimal("0.40"),
+    (VideoModel.STANDARD, Tier.K4): Decimal("0.60"),
+    (VideoModel.FAST, Tier.P720): Decimal("0.10"),
+    (VideoModel.FAST, Tier.P1080): Decimal("0.12"),
+    (VideoModel.FAST, Tier.K4): Decimal("0.30"),
+}
+
+
 def money(**options) -> models.DecimalField:
     return models.DecimalField(max_digits=10, decimal_places=4, **options)
 
@@ -41,6 +53,18 @@ class Price(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_model_display()} {self.get_tier_display()}: ${self.list_per_second}/s"
+
+    @classmethod
+    def table(cls):
+        """Every model × tier, writing back any default row that has gone missing (a price
+        must never silently become $0)."""
+        found = {(p.model, p.tier): p for p in cls.objects.all()}
+        for (model, tier), rate in LIST_PRICES.items():
+            if (model, tier) not in found:
+                found[(model, tier)], _ = cls.objects.get_or_create(
+                    model=model, tier=tier, defaults={"list_per_second": rate}
+                )
+        return sorted(found.values(), key=lambda p: (p.model, p.tier))
 
 
 class StudioSettings(models.Model):

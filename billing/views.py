@@ -197,7 +197,7 @@ def quota(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def prices(request: HttpRequest) -> HttpResponse:
-    rows = Price.objects.all()
+    rows = Price.table()
     studio = StudioSettings.load()
     initial = {
         "discount_percent": studio.discount_percent,

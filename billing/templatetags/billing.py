@@ -28,7 +28,9 @@ def slot_wait(generation) -> str:
 
 @register.inclusion_tag("billing/_job_money.html")
 def job_money(generation):
-    return {"generation": generation, "charge": ledger.charge_of(generation)}
+    charge = ledger.charge_of(generation)
+    label = ledger.Estimate(charge.rate, charge.seconds, 1).label if charge else ""
+    return {"generation": generation, "charge": charge, "label": label}
 
 
 @register.filter
