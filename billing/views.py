@@ -252,7 +252,7 @@ def _team_page(request, *, add_form=None, settings_form=None, invite=None, statu
                 "spent": usage.month(person),
                 "form": MemberForm(
                     initial={
-                        "monthly_cap": member.monthly_cap,
+                        "monthly_cap": _cents(member.monthly_cap),
                         "concurrency": member.concurrency,
                         "is_admin": person.is_staff,
                     },
@@ -265,7 +265,10 @@ def _team_page(request, *, add_form=None, settings_form=None, invite=None, statu
         "add_form": add_form or TeammateForm(),
         "settings_form": settings_form
         or TeamSettingsForm(
-            initial={"team_cap": studio.team_cap, "team_concurrency": studio.team_concurrency}
+            initial={
+                "team_cap": _cents(studio.team_cap),
+                "team_concurrency": studio.team_concurrency,
+            }
         ),
         "team_month": usage.month(None),
         "studio": studio,
@@ -314,6 +317,10 @@ def team_add(request: HttpRequest) -> HttpResponse:
         )
         mailed = True
     return _team_page(request, invite={"user": person, "link": link, "mailed": mailed})
+
+
+def _cents(value):
+    return None if value is None else value.quantize(ledger.CENT)
 
 
 def _cap(value) -> str:
