@@ -42,7 +42,8 @@ def admin_required(view):
 
 
 def estimate(request: HttpRequest) -> HttpResponse:
-    return render(request, "billing/_estimate.html", estimate_context(request.user, request.GET))
+    context = estimate_context(request.user, request.GET)
+    return render(request, "billing/_estimate.html#body", context)
 
 
 def estimate_context(user, data) -> dict:

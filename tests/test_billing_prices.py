@@ -53,7 +53,7 @@ class EstimateOnTheFormTests(StudioTestCase):
         response = self.client.get(
             reverse("billing:estimate"), {"model": "veo3.1", "size": "1280x720", "seconds": "8"}
         )
-        self.assertContains(response, "Left this month: 1.00 USD of your 1.00 USD cap")
+        self.assertContains(response, "Left this month: $1.00 of your $1.00 cap")
         self.assertContains(response, "This would cost $2.56")
 
     def test_nonsense_settings_get_a_price_for_the_defaults_not_an_error(self):
