@@ -53,13 +53,13 @@ class Line:
     generation_ref: str
 
 
-def record(action: str, *, actor=None, subject=None, detail="", generation=None, amount=None):
+def record(action: str, *, actor=None, subject=None, detail="", generation_ref=None, amount=None):
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         subject=subject,
         action=action,
         detail=detail[:500],
-        generation_ref=getattr(generation, "pk", None),
+        generation_ref=generation_ref,
         amount=amount,
     )
 

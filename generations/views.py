@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
+from billing import audit
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from .access import get_for_changing, get_for_viewing, visible_generations
@@ -82,7 +83,10 @@ def video(request: HttpRequest, pk) -> HttpResponseBase:
 
 
 def download(request: HttpRequest, pk) -> HttpResponseBase:
-    return _serve(request, pk, "video", "video/mp4", as_attachment=True)
+    response = _serve(request, pk, "video", "video/mp4", as_attachment=True)
+    if response.status_code == 200:  # not each range request of a resumed download
+        audit.record("downloaded", actor=request.user, generation_ref=pk)
+    return response
 
 
 def poster(request: HttpRequest, pk) -> HttpResponseBase:

@@ -166,3 +166,31 @@ class AuditLogTests(TeamTestCase):
     def test_a_bad_date_filter_says_so(self):
         page = self.client.get(reverse("billing:audit"), {"since": "yesterday-ish"})
         self.assertContains(page, "Enter a valid date.")
+
+
+class MoreAuditTests(TeamTestCase):
+    def test_a_download_is_listed_once_not_per_range_request(self):
+        from .helpers import make_ready_generation
+
+        job = make_ready_generation(self.alice)
+        self.client.force_login(self.alice)
+        url = reverse("generations:download", args=[job.pk])
+        b"".join(self.client.get(url).streaming_content)
+        b"".join(self.client.get(url, headers={"Range": "bytes=0-9"}).streaming_content)
+        self.assertEqual(AuditEntry.objects.filter(action="downloaded").count(), 1)
+        self.client.force_login(self.carol)
+        self.assertContains(self.client.get(reverse("billing:audit")), "downloaded")
+
+    @override_settings(
+        EMAIL_HOST_CONFIGURED=True,
+        MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
+    )
+    def test_the_link_is_e_mailed_when_e_mail_is_configured(self):
+        from django.core import mail
+
+        response = self.client.post(
+            reverse("billing:team_add"), {"username": "erin", "email": "erin@example.com"}
+        )
+        self.assertContains(response, "we also e-mailed it")
+        self.assertEqual(mail.outbox[0].to, ["erin@example.com"])
+        self.assertIn(response.context["invite"]["link"], mail.outbox[0].body)
