@@ -13,8 +13,8 @@ from generations.models import EventKind, GenerationEvent
 
 from .models import AuditEntry
 
-# Job events a person caused, and the worker's SUBMITTED (which carries no money but says
-# who generated is already in CREATED); what the log calls each.
+# The job events a person caused, and what the log calls each (the gallery's trash events
+# are listed by their value, so this module does not depend on them existing yet).
 JOB_ACTIONS = {
     EventKind.CREATED: "generated",
     EventKind.SENT_AGAIN: "retried",
@@ -22,6 +22,7 @@ JOB_ACTIONS = {
     EventKind.DELETED: "deleted",
     "cancelled": "cancelled",
     "stopped": "stopped",
+    "trashed": "moved to the trash",
     "restored": "restored",
     "purged": "purged",
     "shared": "shared",

@@ -96,7 +96,9 @@ class TeamSettingsForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     person = forms.ModelChoiceField(
-        queryset=get_user_model().objects.order_by("username"), required=False
+        queryset=get_user_model().objects.order_by("username"),
+        required=False,
+        empty_label="Anyone",
     )
     action = forms.ChoiceField(
         choices=[("", "Any action"), *[(a, a) for a in ACTION_CHOICES]], required=False

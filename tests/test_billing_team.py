@@ -153,8 +153,8 @@ class AuditLogTests(TeamTestCase):
         make_generation(self.bob)
         query = {"person": self.bob.pk, "action": "generated"}
         page = self.client.get(reverse("billing:audit"), query)
-        self.assertContains(page, "<td>bob</td>", count=1)
-        self.assertNotContains(page, "<td>alice</td>")
+        self.assertContains(page, '<td data-label="Who">bob</td>', count=1)
+        self.assertNotContains(page, '<td data-label="Who">alice</td>')
         future = self.client.get(reverse("billing:audit"), {"since": "2099-01-01"})
         self.assertContains(future, "Nothing matches.")
         response = self.client.get(reverse("billing:audit_csv"), query)

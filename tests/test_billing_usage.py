@@ -107,3 +107,29 @@ class EmptyUsageTests(TestCase):
         self.assertContains(page, '<strong id="stat-spent">$0.00</strong>', html=True)
         self.assertContains(page, "Highest day: $0.00.")
         self.assertEqual(Status.READY, "ready")
+
+
+class QuotaClientTests(TestCase):
+    """The quota query in the CometAPI client module (no Django inside it)."""
+
+    def test_a_nested_answer_in_quota_units_is_read(self):
+        from unittest import mock
+
+        from generations.cometapi import query_quota
+
+        answer = mock.Mock(status_code=200)
+        answer.json.return_value = {"data": {"quota": 40.0, "used_quota": 10.0}}
+        session = mock.Mock()
+        session.get.return_value = answer
+        quota = query_quota("https://q.example/user/quota", "sk-secret", session=session)
+        self.assertEqual((quota.total, quota.used, quota.remaining), (40.0, 10.0, 30.0))
+        self.assertEqual(session.get.call_args.kwargs["params"], {"key": "sk-secret"})
+
+    def test_an_unreachable_address_raises_without_the_key_in_the_message(self):
+        from generations.cometapi import CometAPIError, query_quota
+
+        with self.assertRaises(CometAPIError) as caught:
+            query_quota("http://127.0.0.1:9/user/quota", "sk-secret", timeout=1)
+        self.assertNotIn("sk-secret", str(caught.exception))
+        self.assertIsNone(caught.exception.__cause__)
+        self.assertTrue(caught.exception.__suppress_context__)

@@ -9,9 +9,8 @@ register = template.Library()
 def price_estimate(context, form):
     from ..views import estimate_context
 
-    data = (
-        form.data if form.is_bound else {k: form[k].value() for k in ("model", "seconds", "size")}
-    )
+    names = [name for name in ("model", "seconds", "size", "takes") if name in form.fields]
+    data = form.data if form.is_bound else {name: form[name].value() for name in names}
     return estimate_context(context["request"].user, data)
 
 
