@@ -112,16 +112,22 @@ def dispatch() -> int:
         if waiting().filter(pk=pk, lease=None, next_action_at__gt=now).update(next_action_at=now):
             advance_generation.enqueue(str(pk))
             woken += 1
+    if woken:
+        # Everyone's place in the queue moved: a new version makes their cards refresh.
+        waiting().update(updated_at=now)
     return woken
 
 
-def ahead_of(generation: Generation) -> int | None:
+def snapshot() -> tuple[set, list]:
+    """What goes now and the whole waiting order, read once for every card of a page."""
+    return set(admissible()), _round_robin(limited=False)
+
+
+def ahead_of(generation: Generation, plan: tuple[set, list] | None = None) -> int | None:
     """How many jobs go before this one, when it waits for a free slot; None otherwise."""
     if generation.status != Status.WAITING or generation.submit_started_at is not None:
         return None
-    if generation.pk in admissible():
-        return None
-    order = _round_robin(limited=False)
-    if generation.pk not in order:
+    going, order = plan or snapshot()
+    if generation.pk in going or generation.pk not in order:
         return None
     return order.index(generation.pk)

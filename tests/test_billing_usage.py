@@ -86,7 +86,7 @@ class UsagePageTests(TestCase):
         self.assertContains(response, "$1.60 used")  # 20 s sent to the simulator
         self.assertNotContains(response, "test-key")
         # The simulator plays CometAPI, which receives the key by design; our side logs none.
-        ours = [line for line in logs.output if "generations.simulator" not in line]
+        ours = [line for line in logs.output if "cometsim" not in line]
         self.assertFalse(any("test-key" in line for line in ours), ours)
         self.assertIn(("GET", "/user/quota", 200), self.sim.requests)
 

@@ -14,10 +14,19 @@ def price_estimate(context, form):
     return estimate_context(context["request"].user, data)
 
 
-@register.simple_tag
-def slot_wait(generation) -> str:
-    """ "Waiting for a free slot — 2 ahead of you" for a job held back by a limit."""
-    ahead = slots.ahead_of(generation)
+@register.simple_tag(takes_context=True)
+def slot_wait(context, generation) -> str:
+    """The "Waiting for a free slot — 2 ahead of you" line of a job held back by a limit.
+    The queue is read once per request, however many cards a page or a poll renders."""
+    if generation.status != "waiting" or generation.submit_started_at is not None:
+        return ""
+    request = context.get("request")
+    plan = getattr(request, "_billing_slots", None)
+    if plan is None:
+        plan = slots.snapshot()
+        if request is not None:
+            request._billing_slots = plan
+    ahead = slots.ahead_of(generation, plan)
     if ahead is None:
         return ""
     if ahead == 0:
