@@ -125,3 +125,21 @@ class BurstTests(TestCase):
         self.assertEqual([c.status_code for c in codes[:3]], [302, 302, 302])
         self.assertContains(codes[3], "you can start up to 3 a minute")
         self.assertEqual(Generation.objects.count(), 3)
+
+
+class TakesTests(TestCase):
+    """A set of takes is that many paid jobs: made in one transaction (as the takes form
+    does), it is reserved whole or refused whole."""
+
+    def test_a_set_of_takes_that_would_pass_the_cap_is_refused_whole(self):
+        from django.db import transaction
+
+        alice = make_user("alice")
+        set_cap(alice, "1.00")
+        request = {"prompt": "A kite.", "model": "veo3.1-fast", "seconds": 8, "size": "1280x720"}
+        with self.assertRaises(ledger.CapExceeded), transaction.atomic():
+            for take in range(2):
+                Generation.objects.create_for(alice, {**request, "prompt": f"take {take}"})
+        self.assertEqual((Generation.objects.count(), LedgerEntry.objects.count()), (0, 0))
+        message = ledger.refusal_for(alice, {**request, "takes": 2})
+        self.assertIn("This would cost $1.28, but your monthly cap leaves $1.00", message)
