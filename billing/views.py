@@ -123,7 +123,7 @@ def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
         )
         audit_ref = reservation.generation_ref
     messages.success(request, f"Recorded as {verdict.replace('_', ' ')} ({audit_ref}).")
-    return redirect(request.POST.get("next") or reverse("billing:usage"))
+    return redirect("billing:usage")
 
 
 # --- usage -------------------------------------------------------------------------------
@@ -136,7 +136,8 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         if request.GET.get("person") == "team":
             person, team = None, True
         elif request.GET.get("person"):
-            person = get_object_or_404(User, pk=request.GET.get("person"))
+            wanted = request.GET["person"]
+            person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
     context = {
         "person": person,
         "team": team,

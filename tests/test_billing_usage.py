@@ -133,3 +133,14 @@ class QuotaClientTests(TestCase):
         self.assertNotIn("sk-secret", str(caught.exception))
         self.assertIsNone(caught.exception.__cause__)
         self.assertTrue(caught.exception.__suppress_context__)
+
+
+class UsageAddressTests(TestCase):
+    def test_a_nonsense_person_is_not_found_not_an_error(self):
+        carol = make_user("carol")
+        carol.is_staff = True
+        carol.save()
+        self.client.force_login(carol)
+        for wanted in ("abc", "99999", "1;drop"):
+            response = self.client.get(reverse("billing:usage"), {"person": wanted})
+            self.assertEqual(response.status_code, 404, wanted)

@@ -104,5 +104,6 @@ def test_the_price_follows_the_form_a_cap_stops_a_job_and_an_admin_lifts_it(
         assert "$0.64 · 8 s × $0.08/s" in page.locator(".facts").inner_text()
         shoot(browser, base, "maya", "a long studio password", "/usage/", "usage")
         shoot(browser, base, "carol", "another long password", "/audit/", "audit")
+        shoot(browser, base, "carol", "another long password", "/usage/?person=team", "team-usage")
         if os.environ.get("SCREENSHOT"):
             page.screenshot(path=os.environ["SCREENSHOT"], full_page=True)
