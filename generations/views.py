@@ -14,9 +14,9 @@ from billing import audit
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from .access import get_for_changing, get_for_viewing, visible_generations
+from .files import serve_file
 from .forms import GenerationForm
 from .models import Generation
-from .ranges import ranged_file_response
 
 GALLERY_PAGE_SIZE = 12
 
@@ -134,7 +134,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
     if as_attachment:
         stamp = generation.created_at.strftime("%Y%m%d-%H%M")
         name = f"veostudio-{stamp}-{str(generation.pk)[:8]}.mp4"
-    return ranged_file_response(request, stored, content_type, attachment_name=name)
+    return serve_file(request, stored, content_type, attachment_name=name)
 
 
 @require_POST
