@@ -31,6 +31,13 @@ DOWNLOAD_FAILED = (
     "Use “Check again” to try once more."
 )
 
+CANCELLED = "Cancelled before it was sent to CometAPI. Nothing was charged."
+
+STOPPED = (
+    "Stopped: we no longer wait for this video. CometAPI may still make it and charge "
+    "for it; its cost stays counted until someone resolves it on the Usage page."
+)
+
 STILL_RENDERING_HINT = " Your video may still be rendering: use “Check again” in a few minutes."
 
 
@@ -158,3 +165,9 @@ def shape_mismatch(frame, size) -> str:
         f"Your image is {image_shape} ({frame.width}×{frame.height}) and the format is "
         f"{label}. Choose “Crop to fit” to see and keep the centre of it, or “Let Veo crop”."
     )
+
+
+STOP_WAITING_HINT = (
+    "If you would rather not wait, “Stop waiting” below ends it here (it says what that "
+    "means for the cost)."
+)

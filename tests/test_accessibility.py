@@ -1,10 +1,11 @@
 """axe-core on every page, logged in and out, on a phone and a laptop, light and dark:
-no serious or critical violations."""
+no serious or critical violations (and no page scrolls sideways)."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.urls import reverse
 
 from tests.helpers import make_generation, make_ready_generation
 
@@ -23,7 +24,8 @@ OPTIONS = {
 
 def serious(page) -> list[str]:
     results = Axe().run(page, options=OPTIONS)
-    return [
+    wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    return ["scrolls sideways"] * wide + [
         f"{violation['id']} ({violation['impact']}): "
         + "; ".join(node["target"][0] for node in violation["nodes"][:3])
         for violation in results.response["violations"]
@@ -42,7 +44,7 @@ def studio(db):
     failed = make_generation(maya, prompt="A storm over the harbour.")
     failed.mark_failed("Veo could not make this video: blocked by safety filters.", "task:failed")
     failed.save()
-    return {"ready": ready, "running": running, "failed": failed}
+    return {"ready": ready, "running": running, "failed": failed, "maya": maya}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -69,6 +71,10 @@ def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
             "ready video": studio["ready"].get_absolute_url(),
             "running video": studio["running"].get_absolute_url(),
             "failed video": studio["failed"].get_absolute_url(),
+            "usage": reverse("billing:usage"),
+            "prices": reverse("billing:prices"),
+            "team": reverse("billing:team"),
+            "audit": reverse("billing:audit"),
         }
         for name, path in pages.items():
             page.goto(url + path)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
+from django.urls import reverse
 
 from tests import factories_media as media
 
@@ -266,6 +267,8 @@ def test_the_whole_flow_on_a_phone_never_scrolls_sideways(
 
     page.goto(url + "/")
     check("gallery")
+    page.goto(url + reverse("billing:usage"))
+    check("usage")
     page.click("button[aria-label='Log out maya']")
     page.wait_for_url("**/login/**")
     assert "You are logged out" in page.inner_text("main")
@@ -352,4 +355,5 @@ def test_notifications_are_asked_for_from_a_button_never_on_page_load(
 
     page.locator(".notify-offer").wait_for(state="hidden")
     assert page.evaluate("Notification.permission") != "default"
+    page.wait_for_timeout(300)  # the announcement is written a moment later, to be re-read
     assert "Notifications" in page.locator("#announcer").inner_text()
