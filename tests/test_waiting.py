@@ -59,6 +59,8 @@ class WaitingTests(StudioTestCase):
         self.assertContains(response, "taking longer than usual")
         self.assertContains(response, "keep waiting")
         self.assertContains(response, "close this page")
+        self.assertContains(response, "“Stop waiting” below ends it here")
+        self.assertContains(response, ">Stop waiting</button>")
 
     def test_cometapis_progress_is_shown_as_the_rough_figure_it_is(self):
         response = self.status_page(self.rendering(timedelta(seconds=30)))
