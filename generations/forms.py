@@ -3,8 +3,16 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import wording
 from .images import FirstFrame, normalise_first_frame
-from .models import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel
+from .models import (
+    COMMENT_MAX_LENGTH,
+    EIGHT_SECONDS_ONLY,
+    Seconds,
+    Size,
+    StudioSettings,
+    VideoModel,
+)
 
 PROMPT_MAX_LENGTH = 2000
 
@@ -93,3 +101,53 @@ class GenerationForm(forms.Form):
                 ),
             )
         return cleaned
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What do you think of it?"}),
+        error_messages={
+            "required": "Please write something first.",
+            "max_length": "Please keep a comment under %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )
+    at = forms.CharField(
+        label="At",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"placeholder": "0:00.0", "inputmode": "decimal", "size": 7}),
+        help_text="Optional: the moment of the video you mean.",
+    )
+
+    def __init__(self, *args, duration: float | None = None, **kwargs):
+        self.duration = duration
+        super().__init__(*args, **kwargs)
+
+    def clean_body(self) -> str:
+        body = unicodedata.normalize("NFC", self.cleaned_data["body"]).strip()
+        if not body:
+            raise ValidationError("Please write something first.")
+        return body
+
+    def clean_at(self) -> float | None:
+        text = self.cleaned_data["at"].strip()
+        if not text:
+            return None
+        if self.duration is None:
+            raise ValidationError("This video has no moments to point at yet.")
+        seconds = wording.parse_moment(text)
+        if seconds is None:
+            raise ValidationError("Write the moment as minutes:seconds, like 0:03.2.")
+        # A player can report a hair past the end; anything more is a typo.
+        if self.duration is not None and seconds > self.duration + 0.1:
+            raise ValidationError(f"The video is only {wording.moment_label(self.duration)} long.")
+        return round(seconds, 1)
+
+
+class StudioSettingsForm(forms.ModelForm):
+    class Meta:
+        model = StudioSettings
+        fields = ["share_new_videos"]

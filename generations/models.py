@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +57,7 @@ class Seconds(models.IntegerChoices):
 
 
 REPEAT_WINDOW = timedelta(seconds=30)
+COMMENT_MAX_LENGTH = 2000
 
 
 def _private_name(folder: str, extension: str) -> str:
@@ -69,6 +71,18 @@ class GenerationQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def with_comment_counts(self):
+        """Each job's number of comments, as `n_comments`, in the same query (a subquery, so
+        the list keeps its order and needs no GROUP BY over every column)."""
+        counts = (
+            Comment.objects.filter(generation=models.OuterRef("pk"))
+            .order_by()
+            .values("generation")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(n_comments=Coalesce(models.Subquery(counts), 0))
 
     def overdue(self, grace_seconds: float):
         cutoff = timezone.now() - timedelta(seconds=grace_seconds)
@@ -108,6 +122,8 @@ class GenerationQuerySet(models.QuerySet):
                 )
                 generation.first_frame_thumbnail.name = saved_files[-1]
             generation.start(actor=owner)
+            if StudioSettings.current().share_new_videos:
+                generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
             with transaction.atomic():
                 generation.save(force_insert=True)
                 generation.enqueue_next_step()
@@ -202,6 +218,9 @@ class Generation(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     submit_started_at = models.DateTimeField(null=True, blank=True)
 
+    # Empty while the video is private to its owner; set while the team may watch it.
+    shared_at = models.DateTimeField(null=True, blank=True)
+
     objects = GenerationQuerySet.as_manager()
 
     # Fields that only a person (or the form) sets. A worker step never writes them back,
@@ -219,12 +238,16 @@ class Generation(models.Model):
             "first_frame_thumbnail",
             "first_frame_sha256",
             "created_at",
+            "shared_at",
         }
     )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["shared_at", "-created_at"], name="generation_team_gallery"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "client_token"], name="one_generation_per_form_token"
@@ -248,6 +271,17 @@ class Generation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared_at is not None
+
+    @property
+    def comment_count(self) -> int:
+        # Galleries annotate `n_comments` (one query for a whole page); a lone card counts.
+        if "n_comments" in self.__dict__:
+            return self.__dict__["n_comments"]
+        return self.comments.count()
 
     @property
     def is_ready(self) -> bool:
@@ -549,6 +583,32 @@ class Generation(models.Model):
         _delete_files(names)  # only once the row is gone for good
         return True
 
+    def share(self, actor, reason: str = "") -> None:
+        self.shared_at = timezone.now()
+        self._record(EventKind.SHARED, reason, actor=actor)
+
+    def share_for(self, person) -> bool:
+        """The owner's "Share with the team"; False when it already was shared."""
+        with self._locked() as job:
+            if job.is_shared:
+                return False
+            job.share(actor=person)
+            job.save(update_fields=["shared_at", "updated_at"])
+        self.shared_at = job.shared_at
+        return True
+
+    def unshare_for(self, person) -> bool:
+        """The owner's "Unshare": from the next request on, only the owner sees the video,
+        its files and its comments. False when it was not shared."""
+        with self._locked() as job:
+            if not job.is_shared:
+                return False
+            job.shared_at = None
+            job._record(EventKind.UNSHARED, actor=person)
+            job.save(update_fields=["shared_at", "updated_at"])
+        self.shared_at = None
+        return True
+
     @contextmanager
     def _locked(self) -> Iterator["Generation"]:
         # A worker step may be writing this row: take the current row under a lock.
@@ -588,6 +648,8 @@ class EventKind(models.TextChoices):
     CHECKED_AGAIN = "checked_again", "Checked again"
     SENT_AGAIN = "sent_again", "Sent again"
     DELETED = "deleted", "Deleted"
+    SHARED = "shared", "Shared with the team"
+    UNSHARED = "unshared", "Unshared"
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}
@@ -648,6 +710,86 @@ def latest_account_problem() -> str:
         .first()
     )
     return wording.account_problem(code or "")
+
+
+class StudioSettings(models.Model):
+    """The studio's own choices, set by an admin on the settings page: one row."""
+
+    share_new_videos = models.BooleanField(
+        "Share new videos with the team",
+        default=False,
+        help_text="New videos start shared; their makers can still unshare each one.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "studio settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_studio_settings_row")]
+
+    def __str__(self) -> str:
+        return "Studio settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "StudioSettings":
+        found = cls.objects.filter(pk=1).first()
+        return found or cls(pk=1)
+
+
+class CommentQuerySet(models.QuerySet):
+    def version(self) -> str:
+        """Changes whenever a comment is written, edited or deleted: a poll that finds the
+        same version has nothing to swap."""
+        facts = self.aggregate(
+            count=models.Count("pk"),
+            latest=models.Max("updated_at"),
+            newest=models.Max("pk"),
+        )
+        latest = facts["latest"].timestamp() if facts["latest"] else 0
+        return f"{facts['count']}.{facts['newest'] or 0}.{latest:.6f}"
+
+
+class Comment(models.Model):
+    """A teammate's (or the owner's) word on a video, perhaps about one moment of it."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="comments")
+    # A deactivated author keeps the row, and so their name on what they wrote.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_comments"
+    )
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    at_seconds = models.FloatField("moment of the video", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["generation", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+    @property
+    def was_edited(self) -> bool:
+        return self.updated_at - self.created_at > timedelta(seconds=1)
+
+    @property
+    def moment_label(self) -> str:
+        return wording.moment_label(self.at_seconds) if self.at_seconds is not None else ""
+
+    def edit(self, body: str, at_seconds: float | None) -> None:
+        self.body = body
+        self.at_seconds = at_seconds
+        self.updated_at = timezone.now()
+        self.save(update_fields=["body", "at_seconds", "updated_at"])
 
 
 class WorkerHeartbeat(models.Model):

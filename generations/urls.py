@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import team_views, views
 
 app_name = "generations"
 
@@ -16,4 +16,20 @@ urlpatterns = [
     path("videos/<uuid:pk>/check-again/", views.check_again, name="check_again"),
     path("videos/<uuid:pk>/submit-again/", views.submit_again, name="submit_again"),
     path("videos/<uuid:pk>/delete/", views.delete, name="delete"),
+    path("videos/<uuid:pk>/share/", team_views.share, name="share"),
+    path("videos/<uuid:pk>/unshare/", team_views.unshare, name="unshare"),
+    path("videos/<uuid:pk>/comments/", team_views.comments, name="comments"),
+    path(
+        "videos/<uuid:pk>/comments/<int:comment_pk>/edit/",
+        team_views.comment_edit,
+        name="comment_edit",
+    ),
+    path(
+        "videos/<uuid:pk>/comments/<int:comment_pk>/delete/",
+        team_views.comment_delete,
+        name="comment_delete",
+    ),
+    path("videos/share/", team_views.share_many, name="share_many"),
+    path("team/", team_views.team, name="team"),
+    path("settings/", team_views.studio_settings, name="studio_settings"),
 ]

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from .access import get_for_changing, get_for_viewing, visible_generations
+from .access import get_for_changing, get_for_viewing, own_generations
 from .forms import GenerationForm
 from .models import Generation, WorkerHeartbeat
 from .ranges import ranged_file_response
+from .team_views import team_context
 
 GALLERY_PAGE_SIZE = 12
 
@@ -28,7 +29,7 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    generations = visible_generations(request.user)
+    generations = own_generations(request.user).with_comment_counts()
     page = Paginator(generations, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "generations/index.html", {"page": page})
 
@@ -54,13 +55,15 @@ def create(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_viewing(request, pk)
-    return render(request, "generations/detail.html", {"generation": generation})
+    context = {"generation": generation, **team_context(generation)}
+    return render(request, "generations/detail.html", context)
 
 
 def status(request: HtmxHttpRequest, pk) -> HttpResponse:
     generation = get_for_viewing(request, pk)
     if not request.htmx:
-        return render(request, "generations/detail.html", {"generation": generation})
+        context = {"generation": generation, **team_context(generation)}
+        return render(request, "generations/detail.html", context)
     template = "index.html#card" if request.GET.get("view") == "card" else "detail.html#status"
     response = render(request, f"generations/{template}", {"generation": generation})
     if not generation.is_active:

@@ -3,6 +3,7 @@
 No model imports, so that models, the worker and the views can all use it.
 """
 
+import re
 from datetime import timedelta
 
 STATUS_SENTENCES = {
@@ -95,3 +96,25 @@ def account_problem(error_code: str) -> str:
     if error_code.startswith("quota"):
         return "The CometAPI account is out of credit. Top it up, then retry the failed videos."
     return ""
+
+
+_MOMENT = re.compile(r"^(?:([0-9]{1,3}):)?([0-9]{1,5}(?:\.[0-9]{1,3})?)$")
+SHARED_BY_DEFAULT = "The studio shares new videos with the team."
+
+
+def moment_label(seconds: float) -> str:
+    """0:03.2 for 3.2 seconds into a video (tenths, as a player's position reads)."""
+    tenths = round(max(seconds, 0.0) * 10)
+    minutes, rest = divmod(tenths, 600)
+    return f"{minutes}:{rest // 10:02d}.{rest % 10}"
+
+
+def parse_moment(text: str) -> float | None:
+    """Seconds from "0:03.2", "at 3.2" or "1:02"; None when it is not a moment."""
+    match = _MOMENT.match(text.strip().removeprefix("at").strip())
+    if not match:
+        return None
+    minutes, seconds = match.groups()
+    if minutes and float(seconds) >= 60:
+        return None
+    return int(minutes or 0) * 60 + float(seconds)
