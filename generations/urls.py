@@ -16,4 +16,13 @@ urlpatterns = [
     path("videos/<uuid:pk>/check-again/", views.check_again, name="check_again"),
     path("videos/<uuid:pk>/submit-again/", views.submit_again, name="submit_again"),
     path("videos/<uuid:pk>/delete/", views.delete, name="delete"),
+    path("videos/<uuid:pk>/restore/", views.restore, name="restore"),
+    path("videos/<uuid:pk>/delete-forever/", views.delete_forever, name="delete_forever"),
+    path("videos/<uuid:pk>/star/", views.star, name="star"),
+    path("videos/<uuid:pk>/again/", views.make_another, name="make_another"),
+    path("videos/<uuid:pk>/takes/", views.takes, name="takes"),
+    path("compare/", views.compare, name="compare"),
+    path("selection/", views.selection, name="selection"),
+    path("selection/videos.zip", views.download_zip, name="zip"),
+    path("trash/", views.trash, name="trash"),
 ]
