@@ -144,7 +144,7 @@ def star(request: HtmxHttpRequest, pk) -> HttpResponse:
     if request.htmx:
         return render(
             request,
-            "generations/index.html#star",
+            "generations/_star.html",
             {"generation": generation, "starred": starred},
         )
     return _back(request, generation.get_absolute_url())
