@@ -14,10 +14,13 @@ from .models import Comment, Generation
 
 
 def visible_generations(user):
-    """Every generation `user` may watch: their own, and every one shared with the team."""
+    """Every generation `user` may watch: their own, and every one shared with the team
+    (unless its owner moved it to the Trash: to the team, a trashed video is gone)."""
     if not (user.is_authenticated and user.is_active):
         return Generation.objects.none()
-    return Generation.objects.filter(Q(owner=user) | Q(shared_at__isnull=False))
+    return Generation.objects.filter(
+        Q(owner=user) | Q(shared_at__isnull=False, trashed_at__isnull=True)
+    )
 
 
 def changeable_generations(user):

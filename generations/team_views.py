@@ -4,9 +4,9 @@ the kind 404 page. Access goes through generations.access like every other view.
 import uuid
 from typing import cast
 
+import django_filters
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from . import gallery
 from .access import (
     changeable_generations,
     get_comment_for_changing,
@@ -24,8 +25,6 @@ from .access import (
 )
 from .forms import CommentForm, StudioSettingsForm
 from .models import Comment, Generation, StudioSettings
-
-TEAM_PAGE_SIZE = 24
 
 
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
@@ -167,28 +166,61 @@ def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
     return redirect(generation.get_absolute_url() + "#comments")
 
 
+class TeamFilter(gallery.GalleryFilter):
+    person = django_filters.NumberFilter(field_name="owner_id", label="Person")
+
+
 def team(request: HttpRequest) -> HttpResponse:
-    """Everything shared with the team, newest first, with each maker's name."""
-    found = team_generations(request.user).select_related("owner")
-    query = request.GET.get("q", "").strip()
-    for word in query.split()[:10]:
-        found = found.filter(prompt__icontains=word)
-    person = request.GET.get("person", "")
-    if person.isdigit():
-        found = found.filter(owner_id=int(person))
-    found = found.with_comment_counts()
-    page = Paginator(found, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    people = (
-        team_generations(request.user)
-        .values("owner_id", "owner__username", "owner__first_name", "owner__last_name")
-        .annotate(videos=Count("pk"))
-        .order_by("owner__username")
-    )
+    """Everything shared with the team, with each maker's name: the gallery's search,
+    filters, sort and compare, plus a person."""
+    base = team_generations(request.user).in_gallery().with_comment_counts()
+    base = base.select_related("owner")
+    page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
+    template = "generations/team.html"
+    if getattr(request, "htmx", False) and request.GET.get("page"):
+        template += "#more"
     return render(
         request,
-        "generations/team.html",
-        {"page": page, "query": query, "person": person, "people": people},
+        template,
+        {
+            "gallery": page,
+            "page": page.page,
+            "people": _people(request, base),
+            "person": request.GET.get("person", ""),
+        },
     )
+
+
+def _people(request: HttpRequest, base) -> list[dict]:
+    """Each maker with how many videos they would show, every other filter kept."""
+    others = request.GET.copy()
+    for key in ("person", "page", "sort"):
+        others.pop(key, None)
+    _, rows, _, _ = gallery.filtered(request, base, others, filterset_class=TeamFilter)
+    counts = (
+        rows.order_by()
+        .values(
+            "owner_id",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__is_active",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("owner__username")
+    )
+    people = []
+    for row in counts:
+        full = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
+        people.append(
+            {
+                "owner_id": row["owner_id"],
+                "name": full or row["owner__username"],
+                "n": row["n"],
+                "active": row["owner__is_active"],
+            }
+        )
+    return people
 
 
 def studio_settings(request: HttpRequest) -> HttpResponse:

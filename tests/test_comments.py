@@ -201,10 +201,15 @@ class CommentTests(StudioTestCase):
             with self.subTest(url):
                 self.assertContains(self.client.get(url), 'aria-label="2 comments"')
 
-    def test_deleting_a_video_deletes_its_comments(self):
+    def test_a_trashed_video_s_comments_close_to_the_team_and_go_with_it_for_good(self):
         self.comment_as(self.bob, "Gone soon")
         self.client.force_login(self.alice)
 
         self.client.post(reverse("generations:delete", args=[self.generation.pk]))
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(self.url, headers=HTMX).status_code, 404)
+        self.assertEqual(self.client.get(self.generation.get_absolute_url()).status_code, 404)
+        self.client.force_login(self.alice)
+        self.client.post(reverse("generations:delete_forever", args=[self.generation.pk]))
 
         self.assertFalse(Comment.objects.exists())

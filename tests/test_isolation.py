@@ -39,8 +39,13 @@ TEAMMATE_MAY_READ = {
     "generations:poster",
     "generations:first_frame",
     "generations:comments",
+    "generations:takes",
+    "generations:make_another",  # the filled form; the new job is the teammate's own
 }
-TEAMMATE_MAY = {"get": TEAMMATE_MAY_READ, "post": TEAMMATE_MAY_READ | {"generations:comments"}}
+TEAMMATE_MAY = {
+    "get": TEAMMATE_MAY_READ,
+    "post": TEAMMATE_MAY_READ | {"generations:comments", "generations:star"},
+}
 
 
 def _walk(patterns, prefix="", namespace="", groups=frozenset()):

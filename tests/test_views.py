@@ -80,7 +80,7 @@ class GalleryTests(StudioTestCase):
         self.assertNotContains(response, "secret submarine")
         self.assertEqual(list(response.context["page"].object_list), [mine])
 
-    def test_it_lists_13_jobs_newest_first_12_to_a_page(self):
+    def test_it_lists_25_jobs_newest_first_24_to_a_page(self):
         start = timezone.now() - timedelta(hours=1)
         jobs = [
             make_generation(
@@ -88,17 +88,17 @@ class GalleryTests(StudioTestCase):
                 prompt=f"Shot number {n:02d}",
                 created_at=start + timedelta(minutes=n),
             )
-            for n in range(13)
+            for n in range(25)
         ]
 
         first = self.client.get(INDEX_URL)
         second = self.client.get(INDEX_URL, {"page": 2})
 
         newest_first = list(reversed(jobs))
-        self.assertEqual(list(first.context["page"].object_list), newest_first[:12])
-        self.assertEqual(list(second.context["page"].object_list), newest_first[12:])
+        self.assertEqual(list(first.context["page"].object_list), newest_first[:24])
+        self.assertEqual(list(second.context["page"].object_list), newest_first[24:])
         html = first.content.decode()
-        self.assertLess(html.index("Shot number 12"), html.index("Shot number 11"))
+        self.assertLess(html.index("Shot number 24"), html.index("Shot number 23"))
         self.assertNotIn("Shot number 00", html)
         self.assertContains(first, "Page 1 of 2")
         self.assertContains(first, 'href="?page=2"')
@@ -293,7 +293,7 @@ class SubmitAgainTests(StudioTestCase):
 
 
 class DeleteTests(StudioTestCase):
-    def test_delete_removes_the_row_and_every_file(self):
+    def test_delete_moves_to_the_trash_and_delete_forever_removes_the_row_and_every_file(self):
         generation = make_ready_generation(self.alice)
         generation.first_frame.name = default_storage.save(
             first_frame_name(), ContentFile(jpeg_bytes(96, 64))
@@ -311,7 +311,15 @@ class DeleteTests(StudioTestCase):
         )
 
         self.assertRedirects(response, INDEX_URL)
-        self.assertContains(response, "Video deleted.")
+        self.assertContains(response, "Moved to the Trash.")
+        self.assertTrue(all(path.is_file() for path in paths))
+        forever = reverse("generations:delete_forever", args=[generation.pk])
+        self.assertContains(self.client.get(forever), "Delete forever?")
+
+        response = self.client.post(forever, follow=True)
+
+        self.assertRedirects(response, reverse("generations:trash"))
+        self.assertContains(response, "Deleted for good")
         self.assertFalse(Generation.objects.filter(pk=generation.pk).exists())
         for path in paths:
             self.assertFalse(path.exists(), path)

@@ -219,6 +219,8 @@ COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
 # A step whose worker died is retaken after this long.
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
 RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
+# The gallery: days a deleted video waits in the Trash before the worker purges it.
+TRASH_KEEP_DAYS = env_number("TRASH_KEEP_DAYS", 30, 0.001, 3650)
 
 TASKS = {
     "default": {
