@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -247,13 +247,11 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
         about_video = "pk" in resolve(request.path_info).kwargs
     except Resolver404:
         about_video = False
-    template = "404.html"
-    if getattr(request, "htmx", False) and about_video:
-        template = "404.html#gone"  # an open page whose video was just unshared
+    # An htmx request comes from a page that was open on the video: it was unshared or
+    # deleted meanwhile. The words differ, the answer for a made-up id is the same.
+    open_page = bool(getattr(request, "htmx", False)) and about_video
+    template = "404.html#gone" if open_page else "404.html"
     response = TemplateResponse(
-        request,
-        template,
-        {"about_video": about_video, "team_url": reverse("generations:team")},
-        status=404,
+        request, template, {"about_video": about_video, "open_page": open_page}, status=404
     )
     return response.render()

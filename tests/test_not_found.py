@@ -46,6 +46,7 @@ class NotFoundPageTests(StudioTestCase):
         )
 
         self.assertContains(response, 'id="gone-notice"', status_code=404)
+        self.assertContains(response, "no longer shared with you", status_code=404)
         self.assertNotContains(response, "<html", status_code=404)
 
     def test_a_page_that_does_not_exist_gets_a_plain_kind_page(self):
