@@ -51,47 +51,37 @@ def _choices(table: dict) -> list[tuple[str, str]]:
 
 
 class GalleryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search prompts")
+    """The gallery's filters. Each one is a `Q` (see `clause`), so the counts of every
+    filter value can be taken in one aggregate query."""
+
+    q = django_filters.CharFilter(method="apply", label="Search prompts")
     status = django_filters.ChoiceFilter(
-        choices=_choices(STATUS_FILTERS),
-        method="by_table",
-        label="Status",
-        empty_label="Any status",
+        choices=_choices(STATUS_FILTERS), method="apply", label="Status"
     )
-    model = django_filters.ChoiceFilter(choices=VideoModel.choices, empty_label="Any model")
-    size = django_filters.ChoiceFilter(
-        choices=Size.choices, label="Format", empty_label="Any format"
-    )
+    model = django_filters.ChoiceFilter(choices=VideoModel.choices, method="apply")
+    size = django_filters.ChoiceFilter(choices=Size.choices, method="apply", label="Format")
     orientation = django_filters.ChoiceFilter(
-        choices=_choices(ORIENTATION_FILTERS),
-        method="by_table",
-        label="Orientation",
-        empty_label="Any orientation",
+        choices=_choices(ORIENTATION_FILTERS), method="apply", label="Orientation"
     )
     seconds = django_filters.TypedChoiceFilter(
-        choices=Seconds.choices, coerce=int, label="Duration"
+        choices=Seconds.choices, coerce=int, method="apply", label="Duration"
     )
     first_frame = django_filters.ChoiceFilter(
-        choices=_choices(FIRST_FRAME_FILTERS),
-        method="by_table",
-        label="First frame",
-        empty_label="Any start",
+        choices=_choices(FIRST_FRAME_FILTERS), method="apply", label="First frame"
     )
     starred = django_filters.BooleanFilter(
-        method="by_star", label="Favourites only", widget=forms.CheckboxInput
+        method="apply", label="Favourites only", widget=forms.CheckboxInput
     )
-    when = django_filters.ChoiceFilter(
-        choices=DATE_CHOICES, method="by_age", label="Date", empty_label="Any time"
-    )
+    when = django_filters.ChoiceFilter(choices=DATE_CHOICES, method="apply", label="Date")
     after = django_filters.DateFilter(
-        method="by_range", label="From", widget=forms.DateInput(attrs={"type": "date"})
+        method="apply", label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
     before = django_filters.DateFilter(
-        method="by_range", label="To", widget=forms.DateInput(attrs={"type": "date"})
+        method="apply", label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = django_filters.ChoiceFilter(
         choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
-        method="by_sort",
+        method="apply",
         empty_label=None,
     )
 
@@ -101,31 +91,38 @@ class GalleryFilter(django_filters.FilterSet):
         "first_frame": FIRST_FRAME_FILTERS,
     }
 
-    def search(self, queryset, name, value):
-        for word in search_key(value).split()[:12]:
-            queryset = queryset.filter(search_text__contains=word)
-        return queryset
+    def apply(self, queryset, name, value):
+        return queryset.filter(self.clause(name, value))
 
-    def by_table(self, queryset, name, value):
-        return queryset.filter(self.TABLES[name][value][1])
-
-    def by_star(self, queryset, name, value):
-        if value:
-            return queryset.filter(is_starred=True)
-        return queryset
-
-    def by_age(self, queryset, name, value):
-        today = timezone.localdate()
-        days = {"today": 0, "7d": 6, "30d": 29}[value]
-        return queryset.filter(created_at__gte=_start_of(today - timedelta(days=days)))
-
-    def by_range(self, queryset, name, value):
+    def clause(self, name: str, value) -> Q:
+        if name == "q":
+            words = search_key(value).split()[:12]
+            return Q(*[Q(search_text__contains=word) for word in words])
+        if name in self.TABLES:
+            return self.TABLES[name][value][1]
+        if name in ("model", "size", "seconds"):
+            return Q(**{name: value})
+        if name == "starred":
+            return Q(pk__in=_starred_ids(self.request.user)) if value else Q()
+        if name == "when":
+            days = {"today": 0, "7d": 6, "30d": 29}[value]
+            return Q(created_at__gte=_start_of(timezone.localdate() - timedelta(days=days)))
         if name == "after":
-            return queryset.filter(created_at__gte=_start_of(value))
-        return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
+            return Q(created_at__gte=_start_of(value))
+        if name == "before":
+            return Q(created_at__lt=_start_of(value + timedelta(days=1)))
+        return Q()  # sort: applied after the counts
 
-    def by_sort(self, queryset, name, value):
-        return queryset  # applied last by `apply_sort`, after the counts
+    def clauses(self) -> dict[str, Q]:
+        """Every filter that is set, as a Q; call only when the form is valid."""
+        found = {}
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, "", False):
+                continue
+            clause = self.clause(name, value)
+            if clause:
+                found[name] = clause
+        return found
 
 
 def _start_of(day) -> datetime:
@@ -160,32 +157,59 @@ def _facet_values(name: str) -> list[tuple[str, str, Q]]:
 FACETS = ["status", "model", "size", "orientation", "seconds", "first_frame"]
 
 
-def facet_counts(filterset: GalleryFilter, base: QuerySet, data: QueryDict) -> list[Facet]:
-    """For each facet, how many rows each value would give with every other filter kept:
-    one aggregate query per facet, whatever the number of rows."""
+class CountedPaginator(Paginator):
+    """A paginator told its count, which the facet query already gave."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _all(clauses) -> Q:
+    combined = Q()
+    for clause in clauses:
+        combined &= clause
+    return combined
+
+
+def _count(where: Q) -> Count:
+    return Count("pk", filter=where) if where else Count("pk")
+
+
+def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet], int]:
+    """For each facet value, how many rows it would give with every other filter kept, and
+    the number of rows shown: all in one aggregate query, whatever is set."""
+    clauses = filterset.clauses()
+    facet_names = [*FACETS, "starred"]
+    scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
+    chosen = {name: q for name, q in clauses.items() if name in facet_names}
+
+    def others(name: str) -> Q:
+        return _all(q for other, q in chosen.items() if other != name)
+
+    counts: dict[str, Count] = {"total": _count(_all(chosen.values()))}
+    for name in FACETS:
+        for i, (_, _, value_q) in enumerate(_facet_values(name)):
+            counts[f"{name}__{i}"] = _count(value_q & others(name))
+    counts["starred__0"] = _count(
+        Q(pk__in=_starred_ids(filterset.request.user)) & others("starred")
+    )
+    found = scope.order_by().aggregate(**counts)
+
     facets = []
-    for name in [*FACETS, "starred"]:
-        others = data.copy()
-        others.pop(name, None)
-        others.pop("page", None)
-        narrowed = type(filterset)(others, queryset=base, request=filterset.request).qs
-        if name == "starred":
-            total = narrowed.aggregate(n=Count("pk", filter=Q(is_starred=True)))["n"]
-            facets.append(Facet(name, "Favourites", [("true", "Favourites", total)]))
-            continue
-        values = _facet_values(name)
-        counts = narrowed.aggregate(
-            **{f"v{i}": Count("pk", filter=q) for i, (_, _, q) in enumerate(values)}
-        )
+    for name in FACETS:
         label = str(filterset.filters[name].label or name.title())
-        facets.append(
-            Facet(
-                name,
-                label,
-                [(value, text, counts[f"v{i}"]) for i, (value, text, _) in enumerate(values)],
-            )
-        )
-    return facets
+        values = _facet_values(name)
+        options = [
+            (value, text, found[f"{name}__{i}"]) for i, (value, text, _) in enumerate(values)
+        ]
+        facets.append(Facet(name, label, options))
+    facets.append(Facet("starred", "Favourites", [("true", "Favourites", found["starred__0"])]))
+    return facets, found["total"]
 
 
 @dataclass
@@ -214,19 +238,22 @@ class GalleryPage:
         )
 
 
+def _starred_ids(person) -> QuerySet:
+    return Favourite.objects.filter(person=person).values("generation_id")
+
+
 def filtered(
     request: HttpRequest,
     base: QuerySet,
     data: QueryDict | None = None,
     filterset_class: type[GalleryFilter] = GalleryFilter,
 ):
-    """(filterset, its rows sorted) for `data` (the request's GET by default)."""
+    """(filterset, its rows sorted, sort) for `data` (the request's GET by default)."""
     data = request.GET if data is None else data
-    base = with_stars(base, request.user)
     filterset = filterset_class(data, queryset=base, request=request)
     rows = filterset.qs if filterset.is_valid() else base.none()
     sort = str(data.get("sort")) if data.get("sort") in SORTS else "newest"
-    return filterset, rows.order_by(*SORTS[sort]), base, sort
+    return filterset, rows.order_by(*SORTS[sort]), sort
 
 
 def gallery_page(
@@ -235,13 +262,18 @@ def gallery_page(
     page_size: int = PAGE_SIZE,
     filterset_class: type[GalleryFilter] = GalleryFilter,
 ) -> GalleryPage:
-    filterset, rows, starred_base, sort = filtered(request, base, filterset_class=filterset_class)
-    page = Paginator(rows, page_size).get_page(request.GET.get("page"))
+    """One page of cards of `base` (already limited to what the person may see), searched,
+    filtered and sorted from the request, with each filter value's count."""
+    filterset, rows, sort = filtered(request, base, filterset_class=filterset_class)
     data = request.GET.copy()
     data.pop("page", None)
-    facets = facet_counts(filterset, starred_base, data) if filterset.is_valid() else []
-    query = data.urlencode()
-    return GalleryPage(filterset, page, facets, query, sort)
+    facets: list[Facet] = []
+    total = 0
+    if filterset.is_valid():
+        facets, total = facet_counts(filterset, base)
+    paginator = CountedPaginator(with_stars(rows, request.user), page_size, count=total)
+    page = paginator.get_page(request.GET.get("page"))
+    return GalleryPage(filterset, page, facets, data.urlencode(), sort)
 
 
 def neighbours(
@@ -253,7 +285,7 @@ def neighbours(
 ):
     """(previous, next) of `current` within the gallery list described by `list_query`."""
     data = QueryDict(list_query)
-    _, rows, _, sort = filtered(request, base, data, filterset_class=filterset_class)
+    _, rows, sort = filtered(request, base, data, filterset_class=filterset_class)
     newer = Q(created_at__gt=current.created_at) | Q(
         created_at=current.created_at, pk__gt=current.pk
     )

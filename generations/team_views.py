@@ -7,7 +7,7 @@ from typing import cast
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -167,7 +167,14 @@ def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
 
 
 class TeamFilter(gallery.GalleryFilter):
-    person = django_filters.NumberFilter(field_name="owner_id", label="Person")
+    """The gallery's filters and a person (whose videos, among what the team shared)."""
+
+    person = django_filters.NumberFilter(method="apply", label="Person")
+
+    def clause(self, name: str, value) -> Q:
+        if name == "person":
+            return Q(owner_id=value)
+        return super().clause(name, value)
 
 
 def team(request: HttpRequest) -> HttpResponse:
@@ -196,7 +203,7 @@ def _people(request: HttpRequest, base) -> list[dict]:
     others = request.GET.copy()
     for key in ("person", "page", "sort"):
         others.pop(key, None)
-    _, rows, _, _ = gallery.filtered(request, base, others, filterset_class=TeamFilter)
+    _, rows, _ = gallery.filtered(request, base, others, filterset_class=TeamFilter)
     counts = (
         rows.order_by()
         .values(
