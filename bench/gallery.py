@@ -74,6 +74,9 @@ def main() -> int:
         "listing": "/bench-listing/",
         "gallery": "/",
         "searched": "/?q=cafe+rain&status=ready&orientation=landscape&starred=true&when=30d",
+        # Half the rows are shared, by the person and three teammates.
+        "team": "/team/",
+        "team-find": f"/team/?q=cafe+rain&status=ready&person={person.pk}&when=30d",
     }
     if os.environ.get("BENCH_SQL"):
         for name, url in pages.items():
@@ -130,7 +133,7 @@ def main() -> int:
             f"  {name:9s} {median * 1000:7.2f} ms  ×{ratio:4.2f} of listing"
             f"  {query_counts[name]} queries"
         )
-        if name in ("gallery", "searched") and ratio > args.max_ratio:
+        if name in ("gallery", "searched", "team", "team-find") and ratio > args.max_ratio:
             failed = True
     if failed:
         print(f"FAIL: a gallery page is more than {args.max_ratio}× the plain listing")
@@ -165,9 +168,47 @@ def fill(rows: int):
             )
         )
     Generation.objects.bulk_create(batch, batch_size=1000)
+    share_rows(person, rows, now)
     starred = Generation.objects.filter(owner=person).values_list("pk", flat=True)[: rows // 10]
     Favourite.objects.bulk_create([Favourite(person=person, generation_id=pk) for pk in starred])
     return person
+
+
+def share_rows(person, rows: int, now) -> None:
+    """Share the person's rows, and half as many again by three teammates,
+    each with a comment: the Team view's load."""
+    from django.contrib.auth import get_user_model
+
+    from generations.models import Comment, Generation, search_key
+
+    mates = [
+        get_user_model().objects.create_user(f"mate{n}", password="bench-pass-1234")
+        for n in range(3)
+    ]
+    Generation.objects.filter(owner=person, created_at__lte=now).update(shared_at=now)
+    batch = [
+        Generation(
+            owner=mates[n % 3],
+            prompt=f"Café rain take {n}",
+            search_text=search_key(f"Café rain take {n}"),
+            status="ready",
+            shared_at=now,
+            created_at=now - timezone_delta(n),
+        )
+        for n in range(rows // 2)
+    ]
+    Generation.objects.bulk_create(batch, batch_size=1000)
+    shared = Generation.objects.filter(shared_at__isnull=False).values_list("pk", flat=True)
+    Comment.objects.bulk_create(
+        [Comment(generation_id=pk, author=person, body="Nice") for pk in shared[: rows // 2]],
+        batch_size=1000,
+    )
+
+
+def timezone_delta(minutes: int):
+    from datetime import timedelta
+
+    return timedelta(minutes=minutes, seconds=30)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,11 @@ def own_generations(user):
 
 
 def team_generations(user):
-    """What the Team view lists: everything shared with the team, the user's own included."""
-    return visible_generations(user).filter(shared_at__isnull=False)
+    """What the Team view lists: everything shared with the team, the user's own included.
+    (A subset of `visible_generations`, spelt without its OR so that an index serves it.)"""
+    if not (user.is_authenticated and user.is_active):
+        return Generation.objects.none()
+    return Generation.objects.filter(shared_at__isnull=False, trashed_at__isnull=True)
 
 
 def get_for_viewing(request: HttpRequest, pk) -> Generation:

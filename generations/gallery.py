@@ -113,6 +113,10 @@ class GalleryFilter(django_filters.FilterSet):
             return Q(created_at__lt=_start_of(value + timedelta(days=1)))
         return Q()  # sort: applied after the counts
 
+    def extra_facets(self) -> list[tuple[str, str, list[tuple[str, str, Q]]]]:
+        """Facets a view's own filters add: (name, label, [(value, text, Q)])."""
+        return []
+
     def clauses(self) -> dict[str, Q]:
         """Every filter that is set, as a Q; call only when the form is valid."""
         found = {}
@@ -184,7 +188,8 @@ def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet],
     """For each facet value, how many rows it would give with every other filter kept, and
     the number of rows shown: all in one aggregate query, whatever is set."""
     clauses = filterset.clauses()
-    facet_names = [*FACETS, "starred"]
+    extra = filterset.extra_facets()
+    facet_names = [*FACETS, "starred", *(name for name, _, _ in extra)]
     scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
     chosen = {name: q for name, q in clauses.items() if name in facet_names}
 
@@ -198,6 +203,9 @@ def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet],
     counts["starred__0"] = _count(
         Q(pk__in=_starred_ids(filterset.request.user)) & others("starred")
     )
+    for name, _, values in extra:
+        for i, (_, _, value_q) in enumerate(values):
+            counts[f"{name}__{i}"] = _count(value_q & others(name))
     found = scope.order_by().aggregate(**counts)
 
     facets = []
@@ -209,6 +217,14 @@ def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet],
         ]
         facets.append(Facet(name, label, options))
     facets.append(Facet("starred", "Favourites", [("true", "Favourites", found["starred__0"])]))
+    for name, label, values in extra:
+        selected = str(filterset.data.get(name, ""))
+        options = [
+            (value, text, found[f"{name}__{i}"]) for i, (value, text, _) in enumerate(values)
+        ]
+        # Only the values that find something (and the one chosen) are worth a line.
+        kept = [option for option in options if option[2] or option[0] == selected]
+        facets.insert(0, Facet(name, label, kept))
     return facets, found["total"]
 
 
@@ -271,7 +287,11 @@ def gallery_page(
     total = 0
     if filterset.is_valid():
         facets, total = facet_counts(filterset, base)
-    paginator = CountedPaginator(with_stars(rows, request.user), page_size, count=total)
+    # What the cards show beyond the row (a star, the maker, a comment count) is added to
+    # the page's rows only: the counts above aggregate the bare rows.
+    cards = with_stars(rows, request.user).with_comment_counts()  # type: ignore[attr-defined]
+    cards = cards.select_related("owner")
+    paginator = CountedPaginator(cards, page_size, count=total)
     page = paginator.get_page(request.GET.get("page"))
     return GalleryPage(filterset, page, facets, data.urlencode(), sort)
 

@@ -6,8 +6,9 @@ from typing import cast
 
 import django_filters
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -25,6 +26,7 @@ from .access import (
 )
 from .forms import CommentForm, StudioSettingsForm
 from .models import Comment, Generation, StudioSettings
+from .templatetags.team import person
 
 
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
@@ -176,58 +178,35 @@ class TeamFilter(gallery.GalleryFilter):
             return Q(owner_id=value)
         return super().clause(name, value)
 
+    def extra_facets(self):
+        # A studio is a small team: one count per person, in the gallery's one aggregate.
+        people = get_user_model().objects.order_by("username")[:PEOPLE_MAX]
+        return [
+            (
+                "person",
+                "Person",
+                [(str(p.pk), _person_label(p), Q(owner_id=p.pk)) for p in people],
+            )
+        ]
+
+
+PEOPLE_MAX = 200
+
+
+def _person_label(user) -> str:
+    name = person(user)
+    return name if user.is_active else f"{name} (no longer in the studio)"
+
 
 def team(request: HttpRequest) -> HttpResponse:
     """Everything shared with the team, with each maker's name: the gallery's search,
     filters, sort and compare, plus a person."""
-    base = team_generations(request.user).in_gallery().with_comment_counts()
-    base = base.select_related("owner")
+    base = team_generations(request.user).in_gallery()
     page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
     template = "generations/team.html"
     if getattr(request, "htmx", False) and request.GET.get("page"):
         template += "#more"
-    return render(
-        request,
-        template,
-        {
-            "gallery": page,
-            "page": page.page,
-            "people": _people(request, base),
-            "person": request.GET.get("person", ""),
-        },
-    )
-
-
-def _people(request: HttpRequest, base) -> list[dict]:
-    """Each maker with how many videos they would show, every other filter kept."""
-    others = request.GET.copy()
-    for key in ("person", "page", "sort"):
-        others.pop(key, None)
-    _, rows, _ = gallery.filtered(request, base, others, filterset_class=TeamFilter)
-    counts = (
-        rows.order_by()
-        .values(
-            "owner_id",
-            "owner__username",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__is_active",
-        )
-        .annotate(n=Count("pk"))
-        .order_by("owner__username")
-    )
-    people = []
-    for row in counts:
-        full = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
-        people.append(
-            {
-                "owner_id": row["owner_id"],
-                "name": full or row["owner__username"],
-                "n": row["n"],
-                "active": row["owner__is_active"],
-            }
-        )
-    return people
+    return render(request, template, {"gallery": page, "page": page.page})
 
 
 def studio_settings(request: HttpRequest) -> HttpResponse:

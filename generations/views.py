@@ -41,7 +41,7 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
-    base = own_generations(request.user).in_gallery().with_comment_counts()
+    base = own_generations(request.user).in_gallery()
     page = gallery.gallery_page(request, base)
     template = "generations/index.html"
     if request.htmx and request.GET.get("page"):
