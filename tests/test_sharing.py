@@ -245,6 +245,21 @@ class StudioDefaultTests(StudioTestCase):
         self.assertEqual(event.reason, "The studio shares new videos with the team.")
         self.assertEqual(event.actor, self.alice)
 
+    def test_the_form_says_when_new_videos_start_shared(self):
+        form = reverse("generations:create")
+        self.assertNotContains(self.client.get(form), "will be shared with the team")
+
+        StudioSettings(share_new_videos=True).save()
+
+        self.assertContains(self.client.get(form), "will be shared with the team")
+
+    def test_the_gallery_s_selection_can_be_shared(self):
+        make_ready_generation(self.alice)
+
+        page = self.client.get(reverse("generations:index"))
+
+        self.assertContains(page, f'formaction="{reverse("generations:share_many")}"', count=2)
+
     def test_a_person_who_is_not_an_admin_cannot_change_the_default(self):
         page = self.client.get(reverse("generations:studio_settings"))
         self.assertEqual(page.status_code, 403)

@@ -16,3 +16,10 @@ def person(user) -> str:
 def is_owner(generation, user) -> bool:
     """Whether to show the owner's controls; the views decide what is allowed."""
     return generation.owner_id == getattr(user, "pk", None)
+
+
+@register.simple_tag
+def studio_shares_new_videos() -> bool:
+    from generations.models import StudioSettings
+
+    return StudioSettings.current().share_new_videos
