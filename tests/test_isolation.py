@@ -83,6 +83,10 @@ def test_the_walk_finds_every_url_that_shows_a_generation():
         assert f"generations:{name}" in labels
     for name in ("check_again", "submit_again", "delete", "index", "create"):
         assert f"generations:{name}" in labels
+    for name in ("star", "restore", "delete_forever", "make_another", "takes"):
+        assert f"generations:{name}" in labels
+    for name in ("compare", "selection", "zip", "trash"):
+        assert f"generations:{name}" in labels
 
 
 def content_of(response) -> bytes:
