@@ -17,6 +17,10 @@ gallery page is above `--max-ratio` (2.0, the issue's bar) times the listing.
 
     .venv/bin/python bench/gallery.py
     .venv/bin/python bench/gallery.py --rows 2000 --repeat 30
+    .venv/bin/python bench/gallery.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    BENCH_SQL=1 .venv/bin/python bench/gallery.py   # also print each page's queries, timed
+
+With a PostgreSQL URL it creates a database of its own there and drops it at the end.
 """
 
 from __future__ import annotations
@@ -51,8 +55,39 @@ def main() -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "veostudio.settings"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["SECRET_KEY"] = "bench-only-" + "x" * 40
+    dropper = None
     if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+        os.environ["DATABASE_URL"], dropper = fresh_postgres(args.database_url)
+    try:
+        return run(args)
+    finally:
+        if dropper:
+            dropper()
+
+
+def fresh_postgres(url: str):
+    """A new database on the server at `url` (dropped afterwards), so nothing is shared."""
+    import secrets
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"veostudio_bench_gallery_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(url)
+
+    def drop():
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def run(args) -> int:
 
     import django
 
@@ -94,13 +129,6 @@ def main() -> int:
                 client.get(url)
             for took, sql in seen:
                 print(f"{name:9s} {took * 1000:6.2f} ms  {sql[:110]}")
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile
-
-        for _ in range(3):
-            client.get(pages["searched"])
-        cProfile.runctx("client.get(pages['searched'])", globals(), locals(), sort="tottime")
-
     query_counts = {}
     for name, url in pages.items():
         for _ in range(3):

@@ -4,14 +4,13 @@
 person's visible jobs, a team view can pass its own base and reuse all of it.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
@@ -29,25 +28,60 @@ from .models import (
 PAGE_SIZE = 24
 FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
 
-STATUS_FILTERS = {
-    "ready": ("Ready", Q(status=Status.READY)),
-    "active": ("In progress", Q(status__in=ACTIVE_STATUSES)),
-    "failed": ("Failed", Q(status__in=FAILED_STATUSES)),
+
+@dataclass(frozen=True)
+class Choice:
+    """One value of a facet: the rows it keeps, as a Q for the database and as a test on
+    one row of the grouped counts, side by side so that the two cannot drift apart."""
+
+    key: str
+    label: str
+    column: str
+    values: frozenset
+    where: Q | None = None
+
+    @property
+    def q(self) -> Q:
+        return self.where if self.where is not None else Q(**{f"{self.column}__in": self.values})
+
+    def holds(self, row: dict) -> bool:
+        return row[self.column] in self.values
+
+
+def _plain(column: str, choices) -> dict[str, Choice]:
+    return {str(v): Choice(str(v), label, column, frozenset({v})) for v, label in choices}
+
+
+LANDSCAPE_SIZES = frozenset(Size) - frozenset(PORTRAIT_SIZES)
+FACET_CHOICES: dict[str, dict[str, Choice]] = {
+    "status": {
+        "ready": Choice("ready", "Ready", "status", frozenset({Status.READY})),
+        "active": Choice("active", "In progress", "status", frozenset(ACTIVE_STATUSES)),
+        "failed": Choice("failed", "Failed", "status", frozenset(FAILED_STATUSES)),
+    },
+    "model": _plain("model", VideoModel.choices),
+    "size": _plain("size", Size.choices),
+    "orientation": {
+        "landscape": Choice("landscape", "Landscape", "size", LANDSCAPE_SIZES),
+        "portrait": Choice("portrait", "Portrait", "size", frozenset(PORTRAIT_SIZES)),
+    },
+    "seconds": _plain("seconds", Seconds.choices),
+    "first_frame": {
+        "with": Choice(
+            "with", "With a first frame", "has_frame", frozenset({True}), ~Q(first_frame_sha256="")
+        ),
+        "without": Choice(
+            "without", "Without", "has_frame", frozenset({False}), Q(first_frame_sha256="")
+        ),
+    },
 }
-ORIENTATION_FILTERS = {
-    "landscape": ("Landscape", ~Q(size__in=PORTRAIT_SIZES)),
-    "portrait": ("Portrait", Q(size__in=PORTRAIT_SIZES)),
-}
-FIRST_FRAME_FILTERS = {
-    "with": ("With a first frame", ~Q(first_frame_sha256="")),
-    "without": ("Without", Q(first_frame_sha256="")),
-}
+FACETS = list(FACET_CHOICES)
 DATE_CHOICES = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]
 SORTS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
 
 
-def _choices(table: dict) -> list[tuple[str, str]]:
-    return [(key, label) for key, (label, _) in table.items()]
+def _choices(name: str) -> list[tuple[str, str]]:
+    return [(key, choice.label) for key, choice in FACET_CHOICES[name].items()]
 
 
 class GalleryFilter(django_filters.FilterSet):
@@ -55,19 +89,17 @@ class GalleryFilter(django_filters.FilterSet):
     filter value can be taken in one aggregate query."""
 
     q = django_filters.CharFilter(method="apply", label="Search prompts")
-    status = django_filters.ChoiceFilter(
-        choices=_choices(STATUS_FILTERS), method="apply", label="Status"
-    )
+    status = django_filters.ChoiceFilter(choices=_choices("status"), method="apply", label="Status")
     model = django_filters.ChoiceFilter(choices=VideoModel.choices, method="apply")
     size = django_filters.ChoiceFilter(choices=Size.choices, method="apply", label="Format")
     orientation = django_filters.ChoiceFilter(
-        choices=_choices(ORIENTATION_FILTERS), method="apply", label="Orientation"
+        choices=_choices("orientation"), method="apply", label="Orientation"
     )
     seconds = django_filters.TypedChoiceFilter(
         choices=Seconds.choices, coerce=int, method="apply", label="Duration"
     )
     first_frame = django_filters.ChoiceFilter(
-        choices=_choices(FIRST_FRAME_FILTERS), method="apply", label="First frame"
+        choices=_choices("first_frame"), method="apply", label="First frame"
     )
     starred = django_filters.BooleanFilter(
         method="apply", label="Favourites only", widget=forms.CheckboxInput
@@ -85,12 +117,6 @@ class GalleryFilter(django_filters.FilterSet):
         empty_label=None,
     )
 
-    TABLES = {
-        "status": STATUS_FILTERS,
-        "orientation": ORIENTATION_FILTERS,
-        "first_frame": FIRST_FRAME_FILTERS,
-    }
-
     def apply(self, queryset, name, value):
         return queryset.filter(self.clause(name, value))
 
@@ -98,10 +124,8 @@ class GalleryFilter(django_filters.FilterSet):
         if name == "q":
             words = search_key(value).split()[:12]
             return Q(*[Q(search_text__contains=word) for word in words])
-        if name in self.TABLES:
-            return self.TABLES[name][value][1]
-        if name in ("model", "size", "seconds"):
-            return Q(**{name: value})
+        if name in FACET_CHOICES:
+            return FACET_CHOICES[name][str(value)].q
         if name == "starred":
             return Q(pk__in=_starred_ids(self.request.user)) if value else Q()
         if name == "when":
@@ -113,9 +137,10 @@ class GalleryFilter(django_filters.FilterSet):
             return Q(created_at__lt=_start_of(value + timedelta(days=1)))
         return Q()  # sort: applied after the counts
 
-    def extra_facets(self) -> list[tuple[str, str, list[tuple[str, str, Q]]]]:
-        """Facets a view's own filters add: (name, label, [(value, text, Q)])."""
-        return []
+    def extra_facets(self) -> dict[str, tuple[str, dict[str, Choice]]]:
+        """Facets a view's own filters add, counted in the same query: name → (label,
+        choices by key); every value a valid form can hold must be among the choices."""
+        return {}
 
     def clauses(self) -> dict[str, Q]:
         """Every filter that is set, as a Q; call only when the form is valid."""
@@ -146,21 +171,6 @@ class Facet:
     options: list[tuple[str, str, int]] = field(default_factory=list)  # value, label, count
 
 
-# Which facet's counts come from which Q for each value.
-def _facet_values(name: str) -> list[tuple[str, str, Q]]:
-    if name in GalleryFilter.TABLES:
-        return [(key, label, q) for key, (label, q) in GalleryFilter.TABLES[name].items()]
-    choices: dict[str, Sequence[tuple[object, str]]] = {
-        "model": VideoModel.choices,
-        "size": Size.choices,
-        "seconds": Seconds.choices,
-    }
-    return [(str(value), label, Q(**{name: value})) for value, label in choices[name]]
-
-
-FACETS = ["status", "model", "size", "orientation", "seconds", "first_frame"]
-
-
 class CountedPaginator(Paginator):
     """A paginator told its count, which the facet query already gave."""
 
@@ -180,52 +190,60 @@ def _all(clauses) -> Q:
     return combined
 
 
-def _count(where: Q) -> Count:
-    return Count("pk", filter=where) if where else Count("pk")
-
-
 def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet], int]:
     """For each facet value, how many rows it would give with every other filter kept, and
-    the number of rows shown: all in one aggregate query, whatever is set."""
+    the number of rows shown. One query: the rows that search and dates keep, counted by
+    the few columns the facets read; the rest is sums over those groups."""
     clauses = filterset.clauses()
     extra = filterset.extra_facets()
-    facet_names = [*FACETS, "starred", *(name for name, _, _ in extra)]
+    facet_names = {*FACETS, "starred", *extra}
+    extra_columns = sorted({c.column for _, choices in extra.values() for c in choices.values()})
     scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
-    chosen = {name: q for name, q in clauses.items() if name in facet_names}
-
-    def others(name: str) -> Q:
-        return _all(q for other, q in chosen.items() if other != name)
-
-    counts: dict[str, Count] = {"total": _count(_all(chosen.values()))}
-    for name in FACETS:
-        for i, (_, _, value_q) in enumerate(_facet_values(name)):
-            counts[f"{name}__{i}"] = _count(value_q & others(name))
-    counts["starred__0"] = _count(
-        Q(pk__in=_starred_ids(filterset.request.user)) & others("starred")
+    mine = _starred_ids(filterset.request.user)
+    groups = list(
+        scope.annotate(
+            has_frame=ExpressionWrapper(~Q(first_frame_sha256=""), output_field=BooleanField()),
+            starred=ExpressionWrapper(Q(pk__in=mine), output_field=BooleanField()),
+        )
+        .values("status", "size", "model", "seconds", "has_frame", "starred", *extra_columns)
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    for name, _, values in extra:
-        for i, (_, _, value_q) in enumerate(values):
-            counts[f"{name}__{i}"] = _count(value_q & others(name))
-    found = scope.order_by().aggregate(**counts)
+    for row in groups:  # SQLite answers 0 and 1 for the booleans
+        row["has_frame"], row["starred"] = bool(row["has_frame"]), bool(row["starred"])
+    data = filterset.form.cleaned_data
+    chosen = {name: FACET_CHOICES[name][str(data[name])] for name in FACETS if name in clauses}
+    if "starred" in clauses:
+        chosen["starred"] = STARRED
+    for name, (_, by_key) in extra.items():
+        if name in clauses:
+            chosen[name] = by_key[str(data[name])]
+
+    def kept(row: dict, but: str = "") -> bool:
+        return all(choice.holds(row) for name, choice in chosen.items() if name != but)
 
     facets = []
-    for name in FACETS:
+    for name in [*FACETS, "starred"]:
         label = str(filterset.filters[name].label or name.title())
-        values = _facet_values(name)
-        options = [
-            (value, text, found[f"{name}__{i}"]) for i, (value, text, _) in enumerate(values)
+        choices = [STARRED] if name == "starred" else list(FACET_CHOICES[name].values())
+        rows = [row for row in groups if kept(row, but=name)]
+        options = [(c.key, c.label, sum(row["n"] for row in rows if c.holds(row))) for c in choices]
+        facets.append(Facet(name, "Favourites" if name == "starred" else label, options))
+    for name, (label, extra_choices) in reversed(extra.items()):
+        rows = [row for row in groups if kept(row, but=name)]
+        found = [
+            (c.key, c.label, sum(r["n"] for r in rows if c.holds(r)))
+            for c in extra_choices.values()
         ]
-        facets.append(Facet(name, label, options))
-    facets.append(Facet("starred", "Favourites", [("true", "Favourites", found["starred__0"])]))
-    for name, label, values in extra:
-        selected = str(filterset.data.get(name, ""))
-        options = [
-            (value, text, found[f"{name}__{i}"]) for i, (value, text, _) in enumerate(values)
-        ]
+        picked = chosen[name].key if name in chosen else None
         # Only the values that find something (and the one chosen) are worth a line.
-        kept = [option for option in options if option[2] or option[0] == selected]
-        facets.insert(0, Facet(name, label, kept))
-    return facets, found["total"]
+        options = [option for option in found if option[2] or option[0] == picked]
+        facets.insert(0, Facet(name, label, options))
+    return facets, sum(row["n"] for row in groups if kept(row))
+
+
+# `where` is filled per person by `GalleryFilter.clause`; the grouped rows carry the flag.
+STARRED = Choice("true", "Favourites", "starred", frozenset({True}))
 
 
 @dataclass
@@ -288,7 +306,7 @@ def gallery_page(
     if filterset.is_valid():
         facets, total = facet_counts(filterset, base)
     # What the cards show beyond the row (a star, the maker, a comment count) is added to
-    # the page's rows only: the counts above aggregate the bare rows.
+    # the page's rows only: the counts above read the bare rows.
     cards = with_stars(rows, request.user).with_comment_counts()  # type: ignore[attr-defined]
     cards = cards.select_related("owner")
     paginator = CountedPaginator(cards, page_size, count=total)

@@ -179,15 +179,21 @@ class TeamFilter(gallery.GalleryFilter):
         return super().clause(name, value)
 
     def extra_facets(self):
-        # A studio is a small team: one count per person, in the gallery's one aggregate.
-        people = get_user_model().objects.order_by("username")[:PEOPLE_MAX]
-        return [
-            (
-                "person",
-                "Person",
-                [(str(p.pk), _person_label(p), Q(owner_id=p.pk)) for p in people],
+        # A studio is a small team: one count per person, from the gallery's one query.
+        people = list(get_user_model().objects.order_by("username")[:PEOPLE_MAX])
+        wanted = self.form.cleaned_data.get("person") if self.form.is_valid() else None
+        if wanted is not None and all(p.pk != wanted for p in people):
+            people += list(get_user_model().objects.filter(pk=wanted))
+        choices = {
+            str(p.pk): gallery.Choice(str(p.pk), _person_label(p), "owner_id", frozenset({p.pk}))
+            for p in people
+        }
+        if wanted is not None and str(wanted) not in choices:
+            # Nobody by that number: a choice that finds nothing, counted as such.
+            choices[str(wanted)] = gallery.Choice(
+                str(wanted), "Nobody", "owner_id", frozenset({wanted})
             )
-        ]
+        return {"person": ("Person", choices)}
 
 
 PEOPLE_MAX = 200

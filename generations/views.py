@@ -172,26 +172,23 @@ def selection(request: HttpRequest) -> HttpResponse:
         return redirect("generations:index")
     action = request.POST.get("action")
     ids = _ids(request.POST)
-    done = 0
     if action in ("star", "unstar"):
-        for generation in visible_generations(request.user).filter(pk__in=ids):
-            generation.set_star_for(request.user, action == "star")
-            done += 1
+        done = (
+            visible_generations(request.user)
+            .filter(pk__in=ids)
+            .star_for(request.user, action == "star")
+        )
         messages.success(request, f"{'Starred' if action == 'star' else 'Unstarred'} {done}.")
     elif action == "trash":
-        trashed = [
-            g.pk
-            for g in changeable_generations(request.user).filter(pk__in=ids)
-            if g.trash_for(request.user)
-        ]
-        skipped = len(ids) - len(trashed)
+        trashed, running = (
+            changeable_generations(request.user).filter(pk__in=ids).trash_for(request.user)
+        )
         if trashed:
-            _tell_trashed(request, trashed, skipped)
-        elif ids:
+            _tell_trashed(request, trashed, running)
+        elif running:
             messages.error(request, "Videos still being made cannot be moved to the Trash.")
     elif action == "restore":
-        for generation in changeable_generations(request.user).filter(pk__in=ids):
-            done += generation.restore_for(request.user)
+        done = changeable_generations(request.user).filter(pk__in=ids).restore_for(request.user)
         messages.success(request, f"Restored {done} video{'s' if done != 1 else ''}.")
     return _back(request, reverse("generations:index"))
 

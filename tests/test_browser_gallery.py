@@ -66,8 +66,22 @@ def test_search_filter_star_compare_zip_trash_and_undo(live_server, browser, stu
         has_touch=viewport == "phone",
     )
     page = context.new_page()
+    video_requests = []
+    page.on("request", lambda r: "/video.mp4" in r.url and video_requests.append(r.url))
     log_in(page, live_server.url)
     assert page.locator(".tile").count() == 4
+
+    # Nothing downloads a video until a card is hovered; then it plays, muted.
+    page.wait_for_timeout(500)
+    assert video_requests == []
+    page.hover(f"#card-{cafes[0].pk} .frame")
+    page.wait_for_function(
+        f"() => document.querySelector('#card-{cafes[0].pk} video.preview').currentTime > 0.2",
+        timeout=15000,
+    )
+    assert page.evaluate(f"() => document.querySelector('#card-{cafes[0].pk} video.preview').muted")
+    assert len(video_requests) >= 1
+    page.mouse.move(0, 0)
 
     # Search: no accent, other case, words in another order.
     page.fill("#id_q", "window CAFE")

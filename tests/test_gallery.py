@@ -79,6 +79,17 @@ class FilterTests(StudioTestCase):
         self.assertContains(response, "In progress (1)")
         self.assertContains(response, '<option value="ready" selected>Ready (2)</option>')
 
+    def test_every_count_is_the_number_of_videos_its_choice_would_show(self):
+        Favourite.objects.create(person=self.alice, generation=self.landscape)
+        for applied in ({}, {"status": "ready"}, {"orientation": "landscape", "starred": "true"}):
+            facets = self.client.get(INDEX_URL, applied).context["gallery"].facets
+            for facet in facets:
+                for value, label, count in facet.options:
+                    with self.subTest(applied=applied, facet=facet.name, value=value):
+                        params = {**applied, facet.name: value}
+                        shown_there = self.client.get(INDEX_URL, params).context["page"]
+                        self.assertEqual(shown_there.paginator.count, count, label)
+
     def test_a_filtered_view_is_a_link_a_teammate_can_open(self):
         response = self.client.get(INDEX_URL, {"orientation": "portrait", "sort": "oldest"})
 

@@ -144,6 +144,10 @@ def test_the_walk_finds_every_url_that_shows_a_generation():
         assert f"generations:{name}" in labels
     for name in ("index", "create", "team", "studio_settings", "share_many"):
         assert f"generations:{name}" in labels
+    for name in ("star", "restore", "delete_forever", "make_another", "takes"):
+        assert f"generations:{name}" in labels
+    for name in ("compare", "selection", "zip", "trash"):
+        assert f"generations:{name}" in labels
 
 
 def test_every_url_a_teammate_may_use_exists():

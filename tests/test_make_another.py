@@ -1,7 +1,5 @@
 """Make another like this (the first frame kept on the server) and takes of one prompt."""
 
-import io
-import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -136,58 +134,3 @@ class TakesTests(StudioTestCase):
 
         self.assertContains(response, "Please pick 1 to 4 takes.")
         self.assertFalse(Generation.objects.exists())
-
-
-class CompareTests(StudioTestCase):
-    def test_two_to_four_videos_side_by_side_with_one_control(self):
-        videos = [make_ready_generation(self.alice, prompt=f"Take {n}") for n in range(3)]
-
-        response = self.client.get(reverse("generations:compare"), {"ids": [v.pk for v in videos]})
-
-        self.assertEqual(response.status_code, 200)
-        html = response.content.decode()
-        self.assertEqual(html.count('class="compare-player'), 3)
-        self.assertIn('id="compare-play"', html)
-        self.assertIn('data-tolerance="0.1"', html)
-        self.assertEqual(html.count('class="star-form"'), 3)
-
-    def test_fewer_than_two_of_mine_goes_back_with_a_hint(self):
-        mine = make_ready_generation(self.alice)
-        theirs = make_ready_generation(self.bob)
-
-        response = self.client.get(
-            reverse("generations:compare"), {"ids": [mine.pk, theirs.pk]}, follow=True
-        )
-
-        self.assertContains(response, "Pick 2 to 4 ready videos")
-        self.assertNotContains(response, str(theirs.pk))
-
-
-class ZipTests(StudioTestCase):
-    def test_the_zip_streams_with_its_exact_size_and_readable_names(self):
-        a = make_ready_generation(self.alice, prompt="Same words")
-        b = make_ready_generation(self.alice, prompt="Same words")
-        running = make_ready_generation(self.alice, prompt="Other")
-        Generation.objects.filter(pk=running.pk).update(status="rendering")
-        theirs = make_ready_generation(self.bob, prompt="Bob's")
-
-        response = self.client.get(
-            reverse("generations:zip"), {"ids": [a.pk, b.pk, running.pk, theirs.pk, "nonsense"]}
-        )
-
-        self.assertTrue(response.streaming)
-        data = b"".join(response.streaming_content)
-        self.assertEqual(int(response["Content-Length"]), len(data))
-        self.assertEqual(response["Content-Type"], "application/zip")
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        self.assertIsNone(archive.testzip())
-        names = sorted(archive.namelist())
-        base = a.download_name[: -len(".mp4")]
-        self.assertEqual(names, [f"{base}-2.mp4", f"{base}.mp4"])
-        stored = {(Path(settings.MEDIA_ROOT) / v.video.name).read_bytes() for v in (a, b)}
-        self.assertEqual({archive.read(name) for name in names}, stored)
-
-    def test_nothing_ready_goes_back_with_a_hint(self):
-        response = self.client.get(reverse("generations:zip"), follow=True)
-
-        self.assertContains(response, "Pick at least one ready video")
