@@ -161,6 +161,17 @@ class BuildingOnATeammatesVideoTests(StudioTestCase):
         self.assertContains(response, reverse("generations:video", args=[self.source.pk]))
         self.assertContains(response, reverse("generations:video", args=[theirs.pk]))
 
+    def test_a_teammate_stars_a_selection_of_shared_videos_but_never_a_private_one(self):
+        private = make_ready_generation(self.alice)
+
+        self.client.post(
+            reverse("generations:selection"),
+            {"action": "star", "ids": [self.source.pk, private.pk]},
+        )
+
+        starred = Favourite.objects.filter(person=self.bob)
+        self.assertEqual([f.generation_id for f in starred], [self.source.pk])
+
     def test_a_teammate_cannot_trash_or_unshare_a_selection_of_someone_else_s(self):
         self.client.post(
             reverse("generations:selection"), {"action": "trash", "ids": [self.source.pk]}
