@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.helpers import make_ready_generation
+from tests.helpers import make_generation, make_ready_generation
 from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -145,3 +145,24 @@ def test_alice_shares_bob_comments_at_a_moment_alice_seeks_there_then_unshares(
 
     alice_context.close()
     bob_context.close()
+
+
+def test_a_card_on_the_team_view_leaves_when_its_video_is_unshared(
+    live_server,
+    release_server_connections,  # noqa: F811
+    browser,  # noqa: F811
+):
+    users = get_user_model().objects
+    alice = users.create_user("alice", password=PASSWORD)
+    users.create_user("bob", password=PASSWORD)
+    rendering = make_generation(alice, prompt="Still rendering at sea")  # its card polls
+    rendering.share_for(alice)
+    context, page = signed_in(browser, live_server, "bob", SIZES["desktop"])
+    page.goto(live_server.url + "/team/")
+    card = page.locator(f"#card-{rendering.pk}")
+    card.wait_for()
+
+    rendering.unshare_for(alice)
+
+    card.wait_for(state="detached", timeout=10000)
+    context.close()

@@ -74,8 +74,14 @@
   // The video was unshared (or deleted) while this page was open: say so in its place.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 404) return;
+    var card = event.detail.elt && event.detail.elt.closest("li.tile");
+    if (card) {
+      card.remove();  // a card in a list: the video left it, and its poll with it
+      return;
+    }
     var article = document.querySelector("article.detail");
-    if (!xhr || xhr.status !== 404 || !article) return;
+    if (!article) return;
     var holder = document.createElement("div");
     holder.innerHTML = xhr.responseText;
     var notice = holder.querySelector("#gone-notice");
@@ -86,10 +92,10 @@
       video.removeAttribute("src");
       video.load();
     }
-    var card = document.createElement("section");
-    card.className = "card narrow not-found";
-    card.appendChild(notice);
-    article.replaceWith(card);
+    var gone = document.createElement("section");
+    gone.className = "card narrow not-found";
+    gone.appendChild(notice);
+    article.replaceWith(gone);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
