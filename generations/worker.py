@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from . import wording
-from .cometapi import CometAPIClient, CometAPIError
+from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
 from .models import Generation, Status, WorkerHeartbeat, poster_name, video_name
 from .video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
@@ -204,8 +204,14 @@ def _store_video(generation: Generation, client: CometAPIClient, url: str, with_
 def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     total = 0
     renewed = time.monotonic()
+    limits = DownloadLimits(
+        max_seconds=settings.COMETAPI_DOWNLOAD_MAX_SECONDS,
+        min_bytes_per_second=settings.COMETAPI_DOWNLOAD_MIN_KBPS * 1024,
+        max_bytes=MAX_VIDEO_BYTES,
+        deadline=generation.deadline.timestamp() if generation.deadline else None,
+    )
     with open(path, "wb") as handle:
-        for chunk in client.stream_video(url, with_key=with_key):
+        for chunk in client.stream_video(url, with_key=with_key, limits=limits):
             total += len(chunk)
             if total > MAX_VIDEO_BYTES:
                 raise NotAVideo("download larger than 2 GB")

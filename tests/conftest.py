@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from generations.simulator import CometSimulator
+from cometsim import CometSimulator
 
 
 @pytest.fixture(scope="session")

@@ -90,13 +90,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused from its Content-Length before anything reads it.
+    "generations.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Log-in before CSRF: the CSRF check reads (and spools) the body, so a stranger's
+    # POST to a login-only page is sent to the log-in page before any of it is read.
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "generations.middleware.HtmxAwareLoginRequiredMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "generations.middleware.NoStoreForLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -142,7 +147,8 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker write at once; see PITFALLS.md.
+    # The web server and the worker write at once: without IMMEDIATE transactions and WAL,
+    # SQLite answers "database is locked" to one of them.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -198,8 +204,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The New video form has one file field; a second file part is refused (400) unread.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "generations.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FIRST_FRAME_MAX_BYTES = 20 * 1024 * 1024
-FIRST_FRAME_MAX_PIXELS = 50_000_000
+# Bodies over these sizes are refused from their Content-Length, before anything is read:
+# the New video form (the picture plus room for the other fields), and every other URL.
+# The reverse proxy in the README sets the same limit (client_max_body_size 21m).
+UPLOAD_REQUEST_MAX_BYTES = FIRST_FRAME_MAX_BYTES + 1024 * 1024
+REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The most pixels ever decoded for one upload (4096×4096 = 16.8 MP, about 64 MB as RGBA):
+# above Veo's largest output (3840×2160) with room for a 4:3 or square crop; JPEGs may
+# declare 4 times this, as they decode at a reduced scale. See generations/images.py.
+FIRST_FRAME_MAX_PIXELS = 4096 * 4096
+# How many uploads one web process decodes at once, and how long another one waits.
+FIRST_FRAME_DECODE_CONCURRENCY = int(env_number("FIRST_FRAME_DECODE_CONCURRENCY", 2, 1, 64))
+FIRST_FRAME_DECODE_WAIT_SECONDS = 20.0
 
 # CometAPI
 COMETAPI_KEY = env_str("COMETAPI_KEY", "")
@@ -216,11 +240,19 @@ COMETAPI_MAX_ATTEMPTS = int(env_number("COMETAPI_MAX_ATTEMPTS", 6, 1, 100))
 COMETAPI_RETRY_BASE_SECONDS = env_number("COMETAPI_RETRY_BASE_SECONDS", 5, 0, 3600)
 COMETAPI_CONNECT_TIMEOUT = env_number("COMETAPI_CONNECT_TIMEOUT", 10, 0.1, 300)
 COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
+# A video download: at most this long in all (and never past the job's deadline), and at
+# least this fast on average once its first 5 s are over; see generations/cometapi.py.
+COMETAPI_DOWNLOAD_MAX_SECONDS = env_number("COMETAPI_DOWNLOAD_MAX_SECONDS", 600, 1, 6 * 3600)
+COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 1024 * 1024)
 # A step whose worker died is retaken after this long.
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
 RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
 # The gallery: days a deleted video waits in the Trash before the worker purges it.
 TRASH_KEEP_DAYS = env_number("TRASH_KEEP_DAYS", 30, 0.001, 3650)
+
+# /readyz tells anyone "ready or not"; the details go to staff and to this bearer token.
+READYZ_TOKEN = env_str("READYZ_TOKEN", "")
+READYZ_STORAGE_PROBE_SECONDS = env_number("READYZ_STORAGE_PROBE_SECONDS", 30, 0, 3600)
 
 TASKS = {
     "default": {
@@ -229,7 +261,15 @@ TASKS = {
     }
 }
 
-# Login brute-force protection: username+IP, a cool-off rather than a permanent lock.
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1); the client
+# address is read that many entries from the right. 0 = use the socket's address.
+TRUSTED_PROXY_COUNT = int(env_number("TRUSTED_PROXY_COUNT", 1 if SECURE_HTTPS else 0, 0, 10))
+
+# Login brute-force protection: username+IP, a cool-off rather than a permanent lock, and a
+# throttle per address across user names; see generations/lockout.py for why.
+AXES_HANDLER = "generations.lockout.StudioAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "generations.lockout.client_ip"
+AXES_ADDRESS_FAILURE_LIMIT = int(env_number("AXES_ADDRESS_FAILURE_LIMIT", 20, 1, 10000))
 AXES_FAILURE_LIMIT = int(env_number("AXES_FAILURE_LIMIT", 5, 1, 1000))
 AXES_COOLOFF_TIME = env_number("AXES_COOLOFF_MINUTES", 15, 0.01, 24 * 60) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -267,7 +307,13 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            # Upstream text reaches log messages; this formatter keeps each on one line.
+            "()": "generations.logs.SingleLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
