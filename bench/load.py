@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load and concurrency test: many users submit videos and poll their status at once.
 
-Starts a throwaway VeoStudio (harness/harness.py: simulator, N workers, runserver),
+Starts a throwaway VeoStudio (harness/harness.py: simulator, N workers, gunicorn),
 creates the users; each user thread logs in, submits its jobs spread over the first
 quarter of the run (at most 30 s) and polls every job's status fragment as htmx does
 (``HX-Request: true`` every ``--poll-every`` s) until all its jobs have ended or the

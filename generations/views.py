@@ -15,9 +15,9 @@ from django_htmx.middleware import HtmxDetails
 
 from . import gallery
 from .access import changeable_generations, get_for_changing, get_for_viewing, visible_generations
+from .files import serve_file
 from .forms import GenerationForm
 from .models import Generation
-from .ranges import ranged_file_response
 from .zips import zip_response
 
 COMPARE_MAX = 4
@@ -295,7 +295,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
     if not stored or (field == "video" and not generation.is_ready):
         raise Http404("Nothing stored here yet")
     name = generation.download_name if as_attachment else None
-    return ranged_file_response(request, stored, content_type, attachment_name=name)
+    return serve_file(request, stored, content_type, attachment_name=name)
 
 
 @require_POST

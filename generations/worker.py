@@ -15,12 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from . import wording
+from . import storage, wording
 from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
 from .models import Generation, Status, WorkerHeartbeat, poster_name, video_name
 from .video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
@@ -178,7 +177,7 @@ def download(generation: Generation, client: CometAPIClient) -> None:
 
 
 def _store_video(generation: Generation, client: CometAPIClient, url: str, with_key: bool):
-    partial_dir = Path(settings.MEDIA_ROOT) / "partial"
+    partial_dir = Path(settings.WORKER_SCRATCH_DIR)
     partial_dir.mkdir(parents=True, exist_ok=True)
     partial = partial_dir / f"{uuid.uuid4().hex}.part"
     stored: list[str] = []
@@ -191,7 +190,7 @@ def _store_video(generation: Generation, client: CometAPIClient, url: str, with_
         info = probe_mp4(partial)
         poster = poster_jpeg(partial)
         with open(partial, "rb") as handle:
-            stored.append(default_storage.save(video_name(), _MovableFile(handle)))
+            stored.append(default_storage.save(video_name(), storage.finished_file(handle)))
         stored.append(default_storage.save(poster_name(), ContentFile(poster)))
         generation.mark_saved(video_name=stored[0], size=size, info=info, poster_name=stored[1])
         stored.clear()
@@ -224,14 +223,6 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     if total == 0:
         raise NotAVideo("empty download")
     return total
-
-
-class _MovableFile(File):
-    """Lets FileSystemStorage move the finished download into place (one rename)."""
-
-    def temporary_file_path(self) -> str:
-        assert self.name is not None  # built from a named temporary file
-        return self.name
 
 
 # --- recovery ----------------------------------------------------------------------------
@@ -267,7 +258,7 @@ def _tidy_queue() -> None:
 
 
 def _discard_abandoned_partials() -> None:
-    partial_dir = Path(settings.MEDIA_ROOT) / "partial"
+    partial_dir = Path(settings.WORKER_SCRATCH_DIR)
     if not partial_dir.is_dir():
         return
     cutoff = time.time() - PARTIAL_DOWNLOAD_MAX_AGE.total_seconds()

@@ -58,8 +58,9 @@ _APP_VARIABLES = re.compile(
     r"^(DEBUG|VEOSTUDIO_.*|SECURE_HTTPS|SECRET_KEY|ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|"
     r"DATABASE_URL|SQLITE_PATH|MEDIA_ROOT|COMETAPI_.*|SIMULATOR_PORT|WORKER_.*|"
     r"RECONCILE_.*|TASKS_BACKEND|AXES_.*|TIME_ZONE|LOG_LEVEL|DJANGO_SETTINGS_MODULE|"
-    r"HOST|PORT)$"
+    r"HOST|PORT|STORAGE_BACKEND|MEDIA_SERVING|NGINX_.*|S3_.*|WEB_.*|GUNICORN_.*)$"
 )
+GUNICORN_CONF = ROOT / "veostudio" / "gunicorn_conf.py"
 STOP_GRACE_SECONDS = 5.0
 PROBE_TIMEOUT_SECONDS = 60.0
 
@@ -143,9 +144,12 @@ def percentiles(values: Iterable[float], digits: int = 3) -> dict[str, float | N
 class Process:
     """One ``manage.py`` child in its own process group, output appended to a log file."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path):
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], log: Path, *, manage: bool = True
+    ):
         self.name = name
-        self.args = args
+        # Arguments to manage.py, or (manage=False) to the Python interpreter itself.
+        self.args = [str(ROOT / "manage.py"), *args] if manage else args
         self.env = env
         self.log = log
         self.popen: subprocess.Popen | None = None
@@ -160,7 +164,7 @@ class Process:
             handle.write(f"{marker}{time.strftime('%H:%M:%S')} =====\n".encode())
             handle.flush()
             self.popen = subprocess.Popen(
-                [PYTHON, str(ROOT / "manage.py"), *self.args],
+                [PYTHON, *self.args],
                 cwd=ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -431,6 +435,7 @@ class Harness:
         proxy: bool = False,
         keep: bool = False,
         extra_env: dict[str, str] | None = None,
+        debug: bool = True,
     ):
         self.label = label
         self.worker_count = workers
@@ -448,9 +453,13 @@ class Harness:
         self.use_proxy = proxy
         self.keep = keep
         self.extra_env = dict(extra_env or {})
+        # DEBUG serves static files without collectstatic; debug=False is production-like
+        # and needs `manage.py collectstatic` run first.
+        self.debug = debug
 
         self.tmp: Path | None = None
         self.media_root: Path | None = None
+        self._scratch_dir: Path | None = None
         self.logs: Path | None = None
         self.sqlite_path: Path | None = None
         self.database_url = ""  # the throwaway PostgreSQL database, if any
@@ -494,6 +503,12 @@ class Harness:
     def say(self, message: str) -> None:
         say(self.label, message)
 
+    @property
+    def scratch_dir(self) -> Path:
+        """The workers' download folder (set by start)."""
+        assert self._scratch_dir is not None, "start the harness first"
+        return self._scratch_dir
+
     def start(self) -> None:
         with _live_lock:
             _live.add(self)
@@ -502,6 +517,7 @@ class Harness:
         self.tmp = Path(tempfile.mkdtemp(prefix=prefix))
         self.media_root = self.tmp / "media"
         self.logs = self.tmp / "logs"
+        self._scratch_dir = self.tmp / "scratch"
         self.media_root.mkdir()
         self.logs.mkdir()
         self.say(f"temp dir {self.tmp}")
@@ -513,6 +529,7 @@ class Harness:
             PYTHONDONTWRITEBYTECODE="1",
             SECRET_KEY="harness-" + secrets.token_hex(24),
             MEDIA_ROOT=str(self.media_root),
+            WORKER_SCRATCH_DIR=str(self.scratch_dir),
             COMETAPI_KEY=self.api_key,
             LOG_LEVEL="INFO",
             AXES_ENABLED="true",
@@ -546,12 +563,14 @@ class Harness:
             worker.start()
 
         port = free_port()
-        web_env = {**env, "DEBUG": "true"}  # static files without collectstatic
+        web_env = {**env, "DEBUG": "true" if self.debug else "false"}
+        # The server `make run` and production use: gunicorn with threads.
         self.web = Process(
             "web",
-            ["runserver", f"127.0.0.1:{port}", "--noreload"],
+            ["-m", "gunicorn", "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}"],
             web_env,
             self.logs / "web.log",
+            manage=False,
         )
         self.web.start()
         self.base_url = f"http://127.0.0.1:{port}"

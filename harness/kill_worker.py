@@ -226,7 +226,7 @@ def scenario_download(h: Harness, result: Result) -> None:
     flight = wait_for(mid_download, timeout=60, interval=0.05, what="the download to be under way")[
         0
     ]
-    partial_dir = h.media_root / "partial"
+    partial_dir = h.scratch_dir
     partials_at_kill = sorted(partial_dir.glob("*.part"))
     killed_at = time.monotonic()
     h.kill_worker()

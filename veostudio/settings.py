@@ -184,7 +184,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -199,6 +199,70 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # No URL serves this prefix; it exists only because test servers expect one.
 MEDIA_URL = "/no-public-media/"
+
+# Where uploads, videos and posters live: "local" (MEDIA_ROOT) or "s3" (any S3-compatible
+# service, through generations/storage.py).
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local").strip().lower()
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "").rstrip("/")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "virtual")
+# How long a link to a video or poster stays valid; the access check runs before each one.
+S3_URL_SECONDS = int(env_number("S3_URL_SECONDS", 300, 10, 7 * 24 * 3600))
+MEDIA_ORIGINS: list[str] = []
+if STORAGE_BACKEND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("S3_BUCKET must be set when STORAGE_BACKEND is s3")
+    if S3_ADDRESSING_STYLE not in ("path", "virtual"):
+        raise ImproperlyConfigured("S3_ADDRESSING_STYLE must be path or virtual")
+    if S3_ENDPOINT_URL and not S3_ENDPOINT_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured("S3_ENDPOINT_URL must start with http:// or https://")
+    STORAGES["default"] = {
+        "BACKEND": "generations.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": S3_REGION,
+            "addressing_style": S3_ADDRESSING_STYLE,
+            # Empty means boto3's own lookup (AWS_* variables, instance roles).
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("S3_PREFIX", "").strip("/"),
+            "querystring_expire": S3_URL_SECONDS,
+        },
+    }
+    # The browser follows our redirect to the bucket: the page's CSP must allow it.
+    if S3_ENDPOINT_URL:
+        scheme, _, host = S3_ENDPOINT_URL.partition("://")
+        host = host.split("/")[0]
+        virtual = S3_ADDRESSING_STYLE == "virtual"
+        MEDIA_ORIGINS = [f"{scheme}://{S3_BUCKET}.{host}" if virtual else f"{scheme}://{host}"]
+    else:
+        MEDIA_ORIGINS = [
+            f"https://{S3_BUCKET}.s3.amazonaws.com",
+            f"https://{S3_BUCKET}.s3.{S3_REGION}.amazonaws.com",
+        ]
+
+# How video and image answers hand over their bytes, after the access check: "django"
+# (a range-aware streaming view), "nginx" (X-Accel-Redirect to NGINX_MEDIA_PREFIX, an
+# `internal` location aliased to MEDIA_ROOT) or, with S3, "redirect" (a presigned URL).
+MEDIA_SERVING = env_str("MEDIA_SERVING", "redirect" if STORAGE_BACKEND == "s3" else "django")
+MEDIA_SERVING = MEDIA_SERVING.strip().lower()
+_SERVING_FOR = {"local": ("django", "nginx"), "s3": ("redirect",)}
+if MEDIA_SERVING not in _SERVING_FOR[STORAGE_BACKEND]:
+    raise ImproperlyConfigured(
+        f"MEDIA_SERVING must be one of {', '.join(_SERVING_FOR[STORAGE_BACKEND])} "
+        f"with STORAGE_BACKEND={STORAGE_BACKEND}, not {MEDIA_SERVING!r}"
+    )
+NGINX_MEDIA_PREFIX = "/" + env_str("NGINX_MEDIA_PREFIX", "/protected-media/").strip("/") + "/"
+
+# The worker downloads into this folder, then stores the finished file. It is scratch
+# space on the worker's own disk: never inside MEDIA_ROOT, never in the bucket.
+WORKER_SCRATCH_DIR = Path(env_str("WORKER_SCRATCH_DIR", str(BASE_DIR / "var" / "scratch")))
+if STORAGE_BACKEND == "local" and WORKER_SCRATCH_DIR.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured("WORKER_SCRATCH_DIR must not be inside MEDIA_ROOT")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -296,8 +360,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
-    "media-src": [CSP.SELF, "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *MEDIA_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *MEDIA_ORIGINS],
     "object-src": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
