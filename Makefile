@@ -21,13 +21,15 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PY_OK := import sys; assert sys.version_info >= (3, 12)
 
-.PHONY: help install run test lint chromium clean
+.PHONY: help install run test lint bench bench-short chromium nginx clean
 
 help:
 	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
 	@echo "make test    install, lint, type checks, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
 	@echo "make install create .venv with Python >= 3.12 and install requirements-dev.txt"
 	@echo "make lint    ruff check, ruff format --check and mypy"
+	@echo "make bench   run the speed benchmarks (bench/run.py) and write bench/RESULTS.md"
+	@echo "make bench-short  the short benchmark CI runs (report in var/bench-short.md)"
 	@echo "make clean   remove .venv, collected static files and caches (keeps the database and media)"
 
 # Recreate .venv when it is missing or its Python is too old or broken; then install the
@@ -49,17 +51,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: install
 	@mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) scripts/run.py
+	@$(PY) scripts/run.py
 
-test: install chromium
+test: install chromium nginx
 	@mkdir -p var
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	VEOSTUDIO_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# Ratios against a bare authenticated view on the same gunicorn server; see bench/README.md.
+bench: install
+	@mkdir -p var
+	$(PY) bench/run.py
+
+bench-short: install
+	@mkdir -p var
+	$(PY) bench/run.py --short
 
 lint: install
 	$(PY) -m ruff check .
@@ -76,6 +85,20 @@ chromium:
 		else \
 			echo "The browser tests need Chromium at $(CHROMIUM), and it is not installed." >&2; \
 			echo "Install it once with:  sudo apt-get install -y chromium   then run make test again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+# tests/test_nginx.py starts Debian's nginx on loopback with its own config.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's nginx-light for the nginx tests"; \
+			apt-get update -q; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; \
+		else \
+			echo "The nginx tests need Debian's nginx, and it is not installed." >&2; \
+			echo "Install it once with:  sudo apt-get install -y nginx-light   then run make test again." >&2; \
 			exit 1; \
 		fi; \
 	fi

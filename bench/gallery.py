@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,7 +193,7 @@ def fill(rows: int):
                 if sizes[n % len(sizes)] in (Size.LANDSCAPE_1080, Size.LANDSCAPE_4K)
                 else 4,
                 status=statuses[n % len(statuses)],
-                created_at=now - timezone.timedelta(minutes=n),
+                created_at=now - timedelta(minutes=n),
             )
         )
     Generation.objects.bulk_create(batch, batch_size=1000)

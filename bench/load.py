@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load and concurrency test: many users submit videos and poll their status at once.
 
-Starts a throwaway VeoStudio (scripts/harness.py: simulator, N workers, runserver),
+Starts a throwaway VeoStudio (harness/harness.py: simulator, N workers, gunicorn),
 creates the users; each user thread logs in, submits its jobs spread over the first
 quarter of the run (at most 30 s) and polls every job's status fragment as htmx does
 (``HX-Request: true`` every ``--poll-every`` s) until all its jobs have ended or the
@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "harness"))
 
 from harness import (  # noqa: E402
     Harness,
@@ -159,19 +159,12 @@ class User(threading.Thread):
             self.counters.problem(f"{job_id}: status answered {answer.status_code}")
 
 
-def queue_counts(harness: Harness) -> dict[str, int]:
+def queue_counts(harness: Harness) -> dict[str, int | str]:
     """django-tasks-db rows by state; "noop" = ran but found its job not due (None)."""
     try:
-        rows = harness.query("SELECT status, return_value FROM django_tasks_database_dbtaskresult")
+        return {**harness.queue_counts()}
     except Exception as exc:  # noqa: BLE001 - a metric, not a check
         return {"error": str(exc)[:100]}
-    counts: collections.Counter[str] = collections.Counter()
-    for row in rows:
-        counts["total"] += 1
-        counts[str(row["status"]).lower()] += 1
-        if row["status"] == "SUCCESSFUL" and row["return_value"] in (None, "null"):
-            counts["noop"] += 1
-    return dict(counts)
 
 
 def analyse(harness: Harness, users: list[User], counters: Counters, args, wall: float):
@@ -207,7 +200,7 @@ def analyse(harness: Harness, users: list[User], counters: Counters, args, wall:
     turnaround = [
         (row["saved_at"] - row["created_at"]).total_seconds() for row in rows if row["saved_at"]
     ]
-    sim_requests = collections.Counter()
+    sim_requests: collections.Counter[str] = collections.Counter()
     for method, path, _ in stats["requests"]:
         if method == "POST":
             sim_requests["create"] += 1

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import Comment, Generation, GenerationEvent, StudioSettings, WorkerHeartbeat
 
@@ -32,7 +34,9 @@ class GenerationAdmin(admin.ModelAdmin):
     list_filter = ["status", "model", "size", "error_code"]
     search_fields = ["prompt", "task_id", "owner__username"]
     date_hierarchy = "created_at"
-    exclude = ["video_url", "lease"]
+    # Storage names are internal and media has no public URL: link the login-checked views.
+    exclude = ["video_url", "lease", "video", "poster", "first_frame", "first_frame_thumbnail"]
+    file_links = ["video_link", "poster_link", "first_frame_link"]
     inlines = [GenerationEventInline]
 
     @admin.display(description="prompt")
@@ -41,10 +45,29 @@ class GenerationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A job changes only through its own methods (each leaves an event), never by hand.
-        return [f.name for f in Generation._meta.fields if f.name not in self.exclude]
+        fields = [f.name for f in Generation._meta.fields if f.name not in self.exclude]
+        return [*fields, *self.file_links]
+
+    @admin.display(description="video")
+    def video_link(self, obj):
+        return _file_link(obj, "video", "generations:video", "Play the video")
+
+    @admin.display(description="poster")
+    def poster_link(self, obj):
+        return _file_link(obj, "poster", "generations:poster", "Show the poster")
+
+    @admin.display(description="first frame")
+    def first_frame_link(self, obj):
+        return _file_link(obj, "first_frame_thumbnail", "generations:first_frame", "Show it")
 
     def has_add_permission(self, request):
         return False
+
+
+def _file_link(obj, field: str, url_name: str, label: str):
+    if not getattr(obj, field):
+        return "—"
+    return format_html('<a href="{}">{}</a>', reverse(url_name, args=[obj.pk]), label)
 
 
 @admin.register(WorkerHeartbeat)

@@ -7,13 +7,17 @@ used from the worker, a script or a test alike.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
+import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
 FAILED_STATUSES = {"failed", "failure", "error", "cancelled", "canceled", "expired"}
 COMPLETED_STATUS = "completed"
@@ -231,11 +235,19 @@ class CometAPIClient:
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
 
-    def _send(self, method: str, url: str, *, is_create: bool = False, **kwargs: Any):
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        is_create: bool = False,
+        session: requests.Session | None = None,
+        **kwargs: Any,
+    ):
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
         try:
-            return self.session.request(method, url, **kwargs)
+            return (session or self.session).request(method, url, **kwargs)
         except requests.exceptions.ConnectTimeout:
             raise CometAPIError(
                 "CometAPI could not be reached (connection timed out).",
@@ -311,39 +323,236 @@ class CometAPIClient:
         response = self._send("GET", f"{self.base_url}/v1/videos/{task_id}", headers=self._auth())
         return self._json_task(response)
 
-    def stream_video(self, url: str, *, with_key: bool) -> Iterator[bytes]:
-        """Yield the body of a video download in chunks; raise CometAPIError on a bad answer."""
-        headers = self._auth() if with_key else {}
-        # Video links often redirect to storage; requests drops the key on a new host.
-        response = self._send("GET", url, headers=headers, stream=True, allow_redirects=True)
+    def stream_video(
+        self, url: str, *, with_key: bool, limits: DownloadLimits | None = None
+    ) -> Iterator[bytes]:
+        """Yield the body of a video download in chunks; raise CometAPIError on a bad answer
+        or when the download breaks the policy described on DownloadLimits.
+
+        The key is sent only to the configured base, never to a host a redirect names.
+        """
+        limits = limits or DownloadLimits()
+        started = time.monotonic()
+        trusted = _origin(self.base_url)
+        current = url
+        for _hop in range(limits.max_redirects + 1):
+            remaining = limits.remaining(started)
+            if remaining <= 0:
+                raise _out_of_time(limits, started)
+            address = _vet(current, trusted, limits.resolve)
+            timeout = (self.timeout[0], max(0.1, min(self.timeout[1], remaining)))
+            headers = self._auth() if with_key and _origin(current) == trusted else {}
+            if address is not None:
+                headers["Host"] = urlsplit(current).netloc.rpartition("@")[2]
+            response = self._send(
+                "GET",
+                current,
+                session=self.session if address is None else _pinned_session(address),
+                headers=headers,
+                stream=True,
+                timeout=timeout,
+            )
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("Location", "")
+                response.close()
+                if not location:
+                    raise _blocked("The video link redirected nowhere.")
+                current = urljoin(current, location)
+                continue
+            yield from self._body(response, limits, started)
+            return
+        raise _blocked(f"The video link redirected more than {limits.max_redirects} times.")
+
+    def _body(
+        self, response: requests.Response, limits: DownloadLimits, started: float
+    ) -> Iterator[bytes]:
         with response:
-            if response.status_code != 200:
-                if response.status_code in (403, 404, 410):
-                    raise CometAPIError(
-                        "The video link has expired.",
-                        kind="expired",
-                        retryable=True,
-                        status=response.status_code,
-                    )
-                raise error_from_response(response)
-            content_type = response.headers.get("Content-Type", "").lower()
-            if content_type.startswith(("text/", "application/json")):
+            self._check_video_answer(response)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limits.max_bytes:
                 raise CometAPIError(
-                    "The download was not a video.",
-                    kind="not_video",
+                    "The download is larger than any video.", kind="not_video", retryable=False
+                )
+            total = 0
+            while True:
+                try:
+                    # read1 returns what has arrived: a dribbling sender is seen at once.
+                    chunk = response.raw.read1(_CHUNK)
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    timed_out = isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError))
+                    raise CometAPIError(
+                        "The download stalled." if timed_out else "The download broke off.",
+                        kind="timeout" if timed_out else "network",
+                        retryable=True,
+                    ) from None
+                if not chunk:
+                    return
+                total += len(chunk)
+                elapsed = time.monotonic() - started
+                if limits.remaining(started) <= 0:
+                    raise _out_of_time(limits, started)
+                if (
+                    elapsed > limits.rate_grace_seconds
+                    and total / elapsed < limits.min_bytes_per_second
+                ):
+                    raise CometAPIError(
+                        f"The download was too slow ({total / elapsed / 1024:.1f} KB/s).",
+                        kind="too_slow",
+                        retryable=True,
+                    )
+                yield chunk
+
+    def _check_video_answer(self, response: requests.Response) -> None:
+        if response.status_code != 200:
+            # Only what has arrived of the error body: a hostile server could send it for ever.
+            response._content = _first_bytes(response, 2048)
+            if response.status_code in (403, 404, 410):
+                raise CometAPIError(
+                    "The video link has expired.",
+                    kind="expired",
                     retryable=True,
                     status=response.status_code,
-                    body_start=response.text[:200],
                 )
-            try:
-                yield from response.iter_content(chunk_size=256 * 1024)
-            except requests.exceptions.RequestException:
-                raise CometAPIError(
-                    "The download broke off.", kind="network", retryable=True
-                ) from None
+            raise error_from_response(response)
+        content_type = response.headers.get("Content-Type", "").lower()
+        if content_type.startswith(("text/", "application/json")):
+            raise CometAPIError(
+                "The download was not a video.",
+                kind="not_video",
+                retryable=True,
+                status=response.status_code,
+                body_start=_first_bytes(response, 200).decode("utf-8", "replace"),
+            )
 
     def content_url(self, task_id: str) -> str:
         return f"{self.base_url}/v1/videos/{task_id}/content"
+
+
+# --- the download policy ------------------------------------------------------------------
+
+_CHUNK = 256 * 1024
+Resolver = Callable[[str, int], list[str]]
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address the name resolves to (the one we connect to must be among them)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise _blocked(f"The video host {host!r} does not resolve.") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class DownloadLimits:
+    """What a video download may do.
+
+    Only https, except to the configured CometAPI base (which may be http in tests and
+    demo mode); never a URL carrying credentials; every hop's host resolved and refused
+    when any of its addresses is loopback, private, link-local, multicast, reserved or
+    otherwise not global (unless the hop is the configured base), and the connection
+    made to the address that was checked, so a second lookup cannot change it; at most
+    `max_redirects` redirects; `max_seconds` of wall clock in all, never past `deadline`
+    (epoch seconds, the job's deadline); after `rate_grace_seconds`, at least
+    `min_bytes_per_second` on average. A single read waits at most the read timeout,
+    which is also cut to the time left.
+    """
+
+    max_seconds: float = 600.0
+    min_bytes_per_second: float = 50 * 1024
+    rate_grace_seconds: float = 5.0
+    max_redirects: int = 3
+    max_bytes: int = 2 * 1024**3
+    deadline: float | None = None
+    resolve: Resolver = resolve_host
+
+    def remaining(self, started: float) -> float:
+        left = self.max_seconds - (time.monotonic() - started)
+        if self.deadline is not None:
+            left = min(left, self.deadline - time.time())
+        return left
+
+
+def _first_bytes(response: requests.Response, limit: int) -> bytes:
+    try:
+        return response.raw.read1(limit)
+    except (urllib3.exceptions.HTTPError, OSError):
+        return b""
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _vet(url: str, trusted: tuple[str, str, int | None], resolve: Resolver) -> str | None:
+    """Refuse a hop the policy forbids; return the address to connect to (None: the base)."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise _blocked("The video link carries credentials; it was not followed.")
+    origin = _origin(url)
+    if origin == trusted:
+        return None
+    scheme, host, port = origin
+    if scheme != "https":
+        raise _blocked(f"The video link is not https ({scheme or 'no scheme'}).")
+    if not host or port is None:
+        raise _blocked("The video link has no usable host.")
+    addresses = resolve(host, port)
+    if not addresses:
+        raise _blocked(f"The video host {host!r} does not resolve.")
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if not ip.is_global or ip.is_multicast:
+            raise _blocked(f"The video host {host!r} is an internal address ({ip}).")
+    return addresses[0]
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """Connects to an address we checked, while TLS still verifies the host name."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        # urllib3 takes both; types-requests' TypedDict does not list them.
+        pool_kwargs["server_hostname"] = host_params["host"]  # type: ignore[typeddict-unknown-key]
+        pool_kwargs["assert_hostname"] = host_params["host"]  # type: ignore[typeddict-unknown-key]
+        host_params["host"] = self.address
+        return host_params, pool_kwargs
+
+
+def _pinned_session(address: str) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxy or .netrc credentials from the environment
+    session.headers["User-Agent"] = "VeoStudio/1.0"
+    session.mount("https://", _PinnedAdapter(address))
+    return session
+
+
+def _blocked(message: str) -> CometAPIError:
+    return CometAPIError(message, kind="blocked", retryable=False)
+
+
+def _out_of_time(limits: DownloadLimits, started: float) -> CometAPIError:
+    if limits.deadline is not None and limits.deadline <= time.time():
+        return CometAPIError(
+            "The job's deadline passed during the download.", kind="deadline", retryable=False
+        )
+    return CometAPIError(
+        f"The download took longer than {limits.max_seconds:g} s.", kind="timeout", retryable=True
+    )
 
 
 def _is_connect_failure(exc: requests.exceptions.ConnectionError) -> bool:

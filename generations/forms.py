@@ -119,6 +119,13 @@ class GenerationForm(forms.Form):
             )
         if not prompt:
             raise ValidationError("Please describe the video you want.", code="required")
+        if len(prompt) > PROMPT_MAX_LENGTH:
+            # NFC can lengthen text (one character may become three), so count again.
+            raise ValidationError(
+                f"Please keep the prompt under {PROMPT_MAX_LENGTH} characters "
+                f"(it has {len(prompt)} once written out in full).",
+                code="max_length",
+            )
         return prompt
 
     def clean_first_frame(self) -> FirstFrame | None:

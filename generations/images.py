@@ -2,6 +2,11 @@
 
 The uploaded bytes are never forwarded: whatever comes in is decoded by Pillow under
 strict limits and written out again as a plain RGB JPEG with no metadata at all.
+
+Memory is bounded whatever the file declares: the header is checked before any pixel is
+decoded, a JPEG is decoded at a reduced scale straight from its DCT blocks, nothing is
+ever decoded beyond FIRST_FRAME_MAX_PIXELS, the picture is cut down to what Veo can use
+before the colour work, and only FIRST_FRAME_DECODE_CONCURRENCY uploads decode at once.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -26,6 +32,21 @@ MIN_SIDE = 64
 JPEG_QUALITY = 92
 THUMBNAIL_BOX = (480, 480)
 THUMBNAIL_QUALITY = 85
+# Veo's largest output is 3840×2160 (or 2160×3840 upright): more pixels are never used.
+OUTPUT_MAX_SIDE = 3840
+# A JPEG may declare up to this many times the decode budget per side: libjpeg decodes it
+# at 1/2, 1/4 or 1/8 scale without ever holding the full-size picture. So 48 MP phone
+# photos are fine, while PNG and WebP (decoded at full size) must stay under the budget.
+JPEG_DRAFT_FACTOR = 2
+_JPEG_FORMATS = ("JPEG", "MPO")
+
+# Pillow allocates pixels in 16 MB blocks by default; glibc serves blocks that size from
+# per-thread heaps and keeps them after they are freed, so each web thread that once
+# decoded a big picture held on to it (8 uploads at once grew the process by 1.1 GB with
+# only 2 decoding at a time). Blocks above glibc's 32 MB mmap ceiling go back to the
+# system when freed: the same 8 uploads then cost what 2 decodes need (bench/README.md).
+PILLOW_BLOCK_SIZE = 64 * 1024 * 1024
+Image.core.set_block_size(max(PILLOW_BLOCK_SIZE, Image.core.get_block_size()))
 
 # Brands of ISO-BMFF files that hold HEIC/HEIF/AVIF stills (what iPhones save by default).
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
@@ -55,8 +76,34 @@ def normalise_first_frame(upload: UploadedFile) -> FirstFrame:
         # Something in the process switched this on; truncated uploads would slip through.
         raise ImproperlyConfigured("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must be False.")
 
-    data = _read_bounded(upload, settings.FIRST_FRAME_MAX_BYTES)
-    max_pixels = settings.FIRST_FRAME_MAX_PIXELS
+    slots = _decode_slots(settings.FIRST_FRAME_DECODE_CONCURRENCY)
+    if not slots.acquire(timeout=settings.FIRST_FRAME_DECODE_WAIT_SECONDS):
+        raise ValidationError(
+            "The studio is busy preparing other pictures right now. "
+            "Please send the form again in a moment.",
+            code="busy",
+        )
+    try:
+        # Read inside the slot too: a waiting upload holds no copy of its bytes.
+        data = _read_bounded(upload, settings.FIRST_FRAME_MAX_BYTES)
+        return _normalise_safely(data, settings.FIRST_FRAME_MAX_PIXELS)
+    finally:
+        slots.release()
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _decode_slots(size: int) -> threading.BoundedSemaphore:
+    """One semaphore per process (per configured size, so tests can change it)."""
+    with _slots_lock:
+        if size not in _slots:
+            _slots[size] = threading.BoundedSemaphore(size)
+        return _slots[size]
+
+
+def _normalise_safely(data: bytes, max_pixels: int) -> FirstFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -106,7 +153,9 @@ def _normalise(data: bytes, max_pixels: int) -> FirstFrame:
 
     # Everything up to here only parsed headers; no pixel memory has been allocated.
     width, height = image.size
-    if width * height > max_pixels:
+    is_jpeg = image.format in _JPEG_FORMATS
+    declared_limit = max_pixels * JPEG_DRAFT_FACTOR**2 if is_jpeg else max_pixels
+    if width * height > declared_limit:
         raise _too_many_pixels(max_pixels, found=f"{width}×{height} pixels")
     if width < MIN_SIDE or height < MIN_SIDE:
         raise ValidationError(
@@ -123,15 +172,22 @@ def _normalise(data: bytes, max_pixels: int) -> FirstFrame:
 
     image.verify()
     image = _open(data)
+    if is_jpeg:
+        _draft(image, max_pixels)
+    if image.width * image.height > max_pixels:  # a draft that could not reduce enough
+        raise _too_many_pixels(max_pixels, found=f"{width}×{height} pixels")
     image.load()
     icc_profile = image.info.get("icc_profile")
 
-    image = _transpose(image)
-    rgb = _to_srgb(_flatten(image), icc_profile)
+    _transpose(image)
+    image = _flatten(image)
+    # In place, and before the colour conversion makes another copy.
+    image.thumbnail((OUTPUT_MAX_SIDE, OUTPUT_MAX_SIDE), Image.Resampling.LANCZOS, 3.0)
+    rgb = _to_srgb(image, icc_profile)
+    del image
     rgb.info = {}  # Pillow's JPEG writer copies a "comment" from info unless told otherwise.
 
-    thumb = rgb.copy()
-    thumb.thumbnail(THUMBNAIL_BOX, Image.Resampling.LANCZOS)
+    thumb = rgb.resize(_fit(rgb.size, THUMBNAIL_BOX), Image.Resampling.LANCZOS, None, 3.0)
     return FirstFrame(
         image=_jpeg(rgb, JPEG_QUALITY),
         width=rgb.width,
@@ -145,13 +201,32 @@ def _open(data: bytes) -> ImageFile.ImageFile:
     return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
 
 
-def _transpose(image: Image.Image) -> Image.Image:
+def _draft(image: ImageFile.ImageFile, max_pixels: int) -> None:
+    """Ask libjpeg for the smallest scale that still covers Veo's largest output, and at
+    least the scale that brings the picture under the decode budget."""
+    width, height = image.size
+    scale = 1
+    while scale < 8 and (
+        (width // scale) * (height // scale) > max_pixels
+        or max(width, height) // (scale * 2) >= OUTPUT_MAX_SIDE
+    ):
+        scale *= 2
+    if scale > 1:
+        image.draft(image.mode, (max(1, width // scale), max(1, height // scale)))
+
+
+def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    width, height = size
+    ratio = min(box[0] / width, box[1] / height, 1.0)
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
+
+
+def _transpose(image: Image.Image) -> None:
     try:
-        return ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)  # in place: no second full-size copy
     except Exception:  # noqa: BLE001
         # A mangled EXIF block should not cost the user their upload; keep it unrotated.
         logger.info("Ignoring unreadable EXIF orientation on a first-frame upload")
-        return image
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -164,7 +239,7 @@ def _flatten(image: Image.Image) -> Image.Image:
     elif "transparency" in image.info and image.mode in ("L", "RGB"):
         image = image.convert("LA" if image.mode == "L" else "RGBA")
     if image.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
@@ -235,10 +310,12 @@ def _damaged() -> ValidationError:
 
 
 def _too_many_pixels(max_pixels: int, found: str = "") -> ValidationError:
-    limit = f"{max_pixels / 1_000_000:g} megapixels"
+    limit = f"{max_pixels / 1_000_000:.3g} megapixels"
+    jpeg = f"{max_pixels * JPEG_DRAFT_FACTOR**2 / 1_000_000:.3g} megapixels"
     found = f" ({found})" if found else ""
     return ValidationError(
-        f"The image is too large{found}. Please use an image under {limit}.",
+        f"The image is too large{found}. Please use an image under {limit} "
+        f"(a JPEG photo may have up to {jpeg}).",
         code="too_many_pixels",
     )
 

@@ -411,6 +411,11 @@ class Generation(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def poll_version(self) -> int:
+        """Changes whenever the job's row does: the page's poll asks only for what changed."""
+        return int(self.updated_at.timestamp() * 1_000_000) if self.updated_at else 0
+
+    @property
     def is_shared(self) -> bool:
         return self.shared_at is not None
 

@@ -7,7 +7,7 @@ import re
 from typing import Literal
 
 from django.db.models.fields.files import FieldFile
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
@@ -36,16 +36,37 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | Literal[Fals
     return start, min(end, size - 1)
 
 
-def _read(handle, start: int, length: int):
-    with handle:
+class _Window:
+    """Bytes start..start+length-1 of an open file, as a file of its own.
+
+    Under gunicorn, Django hands it to wsgi.file_wrapper and gunicorn sends it with
+    sendfile() (the fd is already at `start`; Content-Length bounds it), so no video byte
+    passes through Python and page requests keep their share of the GIL. Elsewhere (the
+    test client, other servers) `read()` streams it and stops at the range's end.
+    """
+
+    def __init__(self, handle, start: int, length: int):
         handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            data = handle.read(min(CHUNK, remaining))
-            if not data:
-                break
-            remaining -= len(data)
-            yield data
+        self._handle = handle
+        self._remaining = length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        size = self._remaining if size < 0 else min(size, self._remaining)
+        data = self._handle.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _RangeResponse(FileResponse):
+    block_size = CHUNK
 
 
 def ranged_file_response(
@@ -71,8 +92,8 @@ def ranged_file_response(
         return response
     start, end = wanted if wanted else (0, size - 1)
     length = max(end - start + 1, 0)
-    response = StreamingHttpResponse(
-        _read(handle, start, length), status=206 if wanted else 200, content_type=content_type
+    response = _RangeResponse(
+        _Window(handle, start, length), status=206 if wanted else 200, content_type=content_type
     )
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"

@@ -7,6 +7,7 @@ app_name = "generations"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
+    path("status/", views.poll, name="poll"),
     path("videos/<uuid:pk>/", views.detail, name="detail"),
     path("videos/<uuid:pk>/status/", views.status, name="status"),
     path("videos/<uuid:pk>/video.mp4", views.video, name="video"),

@@ -1,18 +1,13 @@
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -27,9 +22,9 @@ from .access import (
     team_generations,
     visible_generations,
 )
+from .files import serve_file
 from .forms import GenerationForm
-from .models import Generation, WorkerHeartbeat
-from .ranges import ranged_file_response
+from .models import Generation
 from .team_views import TeamFilter, team_context
 from .zips import zip_response
 
@@ -261,6 +256,49 @@ def status(request: HtmxHttpRequest, pk) -> HttpResponse:
     return response
 
 
+POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail.html#status"}
+POLL_LIMIT = 100
+
+
+def poll(request: HttpRequest) -> JsonResponse:
+    """The page's one status request: every running job it shows, in one query, and a
+    fragment only for those whose version changed since the page last saw them."""
+    seen = poll_request(request.GET.getlist("v"))
+    jobs = (
+        gallery.with_stars(visible_generations(request.user), request.user)
+        .filter(pk__in=seen)
+        .with_comment_counts()  # type: ignore[attr-defined]
+        .select_related("owner")
+    )
+    fragments = {}
+    found = set()
+    for generation in jobs:
+        found.add(generation.pk)
+        for view, version in seen[generation.pk]:
+            if version != generation.poll_version:
+                html = render_to_string(POLL_PARTIALS[view], {"generation": generation}, request)
+                fragments[f"{view}-{generation.pk}"] = html  # the id of the element it replaces
+    # Jobs the page shows that the person may no longer see (unshared, deleted): the page
+    # drops them. Only ids the page sent come back, so this tells nobody anything new.
+    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in found for view, _ in views]
+    return JsonResponse({"fragments": fragments, "gone": gone})
+
+
+def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
+    """Parse `view:id:version` triples; anything malformed is ignored, not an error."""
+    seen: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    for value in values[:POLL_LIMIT]:
+        view, _, rest = value.partition(":")
+        pk, _, version = rest.partition(":")
+        try:
+            key, number = uuid.UUID(pk), int(version or 0)
+        except ValueError:
+            continue
+        if view in POLL_PARTIALS:
+            seen.setdefault(key, []).append((view, number))
+    return seen
+
+
 def video(request: HttpRequest, pk) -> HttpResponseBase:
     return _serve(request, pk, "video", "video/mp4")
 
@@ -283,7 +321,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
     if not stored or (field == "video" and not generation.is_ready):
         raise Http404("Nothing stored here yet")
     name = generation.download_name if as_attachment else None
-    return ranged_file_response(request, stored, content_type, attachment_name=name)
+    return serve_file(request, stored, content_type, attachment_name=name)
 
 
 @require_POST
@@ -313,49 +351,3 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
         return redirect(generation)
     _tell_trashed(request, [generation.pk])
     return _back(request, reverse("generations:index"))
-
-
-@login_not_required
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@login_not_required
-def readyz(request: HttpRequest) -> HttpResponse:
-    checks: dict[str, object] = {}
-    ok = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        checks["database"] = "unreachable"
-        ok = False
-    try:
-        probe = default_storage.save(f"health/{uuid.uuid4().hex}", ContentFile(b"ok"))
-        default_storage.delete(probe)
-        checks["storage"] = "ok"
-    except Exception:
-        checks["storage"] = "not writable"
-        ok = False
-    if checks["database"] == "ok":
-        now = timezone.now()
-        last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True)
-        seen = last.first()
-        checks["worker_seconds_since_heartbeat"] = (
-            round((now - seen).total_seconds(), 1) if seen else None
-        )
-        if seen is None or now - seen > timedelta(minutes=2):
-            ok = False
-        oldest = (
-            Generation.objects.active()
-            .filter(next_action_at__lt=now)
-            .order_by("next_action_at")
-            .values_list("next_action_at", flat=True)
-            .first()
-        )
-        overdue = round((now - oldest).total_seconds(), 1) if oldest else 0
-        checks["oldest_overdue_job_seconds"] = overdue
-        if overdue > 300:
-            ok = False
-    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)

@@ -15,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from . import wording
-from .cometapi import CometAPIClient, CometAPIError
+from . import storage, wording
+from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
 from .models import Generation, Status, WorkerHeartbeat, poster_name, video_name
 from .video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
@@ -178,7 +177,7 @@ def download(generation: Generation, client: CometAPIClient) -> None:
 
 
 def _store_video(generation: Generation, client: CometAPIClient, url: str, with_key: bool):
-    partial_dir = Path(settings.MEDIA_ROOT) / "partial"
+    partial_dir = Path(settings.WORKER_SCRATCH_DIR)
     partial_dir.mkdir(parents=True, exist_ok=True)
     partial = partial_dir / f"{uuid.uuid4().hex}.part"
     stored: list[str] = []
@@ -191,7 +190,7 @@ def _store_video(generation: Generation, client: CometAPIClient, url: str, with_
         info = probe_mp4(partial)
         poster = poster_jpeg(partial)
         with open(partial, "rb") as handle:
-            stored.append(default_storage.save(video_name(), _MovableFile(handle)))
+            stored.append(default_storage.save(video_name(), storage.finished_file(handle)))
         stored.append(default_storage.save(poster_name(), ContentFile(poster)))
         generation.mark_saved(video_name=stored[0], size=size, info=info, poster_name=stored[1])
         stored.clear()
@@ -204,8 +203,14 @@ def _store_video(generation: Generation, client: CometAPIClient, url: str, with_
 def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     total = 0
     renewed = time.monotonic()
+    limits = DownloadLimits(
+        max_seconds=settings.COMETAPI_DOWNLOAD_MAX_SECONDS,
+        min_bytes_per_second=settings.COMETAPI_DOWNLOAD_MIN_KBPS * 1024,
+        max_bytes=MAX_VIDEO_BYTES,
+        deadline=generation.deadline.timestamp() if generation.deadline else None,
+    )
     with open(path, "wb") as handle:
-        for chunk in client.stream_video(url, with_key=with_key):
+        for chunk in client.stream_video(url, with_key=with_key, limits=limits):
             total += len(chunk)
             if total > MAX_VIDEO_BYTES:
                 raise NotAVideo("download larger than 2 GB")
@@ -218,14 +223,6 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     if total == 0:
         raise NotAVideo("empty download")
     return total
-
-
-class _MovableFile(File):
-    """Lets FileSystemStorage move the finished download into place (one rename)."""
-
-    def temporary_file_path(self) -> str:
-        assert self.name is not None  # built from a named temporary file
-        return self.name
 
 
 # --- recovery ----------------------------------------------------------------------------
@@ -261,7 +258,7 @@ def _tidy_queue() -> None:
 
 
 def _discard_abandoned_partials() -> None:
-    partial_dir = Path(settings.MEDIA_ROOT) / "partial"
+    partial_dir = Path(settings.WORKER_SCRATCH_DIR)
     if not partial_dir.is_dir():
         return
     cutoff = time.time() - PARTIAL_DOWNLOAD_MAX_AGE.total_seconds()

@@ -1,5 +1,6 @@
-"""A shared cast and a way to run the worker one step at a time."""
+"""A shared cast, a way to run the worker one step at a time, and a hand-built upload."""
 
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -18,16 +19,23 @@ from .factories_media import jpeg_bytes, make_mp4
 class StudioTestCase(TestCase):
     """Alice, who is logged in, and Bob, who must never see her videos."""
 
+    # False for what a visitor meets before logging in: the log-in page, health checks.
+    logged_in = True
+
     @classmethod
     def setUpTestData(cls):
         cls.alice = make_user("alice")
         cls.bob = make_user("bob")
 
     def setUp(self):
-        self.client.force_login(self.alice)
+        if self.logged_in:
+            self.client.force_login(self.alice)
 
 
-def make_user(username: str = "alice", password: str = "correct horse battery"):
+PASSWORD = "correct horse battery"
+
+
+def make_user(username: str = "alice", password: str = PASSWORD):
     return get_user_model().objects.create_user(username=username, password=password)
 
 
@@ -77,6 +85,30 @@ def expire_lease(generation: Generation) -> None:
     Generation.objects.filter(pk=generation.pk).update(
         next_action_at=timezone.now() - timedelta(minutes=5)
     )
+
+
+def multipart_body(
+    fields: dict[str, str],
+    *,
+    filename: bytes,
+    data: bytes,
+    file_field: str = "first_frame",
+    file_type: str = "image/png",
+) -> tuple[bytes, str]:
+    """A multipart/form-data body built by hand, and its Content-Type, so that the file name
+    reaches Django byte for byte (the test client passes it through os.path.basename first,
+    a browser or a script may not)."""
+    boundary = "----veostudio" + uuid.uuid4().hex
+    head = f"--{boundary}\r\nContent-Disposition: form-data; name="
+    parts = [f'{head}"{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
+    parts.append(
+        f'{head}"{file_field}"; filename="'.encode()
+        + filename
+        + f'"\r\nContent-Type: {file_type}\r\n\r\n'.encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 __all__ = ["Status"]

@@ -1,4 +1,4 @@
-"""The client tolerates every shape NOTES.md lists and triages errors as the vendor advises."""
+"""The client tolerates every shape docs/cometapi-notes.md lists and triages errors as the vendor advises."""
 
 import json
 

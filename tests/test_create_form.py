@@ -20,7 +20,7 @@ from PIL import Image
 
 from generations.models import Generation, GenerationQuerySet, Status
 from tests import factories_media as media
-from tests.helpers import StudioTestCase, make_generation, make_user
+from tests.helpers import StudioTestCase, make_generation, make_user, multipart_body
 
 CREATE_URL = reverse("generations:create")
 XSS = "<script>alert(1)</script>"
@@ -47,28 +47,6 @@ def valid_data(**overrides) -> dict:
         "size": "1280x720",
         **overrides,
     }
-
-
-def raw_multipart(fields: dict[str, str], filename: bytes, data: bytes):
-    """A multipart body built by hand, so the file name reaches Django exactly as given
-    (the test client would pass it through os.path.basename first)."""
-    boundary = "----veostudio" + uuid.uuid4().hex
-    parts = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-            f"{value}\r\n".encode()
-        )
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="first_frame"; '.encode()
-        + b'filename="'
-        + filename
-        + b'"\r\nContent-Type: image/png\r\n\r\n'
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 # Hashing the cast's passwords with PBKDF2 would cost more than the tests themselves.
@@ -275,10 +253,10 @@ class FirstFrameTests(CreateFormTestCase):
             with self.subTest(filename=filename):
                 Generation.objects.all().delete()
                 before = media_files()
-                body, content_type = raw_multipart(
+                body, content_type = multipart_body(
                     valid_data(prompt=f"Named {filename!r}"),
-                    filename,
-                    media.png_bytes(),
+                    filename=filename,
+                    data=media.png_bytes(),
                 )
 
                 response = self.client.post(CREATE_URL, body, content_type=content_type)

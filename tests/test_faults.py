@@ -299,7 +299,10 @@ def test_a_full_disk_keeps_the_job_recoverable(simulator, job, monkeypatch, capl
 
 
 def _files_under(folder):
-    root = default_storage.path(folder)
+    """Files in a media folder, or in the worker's scratch folder for "partial"."""
+    root = (
+        worker.settings.WORKER_SCRATCH_DIR if folder == "partial" else default_storage.path(folder)
+    )
     return sorted(os.listdir(root)) if os.path.isdir(root) else []
 
 

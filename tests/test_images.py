@@ -64,7 +64,7 @@ METADATA = "oversized colour profile or text block"
         pytest.param(media.apng, "loop.png", "animated", ANIMATED, id="apng"),
         pytest.param(media.png_with_huge_iccp, "frame.png", "metadata_too_large", METADATA, id="huge-iccp"),
         pytest.param(media.png_with_huge_text_chunk, "frame.png", "metadata_too_large", METADATA, id="huge-ztxt"),
-        pytest.param(media.decompression_bomb_png, "bomb.png", "too_many_pixels", "under 50 megapixels", id="bomb-png"),
+        pytest.param(media.decompression_bomb_png, "bomb.png", "too_many_pixels", "under 16.8 megapixels", id="bomb-png"),
         pytest.param(lambda: media.png_bytes(32, 32), "icon.png", "too_small", "too small (32×32 pixels)", id="tiny"),
         pytest.param(lambda: media.png_bytes(63, 400), "strip.png", "too_small", "at least 64 pixels", id="narrow"),
     ],
@@ -134,16 +134,17 @@ def test_it_refuses_a_jpeg_claiming_60000_by_60000_pixels_without_decoding_it():
     assert time.monotonic() - started < 1
     assert error.code == "too_many_pixels"
     assert error.message == (
-        "The image is too large (3,600 megapixels). Please use an image under 50 megapixels."
+        "The image is too large (3,600 megapixels). Please use an image under 16.8 megapixels "
+        "(a JPEG photo may have up to 67.1 megapixels)."
     )
 
 
 def test_it_refuses_images_over_the_pixel_setting_that_pillow_would_allow():
-    # 56 MP is below Pillow's own bomb limit (~89 MP) but above ours.
-    error = rejection(media.jpeg_header_claiming(8000, 7000), "big.jpg")
+    # 72 MP is below Pillow's own bomb limit (~89 MP) but above what a JPEG may declare.
+    error = rejection(media.jpeg_header_claiming(9000, 8000), "big.jpg")
 
     assert error.code == "too_many_pixels"
-    assert "(8000×7000 pixels)" in error.message
+    assert "(9000×8000 pixels)" in error.message
 
 
 @override_settings(FIRST_FRAME_MAX_PIXELS=10_000)
@@ -152,7 +153,8 @@ def test_it_reads_the_pixel_limit_from_settings_at_call_time():
 
     assert error.code == "too_many_pixels"
     assert error.message == (
-        "The image is too large (200×100 pixels). Please use an image under 0.01 megapixels."
+        "The image is too large (200×100 pixels). Please use an image under 0.01 megapixels "
+        "(a JPEG photo may have up to 0.04 megapixels)."
     )
 
 

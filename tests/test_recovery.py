@@ -90,7 +90,7 @@ def test_killed_mid_download_discards_the_partial_file_and_downloads_again(simul
     generation = step(step(make_generation(alice)))
     assert generation.status == Status.SAVING
     Generation.objects.claim(generation.pk)
-    partial_dir = default_storage.path("partial")
+    partial_dir = worker.settings.WORKER_SCRATCH_DIR
     os.makedirs(partial_dir, exist_ok=True)
     partial = os.path.join(partial_dir, "abandoned.part")
     with open(partial, "wb") as handle:

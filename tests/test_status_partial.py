@@ -11,7 +11,7 @@ from generations.models import Generation, Status
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-POLL = 'hx-trigger="every 3s"'
+POLL = 'data-poll="'
 STOP_POLLING = 286
 
 
@@ -62,7 +62,7 @@ class StatusPartialTests(StudioTestCase):
                 self.assertNotIn("<body", html)
                 self.assertTrue(html.lstrip().startswith(f'<section id="status-{generation.pk}"'))
                 self.assertIn(POLL, html)
-                self.assertIn(f'hx-get="{status_url(generation)}"', html)
+                self.assertIn(f'data-poll="status:{generation.pk}:{generation.poll_version}"', html)
                 self.assertIn(generation.status_sentence, html)
 
     def test_an_ended_job_answers_a_final_fragment_without_a_trigger_and_286(self):
@@ -81,8 +81,8 @@ class StatusPartialTests(StudioTestCase):
                 self.assertEqual(response.status_code, STOP_POLLING)
                 html = response.content.decode()
                 self.assertNotIn("<html", html)
-                self.assertNotIn("hx-trigger", html)
-                self.assertNotIn("hx-get", html)
+                self.assertNotIn("data-poll=", html)
+                self.assertNotIn("data-poll", html)
                 self.assertIn(f'data-status="{status}"', html)
                 self.assertIn(text, html)
 
@@ -131,7 +131,7 @@ class StatusPartialTests(StudioTestCase):
         html = response.content.decode()
         self.assertTrue(html.lstrip().startswith('<li class="tile status-rendering"'))
         self.assertIn(f'id="card-{generation.pk}"', html)
-        self.assertIn(f'hx-get="{status_url(generation, "card")}"', html)
+        self.assertIn(f'data-poll="card:{generation.pk}:{generation.poll_version}"', html)
         self.assertIn(POLL, html)
         self.assertNotIn("<html", html)
         self.assertNotIn("status-card", html)
@@ -145,7 +145,7 @@ class StatusPartialTests(StudioTestCase):
         html = response.content.decode()
         self.assertIn(f'id="card-{generation.pk}"', html)
         self.assertIn(reverse("generations:poster", args=[generation.pk]), html)
-        self.assertNotIn("hx-trigger", html)
+        self.assertNotIn("data-poll=", html)
 
     def test_another_users_poll_gets_404(self):
         generation = self.in_status(Status.RENDERING)

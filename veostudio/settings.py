@@ -90,13 +90,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused from its Content-Length before anything reads it.
+    "generations.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Log-in before CSRF: the CSRF check reads (and spools) the body, so a stranger's
+    # POST to a login-only page is sent to the log-in page before any of it is read.
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "generations.middleware.HtmxAwareLoginRequiredMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "generations.middleware.NoStoreForLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -142,7 +147,8 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker write at once; see PITFALLS.md.
+    # The web server and the worker write at once: without IMMEDIATE transactions and WAL,
+    # SQLite answers "database is locked" to one of them.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -178,7 +184,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -194,12 +200,94 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # No URL serves this prefix; it exists only because test servers expect one.
 MEDIA_URL = "/no-public-media/"
 
+# Where uploads, videos and posters live: "local" (MEDIA_ROOT) or "s3" (any S3-compatible
+# service, through generations/storage.py).
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local").strip().lower()
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "").rstrip("/")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "virtual")
+# How long a link to a video or poster stays valid; the access check runs before each one.
+S3_URL_SECONDS = int(env_number("S3_URL_SECONDS", 300, 10, 7 * 24 * 3600))
+MEDIA_ORIGINS: list[str] = []
+if STORAGE_BACKEND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("S3_BUCKET must be set when STORAGE_BACKEND is s3")
+    if S3_ADDRESSING_STYLE not in ("path", "virtual"):
+        raise ImproperlyConfigured("S3_ADDRESSING_STYLE must be path or virtual")
+    if S3_ENDPOINT_URL and not S3_ENDPOINT_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured("S3_ENDPOINT_URL must start with http:// or https://")
+    STORAGES["default"] = {
+        "BACKEND": "generations.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": S3_REGION,
+            "addressing_style": S3_ADDRESSING_STYLE,
+            # Empty means boto3's own lookup (AWS_* variables, instance roles).
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("S3_PREFIX", "").strip("/"),
+            "querystring_expire": S3_URL_SECONDS,
+        },
+    }
+    # The browser follows our redirect to the bucket: the page's CSP must allow it.
+    if S3_ENDPOINT_URL:
+        scheme, _, host = S3_ENDPOINT_URL.partition("://")
+        host = host.split("/")[0]
+        virtual = S3_ADDRESSING_STYLE == "virtual"
+        MEDIA_ORIGINS = [f"{scheme}://{S3_BUCKET}.{host}" if virtual else f"{scheme}://{host}"]
+    else:
+        MEDIA_ORIGINS = [
+            f"https://{S3_BUCKET}.s3.amazonaws.com",
+            f"https://{S3_BUCKET}.s3.{S3_REGION}.amazonaws.com",
+        ]
+
+# How video and image answers hand over their bytes, after the access check: "django"
+# (a range-aware streaming view), "nginx" (X-Accel-Redirect to NGINX_MEDIA_PREFIX, an
+# `internal` location aliased to MEDIA_ROOT) or, with S3, "redirect" (a presigned URL).
+MEDIA_SERVING = env_str("MEDIA_SERVING", "redirect" if STORAGE_BACKEND == "s3" else "django")
+MEDIA_SERVING = MEDIA_SERVING.strip().lower()
+_SERVING_FOR = {"local": ("django", "nginx"), "s3": ("redirect",)}
+if MEDIA_SERVING not in _SERVING_FOR[STORAGE_BACKEND]:
+    raise ImproperlyConfigured(
+        f"MEDIA_SERVING must be one of {', '.join(_SERVING_FOR[STORAGE_BACKEND])} "
+        f"with STORAGE_BACKEND={STORAGE_BACKEND}, not {MEDIA_SERVING!r}"
+    )
+NGINX_MEDIA_PREFIX = "/" + env_str("NGINX_MEDIA_PREFIX", "/protected-media/").strip("/") + "/"
+
+# The worker downloads into this folder, then stores the finished file. It is scratch
+# space on the worker's own disk: never inside MEDIA_ROOT, never in the bucket.
+WORKER_SCRATCH_DIR = Path(env_str("WORKER_SCRATCH_DIR", str(BASE_DIR / "var" / "scratch")))
+if STORAGE_BACKEND == "local" and WORKER_SCRATCH_DIR.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured("WORKER_SCRATCH_DIR must not be inside MEDIA_ROOT")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The New video form has one file field; a second file part is refused (400) unread.
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "generations.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FIRST_FRAME_MAX_BYTES = 20 * 1024 * 1024
-FIRST_FRAME_MAX_PIXELS = 50_000_000
+# Bodies over these sizes are refused from their Content-Length, before anything is read:
+# the New video form (the picture plus room for the other fields), and every other URL.
+# The reverse proxy in the README sets the same limit (client_max_body_size 21m).
+UPLOAD_REQUEST_MAX_BYTES = FIRST_FRAME_MAX_BYTES + 1024 * 1024
+REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The most pixels ever decoded for one upload (4096×4096 = 16.8 MP, about 64 MB as RGBA):
+# above Veo's largest output (3840×2160) with room for a 4:3 or square crop; JPEGs may
+# declare 4 times this, as they decode at a reduced scale. See generations/images.py.
+FIRST_FRAME_MAX_PIXELS = 4096 * 4096
+# How many uploads one web process decodes at once, and how long another one waits.
+FIRST_FRAME_DECODE_CONCURRENCY = int(env_number("FIRST_FRAME_DECODE_CONCURRENCY", 2, 1, 64))
+FIRST_FRAME_DECODE_WAIT_SECONDS = 20.0
 
 # CometAPI
 COMETAPI_KEY = env_str("COMETAPI_KEY", "")
@@ -216,11 +304,19 @@ COMETAPI_MAX_ATTEMPTS = int(env_number("COMETAPI_MAX_ATTEMPTS", 6, 1, 100))
 COMETAPI_RETRY_BASE_SECONDS = env_number("COMETAPI_RETRY_BASE_SECONDS", 5, 0, 3600)
 COMETAPI_CONNECT_TIMEOUT = env_number("COMETAPI_CONNECT_TIMEOUT", 10, 0.1, 300)
 COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
+# A video download: at most this long in all (and never past the job's deadline), and at
+# least this fast on average once its first 5 s are over; see generations/cometapi.py.
+COMETAPI_DOWNLOAD_MAX_SECONDS = env_number("COMETAPI_DOWNLOAD_MAX_SECONDS", 600, 1, 6 * 3600)
+COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 1024 * 1024)
 # A step whose worker died is retaken after this long.
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
 RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
 # The gallery: days a deleted video waits in the Trash before the worker purges it.
 TRASH_KEEP_DAYS = env_number("TRASH_KEEP_DAYS", 30, 0.001, 3650)
+
+# /readyz tells anyone "ready or not"; the details go to staff and to this bearer token.
+READYZ_TOKEN = env_str("READYZ_TOKEN", "")
+READYZ_STORAGE_PROBE_SECONDS = env_number("READYZ_STORAGE_PROBE_SECONDS", 30, 0, 3600)
 
 TASKS = {
     "default": {
@@ -229,7 +325,15 @@ TASKS = {
     }
 }
 
-# Login brute-force protection: username+IP, a cool-off rather than a permanent lock.
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1); the client
+# address is read that many entries from the right. 0 = use the socket's address.
+TRUSTED_PROXY_COUNT = int(env_number("TRUSTED_PROXY_COUNT", 1 if SECURE_HTTPS else 0, 0, 10))
+
+# Login brute-force protection: username+IP, a cool-off rather than a permanent lock, and a
+# throttle per address across user names; see generations/lockout.py for why.
+AXES_HANDLER = "generations.lockout.StudioAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "generations.lockout.client_ip"
+AXES_ADDRESS_FAILURE_LIMIT = int(env_number("AXES_ADDRESS_FAILURE_LIMIT", 20, 1, 10000))
 AXES_FAILURE_LIMIT = int(env_number("AXES_FAILURE_LIMIT", 5, 1, 1000))
 AXES_COOLOFF_TIME = env_number("AXES_COOLOFF_MINUTES", 15, 0.01, 24 * 60) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -256,8 +360,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
-    "media-src": [CSP.SELF, "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *MEDIA_ORIGINS],
+    "media-src": [CSP.SELF, "blob:", *MEDIA_ORIGINS],
     "object-src": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
@@ -267,7 +371,13 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            # Upstream text reaches log messages; this formatter keeps each on one line.
+            "()": "generations.logs.SingleLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -6,6 +6,7 @@ import tempfile
 os.environ["VEOSTUDIO_TESTING"] = "1"
 os.environ["VEOSTUDIO_SKIP_DOTENV"] = "1"
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="veostudio-test-media-"))
+os.environ.setdefault("WORKER_SCRATCH_DIR", tempfile.mkdtemp(prefix="veostudio-test-scratch-"))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.pop("COMETAPI_KEY", None)
 

@@ -71,6 +71,14 @@
     }
   });
 
+  // The page's job poll says a job here is no longer visible: a card leaves its list; a
+  // video's page reloads, which answers the kind 404.
+  document.addEventListener("veostudio:gone", function (event) {
+    var card = event.target.closest("li.tile");
+    if (card) card.remove();
+    else window.location.reload();
+  });
+
   // The video was unshared (or deleted) while this page was open: say so in its place.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;

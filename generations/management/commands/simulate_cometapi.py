@@ -1,10 +1,12 @@
+"""``manage.py simulate_cometapi``: the Django way to start ``cometsim`` for demo mode."""
+
 import logging
 import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.simulator import CometSimulator
+from cometsim import CometSimulator
 
 
 class Command(BaseCommand):
@@ -33,7 +35,7 @@ class Command(BaseCommand):
         if options["render_seconds"] < 0 or options["video_url_ttl"] < 0:
             raise CommandError("--render-seconds and --video-url-ttl must not be negative")
         if options["verbosity"] >= 2:
-            logger = logging.getLogger("generations.simulator")
+            logger = logging.getLogger("cometsim")
             logger.setLevel(logging.DEBUG)
             if not logger.hasHandlers():
                 logger.addHandler(logging.StreamHandler())

@@ -1,71 +1,29 @@
-"""A local stand-in for CometAPI's Veo 3.1 video route, served over HTTP on loopback.
-
-Two users:
-
-* demo mode: with no API key the app's worker talks to this server instead of CometAPI
-  (``python manage.py simulate_cometapi --port 8765``);
-* the test suite: ``CometSimulator(render_seconds=0.2).start()`` runs it in a thread,
-  and tests steer it.
-
-It serves what the vendor documents (see ``/work/shared/cometapi``):
-
-* ``POST /v1/videos``: multipart form with model, prompt, seconds, size and an optional
-  ``input_reference`` file
-* ``GET /v1/videos/{id}``: the task; its status moves with time (queued, in_progress,
-  completed)
-* ``GET /v1/videos/{id}/content``: the MP4 once completed
-* ``GET /files/{token}.mp4``: the temporary, unauthenticated ``video_url``
-
-As in the Go servers such gateways run on, only a part with a filename counts as a file:
-an ``input_reference`` sent without one is an ordinary form field, so no image reaches
-the render. Bodies that are not multipart/form-data are refused with 400, since the
-vendor documents only multipart; a client sending urlencoded text-to-video requests
-would be relying on luck.
-
-A prompt containing ``[sim:<outcome>]`` makes its task end that way, for trying failures
-by hand in demo mode: ``[sim:failed]``, ``[sim:error]``, ``[sim:unknown]``,
-``[sim:cancelled]``, ``[sim:stuck]``, ``[sim:failed_no_error]``, and ``[sim:slow]``
-(completes after 60 s).
-
-Tests steer it in-process (``fail_next``, ``outcome``, ``video_payload`` ...); scripts
-that run it as a separate process use the ``/_sim/`` control endpoints (only with
-``control=True``, no auth): ``GET /_sim/stats``, ``POST /_sim/config``,
-``POST /_sim/fail``, ``POST /_sim/reset``.
-
-No Django imports here: the management command is the only Django-aware part.
-"""
+"""The fake vendor: task state, scripted faults and the HTTP server that serves them."""
 
 from __future__ import annotations
 
 import collections
-import email.message
-import email.parser
-import email.utils
-import functools
 import http
 import io
 import json
 import logging
-import math
-import os
 import random
 import re
 import secrets
 import socket
 import struct
 import sys
-import tempfile
-import textwrap
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
 from urllib.parse import unquote, urlsplit
 
-import av
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image
+
+from .mp4 import demo_frame_size, make_demo_mp4
+from .multipart import UploadedFile, parse_multipart
 
 logger = logging.getLogger(__name__)
 
@@ -140,27 +98,6 @@ _EXPIRED_URL_BODY = (
 )
 
 
-# -- demo videos -----------------------------------------------------------------------
-
-_PALETTES = (
-    ((255, 94, 98), (255, 195, 113)),
-    ((67, 206, 162), (24, 90, 157)),
-    ((142, 45, 226), (74, 0, 224)),
-    ((247, 151, 30), (255, 210, 0)),
-    ((0, 180, 219), (0, 91, 150)),
-    ((238, 9, 121), (255, 106, 0)),
-)
-
-
-def demo_frame_size(size: str) -> tuple[int, int]:
-    """The small frame rendered for a requested ``WxH``, in the same orientation."""
-    try:
-        width, height = (int(part) for part in size.lower().split("x"))
-    except ValueError:
-        width, height = 16, 9
-    return (216, 384) if height > width else (384, 216)
-
-
 def caption_for(prompt: str, words: int = 7) -> str:
     """The first words of a prompt, without magic tags, to draw into a demo video."""
     text = " ".join(_MAGIC_TAG.sub(" ", prompt).split())
@@ -169,214 +106,6 @@ def caption_for(prompt: str, words: int = 7) -> str:
     if len(text) > len(caption):
         caption += "…"
     return caption
-
-
-def make_demo_mp4(
-    width: int,
-    height: int,
-    seconds: float,
-    fps: int = 12,
-    first_frame: Image.Image | None = None,
-    caption: str = "",
-) -> bytes:
-    """Encode a real, playable H.264 MP4 (yuv420p, faststart) of exactly width x height.
-
-    Without ``first_frame``: an animated gradient with drifting shapes and ``caption``,
-    cached by parameters. With it: that image, slowly zooming and panning.
-    """
-    if width <= 0 or height <= 0 or width % 2 or height % 2:
-        raise ValueError(f"yuv420p needs positive even dimensions, not {width}x{height}")
-    if first_frame is None:
-        return _cached_demo_mp4(width, height, float(seconds), fps, caption)
-    frames = _ken_burns_frames(first_frame, width, height, _frame_count(seconds, fps))
-    return _encode(frames, width, height, fps)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_demo_mp4(width: int, height: int, seconds: float, fps: int, caption: str) -> bytes:
-    frames = _gradient_frames(width, height, _frame_count(seconds, fps), caption)
-    return _encode(frames, width, height, fps)
-
-
-def _frame_count(seconds: float, fps: int) -> int:
-    return max(1, round(seconds * fps))
-
-
-def _encode(frames: Any, width: int, height: int, fps: int) -> bytes:
-    # The faststart pass re-reads the output file, which PyAV cannot do on a BytesIO.
-    fd, path = tempfile.mkstemp(prefix="veosim-", suffix=".mp4")
-    os.close(fd)
-    try:
-        with av.open(path, mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
-            stream = out.add_stream(
-                "libx264", rate=fps, options={"preset": "veryfast", "crf": "24"}
-            )
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            for image in frames:
-                for packet in stream.encode(av.VideoFrame.from_image(image)):
-                    out.mux(packet)
-            for packet in stream.encode():
-                out.mux(packet)
-        with open(path, "rb") as fh:
-            return fh.read()
-    finally:
-        os.unlink(path)
-
-
-@functools.lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except (OSError, TypeError):  # Pillow without FreeType has only a fixed bitmap font
-        return ImageFont.load_default()
-
-
-def _gradient_frames(width: int, height: int, count: int, caption: str) -> Any:
-    first, second = _PALETTES[zlib.crc32(caption.encode()) % len(_PALETTES)]
-    ramp = Image.linear_gradient("L").rotate(90).resize((width, height))
-    mask = Image.new("L", (width * 2, height))
-    mask.paste(ramp, (0, 0))
-    mask.paste(ImageOps.mirror(ramp), (width, 0))
-    strip = Image.composite(
-        Image.new("RGB", mask.size, first), Image.new("RGB", mask.size, second), mask
-    )
-    shade = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    shade.putalpha(Image.linear_gradient("L").resize((width, height)).point(lambda v: v // 2))
-
-    short = min(width, height)
-    margin, line_height = max(6, short // 24), max(12, short // 11)
-    small, big = _font(max(10, short // 18)), _font(line_height)
-    lines = textwrap.wrap(caption, width=max(10, int((width - 2 * margin) / (line_height * 0.55))))
-    lines = lines[:3]
-    for index in range(count):
-        t = index / max(1, count - 1)
-        offset = int(width * t)
-        frame = strip.crop((offset, 0, offset + width, height)).convert("RGBA")
-        blobs = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(blobs)
-        for k, (fx, fy, radius) in enumerate(((1, 2, 0.22), (2, 1, 0.15), (3, 2, 0.1))):
-            phase = 2 * math.pi * t + k * 2.1
-            cx = width * (0.5 + 0.38 * math.sin(fx * phase))
-            cy = height * (0.45 + 0.3 * math.sin(fy * phase + 1.0))
-            r = short * radius
-            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(255, 255, 255, 70 - 15 * k))
-        frame = Image.alpha_composite(Image.alpha_composite(frame, blobs), shade)
-        draw = ImageDraw.Draw(frame)
-        draw.text((margin, margin), "VeoStudio demo", font=small, fill=(255, 255, 255, 220))
-        y = height - 2 * margin - len(lines) * line_height * 1.2
-        for line in lines:
-            draw.text(
-                (width / 2, y),
-                line,
-                font=big,
-                anchor="ma",
-                fill="white",
-                stroke_width=2,
-                stroke_fill="black",
-            )
-            y += line_height * 1.2
-        draw.rectangle((0, height - 3, offset, height), fill=(255, 255, 255, 200))
-        yield frame.convert("RGB")
-
-
-def _ken_burns_frames(image: Image.Image, width: int, height: int, count: int) -> Any:
-    base = ImageOps.fit(
-        ImageOps.exif_transpose(image).convert("RGB"), (width * 3 // 2, height * 3 // 2)
-    )
-    bw, bh = base.size
-    badge = _font(max(10, height // 20))
-    for index in range(count):
-        t = index / max(1, count - 1)
-        zoom = 1.0 + 0.15 * t
-        cw, ch = bw / zoom, bh / zoom
-        # Drift a little right and up while zooming, staying inside the picture.
-        x0 = (bw - cw) * (0.5 + 0.4 * t)
-        y0 = (bh - ch) * (0.5 - 0.3 * t)
-        frame = base.resize(
-            (width, height), Image.Resampling.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch)
-        )
-        ImageDraw.Draw(frame).text(
-            (width - 6, height - 6),
-            "demo",
-            font=badge,
-            anchor="rd",
-            fill=(255, 255, 255),
-        )
-        yield frame
-
-
-# -- multipart -------------------------------------------------------------------------
-
-
-@dataclass
-class UploadedFile:
-    filename: str
-    content_type: str
-    data: bytes
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "data": self.data,
-        }
-
-
-def parse_multipart(
-    content_type: str, body: bytes
-) -> tuple[dict[str, str], dict[str, UploadedFile]]:
-    """Split a multipart/form-data body into text fields and files (ValueError if bad).
-
-    Read the way Go's ``mime/multipart`` reads a form (the usual stack of such
-    gateways): a part is a file only if it carries a non-empty filename, the first
-    value of a repeated name wins, and Content-Transfer-Encoding is ignored.
-    """
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise ValueError("Content-Type must be multipart/form-data")
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("utf-8", "replace")
-    message = email.parser.BytesParser().parsebytes(head + body)
-    if not message.is_multipart() or not message.get_boundary():
-        raise ValueError("multipart body has no parts or no boundary")
-    bad = [d for d in message.defects if "Boundary" in type(d).__name__]
-    if bad:
-        raise ValueError(f"malformed multipart body: {type(bad[0]).__name__}")
-    fields: dict[str, str] = {}
-    files: dict[str, UploadedFile] = {}
-    for part in message.get_payload():
-        assert isinstance(part, email.message.Message)  # a multipart payload is a list
-        disposition = _disposition(part)
-        name = disposition.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        name = email.utils.collapse_rfc2231_value(name)
-        del part["Content-Transfer-Encoding"]
-        data = part.get_payload(decode=True)
-        if not isinstance(data, bytes):  # a nested multipart or message part
-            data = b""
-        filename = disposition.get_filename()
-        if filename:
-            upload = UploadedFile(filename, part.get_content_type(), data)
-            files.setdefault(name, upload)
-        else:
-            charset = part.get_content_charset() or "utf-8"
-            try:
-                text = data.decode(charset, "replace")
-            except LookupError:
-                text = data.decode("utf-8", "replace")
-            fields.setdefault(name, text)
-    return fields, files
-
-
-def _disposition(part: email.message.Message) -> email.message.Message:
-    """The part's Content-Disposition alone, raw UTF-8 names and filenames decoded."""
-    holder = email.message.Message()
-    for key, value in part.raw_items():
-        if key.lower() == "content-disposition":
-            # The parser reads headers as ASCII with surrogate escapes; browsers send
-            # raw UTF-8.
-            holder[key] = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            break
-    return holder
 
 
 # -- state -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Kill a running VeoStudio worker with SIGKILL at three points and check recovery.
+"""Kill a running VeoStudio worker (and once the web server) with SIGKILL and check recovery.
 
 1. ``submit``: CometAPI accepted the create but the worker died before saving the task
    id (the simulator's create hangs after making the task). Expect the job to end
@@ -15,13 +15,13 @@
    job to end ``ready`` with ten creates upstream, not more (a create caught in the air
    at the kill would end ``uncertain``, never resent).
 
-Each scenario gets its own throwaway stack (scripts/harness.py) and they run in
+Each scenario gets its own throwaway stack (harness/harness.py) and they run in
 parallel, so the whole run takes about as long as the slowest one (``submit``, whose
 lease is at least 60 s by design). Exit status 0 only if all pass.
 
-    .venv/bin/python scripts/kill_worker.py
-    .venv/bin/python scripts/kill_worker.py --database-url postgres://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python scripts/kill_worker.py --only poll --only download --sequential
+    .venv/bin/python harness/kill_worker.py
+    .venv/bin/python harness/kill_worker.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python harness/kill_worker.py --only poll --only download --sequential
 """
 
 from __future__ import annotations
@@ -29,21 +29,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# generations.video is imported below, so the repository root goes on the path too.
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
+
 from harness import (  # noqa: E402
-    ROOT,
     Harness,
     HarnessError,
     close_all,
@@ -56,31 +54,14 @@ USER, PASSWORD = "killer", "kill-worker-pass-7781"
 TERMINAL = ("ready", "failed", "timed_out", "uncertain")
 UNCERTAIN_TEXT = "Submission uncertain — check before retrying"
 
-# Timeouts given to the stack (the harness's defaults, spelled out for the arithmetic).
+# Settings given to the stack (the harness's defaults, spelled out for the arithmetic).
+# The leases and grace the worker derives from them are asked of the app: h.timings().
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 3.0
 LEASE_SECONDS = 5.0
 RECONCILE_INTERVAL = 2.0
-RECONCILE_GRACE = 10.0  # worker.reconcile()'s default grace_seconds
 
 INTERRUPTED = threading.Event()  # Ctrl-C: scenario threads stop quietly
-
-
-def partial_max_age() -> timedelta:
-    """PARTIAL_DOWNLOAD_MAX_AGE from generations/worker.py (read, not imported)."""
-    source = (ROOT / "generations" / "worker.py").read_text()
-    match = re.search(r"PARTIAL_DOWNLOAD_MAX_AGE\s*=\s*timedelta\((\w+)=([\d.]+)\)", source)
-    if not match:
-        return timedelta(minutes=10)
-    return timedelta(**{match.group(1): float(match.group(2))})
-
-
-def step_lease(status: str) -> float:
-    """Mirror of worker.lease_seconds() for the settings above."""
-    call = CONNECT_TIMEOUT + READ_TIMEOUT
-    if status == "waiting":
-        return call + 60
-    return max(LEASE_SECONDS, READ_TIMEOUT + 10)
 
 
 @dataclass
@@ -152,7 +133,10 @@ def scenario_submit(h: Harness, result: Result) -> None:
     killed_at = time.monotonic()
     h.kill_worker()
     h.start_worker()
-    budget = step_lease("waiting") + RECONCILE_GRACE + 3 * RECONCILE_INTERVAL + 20
+    timings = h.timings()
+    lease = timings["lease_seconds"]["waiting"]
+    grace = timings["reconcile_grace_seconds"]
+    budget = lease + grace + 3 * RECONCILE_INTERVAL + 20
     job = wait_terminal(h, job_id, timeout=budget)
     result.recover_seconds = time.monotonic() - killed_at
     result.outcome = job["status"]
@@ -180,8 +164,8 @@ def scenario_submit(h: Harness, result: Result) -> None:
         f"detail page does not say {UNCERTAIN_TEXT!r} ({page.status_code})",
     )
     result.notes.append(
-        f"lease for a submit is {step_lease('waiting'):.0f} s (connect+read+60, "
-        f"app minimum) + {RECONCILE_GRACE:.0f} s reconcile grace"
+        f"lease for a submit is {lease:.0f} s (connect+read+60, app minimum) "
+        f"+ {grace:.0f} s reconcile grace"
     )
 
 
@@ -189,11 +173,13 @@ def scenario_submit(h: Harness, result: Result) -> None:
 
 
 def scenario_poll(h: Harness, result: Result) -> None:
+    assert h.proxy is not None
+    proxy = h.proxy
     client = logged_in(h)
     h.sim_fail(kind="hang", endpoint="retrieve", seconds=20, times=1)
     job_id = client.submit("kill test: worker dies while polling the task")
     flights = wait_for(
-        lambda: h.proxy.in_flight("GET", r"^/v1/videos/[^/]+$"),
+        lambda: proxy.in_flight("GET", r"^/v1/videos/[^/]+$"),
         timeout=30,
         interval=0.05,
         what="a poll to be in flight",
@@ -215,8 +201,10 @@ def scenario_poll(h: Harness, result: Result) -> None:
         "poll failed" not in killed_worker_log(h),
         "the killed worker had already seen the poll fail (kill came too late)",
     )
+    timings = h.timings()
     result.notes.append(
-        f"poll lease {step_lease('rendering'):.0f} s + {RECONCILE_GRACE:.0f} s grace"
+        f"poll lease {timings['lease_seconds']['rendering']:.0f} s "
+        f"+ {timings['reconcile_grace_seconds']:.0f} s grace"
     )
 
 
@@ -224,19 +212,21 @@ def scenario_poll(h: Harness, result: Result) -> None:
 
 
 def scenario_download(h: Harness, result: Result) -> None:
+    assert h.proxy is not None and h.media_root is not None
+    proxy = h.proxy
     client = logged_in(h)
     # 4 KB every 0.3 s: the demo MP4 (~40 KB) takes ~3 s; each gap < the 3 s read timeout.
-    h.proxy.throttle(r"^/files/|/content$", step=4096, delay=0.3)
+    proxy.throttle(r"^/files/|/content$", step=4096, delay=0.3)
     job_id = client.submit("kill test: worker dies in the middle of the download")
 
     def mid_download():
-        flights = h.proxy.in_flight("GET", r"^/files/|/content$")
+        flights = proxy.in_flight("GET", r"^/files/|/content$")
         return [f for f in flights if f.total and f.sent >= f.total * 0.3]
 
     flight = wait_for(mid_download, timeout=60, interval=0.05, what="the download to be under way")[
         0
     ]
-    partial_dir = h.media_root / "partial"
+    partial_dir = h.scratch_dir
     partials_at_kill = sorted(partial_dir.glob("*.part"))
     killed_at = time.monotonic()
     h.kill_worker()
@@ -244,7 +234,7 @@ def scenario_download(h: Harness, result: Result) -> None:
         f"killed with {flight.sent}/{flight.total} bytes sent, "
         f"{len(partials_at_kill)} .part file(s) open"
     )
-    h.proxy.throttle(None)  # the retry downloads at full speed
+    proxy.throttle(None)  # the retry downloads at full speed
     h.start_worker()
     job = wait_terminal(h, job_id, timeout=120)
     result.recover_seconds = time.monotonic() - killed_at
@@ -292,8 +282,9 @@ def scenario_download(h: Harness, result: Result) -> None:
         "the job's video is a .part file",
     )
     sizes = ", ".join(str(p.stat().st_size) for p in leftovers) or "none"
+    max_age = h.timings()["partial_download_max_age"]
     if leftovers:
-        old = time.time() - partial_max_age().total_seconds() - 60
+        old = time.time() - max_age - 60
         for path in leftovers:
             os.utime(path, (old, old))
         backdated = time.monotonic()
@@ -306,7 +297,7 @@ def scenario_download(h: Harness, result: Result) -> None:
             result.notes.append(
                 f"abandoned .part ({sizes} bytes) kept while young, deleted "
                 f"{time.monotonic() - backdated:.1f} s after its mtime was set "
-                f"{partial_max_age()} + 60 s back"
+                f"{max_age:.0f} s + 60 s back"
             )
         except HarnessError as exc:
             result.problems.append(str(exc))
@@ -319,6 +310,7 @@ def scenario_download(h: Harness, result: Result) -> None:
 
 
 def scenario_restart(h: Harness, result: Result) -> None:
+    assert h.web is not None
     client = logged_in(h)
     h.sim_config(render_seconds=4)
     jobs = [client.submit(f"kill test: restart with ten in flight, shot {n}") for n in range(10)]
@@ -416,7 +408,7 @@ def table(results: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(
-        description="kill -9 the worker at three points and check every job recovers"
+        description="kill -9 the worker at four points and check every job recovers"
     )
     parser.add_argument(
         "--database-url",

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A throwaway VeoStudio for scripts: simulator, migrated database, workers, web server.
 
-Used by ``scripts/kill_worker.py`` and ``bench/load.py``; standard library plus
-``requests`` (and ``psycopg`` only when a PostgreSQL ``--database-url`` is given).
+Used by ``harness/kill_worker.py`` and ``bench/load.py``; standard library plus
+``requests`` (and ``psycopg`` only when a PostgreSQL ``--database-url`` is given, to
+create and drop the throwaway database). The scripts never read the app's tables
+themselves: ``harness/probe.py`` answers for them through the app's models and code.
 
 Everything lives in a fresh temp dir: its own SQLite file (or a fresh PostgreSQL
 database ``veostudio_<label>_<random>``, dropped at the end), its own MEDIA_ROOT, one
@@ -14,7 +16,7 @@ every log when something failed.
 
 Run it alone to get a stack to poke at by hand::
 
-    .venv/bin/python scripts/harness.py --workers 2      # Ctrl-C stops it
+    .venv/bin/python harness/harness.py --workers 2      # Ctrl-C stops it
 """
 
 from __future__ import annotations
@@ -27,16 +29,15 @@ import json
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 _VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(_VENV_PYTHON) if _VENV_PYTHON.exists() else sys.executable
 
@@ -56,9 +58,11 @@ _APP_VARIABLES = re.compile(
     r"^(DEBUG|VEOSTUDIO_.*|SECURE_HTTPS|SECRET_KEY|ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|"
     r"DATABASE_URL|SQLITE_PATH|MEDIA_ROOT|COMETAPI_.*|SIMULATOR_PORT|WORKER_.*|"
     r"RECONCILE_.*|TASKS_BACKEND|AXES_.*|TIME_ZONE|LOG_LEVEL|DJANGO_SETTINGS_MODULE|"
-    r"HOST|PORT)$"
+    r"HOST|PORT|STORAGE_BACKEND|MEDIA_SERVING|NGINX_.*|S3_.*|WEB_.*|GUNICORN_.*)$"
 )
+GUNICORN_CONF = ROOT / "veostudio" / "gunicorn_conf.py"
 STOP_GRACE_SECONDS = 5.0
+PROBE_TIMEOUT_SECONDS = 60.0
 
 _print_lock = threading.Lock()
 _live: set[Harness] = set()
@@ -140,9 +144,12 @@ def percentiles(values: Iterable[float], digits: int = 3) -> dict[str, float | N
 class Process:
     """One ``manage.py`` child in its own process group, output appended to a log file."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path):
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], log: Path, *, manage: bool = True
+    ):
         self.name = name
-        self.args = args
+        # Arguments to manage.py, or (manage=False) to the Python interpreter itself.
+        self.args = [str(ROOT / "manage.py"), *args] if manage else args
         self.env = env
         self.log = log
         self.popen: subprocess.Popen | None = None
@@ -157,7 +164,7 @@ class Process:
             handle.write(f"{marker}{time.strftime('%H:%M:%S')} =====\n".encode())
             handle.flush()
             self.popen = subprocess.Popen(
-                [PYTHON, str(ROOT / "manage.py"), *self.args],
+                [PYTHON, *self.args],
                 cwd=ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -203,6 +210,68 @@ class Process:
         except FileNotFoundError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+class Probe:
+    """``harness/probe.py --serve`` kept running: questions about the stack's database,
+    answered through the app's own models and code (one Django start-up per stack)."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.log = log
+        self._lock = threading.Lock()
+        with open(log, "ab") as handle:
+            self.popen = subprocess.Popen(
+                [PYTHON, str(HERE / "probe.py"), "--serve"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=handle,
+                text=True,
+                encoding="utf-8",
+                process_group=0,
+            )
+
+    def ask(self, op: str, timeout: float = PROBE_TIMEOUT_SECONDS, **arguments: Any) -> Any:
+        assert self.popen.stdin is not None and self.popen.stdout is not None
+        with self._lock:
+            if self.popen.poll() is not None:
+                raise HarnessError(f"the probe is not running:\n{self.tail()}")
+            try:
+                self.popen.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
+                self.popen.stdin.flush()
+            except OSError as exc:
+                raise HarnessError(f"the probe went away: {exc}\n{self.tail()}") from exc
+            ready, _, _ = select.select([self.popen.stdout], [], [], timeout)
+            if not ready:
+                # A late answer would be read as the next question's: stop it instead.
+                self.close()
+                raise HarnessError(f"the probe did not answer {op} within {timeout:.0f} s")
+            line = self.popen.stdout.readline()
+        if not line:
+            raise HarnessError(f"the probe exited:\n{self.tail()}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise HarnessError(f"probe {op}: {reply['error']}")
+        return reply["ok"]
+
+    def close(self) -> None:
+        if self.popen.poll() is None:
+            with contextlib.suppress(OSError):
+                assert self.popen.stdin is not None
+                self.popen.stdin.close()  # the probe ends at the end of its input
+            try:
+                self.popen.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait()
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
 
 
 # -- an observing, optionally throttling proxy in front of the simulator ---------------
@@ -366,6 +435,7 @@ class Harness:
         proxy: bool = False,
         keep: bool = False,
         extra_env: dict[str, str] | None = None,
+        debug: bool = True,
     ):
         self.label = label
         self.worker_count = workers
@@ -383,9 +453,13 @@ class Harness:
         self.use_proxy = proxy
         self.keep = keep
         self.extra_env = dict(extra_env or {})
+        # DEBUG serves static files without collectstatic; debug=False is production-like
+        # and needs `manage.py collectstatic` run first.
+        self.debug = debug
 
         self.tmp: Path | None = None
         self.media_root: Path | None = None
+        self._scratch_dir: Path | None = None
         self.logs: Path | None = None
         self.sqlite_path: Path | None = None
         self.database_url = ""  # the throwaway PostgreSQL database, if any
@@ -395,12 +469,12 @@ class Harness:
         self.proxy: ObservingProxy | None = None
         self.workers: list[Process] = []
         self.web: Process | None = None
+        self.probe: Probe | None = None
         self.base_url = ""
         self.failed = False
         self._closed = False
         self._close_lock = threading.Lock()
         self._env: dict[str, str] = {}
-        self._pg_local = threading.local()
 
     # -- lifecycle
 
@@ -429,6 +503,12 @@ class Harness:
     def say(self, message: str) -> None:
         say(self.label, message)
 
+    @property
+    def scratch_dir(self) -> Path:
+        """The workers' download folder (set by start)."""
+        assert self._scratch_dir is not None, "start the harness first"
+        return self._scratch_dir
+
     def start(self) -> None:
         with _live_lock:
             _live.add(self)
@@ -437,6 +517,7 @@ class Harness:
         self.tmp = Path(tempfile.mkdtemp(prefix=prefix))
         self.media_root = self.tmp / "media"
         self.logs = self.tmp / "logs"
+        self._scratch_dir = self.tmp / "scratch"
         self.media_root.mkdir()
         self.logs.mkdir()
         self.say(f"temp dir {self.tmp}")
@@ -448,6 +529,7 @@ class Harness:
             PYTHONDONTWRITEBYTECODE="1",
             SECRET_KEY="harness-" + secrets.token_hex(24),
             MEDIA_ROOT=str(self.media_root),
+            WORKER_SCRATCH_DIR=str(self.scratch_dir),
             COMETAPI_KEY=self.api_key,
             LOG_LEVEL="INFO",
             AXES_ENABLED="true",
@@ -473,6 +555,7 @@ class Harness:
         env["COMETAPI_BASE_URL"] = upstream
 
         self.manage("migrate", "--noinput", log_name="migrate")
+        self.probe = Probe(env, self.logs / "probe.log")
         for index in range(self.worker_count):
             name = f"worker{index + 1}"
             worker = Process(name, ["worker"], env, self.logs / f"{name}.log")
@@ -480,12 +563,14 @@ class Harness:
             worker.start()
 
         port = free_port()
-        web_env = {**env, "DEBUG": "true"}  # static files without collectstatic
+        web_env = {**env, "DEBUG": "true" if self.debug else "false"}
+        # The server `make run` and production use: gunicorn with threads.
         self.web = Process(
             "web",
-            ["runserver", f"127.0.0.1:{port}", "--noreload"],
+            ["-m", "gunicorn", "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}"],
             web_env,
             self.logs / "web.log",
+            manage=False,
         )
         self.web.start()
         self.base_url = f"http://127.0.0.1:{port}"
@@ -508,12 +593,10 @@ class Harness:
                 process.stop()
         if self.proxy is not None:
             self.proxy.close()
+        if self.probe is not None:
+            self.probe.close()
         if self.failed:
             self.dump_logs()
-        with contextlib.suppress(Exception):
-            conn = getattr(self._pg_local, "conn", None)
-            if conn is not None:
-                conn.close()
         if self.pg_database:
             self._drop_pg_database()
         if self.tmp is not None:
@@ -563,13 +646,13 @@ class Harness:
         ]
         if self.api_key:
             args += ["--api-key", self.api_key]
-        self.sim = Process("sim", args, self._env, self.logs / "sim.log")
-        self.sim.start()
+        self.sim = sim = Process("sim", args, self._env, self.logs / "sim.log")
+        sim.start()
 
         def listening() -> str | None:
-            if not self.sim.alive:
-                raise HarnessError("the simulator exited at start:\n" + self.sim.tail())
-            match = re.search(r"listening on (http://\S+)", self.sim.tail(20))
+            if not sim.alive:
+                raise HarnessError("the simulator exited at start:\n" + sim.tail())
+            match = re.search(r"listening on (http://\S+)", sim.tail(20))
             return match.group(1) if match else None
 
         self.sim_url = wait_for(listening, timeout=60, what="the simulator to listen")
@@ -607,8 +690,7 @@ class Harness:
         def beating() -> bool:
             if not worker.alive:
                 raise HarnessError(f"{worker.name} exited:\n{worker.tail()}")
-            rows = self.query("SELECT 1 FROM generations_workerheartbeat WHERE name = %s", [name])
-            return bool(rows)
+            return self.ask("heartbeat", name=name)
 
         wait_for(beating, timeout=timeout, what=f"{worker.name} heartbeat")
 
@@ -670,51 +752,16 @@ class Harness:
         except Exception as exc:  # noqa: BLE001 - teardown must go on
             self.say(f"could not drop {self.pg_database}: {exc}")
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        """Run a read-only query (``%s`` placeholders) against the throwaway database."""
-        params = list(params)
-        if self.is_postgres:
-            import psycopg
-            from psycopg.rows import dict_row
-
-            conn = getattr(self._pg_local, "conn", None)
-            if conn is None or conn.closed:
-                conn = psycopg.connect(self.database_url, autocommit=True, row_factory=dict_row)
-                self._pg_local.conn = conn
-            return list(conn.execute(sql, params).fetchall())
-        if self.sqlite_path is None:
-            raise HarnessError("query() supports only SQLite files and PostgreSQL")
-        uri = f"file:{self.sqlite_path}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=20)) as conn:
-            conn.row_factory = sqlite3.Row
-            rows = conn.execute(sql.replace("%s", "?"), params).fetchall()
-            return [dict(row) for row in rows]
-
-    def _uuid_param(self, value: str | uuid.UUID) -> str:
-        value = uuid.UUID(str(value))
-        return str(value) if self.is_postgres else value.hex
+    def ask(self, op: str, **arguments: Any) -> Any:
+        """Ask ``harness/probe.py`` (see its ops) about the throwaway database."""
+        if self.probe is None:
+            raise HarnessError("the stack has no database yet")
+        return self.probe.ask(op, **arguments)
 
     def jobs(self, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Generations with the fields scripts check; ids as canonical UUID strings."""
-        sql = (
-            "SELECT g.id, u.username, g.status, g.task_id, g.error_code, "
-            "g.failure_reason, g.video, g.video_bytes, g.video_url, g.lease, "
-            "g.attempts, g.polls, g.created_at, g.submitted_at, g.saved_at, "
-            "g.next_action_at, g.submit_started_at "
-            "FROM generations_generation g JOIN auth_user u ON u.id = g.owner_id"
-        )
-        params: list[str] = []
-        if ids is not None:
-            ids = list(ids)
-            if not ids:
-                return []
-            sql += f" WHERE g.id IN ({', '.join(['%s'] * len(ids))})"
-            params = [self._uuid_param(i) for i in ids]
-        rows = self.query(sql, params)
+        rows = self.ask("jobs", ids=None if ids is None else list(ids))
         for row in rows:
-            row["id"] = str(uuid.UUID(str(row["id"])))
-            if row["lease"] is not None:
-                row["lease"] = str(row["lease"])
             for key in (
                 "created_at",
                 "submitted_at",
@@ -732,27 +779,19 @@ class Harness:
         return rows[0]
 
     def create_users(self, names: list[str], password: str) -> None:
-        """Create users in one ``manage.py shell`` run (one password hash for all)."""
-        code = (
-            "import json, os\n"
-            "from django.contrib.auth import get_user_model\n"
-            "from django.contrib.auth.hashers import make_password\n"
-            "User = get_user_model()\n"
-            "names = json.loads(os.environ['HARNESS_USERS'])\n"
-            "digest = make_password(os.environ['HARNESS_PASSWORD'])\n"
-            "User.objects.bulk_create([User(username=n, password=digest) "
-            "for n in names], ignore_conflicts=True)\n"
-            "print(User.objects.filter(username__in=names).count())\n"
-        )
-        out = self.manage(
-            "shell",
-            "-c",
-            code,
-            log_name="users",
-            env={"HARNESS_USERS": json.dumps(names), "HARNESS_PASSWORD": password},
-        )
-        if int(out.strip().splitlines()[-1]) != len(names):
-            raise HarnessError(f"created {out.strip()} users, wanted {len(names)}")
+        """Create users at once (one password hash for all)."""
+        count = self.ask("create_users", names=names, password=password)
+        if count != len(names):
+            raise HarnessError(f"created {count} users, wanted {len(names)}")
+
+    def timings(self) -> dict[str, Any]:
+        """The worker's lease per active status, reconcile grace and the age at which an
+        abandoned download is removed, in seconds, as the app computes them here."""
+        return self.ask("timings")
+
+    def queue_counts(self) -> dict[str, int]:
+        """django-tasks-db rows by state; "noop" = ran but found its job not due."""
+        return self.ask("queue")
 
     # -- simulator control
 

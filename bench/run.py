@@ -1,0 +1,650 @@
+#!/usr/bin/env python3
+"""Speed targets of VeoStudio, each measured as a ratio in one run on one server.
+
+Starts a throwaway, production-like stack (harness/harness.py: gunicorn with threads,
+WhiteNoise, DEBUG off, SQLite), seeds a gallery, and measures against the *floor*: a bare
+authenticated Django view (bench/urls.py) on the same server. Writes a Markdown report
+(bench/RESULTS.md by default) with the machine, the date, every figure, its ratio and
+whether its target is met.
+
+    .venv/bin/python bench/run.py            # full: 10,000 and 100,000 rows, 200 MB video
+    .venv/bin/python bench/run.py --short    # CI: 10,000 rows, 50 MB video, fewer samples
+
+Exit status: 0 when every request answered as it should (targets missed are reported,
+not fatal, unless --strict), 1 when something failed, 2 when the stack did not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "harness"))
+sys.path.insert(0, str(ROOT))
+
+from harness import (  # noqa: E402
+    PYTHON,
+    Harness,
+    HarnessError,
+    StudioClient,
+    install_signal_handlers,
+    say,
+)
+
+USER = "bench"
+PASSWORD = "bench-pass-8812"
+MIB = 1024 * 1024
+
+# The gallery with words and filters, as issue 7's bar asks ("searched and filtered").
+SEARCHED = "q=kite+WHEAT&status=ready&orientation=landscape&seconds=4&when=30d&sort=newest"
+SEED = """
+import json, os, random, uuid
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from generations.models import Generation, Status, search_key
+users = get_user_model().objects
+owner, created = users.get_or_create(username=os.environ["BENCH_USER"])
+if created:  # a new password later would log the benchmark's sessions out
+    owner.set_password(os.environ["BENCH_PASSWORD"])
+    owner.save()
+wanted = int(os.environ["BENCH_ROWS"])
+have = Generation.objects.filter(owner=owner).count()
+now = timezone.now()
+rng = random.Random(have)
+batch = []
+for n in range(have, wanted):
+    ready = rng.random() < 0.85
+    created = now - timedelta(minutes=5 * n + 10)
+    prompt = f"Seeded video {n}: a paper kite over a wheat field at dusk, take {n % 7}"
+    batch.append(Generation(
+        owner=owner,
+        prompt=prompt,
+        search_text=search_key(prompt),  # bulk_create skips save(), which fills it
+        status=Status.READY if ready else Status.FAILED,
+        failure_reason="" if ready else "Veo could not make this video.",
+        task_id=f"seed-{uuid.uuid4().hex}",
+        created_at=created, submitted_at=created, completed_at=created, saved_at=created,
+        video=f"videos/seed-{n}.mp4" if ready else "",
+        poster=f"posters/seed-{n}.jpg" if ready else "",
+        video_bytes=1_000_000 if ready else None, video_duration=4.0 if ready else None,
+        video_width=1280 if ready else None, video_height=720 if ready else None,
+    ))
+    if len(batch) == 5000:
+        Generation.objects.bulk_create(batch)
+        batch = []
+Generation.objects.bulk_create(batch)
+print(json.dumps({"rows": Generation.objects.filter(owner=owner).count()}))
+"""
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    what: str
+    measured: str
+    ratio: float | None
+    target: str
+    met: bool | None  # None: reported, no target of its own here
+    note: str = ""
+
+
+@dataclass
+class Run:
+    short: bool
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    results: list[Target] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    numbers: dict = field(default_factory=dict)
+
+    def add(self, *args, **kwargs) -> None:
+        result = Target(*args, **kwargs)
+        self.results.append(result)
+        verdict = {True: "met", False: "NOT MET", None: "-"}[result.met]
+        ratio = f"{result.ratio:.2f}x" if result.ratio is not None else "-"
+        say(
+            "bench",
+            f"{result.what}: {result.measured} ({ratio}; target {result.target}: {verdict})",
+        )
+
+    def fail(self, text: str) -> None:
+        self.failures.append(text)
+        say("bench", f"FAILED: {text}")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def session_like(client: StudioClient) -> requests.Session:
+    """A second browser tab: same cookies, its own kept-alive connection."""
+    session = requests.Session()
+    session.cookies.update(client.session.cookies)
+    return session
+
+
+class Probe:
+    """One kind of request, its expected answer, and every time it took."""
+
+    def __init__(self, run: Run, name: str, path: str, expect: int, headers=None, size=None):
+        self.run = run
+        self.name = name
+        self.path = path
+        self.expect = expect
+        self.headers = headers or {}
+        self.size = size
+        self.times: list[float] = []
+
+    def once(self, session: requests.Session, base: str) -> float:
+        started = time.perf_counter()
+        answer = session.get(base + self.path, headers=self.headers, allow_redirects=False)
+        body = answer.content
+        elapsed = time.perf_counter() - started
+        if answer.status_code != self.expect or (self.size and len(body) != self.size):
+            self.run.fail(
+                f"{self.name}: {self.path} answered {answer.status_code} with {len(body)} bytes, "
+                f"expected {self.expect}" + (f" with {self.size}" if self.size else "")
+            )
+        return elapsed
+
+
+def sample(session, base: str, probes: list[Probe], rounds: int, warmup: int = 5) -> None:
+    """Round-robin, so that a slow moment of the machine hits every probe alike."""
+    for _ in range(warmup):
+        for probe in probes:
+            probe.once(session, base)
+    for _ in range(rounds):
+        order = probes[:]
+        random.shuffle(order)
+        for probe in order:
+            probe.times.append(probe.once(session, base))
+
+
+def fresh_connection_p50(client: StudioClient, base: str, probe: Probe, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        session = session_like(client)
+        session.headers["Connection"] = "close"
+        times.append(probe.once(session, base))
+        session.close()
+    return p50(times)
+
+
+def throughput(client: StudioClient, base: str, probe: Probe, seconds: float, conns: int):
+    """Requests per second with `conns` kept-alive connections asking as fast as answered."""
+    counts = [0] * conns
+    stop = time.monotonic() + seconds
+
+    def hammer(index: int) -> None:
+        session = session_like(client)
+        while time.monotonic() < stop:
+            probe.once(session, base)
+            counts[index] += 1
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(conns)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+# --- the stack's pieces --------------------------------------------------------------------
+
+
+def make_big_mp4(path: Path, size: int) -> None:
+    """A real (probe-able, with a first frame) MP4 padded to `size` with a `free` box."""
+    from tests.factories_media import make_mp4
+
+    head = make_mp4(320, 180, 1.0)
+    padding = size - len(head) - 8
+    with open(path, "wb") as handle:
+        handle.write(head)
+        handle.write((padding + 8).to_bytes(4, "big") + b"free")
+        block = os.urandom(MIB)
+        while padding > 0:
+            handle.write(block[: min(MIB, padding)])
+            padding -= MIB
+
+
+class FileHost:
+    """CometAPI's file host: a plain loopback HTTP server for the benchmark's MP4s."""
+
+    def __init__(self, folder: Path):
+        handler = partial(_QuietHandler, directory=str(folder))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass
+
+
+def curl_seconds(url: str, target: Path) -> float:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(
+        ["curl", "-sS", "-o", str(target), "-w", "%{time_total}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    started = time.perf_counter()
+    with open(target, "rb+") as handle:  # the worker fsyncs; so must the comparison
+        os.fsync(handle.fileno())
+    synced = time.perf_counter() - started
+    target.unlink()
+    return float(out.stdout) + synced
+
+
+def download_step(harness: Harness, url: str, **extra_env: str) -> dict:
+    env = {**harness._env, **extra_env}
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "download_step.py"), url, USER],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise HarnessError(f"download step failed:\n{result.stdout}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --- the benchmarks ------------------------------------------------------------------------
+
+
+def bench_download(run: Run, harness: Harness, host: FileHost, files: Path, big: int) -> dict:
+    small = 2 * MIB
+    make_big_mp4(files / "small.mp4", small)
+    make_big_mp4(files / "big.mp4", big)
+    small_step = download_step(harness, f"{host.url}/small.mp4")
+    big_steps, curls = [], []
+    for _ in range(3):  # interleaved, so that a busy moment of the machine hits both
+        big_steps.append(download_step(harness, f"{host.url}/big.mp4"))
+        curls.append(curl_seconds(f"{host.url}/big.mp4", harness.scratch_dir / "curl.out"))
+    big_step = min(big_steps, key=lambda step: step["seconds"])
+    curl = min(curls)
+    size_mb = big / 1e6
+    ratio = curl / big_step["seconds"]
+    run.add(
+        f"download into storage, {big // MIB} MiB MP4 (download, fsync, probe, poster, store)",
+        f"{size_mb / big_step['seconds']:.0f} MB/s against curl's {size_mb / curl:.0f} MB/s",
+        ratio,
+        "≥ 0.8× curl's throughput",
+        ratio >= 0.8,
+    )
+    grow = (big_step["peak_kib"] - small_step["peak_kib"]) / 1024
+    run.add(
+        f"worker peak memory, 2 MiB vs {big // MIB} MiB download",
+        f"{small_step['peak_kib'] / 1024:.0f} MiB vs {big_step['peak_kib'] / 1024:.0f} MiB "
+        f"(+{grow:.1f} MiB)",
+        None,
+        "within 20 MiB",
+        abs(grow) <= 20,
+    )
+    run.numbers["download"] = {"small": small_step, "big": big_steps, "curl_seconds": curls}
+    return big_step
+
+
+def bench_download_to_s3(run: Run, harness: Harness, host: FileHost, big: int) -> None:
+    """The same download stored in an S3 bucket (moto's server on loopback): the upload
+    goes out in 8 MiB parts one at a time, so memory must stay flat here too."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        address, port = server.get_host_and_port()
+        endpoint = f"http://{address}:{port}"
+        keys = {"S3_ACCESS_KEY_ID": "bench", "S3_SECRET_ACCESS_KEY": "bench-secret"}
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=keys["S3_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["S3_SECRET_ACCESS_KEY"],
+        ).create_bucket(Bucket="bench")
+        env = {"STORAGE_BACKEND": "s3", "S3_BUCKET": "bench", "S3_ENDPOINT_URL": endpoint, **keys}
+        small = download_step(harness, f"{host.url}/small.mp4", **env)
+        large = download_step(harness, f"{host.url}/big.mp4", **env)
+    finally:
+        server.stop()
+    grow = (large["peak_kib"] - small["peak_kib"]) / 1024
+    run.add(
+        f"worker peak memory with S3 storage, 2 MiB vs {big // MIB} MiB download",
+        f"{small['peak_kib'] / 1024:.0f} MiB vs {large['peak_kib'] / 1024:.0f} MiB "
+        f"(+{grow:.1f} MiB; {big / 1e6 / large['seconds']:.0f} MB/s into moto)",
+        None,
+        "within 20 MiB",
+        abs(grow) <= 20,
+    )
+    run.numbers["download_s3"] = {"small": small, "big": large}
+
+
+def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str, rows: int):
+    base = harness.base_url
+    rounds = 60 if run.short else 200
+    session = session_like(client)
+    floor = Probe(run, "floor", "/bench/floor/", 200)
+    gallery = Probe(run, "gallery", "/", 200)
+    searched = Probe(run, "gallery searched", f"/?{SEARCHED}", 200)
+    detail = Probe(run, "video page", f"/videos/{video_id}/", 200)
+    status = Probe(run, "status", f"/videos/{video_id}/status/", 286, {"HX-Request": "true"})
+    sample(session, base, [floor, gallery, searched, detail, status], rounds)
+    base_p50 = p50(floor.times)
+    run.numbers.setdefault("p50_ms", {})[rows] = {
+        p.name: round(p50(p.times) * 1000, 2) for p in (floor, gallery, searched, detail, status)
+    }
+    if rows == run.numbers["first_rows"]:
+        fresh = fresh_connection_p50(client, base, floor, rounds // 2)
+        run.add(
+            "floor: bare authenticated view, kept-alive vs fresh connection",
+            f"{ms(base_p50)} kept-alive, {ms(fresh)} fresh",
+            base_p50 / fresh,
+            "no keep-alive delay (≤ 1.2× fresh)",
+            base_p50 <= fresh * 1.2,
+        )
+    ratio = p50(gallery.times) / base_p50
+    run.add(
+        f"gallery page at {rows:,} generations, p50",
+        f"{ms(p50(gallery.times))} vs floor {ms(base_p50)}",
+        ratio,
+        "≤ 2× floor",
+        ratio <= 2,
+    )
+    ratio = p50(searched.times) / base_p50
+    run.add(
+        f"gallery searched and filtered at {rows:,} generations, p50",
+        f"{ms(p50(searched.times))} vs floor {ms(base_p50)}",
+        ratio,
+        "≤ 2× floor",
+        ratio <= 2,
+    )
+    if rows != run.numbers["first_rows"]:
+        return floor, status
+    ratio = p50(detail.times) / base_p50
+    run.add(
+        "a video's page, p50",
+        f"{ms(p50(detail.times))} vs floor {ms(base_p50)}",
+        ratio,
+        "≤ 1.5× floor",
+        ratio <= 1.5,
+    )
+    ratio = p50(status.times) / base_p50
+    run.add(
+        "status partial of a finished job, p50",
+        f"{ms(p50(status.times))} vs floor {ms(base_p50)}",
+        ratio,
+        "≤ 1.3× floor (issue 11's one-poll target)",
+        ratio <= 1.3,
+        "the single poll per page is another part of issue 11",
+    )
+    return floor, status
+
+
+def bench_throughput(run: Run, harness: Harness, client, floor: Probe, status: Probe) -> None:
+    seconds = 3.0 if run.short else 8.0
+    floor_rps = throughput(client, harness.base_url, floor, seconds, 32)
+    status_rps = throughput(client, harness.base_url, status, seconds, 32)
+    ratio = status_rps / floor_rps
+    run.add(
+        "throughput with 32 connections: status partial vs floor",
+        f"{status_rps:.0f} req/s vs {floor_rps:.0f} req/s",
+        ratio,
+        "≥ 0.8× floor",
+        ratio >= 0.8,
+        "client and server share the machine's cores",
+    )
+
+
+def bench_serving(run: Run, harness: Harness, client, video_id: str, static_name: str, size):
+    base = harness.base_url
+    rounds = 30 if run.short else 100
+    last = {"Range": "bytes=-1048576"}
+    video = Probe(run, "video tail", f"/videos/{video_id}/video.mp4", 206, last, MIB)
+    static = Probe(run, "static tail", f"/static/{static_name}", 206, last, MIB)
+    session = session_like(client)
+    sample(session, base, [video, static], rounds, warmup=3)
+    ratio = p50(video.times) / p50(static.times)
+    run.add(
+        f"last 1 MiB of a {size // MIB} MiB video vs WhiteNoise, same file as static",
+        f"{ms(p50(video.times))} vs {ms(p50(static.times))}",
+        ratio,
+        "≤ 2× WhiteNoise",
+        ratio <= 2,
+    )
+
+    # Many people watching and seeking at once must not make pages wait. Each reader is a
+    # player: a random 1 MiB range every 0.2 s (5 MiB/s, far above a 4K stream). They run
+    # in processes of their own, so their Python slows neither this client nor its clock;
+    # unpaced, 8 of them would simply saturate both cores from the client side.
+    floor = Probe(run, "floor", "/bench/floor/", 200)
+    sample(session, base, [floor], rounds, warmup=2)
+    idle = p50(floor.times)
+    floor.times = []
+    readers, seconds = 16, (4.0 if run.short else 8.0)
+    cookie = client.session.cookies["sessionid"]
+    # They all start at one moment, after their start-up (16 interpreters importing).
+    begin = time.time() + 3.0
+    command = [PYTHON, "-c", READER, base + video.path, cookie, str(size), str(seconds)]
+    procs = [
+        subprocess.Popen([*command, str(i), str(begin)], stdout=subprocess.PIPE, text=True)
+        for i in range(readers)
+    ]
+    time.sleep(max(0.0, begin + 0.3 - time.time()))
+    while time.time() < begin + seconds - 0.3:
+        floor.times.append(floor.once(session, base))
+    reads = bad = 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        done, wrong = (int(n) for n in out.split())
+        reads, bad = reads + done, bad + wrong
+    if bad:
+        run.fail(f"{bad} of {reads} range reads answered wrongly")
+    busy = p50(floor.times)
+    run.add(
+        f"floor page while {readers} players read 1 MiB ranges of the video every 0.2 s",
+        f"{ms(busy)} vs {ms(idle)} idle ({reads} ranges read meanwhile)",
+        busy / idle,
+        "≤ 3× idle (our reading of 'not starved')",
+        busy <= idle * 3,
+        "client and server share the machine's cores",
+    )
+
+
+READER = """
+import random, sys, time, requests
+url, cookie, size, seconds, seed, begin = sys.argv[1:7]
+session = requests.Session()
+session.cookies.set("sessionid", cookie)
+rng, reads, wrong = random.Random(int(seed)), 0, 0
+time.sleep(max(0.0, float(begin) - time.time()))
+stop = time.monotonic() + float(seconds)
+while time.monotonic() < stop:
+    began = time.monotonic()
+    start = rng.randrange(0, int(size) - 1048576)
+    answer = session.get(url, headers={"Range": f"bytes={start}-{start + 1048575}"})
+    reads += 1
+    wrong += answer.status_code != 206 or len(answer.content) != 1048576
+    time.sleep(max(0.0, 0.2 - (time.monotonic() - began)))
+print(reads, wrong)
+"""
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import django
+
+    return {
+        "cpu": f"{os.cpu_count()} × {cpu}",
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "server": "gunicorn gthread, "
+        f"{os.environ.get('WEB_PROCESSES') or 2} processes × "
+        f"{os.environ.get('WEB_THREADS') or 8} threads, WhiteNoise, DEBUG off, SQLite (WAL)",
+    }
+
+
+def write_report(run: Run, path: Path, command: str) -> None:
+    info = machine()
+    lines = [
+        "# VeoStudio benchmark results",
+        "",
+        f"Written by `{command}` on {run.started:%Y-%m-%d %H:%M} UTC"
+        f"{' (short version, as CI runs it)' if run.short else ''}.",
+        "",
+        f"- Machine: {info['cpu']}, {info['memory']}, {info['os']}",
+        f"- Software: Python {info['python']}, Django {info['django']}",
+        f"- Server: {info['server']}",
+        "- Floor: a bare authenticated Django view (`bench/urls.py`) on the same server, "
+        "in the same run; client and server share the machine.",
+        "- Times are medians (p50) of requests on a kept-alive connection, taken round-robin.",
+        "",
+        "| what | measured | ratio | target | met |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in run.results:
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "–"
+        met = {True: "yes", False: "**no**", None: "–"}[r.met]
+        what = r.what + (f" ({r.note})" if r.note else "")
+        lines.append(f"| {what} | {r.measured} | {ratio} | {r.target} | {met} |")
+    lines += ["", f"Failures: {len(run.failures)}" + (":" if run.failures else "")]
+    lines += [f"- {text}" for text in run.failures[:20]]
+    lines += ["", "Raw numbers:", "", "```json", json.dumps(run.numbers, indent=2), "```", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    say("bench", f"wrote {path}")
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--short", action="store_true", help="the CI version: about a minute")
+    parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; "
+                        "var/bench-short.md with --short)")  # fmt: skip
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    install_signal_handlers()
+    out = args.out or (
+        ROOT / "var" / "bench-short.md" if args.short else ROOT / "bench" / "RESULTS.md"
+    )
+    run = Run(short=args.short)
+    video_size = (50 if args.short else 200) * MIB
+    row_steps = [10_000] if args.short else [10_000, 100_000]
+    run.numbers["first_rows"] = row_steps[0]
+
+    harness = Harness(label="bench", workers=0, debug=False, render_seconds=0.5)
+    # collectstatic into a folder of the run's own, before the server starts (WhiteNoise
+    # indexes its files at start-up), with the video's bytes as a static file beside them.
+    static_root = Path(os.environ.get("TMPDIR", "/tmp")) / f"veostudio-bench-static-{os.getpid()}"
+    harness.extra_env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings", BENCH_STATIC_ROOT=str(static_root)
+    )
+    files = Path(os.environ.get("TMPDIR", "/tmp")) / f"veostudio-bench-files-{os.getpid()}"
+    files.mkdir(parents=True, exist_ok=True)
+    host = FileHost(files)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+        subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env={**env, "VEOSTUDIO_SKIP_DOTENV": "1", **harness.extra_env},
+            check=True,
+        )
+        make_big_mp4(static_root / "bench-video.mp4", video_size)
+        with harness:
+            seed(harness, row_steps[0])
+            big = bench_download(run, harness, host, files, video_size)
+            bench_download_to_s3(run, harness, host, video_size)
+            client = StudioClient(harness.base_url)
+            client.login(USER, PASSWORD)
+            floor, status = bench_pages(run, harness, client, big["id"], row_steps[0])
+            bench_throughput(run, harness, client, floor, status)
+            bench_serving(run, harness, client, big["id"], "bench-video.mp4", video_size)
+            for rows in row_steps[1:]:
+                seed(harness, rows)
+                bench_pages(run, harness, client, big["id"], rows)
+    except HarnessError as error:
+        say("bench", f"the stack failed: {error}")
+        return 2
+    finally:
+        host.close()
+        shutil.rmtree(files, ignore_errors=True)
+        shutil.rmtree(static_root, ignore_errors=True)
+    command = "bench/run.py" + (" --short" if args.short else "")
+    write_report(run, out, command)
+    missed = [r.what for r in run.results if r.met is False]
+    say("bench", f"{len(run.results) - len(missed)} of {len(run.results)} targets met"
+        + (f"; missed: {'; '.join(missed)}" if missed else ""))  # fmt: skip
+    if run.failures:
+        return 1
+    return 1 if (args.strict and missed) else 0
+
+
+def seed(harness: Harness, rows: int) -> None:
+    started = time.monotonic()
+    out = harness.manage(
+        "shell",
+        "-c",
+        SEED,
+        log_name="seed",
+        env={"BENCH_USER": USER, "BENCH_PASSWORD": PASSWORD, "BENCH_ROWS": str(rows)},
+    )
+    have = json.loads(out.strip().splitlines()[-1])["rows"]
+    harness.say(f"seeded {have:,} generations in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+// One status request per page, whatever the number of running jobs on it.
+// Every element with data-poll="view:id:version" is a running job; the server answers
+// fresh fragments only for those whose version changed. Polling stops when no running
+// job is left on the page and pauses while the tab is hidden.
+(function () {
+  "use strict";
+  var INTERVAL_MS = 3000;
+  var timer = null;
+  var inFlight = false;
+
+  function pollUrl() {
+    return document.body && document.body.dataset.pollUrl;
+  }
+
+  function running() {
+    return document.querySelectorAll("[data-poll]");
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = null;
+    if (document.hidden || !pollUrl() || running().length === 0) return;
+    timer = setTimeout(tick, INTERVAL_MS);
+  }
+
+  function swap(id, html) {
+    var old = document.getElementById(id);
+    if (!old) return;
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    var fresh = holder.content.firstElementChild;
+    if (!fresh) return;
+    old.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
+    document.dispatchEvent(new CustomEvent("veostudio:updated", { detail: { element: fresh } }));
+  }
+
+  function tick() {
+    if (inFlight) return;
+    var params = new URLSearchParams();
+    running().forEach(function (element) { params.append("v", element.dataset.poll); });
+    inFlight = true;
+    fetch(pollUrl() + "?" + params.toString(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        // An expired session is sent to the login page: show it as a whole page.
+        if (response.redirected || !response.ok) {
+          if (response.redirected) window.location.reload();
+          return null;
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data) return;
+        // Keys are the ids of the elements they replace (card-<id>, status-<id>).
+        Object.keys(data.fragments).forEach(function (id) { swap(id, data.fragments[id]); });
+        // Jobs this person may no longer see: stop asking, and let the page decide (team.js).
+        (data.gone || []).forEach(function (id) {
+          var element = document.getElementById(id);
+          if (!element) return;
+          element.removeAttribute("data-poll");
+          element.dispatchEvent(new CustomEvent("veostudio:gone", { bubbles: true }));
+        });
+      })
+      .catch(function () { /* offline for a moment: the next tick tries again */ })
+      .then(function () {
+        inFlight = false;
+        schedule();
+      });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      clearTimeout(timer);
+      timer = null;
+    } else {
+      tick();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", schedule);
+  window.veostudioPoll = { now: tick };
+})();

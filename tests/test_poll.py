@@ -1,0 +1,99 @@
+"""A page makes one status request per interval, whatever the number of running jobs."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from generations.models import Generation
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+
+POLL_URL = reverse("generations:poll")
+
+
+def seen(view: str, generation: Generation, version: int | None = None) -> str:
+    return f"{view}:{generation.pk}:{generation.poll_version if version is None else version}"
+
+
+class PollTests(StudioTestCase):
+    def poll(self, *values: str):
+        response = self.client.get(POLL_URL, {"v": list(values)})
+        self.assertEqual(response.status_code, 200)
+        return response.json()["fragments"]
+
+    def test_it_answers_nothing_when_nothing_changed(self):
+        jobs = [make_generation(self.alice) for _ in range(3)]
+
+        self.assertEqual(self.poll(*(seen("card", job) for job in jobs)), {})
+
+    def test_it_answers_only_the_jobs_that_changed(self):
+        quiet, moving = make_generation(self.alice), make_generation(self.alice)
+        version = moving.poll_version
+        moving.mark_submitted("task_1")
+        moving.save()
+
+        fragments = self.poll(seen("card", quiet), seen("card", moving, version))
+
+        self.assertEqual(list(fragments), [f"card-{moving.pk}"])
+        self.assertIn(f'id="card-{moving.pk}"', fragments[f"card-{moving.pk}"])
+        self.assertIn("data-poll=", fragments[f"card-{moving.pk}"])
+
+    def test_a_job_that_ended_comes_back_without_a_poll_marker(self):
+        job = make_generation(self.alice)
+        version = job.poll_version
+        ready = make_ready_generation(self.alice)
+        job.mark_failed("Veo could not make this video: blocked.", "task:failed")
+        job.save()
+
+        fragments = self.poll(seen("status", job, version), seen("card", ready, 0))
+
+        self.assertIn("Veo could not make this video", fragments[f"status-{job.pk}"])
+        self.assertNotIn("data-poll=", fragments[f"status-{job.pk}"])
+        self.assertNotIn("data-poll=", fragments[f"card-{ready.pk}"])
+
+    def test_another_person_s_jobs_are_never_answered(self):
+        bobs = make_generation(self.bob)
+
+        self.assertEqual(self.poll(seen("card", bobs, 0), seen("status", bobs, 0)), {})
+
+    def test_malformed_values_are_ignored(self):
+        job = make_generation(self.alice)
+
+        fragments = self.poll("card", "card:nope:1", f"evil:{job.pk}:0", f"card:{job.pk}:x")
+
+        self.assertEqual(fragments, {})
+
+    def test_its_queries_do_not_grow_with_the_number_of_running_jobs(self):
+        def queries_for(count: int) -> int:
+            jobs = [make_generation(self.alice) for _ in range(count)]
+            with CaptureQueriesContext(connection) as captured:
+                self.poll(*(seen("card", job, 0) for job in jobs))
+            return len(captured)
+
+        self.assertEqual(queries_for(1), queries_for(24))
+
+    def test_an_anonymous_poll_is_sent_to_the_login_page(self):
+        self.client.logout()
+
+        response = self.client.get(POLL_URL)
+
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(reverse("login"), response["Location"])
+
+
+class TeamPollTests(StudioTestCase):
+    def test_a_teammate_s_poll_answers_a_shared_running_job_and_drops_it_once_unshared(self):
+        job = make_generation(self.bob)
+        job.share_for(self.bob)
+        version = job.poll_version
+        job.mark_submitted("task_1")
+        job.save()
+
+        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
+        self.assertIn(f"card-{job.pk}", answer["fragments"])
+        self.assertIn('By <span class="maker">bob</span>', answer["fragments"][f"card-{job.pk}"])
+        self.assertEqual(answer["gone"], [])
+
+        job.unshare_for(self.bob)
+        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
+
+        self.assertEqual(answer, {"fragments": {}, "gone": [f"card-{job.pk}"]})
