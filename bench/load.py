@@ -278,6 +278,13 @@ def analyse(harness: Harness, users: list[User], counters: Counters, args, wall:
         failures.append(f"'lease lost' in worker logs: {sorted(lease_lost)}")
     if counters.other_problems:
         failures.append(f"{len(counters.other_problems)} other problems")
+    stored = harness.stored_names()
+    videos = {row["video"] for row in rows if row["video"]}
+    summary["stored_files"] = len(stored)
+    if not videos <= set(stored):
+        failures.append(f"{len(videos - set(stored))} videos missing from storage")
+    if harness.s3 and harness.media_root and any(harness.media_root.rglob("*.*")):
+        failures.append("with S3 media, files were written under MEDIA_ROOT")
     summary["failures"] = failures
     summary["ok"] = not failures
     return summary
@@ -312,6 +319,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json-out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument(
+        "--s3",
+        action="store_true",
+        help="media in an S3 bucket (moto on loopback); each worker has its own scratch folder",
+    )
     args = parser.parse_args()
     if args.short:
         args.users, args.jobs_per_user, args.duration = 5, 2, 60.0
@@ -326,6 +338,7 @@ def main() -> int:
             render_seconds=args.render_seconds,
             reconcile_interval=args.reconcile_interval,
             keep=args.keep,
+            s3=args.s3,
         ) as harness:
             names = [f"load{n:02d}" for n in range(1, args.users + 1)]
             harness.create_users(names, PASSWORD)

@@ -267,7 +267,10 @@ def curl_seconds(url: str, target: Path) -> float:
 
 
 def download_step(harness: Harness, url: str, **extra_env: str) -> dict:
-    env = {**harness._env, **extra_env}
+    # The worker fetches plain http only from CometAPI's own address (anything else must be
+    # public https): for this step, the file host is CometAPI.
+    origin = url[: url.index("/", len("http://"))]
+    env = {**harness._env, "COMETAPI_BASE_URL": origin, **extra_env}
     result = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "download_step.py"), url, USER],
         cwd=ROOT,
@@ -288,6 +291,7 @@ def bench_download(run: Run, harness: Harness, host: FileHost, files: Path, big:
     small = 2 * MIB
     make_big_mp4(files / "small.mp4", small)
     make_big_mp4(files / "big.mp4", big)
+    assert harness.scratch_dir is not None
     small_step = download_step(harness, f"{host.url}/small.mp4")
     big_steps, curls = [], []
     for _ in range(3):  # interleaved, so that a busy moment of the machine hits both
@@ -523,7 +527,9 @@ def machine() -> dict[str, str]:
         pass
     import django
 
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return {
+        "load": f"load average {load} when the report was written",
         "cpu": f"{os.cpu_count()} × {cpu}",
         "memory": memory,
         "os": f"{platform.system()} {platform.release()}",
@@ -543,7 +549,8 @@ def write_report(run: Run, path: Path, command: str) -> None:
         f"Written by `{command}` on {run.started:%Y-%m-%d %H:%M} UTC"
         f"{' (short version, as CI runs it)' if run.short else ''}.",
         "",
-        f"- Machine: {info['cpu']}, {info['memory']}, {info['os']}",
+        f"- Machine: {info['cpu']}, {info['memory']}, {info['os']}; {info['load']} "
+        "(anything above 0 is other work sharing the cores)",
         f"- Software: Python {info['python']}, Django {info['django']}",
         f"- Server: {info['server']}",
         "- Floor: a bare authenticated Django view (`bench/urls.py`) on the same server, "

@@ -464,6 +464,8 @@ class Generation(models.Model):
 
     @property
     def can_check_again(self) -> bool:
+        if self.trashed_at is not None:
+            return False  # restore it first: a job in the Trash never starts running again
         if self.status == Status.TIMED_OUT:
             return True
         # Lost contact or a failed download: the paid video may still be waiting upstream.
@@ -475,7 +477,8 @@ class Generation(models.Model):
 
     @property
     def can_submit_again(self) -> bool:
-        return self.status in (Status.UNCERTAIN, Status.FAILED, Status.TIMED_OUT)
+        ended = self.status in (Status.UNCERTAIN, Status.FAILED, Status.TIMED_OUT)
+        return ended and self.trashed_at is None
 
     @property
     def retry_cannot_help(self) -> bool:

@@ -63,7 +63,9 @@ def create(request: HttpRequest) -> HttpResponse:
                     "You had already started this video, so we did not start it twice.",
                 )
             if len(jobs) > 1:
-                return redirect("generations:takes", pk=jobs[0].pk)
+                # The last take always belongs to the group; the first may be an earlier
+                # job with the same settings that the repeat guard handed back.
+                return redirect("generations:takes", pk=jobs[-1].pk)
             return redirect(jobs[0])
     else:
         form = GenerationForm(initial={"client_token": uuid.uuid4()})

@@ -436,6 +436,7 @@ class Harness:
         keep: bool = False,
         extra_env: dict[str, str] | None = None,
         debug: bool = True,
+        s3: bool = False,
     ):
         self.label = label
         self.worker_count = workers
@@ -456,6 +457,12 @@ class Harness:
         # DEBUG serves static files without collectstatic; debug=False is production-like
         # and needs `manage.py collectstatic` run first.
         self.debug = debug
+        # Media in an S3 bucket (moto's server on loopback) instead of MEDIA_ROOT, as with
+        # web and workers on several hosts; each worker always has its own scratch folder.
+        self.s3 = s3
+        self.s3_endpoint = ""
+        self.s3_process: Process | None = None
+        self._s3_client: Any = None
 
         self.tmp: Path | None = None
         self.media_root: Path | None = None
@@ -546,6 +553,8 @@ class Harness:
         env.update(self.extra_env)
         self._env = env
 
+        if self.s3:
+            self._start_s3()
         self._start_simulator()
         upstream = self.sim_url
         if self.use_proxy:
@@ -558,7 +567,8 @@ class Harness:
         self.probe = Probe(env, self.logs / "probe.log")
         for index in range(self.worker_count):
             name = f"worker{index + 1}"
-            worker = Process(name, ["worker"], env, self.logs / f"{name}.log")
+            own = {**env, "WORKER_SCRATCH_DIR": str(self.worker_scratch_dir(index))}
+            worker = Process(name, ["worker"], own, self.logs / f"{name}.log")
             self.workers.append(worker)
             worker.start()
 
@@ -588,7 +598,7 @@ class Harness:
             if self._closed:
                 return
             self._closed = True
-        for process in [*self.workers, self.web, self.sim]:
+        for process in [*self.workers, self.web, self.sim, self.s3_process]:
             if process is not None:
                 process.stop()
         if self.proxy is not None:
@@ -656,6 +666,64 @@ class Harness:
             return match.group(1) if match else None
 
         self.sim_url = wait_for(listening, timeout=60, what="the simulator to listen")
+
+    def worker_scratch_dir(self, index: int) -> Path:
+        """Worker N's download folder, as if it ran on a host of its own."""
+        assert self.scratch_dir is not None
+        return self.scratch_dir / f"worker{index + 1}"
+
+    def _start_s3(self) -> None:
+        import boto3  # only needed for S3 runs
+
+        assert self.logs is not None
+        port = free_port()
+        self.s3_process = Process(
+            "s3",
+            ["-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            self._env,
+            self.logs / "s3.log",
+            manage=False,
+        )
+        self.s3_process.start()
+        self.s3_endpoint = f"http://127.0.0.1:{port}"
+        keys = {"S3_ACCESS_KEY_ID": "harness", "S3_SECRET_ACCESS_KEY": "harness-secret"}
+        self._s3_client = boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=keys["S3_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["S3_SECRET_ACCESS_KEY"],
+        )
+
+        def bucket_made() -> bool:
+            assert self.s3_process is not None
+            if not self.s3_process.alive:
+                raise HarnessError("moto's S3 server exited at start:\n" + self.s3_process.tail())
+            try:
+                self._s3_client.create_bucket(Bucket="veostudio")
+            except Exception:  # noqa: BLE001 - not listening yet
+                return False
+            return True
+
+        wait_for(bucket_made, timeout=60, what="moto's S3 server")
+        self._env.update(
+            STORAGE_BACKEND="s3", S3_BUCKET="veostudio", S3_ENDPOINT_URL=self.s3_endpoint, **keys
+        )
+        self.say(f"S3 (moto) at {self.s3_endpoint}, bucket veostudio")
+
+    def read_stored(self, name: str) -> bytes:
+        """A stored file's bytes, from MEDIA_ROOT or from the bucket."""
+        if self.s3:
+            return self._s3_client.get_object(Bucket="veostudio", Key=name)["Body"].read()
+        assert self.media_root is not None
+        return (self.media_root / name).read_bytes()
+
+    def stored_names(self) -> list[str]:
+        if self.s3:
+            listing = self._s3_client.list_objects_v2(Bucket="veostudio")
+            return sorted(item["Key"] for item in listing.get("Contents", []))
+        assert self.media_root is not None
+        return sorted(str(p.relative_to(self.media_root)) for p in self.media_root.rglob("*.*"))
 
     def _web_ready(self) -> bool:
         assert self.web is not None
@@ -927,8 +995,12 @@ class StudioClient:
         return self.request("detail", "GET", f"/videos/{job_id}/")
 
     def video(self, job_id: str, byte_range: str | None = None) -> requests.Response:
+        """The video as a player gets it: with S3 media that means following the redirect
+        to the presigned link (the Range header goes along)."""
         headers = {"Range": byte_range} if byte_range else {}
-        return self.request("video", "GET", f"/videos/{job_id}/video.mp4", headers=headers)
+        return self.request(
+            "video", "GET", f"/videos/{job_id}/video.mp4", headers=headers, allow_redirects=True
+        )
 
 
 def main() -> int:

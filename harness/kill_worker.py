@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import os
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -79,6 +80,10 @@ class Result:
             self.problems.append(problem)
 
 
+# Set from the command line before any stack starts.
+OPTIONS = {"s3": False}
+
+
 def new_harness(label: str, database_url: str | None, keep: bool) -> Harness:
     return Harness(
         label=label,
@@ -92,6 +97,7 @@ def new_harness(label: str, database_url: str | None, keep: bool) -> Harness:
         connect_timeout=CONNECT_TIMEOUT,
         proxy=True,
         keep=keep,
+        s3=OPTIONS["s3"],
     )
 
 
@@ -226,7 +232,7 @@ def scenario_download(h: Harness, result: Result) -> None:
     flight = wait_for(mid_download, timeout=60, interval=0.05, what="the download to be under way")[
         0
     ]
-    partial_dir = h.scratch_dir
+    partial_dir = h.worker_scratch_dir(0)
     partials_at_kill = sorted(partial_dir.glob("*.part"))
     killed_at = time.monotonic()
     h.kill_worker()
@@ -249,8 +255,7 @@ def scenario_download(h: Harness, result: Result) -> None:
     # The stored file is complete: same bytes as the simulator serves, and it plays.
     served = requests.get(job["video_url"], timeout=30)
     result.check(served.status_code == 200, f"video_url answered {served.status_code}")
-    stored = h.media_root / job["video"]
-    data = stored.read_bytes()
+    data = h.read_stored(job["video"])
     result.check(
         len(data) == len(served.content) == job["video_bytes"],
         f"sizes differ: stored {len(data)}, simulator {len(served.content)}, "
@@ -262,7 +267,10 @@ def scenario_download(h: Harness, result: Result) -> None:
     )
     from generations.video import probe_mp4  # PyAV only, no Django
 
-    info = probe_mp4(stored)
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as stored:
+        stored.write(data)
+        stored.flush()
+        info = probe_mp4(Path(stored.name))
     result.check(info.duration > 3, f"video lasts {info.duration:.2f} s")
     via_web = client.video(job_id)
     result.check(
@@ -418,7 +426,11 @@ def main() -> int:
     parser.add_argument("--only", action="append", choices=list(SCENARIOS), help="run only these")
     parser.add_argument("--sequential", action="store_true", help="one scenario after the other")
     parser.add_argument("--keep", action="store_true", help="keep the temp dirs")
+    parser.add_argument(
+        "--s3", action="store_true", help="media in an S3 bucket (moto on loopback)"
+    )
     args = parser.parse_args()
+    OPTIONS["s3"] = args.s3
     install_signal_handlers()
     names = args.only or list(SCENARIOS)
     results: dict[str, Result] = {name: Result(SCENARIOS[name][0]) for name in names}

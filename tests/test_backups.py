@@ -60,9 +60,9 @@ class Install:
             "MEDIA_ROOT": str(self.media),
             "WORKER_SCRATCH_DIR": str(root / "scratch"),
             "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-            # Pages render with plain static storage, as in a checkout without collectstatic.
+            # Plain static storage: pages render without a collectstatic manifest.
             "DEBUG": "true",
+            "LOG_LEVEL": "WARNING",
         }
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

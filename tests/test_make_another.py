@@ -115,7 +115,7 @@ class TakesTests(StudioTestCase):
         self.assertEqual([job.take_number for job in jobs], [1, 2, 3])
         self.assertEqual(len({job.take_group for job in jobs}), 1)
         self.assertEqual(len({job.client_token for job in jobs}), 3)
-        group_url = reverse("generations:takes", args=[jobs[0].pk])
+        group_url = reverse("generations:takes", args=[jobs[-1].pk])
         self.assertRedirects(response, group_url, fetch_redirect_response=False)
         page = self.client.get(group_url)
         for job in jobs:

@@ -71,6 +71,25 @@ class TrashTests(StudioTestCase):
         )
         self.assertContains(response, "cannot be moved to the Trash")
 
+    def test_a_job_in_the_trash_is_not_sent_or_checked_again_until_restored(self):
+        job = make_generation(self.alice)
+        job.mark_timed_out()
+        job.save()
+        job.trash_for(self.alice)
+
+        page = self.client.get(job.get_absolute_url())
+        self.client.post(reverse("generations:submit_again", args=[job.pk]))
+        self.client.post(reverse("generations:check_again", args=[job.pk]))
+
+        self.assertNotContains(page, "Try again (a new paid job)")
+        self.assertContains(page, "Restore")
+        job.refresh_from_db()
+        self.assertEqual(job.status, "timed_out")
+        self.client.post(reverse("generations:restore", args=[job.pk]))
+        self.client.post(reverse("generations:submit_again", args=[job.pk]))
+        job.refresh_from_db()
+        self.assertEqual(job.status, "waiting")
+
     def test_delete_forever_asks_first_and_removes_files(self):
         video = make_ready_generation(self.alice, prompt="Gone soon")
         video.trash_for(self.alice)
