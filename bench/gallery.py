@@ -102,6 +102,11 @@ def run(args) -> int:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("migrate", verbosity=0)
     person = fill(args.rows)
+    from generations.models import Generation
+
+    middle = Generation.objects.filter(owner=person, status="ready").order_by("created_at")[
+        args.rows // 3
+    ]
 
     client = Client()
     client.force_login(person)
@@ -113,6 +118,7 @@ def run(args) -> int:
         # Half the rows are shared, by the person and three teammates.
         "team": "/team/",
         "team-find": f"/team/?q=cafe+rain&status=ready&person={person.pk}&when=30d",
+        "video": f"{middle.get_absolute_url()}?list=q%3Dcafe%26status%3Dready",
     }
     if os.environ.get("BENCH_SQL"):
         for name, url in pages.items():

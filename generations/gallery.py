@@ -324,12 +324,10 @@ def neighbours(
     """(previous, next) of `current` within the gallery list described by `list_query`."""
     data = QueryDict(list_query)
     _, rows, sort = filtered(request, base, data, filterset_class=filterset_class)
-    newer = Q(created_at__gt=current.created_at) | Q(
-        created_at=current.created_at, pk__gt=current.pk
-    )
-    older = Q(created_at__lt=current.created_at) | Q(
-        created_at=current.created_at, pk__lt=current.pk
-    )
+    # The plain range on created_at lets the database walk its index from the current row.
+    at = current.created_at
+    newer = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=current.pk))
+    older = Q(created_at__lte=at) & (Q(created_at__lt=at) | Q(pk__lt=current.pk))
     before_q, after_q = (newer, older) if sort == "newest" else (older, newer)
     previous = rows.filter(before_q).order_by(*_reverse(SORTS[sort])).first()
     following = rows.filter(after_q).first()
