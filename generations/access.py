@@ -1,23 +1,46 @@
-"""Who may see a generation and who may change it: the only two doors to a job.
+"""Who may see a generation and who may change it: the only doors to a job.
 
 No view checks access by itself; each one asks here, and anything a person may not see
-answers 404, so that nothing about other people's videos is revealed.
+answers 404, so that nothing about other people's videos is revealed. The studio is one
+team: every signed-in person may watch what a teammate shared, and only its owner may
+change it (share, unshare, retry, delete).
 """
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Generation
+from .models import Comment, Generation
 
 
 def visible_generations(user):
-    """Every generation `user` may watch: for now, their own."""
-    return Generation.objects.filter(owner=user)
+    """Every generation `user` may watch: their own, and every one shared with the team
+    (unless its owner moved it to the Trash: to the team, a trashed video is gone)."""
+    if not (user.is_authenticated and user.is_active):
+        return Generation.objects.none()
+    return Generation.objects.filter(
+        Q(owner=user) | Q(shared_at__isnull=False, trashed_at__isnull=True)
+    )
 
 
 def changeable_generations(user):
     """Every generation `user` may change (delete, retry, share…): only their own."""
+    if not (user.is_authenticated and user.is_active):
+        return Generation.objects.none()
     return Generation.objects.filter(owner=user)
+
+
+def own_generations(user):
+    """What "Your videos" lists."""
+    return changeable_generations(user)
+
+
+def team_generations(user):
+    """What the Team view lists: everything shared with the team, the user's own included.
+    (A subset of `visible_generations`, spelt without its OR so that an index serves it.)"""
+    if not (user.is_authenticated and user.is_active):
+        return Generation.objects.none()
+    return Generation.objects.filter(shared_at__isnull=False, trashed_at__isnull=True)
 
 
 def get_for_viewing(request: HttpRequest, pk) -> Generation:
@@ -26,3 +49,15 @@ def get_for_viewing(request: HttpRequest, pk) -> Generation:
 
 def get_for_changing(request: HttpRequest, pk) -> Generation:
     return get_object_or_404(changeable_generations(request.user), pk=pk)
+
+
+def get_comment_for_changing(request: HttpRequest, pk, comment_pk) -> Comment:
+    """A comment its author may edit or delete, on a video the author may still see:
+    unsharing a video closes its comments to the team at once, the author's own too."""
+    return get_object_or_404(
+        Comment.objects.select_related("generation"),
+        pk=comment_pk,
+        generation__in=visible_generations(request.user),
+        generation_id=pk,
+        author=request.user,
+    )

@@ -5,9 +5,17 @@ from django.core.exceptions import ValidationError
 
 from . import framing, wording
 from .images import FirstFrame, normalise_first_frame
-from .models import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel
+from .models import (
+    COMMENT_MAX_LENGTH,
+    EIGHT_SECONDS_ONLY,
+    Seconds,
+    Size,
+    StudioSettings,
+    VideoModel,
+)
 
 PROMPT_MAX_LENGTH = 2000
+MAX_TAKES = 4
 
 
 class GenerationForm(forms.Form):
@@ -62,17 +70,55 @@ class GenerationForm(forms.Form):
     )
     # A checked image kept from an earlier try of this form (see framing.keep).
     first_frame_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    takes = forms.TypedChoiceField(
+        label="Takes",
+        choices=[(n, str(n)) for n in range(1, MAX_TAKES + 1)],
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,  # type: ignore[arg-type]  # a form without the field makes one take
+        widget=forms.RadioSelect,
+        help_text="Each take is its own paid job with the same settings; they are shown "
+        "side by side.",
+        error_messages={"invalid_choice": "Please pick 1 to 4 takes."},
+    )
+    keep_first_frame = forms.BooleanField(
+        label="Keep the first frame of the video this is made from", required=False
+    )
+    made_from = forms.UUIDField(widget=forms.HiddenInput, required=False)
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, source=None, owner=None, **kwargs):
+        # `source`: the job "Make another like this" started from, already access-checked.
+        # `owner`: the person filling it in, whose checked image may be kept across a retry.
+        super().__init__(*args, **kwargs)
+        self.source = source
+        if source is None or not source.first_frame_thumbnail:
+            del self.fields["keep_first_frame"]
+        self.owner = owner
+        self.original_frame: FirstFrame | None = None
+        self.kept_token = ""
+
+    @classmethod
+    def like(cls, source, client_token):
+        """The form filled with what made `source`."""
+        return cls(
+            initial={
+                "prompt": source.prompt,
+                "model": source.model,
+                "seconds": source.seconds,
+                "size": source.size,
+                "takes": 1,
+                "made_from": source.pk,
+                "keep_first_frame": bool(source.first_frame_thumbnail),
+                "client_token": client_token,
+            },
+            source=source,
+        )
 
     # Rendered into the page (a data- attribute) so that its script keeps no copy of the rule.
     eight_seconds_only = sorted(EIGHT_SECONDS_ONLY)
     shape_tolerance = framing.SHAPE_TOLERANCE
-
-    def __init__(self, *args, owner=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.owner = owner
-        self.original_frame: FirstFrame | None = None
-        self.kept_token = ""
 
     def clean_prompt(self) -> str:
         prompt = unicodedata.normalize("NFC", self.cleaned_data["prompt"]).strip()
@@ -113,6 +159,12 @@ class GenerationForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         assert cleaned is not None  # Form.clean() returns cleaned_data
+        if (
+            not cleaned.get("first_frame")
+            and cleaned.get("keep_first_frame")
+            and self.source is not None
+        ):
+            cleaned["first_frame"] = self.source.first_frame_copy()
         size, seconds = cleaned.get("size"), cleaned.get("seconds")
         if size in EIGHT_SECONDS_ONLY and seconds and seconds != Seconds.EIGHT:
             label = Size(size).label.split(" (")[0]
@@ -138,7 +190,7 @@ class GenerationForm(forms.Form):
 
     # --- keeping the chosen image across a correction --------------------------------
 
-    def keep_first_frame(self) -> None:
+    def keep_chosen_frame(self) -> None:
         """After a refused form: keep the checked image, so the page can show it and the
         next try need not send it again."""
         token = self.data.get("first_frame_token", "")
@@ -154,7 +206,7 @@ class GenerationForm(forms.Form):
             token = framing.keep(self.original_frame, self.owner)
         self.kept_token = token
 
-    def forget_first_frame(self) -> None:
+    def forget_chosen_frame(self) -> None:
         """Once the job exists it holds its own copy: the kept one goes."""
         token = self.data.get("first_frame_token", "")
         if token and self.owner is not None:
@@ -227,3 +279,53 @@ class FirstFramePreviewForm(forms.Form):
                 framing.preview_url(framing.crop_to_fit(frame, size).thumbnail) if differs else ""
             ),
         }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What do you think of it?"}),
+        error_messages={
+            "required": "Please write something first.",
+            "max_length": "Please keep a comment under %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )
+    at = forms.CharField(
+        label="At",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"placeholder": "0:00.0", "inputmode": "decimal", "size": 7}),
+        help_text="Optional: the moment of the video you mean.",
+    )
+
+    def __init__(self, *args, duration: float | None = None, **kwargs):
+        self.duration = duration
+        super().__init__(*args, **kwargs)
+
+    def clean_body(self) -> str:
+        body = unicodedata.normalize("NFC", self.cleaned_data["body"]).strip()
+        if not body:
+            raise ValidationError("Please write something first.")
+        return body
+
+    def clean_at(self) -> float | None:
+        text = self.cleaned_data["at"].strip()
+        if not text:
+            return None
+        if self.duration is None:
+            raise ValidationError("This video has no moments to point at yet.")
+        seconds = wording.parse_moment(text)
+        if seconds is None:
+            raise ValidationError("Write the moment as minutes:seconds, like 0:03.2.")
+        # A player can report a hair past the end; anything more is a typo.
+        if self.duration is not None and seconds > self.duration + 0.1:
+            raise ValidationError(f"The video is only {wording.moment_label(self.duration)} long.")
+        return round(seconds, 1)
+
+
+class StudioSettingsForm(forms.ModelForm):
+    class Meta:
+        model = StudioSettings
+        fields = ["share_new_videos"]

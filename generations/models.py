@@ -2,7 +2,9 @@
 appends a GenerationEvent, so a job's history, the audit log and the usage pages read rows.
 """
 
+import io
 import random
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,6 +48,14 @@ class Size(models.TextChoices):
     LANDSCAPE_4K = "3840x2160", "Landscape 4K (3840×2160)"
 
 
+PORTRAIT_SIZES = [Size.PORTRAIT_720]
+SIZE_LABELS: dict[str, str] = {
+    Size.LANDSCAPE_720: "720p",
+    Size.PORTRAIT_720: "720p-portrait",
+    Size.LANDSCAPE_1080: "1080p",
+    Size.LANDSCAPE_4K: "4k",
+}
+
 # Veo renders 1080p and 4K only as 8-second clips. The form and the page script read this.
 EIGHT_SECONDS_ONLY = {Size.LANDSCAPE_1080, Size.LANDSCAPE_4K}
 
@@ -56,6 +67,7 @@ class Seconds(models.IntegerChoices):
 
 
 REPEAT_WINDOW = timedelta(seconds=30)
+COMMENT_MAX_LENGTH = 2000
 
 # What "usually" means before the studio has made a few videos with the same settings:
 # CometAPI's Veo 3.1 Fast jobs mostly end within two minutes, the standard model's within four.
@@ -69,9 +81,58 @@ def _private_name(folder: str, extension: str) -> str:
     return f"{folder}/{uuid.uuid4().hex}.{extension}"
 
 
-class GenerationQuerySet(models.QuerySet):
+def search_key(text: str) -> str:
+    """Text as the search compares it: accents dropped, case folded, spaces collapsed, so
+    "Café" and "cafe" meet on SQLite and PostgreSQL alike without database extensions."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+# Where retrying with the same settings cannot help: the request itself was refused.
+_HOPELESS_CODES = ("invalid", "forbidden")
+_HOPELESS_WORDS = ("safety", "policy", "blocked", "moderat", "invalid", "prohibited", "celebrity")
+
+
+class GenerationQuerySet(models.QuerySet["Generation"]):
     def for_user(self, user):
         return self.filter(owner=user)
+
+    def in_gallery(self):
+        return self.filter(trashed_at=None)
+
+    def in_trash(self):
+        return self.filter(trashed_at__isnull=False)
+
+    def trash_for(self, person) -> tuple[list, int]:
+        """Move these to the Trash: (the ids moved, how many were still being made)."""
+        trashed, running = [], 0
+        for generation in self.only("pk", "status", "trashed_at"):
+            if generation.trash_for(person):
+                trashed.append(generation.pk)
+            else:
+                running += generation.is_active
+        return trashed, running
+
+    def restore_for(self, person) -> int:
+        return sum(generation.restore_for(person) for generation in self.in_trash().only("pk"))
+
+    def star_for(self, person, starred: bool) -> int:
+        chosen = list(self.only("pk"))
+        for generation in chosen:
+            generation.set_star_for(person, starred)
+        return len(chosen)
+
+    def purge_trash(self, older_than: timedelta) -> int:
+        """Delete for good what has lain in the Trash longer than `older_than`, files too."""
+        cutoff = timezone.now() - older_than
+        purged = 0
+        for pk in self.filter(trashed_at__lt=cutoff).values_list("pk", flat=True):
+            try:
+                purged += Generation(pk=pk).purge(cutoff)
+            except Generation.DoesNotExist:
+                pass  # a person deleted it for good meanwhile
+        return purged
 
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -80,18 +141,71 @@ class GenerationQuerySet(models.QuerySet):
         """Ids of the jobs `user` started that are still being made (the header indicator)."""
         return [str(pk) for pk in self.for_user(user).active().values_list("pk", flat=True)[:50]]
 
+    def with_comment_counts(self):
+        """Each job's number of comments, as `n_comments`, in the same query (a subquery, so
+        the list keeps its order and needs no GROUP BY over every column)."""
+        counts = (
+            Comment.objects.filter(generation=models.OuterRef("pk"))
+            .order_by()
+            .values("generation")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(n_comments=Coalesce(models.Subquery(counts), 0))
+
     def overdue(self, grace_seconds: float):
         cutoff = timezone.now() - timedelta(seconds=grace_seconds)
         return self.active().filter(Q(next_action_at__lt=cutoff) | Q(next_action_at=None))
 
-    def create_for(self, owner, request: dict, first_frame=None) -> tuple["Generation", bool]:
+    def create_takes(
+        self, owner, request: dict, first_frame=None, takes: int = 1, made_from=None
+    ) -> tuple[list["Generation"], bool]:
+        """Start `takes` jobs of the same settings, each its own paid CometAPI task, grouped
+        so that they can be seen side by side. Idempotent like `create_for`."""
+        token = request.get("client_token") or uuid.uuid4()
+        if takes <= 1:
+            job, is_new = self.create_for(owner, request, first_frame, made_from=made_from)
+            return [job], is_new
+        group = uuid.uuid5(token, "takes")
+        jobs, any_new = [], False
+        try:
+            # One transaction: a set of takes is reserved (or refused by a cap) as a whole.
+            with transaction.atomic():
+                for number in range(1, takes + 1):
+                    take_token = token if number == 1 else uuid.uuid5(token, f"take-{number}")
+                    job, is_new = self.create_for(
+                        owner,
+                        {**request, "client_token": take_token},
+                        first_frame,
+                        made_from=made_from,
+                        take_group=group,
+                        take_number=number,
+                    )
+                    jobs.append((job, is_new))
+                    any_new = any_new or is_new
+        except BaseException:
+            # The rows are gone with the transaction; so must the files the new ones saved.
+            _delete_files([f.name for job, is_new in jobs if is_new for f in job.stored_files()])
+            raise
+        return [job for job, _ in jobs], any_new
+
+    def create_for(
+        self,
+        owner,
+        request: dict,
+        first_frame=None,
+        *,
+        made_from=None,
+        take_group=None,
+        take_number: int = 1,
+    ) -> tuple["Generation", bool]:
         """Start a job from a validated form, once: a double click, a second tab or
         back-and-resubmit finds the job the first post made. Returns (job, is_new)."""
         token = request.get("client_token") or uuid.uuid4()
         settings_sent = {key: request[key] for key in ("prompt", "model", "seconds", "size")}
         sha = first_frame.sha256 if first_frame else ""
         mine = self.for_user(owner)
-        same_request = mine.filter(**settings_sent, first_frame_sha256=sha)
+        same_request = mine.filter(**settings_sent, first_frame_sha256=sha, take_number=take_number)
         repeat = (
             same_request.filter(client_token=token).first()
             or same_request.filter(created_at__gte=timezone.now() - REPEAT_WINDOW)
@@ -104,7 +218,13 @@ class GenerationQuerySet(models.QuerySet):
             token = uuid.uuid4()  # went back and changed the form: that is a new video
 
         generation = Generation(
-            owner=owner, client_token=token, first_frame_sha256=sha, **settings_sent
+            owner=owner,
+            client_token=token,
+            first_frame_sha256=sha,
+            made_from=made_from,
+            take_group=take_group,
+            take_number=take_number,
+            **settings_sent,
         )
         saved_files: list[str] = []
         try:
@@ -118,6 +238,8 @@ class GenerationQuerySet(models.QuerySet):
                 )
                 generation.first_frame_thumbnail.name = saved_files[-1]
             generation.start(actor=owner)
+            if StudioSettings.current().share_new_videos:
+                generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
             with transaction.atomic():
                 from billing.ledger import check_rate
 
@@ -195,6 +317,8 @@ class Generation(models.Model):
     error_code = models.CharField(max_length=100, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
+    # When the current attempt began: "Try again" restarts the clock, the history keeps the rest.
+    started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField("completed upstream", null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
@@ -215,6 +339,17 @@ class Generation(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     submit_started_at = models.DateTimeField(null=True, blank=True)
 
+    # The gallery's: what a person did with the finished job.
+    search_text = models.TextField(blank=True, editable=False)
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    made_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remakes"
+    )
+    take_group = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
+    take_number = models.PositiveSmallIntegerField(default=1, editable=False)
+    # Empty while the video is private to its owner; set while the team may watch it.
+    shared_at = models.DateTimeField(null=True, blank=True)
+
     objects = GenerationQuerySet.as_manager()
 
     # Fields that only a person (or the form) sets. A worker step never writes them back,
@@ -232,12 +367,41 @@ class Generation(models.Model):
             "first_frame_thumbnail",
             "first_frame_sha256",
             "created_at",
+            "search_text",
+            "trashed_at",
+            "made_from",
+            "take_group",
+            "take_number",
+            "shared_at",
         }
     )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            # The Team view: what is shared, out of the Trash, newest first. `trashed_at IS
+            # NULL` leads, as an equality the planners can walk in order without a sort.
+            models.Index(
+                fields=["trashed_at", "-created_at", "-id"],
+                condition=Q(shared_at__isnull=False),
+                name="generation_team_gallery",
+            ),
+            # Covers the gallery's facet counts: they read these columns of every row.
+            models.Index(
+                fields=[
+                    "owner",
+                    "trashed_at",
+                    "status",
+                    "size",
+                    "model",
+                    "seconds",
+                    "first_frame_sha256",
+                    "id",
+                ],
+                name="gallery_facets",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "client_token"], name="one_generation_per_form_token"
@@ -248,6 +412,10 @@ class Generation(models.Model):
         return f"{self.prompt[:40]} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs) -> None:
+        self.search_text = search_key(self.prompt)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "prompt" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
         with transaction.atomic():
             super().save(*args, **kwargs)
             # Saving a job and its pending events is one thing: both or neither.
@@ -268,6 +436,17 @@ class Generation(models.Model):
         return int(self.updated_at.timestamp() * 1_000_000) if self.updated_at else 0
 
     @property
+    def is_shared(self) -> bool:
+        return self.shared_at is not None
+
+    @property
+    def comment_count(self) -> int:
+        # Galleries annotate `n_comments` (one query for a whole page); a lone card counts.
+        if "n_comments" in self.__dict__:
+            return self.__dict__["n_comments"]
+        return self.comments.count()
+
+    @property
     def is_ready(self) -> bool:
         return self.status == Status.READY and bool(self.video)
 
@@ -278,7 +457,7 @@ class Generation(models.Model):
     @property
     def elapsed(self) -> timedelta:
         end = self.saved_at or (timezone.now() if self.is_active else self.updated_at)
-        return max(end - self.created_at, timedelta(0))
+        return max(end - (self.started_at or self.created_at), timedelta(0))
 
     @property
     def elapsed_label(self) -> str:
@@ -338,6 +517,8 @@ class Generation(models.Model):
 
     @property
     def can_check_again(self) -> bool:
+        if self.trashed_at is not None:
+            return False  # restore it first: a job in the Trash never starts running again
         if self.status == Status.TIMED_OUT:
             return True
         # Lost contact or a failed download: the paid video may still be waiting upstream.
@@ -349,12 +530,79 @@ class Generation(models.Model):
 
     @property
     def can_submit_again(self) -> bool:
-        return self.status in (Status.UNCERTAIN, Status.FAILED)
+        ended = self.status in (Status.UNCERTAIN, Status.FAILED, Status.TIMED_OUT)
+        return ended and self.trashed_at is None
+
+    @property
+    def retry_cannot_help(self) -> bool:
+        """Refused for what it asked (a safety filter, an invalid request): the same settings
+        would be refused again, so the page offers "Edit and try again" instead."""
+        code = self.error_code.lower()
+        if code.startswith(_HOPELESS_CODES):
+            return True
+        return code.startswith("task:") and any(word in code for word in _HOPELESS_WORDS)
+
+    @property
+    def can_trash(self) -> bool:
+        return not self.is_active and self.trashed_at is None
+
+    @property
+    def in_trash(self) -> bool:
+        return self.trashed_at is not None
+
+    def purge_due_at(self):
+        if self.trashed_at is None:
+            return None
+        return self.trashed_at + timedelta(days=settings.TRASH_KEEP_DAYS)
+
+    @property
+    def short_reason(self) -> str:
+        """A failed card's few words."""
+        return wording.short_reason(self.error_code, self.failure_reason)
+
+    @property
+    def format_label(self) -> str:
+        return SIZE_LABELS.get(str(self.size), str(self.size))
+
+    @property
+    def download_name(self) -> str:
+        return wording.download_name(
+            self.created_at, self.prompt, self.seconds, self.format_label, str(self.pk)
+        )
+
+    @property
+    def timings(self) -> list[tuple[str, timedelta]]:
+        """(label, how long) for each stage this attempt went through."""
+        start = self.started_at or self.created_at
+        marks = [
+            ("Queued", start, self.submitted_at),
+            ("Rendering took", self.submitted_at, self.completed_at),
+            ("Saving took", self.completed_at, self.saved_at),
+            ("Total", start, self.saved_at),
+        ]
+        return [(label, b - a) for label, a, b in marks if a and b and b >= a]
 
     @property
     def may_retry(self) -> bool:
         """The retry policy: a failed attempt is tried again until the attempts run out."""
         return self.attempts + 1 < settings.COMETAPI_MAX_ATTEMPTS
+
+    def first_frame_copy(self):
+        """The kept first frame as a form would give it, for "Make another like this": the new
+        job saves its own copy, so purging one job never takes the other's image."""
+        from .images import FirstFrame
+
+        if not (self.first_frame and self.first_frame_thumbnail):
+            return None
+        from PIL import Image
+
+        with self.first_frame.open("rb") as handle:
+            image = handle.read()
+        with self.first_frame_thumbnail.open("rb") as handle:
+            thumbnail = handle.read()
+        with Image.open(io.BytesIO(image)) as picture:
+            width, height = picture.size
+        return FirstFrame(image=image, width=width, height=height, thumbnail=thumbnail)
 
     def stored_files(self):
         fields = [self.video, self.poster, self.first_frame, self.first_frame_thumbnail]
@@ -461,6 +709,9 @@ class Generation(models.Model):
         self._record(EventKind.CREATED, actor=actor or self.owner, was="")
 
     def _begin(self) -> None:
+        self.started_at = timezone.now()
+        self.saved_at = None
+        self.completed_at = None
         self.status = Status.WAITING
         self.deadline = timezone.now() + timedelta(minutes=settings.COMETAPI_DEADLINE_MINUTES)
         self.attempts = 0
@@ -525,7 +776,9 @@ class Generation(models.Model):
     def mark_timed_out(self) -> None:
         was = self.status
         self.status = Status.TIMED_OUT
-        self.failure_reason = wording.timed_out(timezone.now() - self.created_at)
+        self.failure_reason = wording.timed_out(
+            timezone.now() - (self.started_at or self.created_at)
+        )
         self.error_code = "timeout"
         self.next_action_at = None
         self._record(EventKind.TIMED_OUT, self.failure_reason, was=was)
@@ -649,6 +902,76 @@ class Generation(models.Model):
         _delete_files(names)  # only once the row is gone for good
         return True
 
+    def trash_for(self, person) -> bool:
+        """Move a finished job to the Trash; a job still being made cannot be trashed."""
+        with self._locked() as job:
+            self.status, self.trashed_at = job.status, job.trashed_at
+            if not job.can_trash:
+                return False
+            job.trashed_at = timezone.now()
+            job._record(EventKind.TRASHED, actor=person)
+            job.save(update_fields=["trashed_at", "updated_at"])
+        self.trashed_at = job.trashed_at
+        return True
+
+    def restore_for(self, person) -> bool:
+        with self._locked() as job:
+            if job.trashed_at is None:
+                return False
+            job.trashed_at = None
+            job._record(EventKind.RESTORED, actor=person)
+            job.save(update_fields=["trashed_at", "updated_at"])
+        self.trashed_at = None
+        return True
+
+    def purge(self, trashed_before) -> bool:
+        """The worker's: delete a job that lay in the Trash since before `trashed_before`."""
+        with self._locked() as job:
+            if job.trashed_at is None or job.trashed_at >= trashed_before or job.is_active:
+                return False
+            names = [f.name for f in job.stored_files()]
+            job._record(EventKind.PURGED, "In the Trash longer than the keep period.")
+            job._write_events()
+            job.delete()
+        _delete_files(names)
+        return True
+
+    def is_starred_by(self, person) -> bool:
+        return self.stars.filter(person=person).exists()
+
+    def set_star_for(self, person, starred: bool) -> None:
+        """A person's own star: stars are per person, so sharing keeps them personal."""
+        if starred:
+            Favourite.objects.get_or_create(person=person, generation=self)
+        else:
+            Favourite.objects.filter(person=person, generation=self).delete()
+
+    def share(self, actor, reason: str = "") -> None:
+        self.shared_at = timezone.now()
+        self._record(EventKind.SHARED, reason, actor=actor)
+
+    def share_for(self, person) -> bool:
+        """The owner's "Share with the team"; False when it already was shared."""
+        with self._locked() as job:
+            if job.is_shared:
+                return False
+            job.share(actor=person)
+            job.save(update_fields=["shared_at", "updated_at"])
+        self.shared_at = job.shared_at
+        return True
+
+    def unshare_for(self, person) -> bool:
+        """The owner's "Unshare": from the next request on, only the owner sees the video,
+        its files and its comments. False when it was not shared."""
+        with self._locked() as job:
+            if not job.is_shared:
+                return False
+            job.shared_at = None
+            job._record(EventKind.UNSHARED, actor=person)
+            job.save(update_fields=["shared_at", "updated_at"])
+        self.shared_at = None
+        return True
+
     @contextmanager
     def _locked(self) -> Iterator["Generation"]:
         # A worker step may be writing this row: take the current row under a lock.
@@ -690,6 +1013,11 @@ class EventKind(models.TextChoices):
     DELETED = "deleted", "Deleted"
     CANCELLED = "cancelled", "Cancelled before sending"
     STOPPED = "stopped", "Stopped waiting"
+    TRASHED = "trashed", "Moved to the Trash"
+    RESTORED = "restored", "Restored from the Trash"
+    PURGED = "purged", "Deleted from the Trash for good"
+    SHARED = "shared", "Shared with the team"
+    UNSHARED = "unshared", "Unshared"
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}
@@ -750,6 +1078,104 @@ def latest_account_problem() -> str:
         .first()
     )
     return wording.account_problem(code or "")
+
+
+class Favourite(models.Model):
+    """One person's star on one video."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="stars")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "generation"], name="one_star_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ★ {self.generation_id}"
+
+
+class StudioSettings(models.Model):
+    """The studio's own choices, set by an admin on the settings page: one row."""
+
+    share_new_videos = models.BooleanField(
+        "Share new videos with the team",
+        default=False,
+        help_text="New videos start shared; their makers can still unshare each one.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "studio settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_studio_settings_row")]
+
+    def __str__(self) -> str:
+        return "Studio settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "StudioSettings":
+        found = cls.objects.filter(pk=1).first()
+        return found or cls(pk=1)
+
+
+class CommentQuerySet(models.QuerySet):
+    def version(self) -> str:
+        """Changes whenever a comment is written, edited or deleted: a poll that finds the
+        same version has nothing to swap."""
+        facts = self.aggregate(
+            count=models.Count("pk"),
+            latest=models.Max("updated_at"),
+            newest=models.Max("pk"),
+        )
+        latest = facts["latest"].timestamp() if facts["latest"] else 0
+        return f"{facts['count']}.{facts['newest'] or 0}.{latest:.6f}"
+
+
+class Comment(models.Model):
+    """A teammate's (or the owner's) word on a video, perhaps about one moment of it."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="comments")
+    # A deactivated author keeps the row, and so their name on what they wrote.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_comments"
+    )
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    at_seconds = models.FloatField("moment of the video", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["generation", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+    @property
+    def was_edited(self) -> bool:
+        return self.updated_at - self.created_at > timedelta(seconds=1)
+
+    @property
+    def moment_label(self) -> str:
+        return wording.moment_label(self.at_seconds) if self.at_seconds is not None else ""
+
+    def edit(self, body: str, at_seconds: float | None) -> None:
+        self.body = body
+        self.at_seconds = at_seconds
+        self.updated_at = timezone.now()
+        self.save(update_fields=["body", "at_seconds", "updated_at"])
 
 
 class WorkerHeartbeat(models.Model):

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -8,6 +9,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
@@ -15,50 +18,84 @@ from django_htmx.middleware import HtmxDetails
 from billing import audit
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
-from . import wording
-from .access import get_for_changing, get_for_viewing, visible_generations
+from . import gallery, wording
+from .access import (
+    changeable_generations,
+    get_for_changing,
+    get_for_viewing,
+    own_generations,
+    team_generations,
+    visible_generations,
+)
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation
+from .team_views import TeamFilter, team_context
+from .zips import zip_response
 
-GALLERY_PAGE_SIZE = 12
+COMPARE_MAX = 4
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    generations = visible_generations(request.user)
-    page = Paginator(generations, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "generations/index.html", {"page": page})
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    base = own_generations(request.user).in_gallery()
+    page = gallery.gallery_page(request, base)
+    template = "generations/index.html"
+    if request.htmx and request.GET.get("page"):
+        template += "#more"  # "Load more": the next cards and the next link
+    return render(request, template, {"gallery": page, "page": page.page})
 
 
 def create(request: HttpRequest) -> HttpResponse:
+    source = _source(request, request.POST.get("made_from"))
     if request.method == "POST":
-        form = GenerationForm(request.POST, request.FILES, owner=request.user)
+        form = GenerationForm(request.POST, request.FILES, source=source, owner=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                generation, is_new = Generation.objects.create_for(
-                    request.user, data, first_frame=data.get("first_frame")
+                jobs, is_new = Generation.objects.create_takes(
+                    request.user,
+                    data,
+                    first_frame=data.get("first_frame"),
+                    takes=data["takes"],
+                    made_from=source,
                 )
             except CapExceeded:
                 form.add_error(None, refusal_for(request.user, data))
             except TooFast as refusal:
                 form.add_error(None, refusal.message)
             else:
-                form.forget_first_frame()
+                form.forget_chosen_frame()
                 if not is_new:
                     messages.info(
                         request,
                         "You had already started this video, so we did not start it twice.",
                     )
-                return redirect(generation)
-        form.keep_first_frame()
+                if len(jobs) > 1:
+                    # The last take always belongs to the group; the first may be an earlier
+                    # job with the same settings that the repeat guard handed back.
+                    return redirect("generations:takes", pk=jobs[-1].pk)
+                return redirect(jobs[0])
+        form.keep_chosen_frame()
     else:
         form = GenerationForm(initial={"client_token": uuid.uuid4()}, owner=request.user)
-    return render(request, "generations/create.html", {"form": form})
+    return render(request, "generations/create.html", {"form": form, "source": source})
+
+
+def make_another(request: HttpRequest, pk) -> HttpResponse:
+    source = get_for_viewing(request, pk)
+    form = GenerationForm.like(source, client_token=uuid.uuid4())
+    return render(request, "generations/create.html", {"form": form, "source": source})
+
+
+def _source(request: HttpRequest, pk) -> Generation | None:
+    try:
+        return visible_generations(request.user).filter(pk=uuid.UUID(str(pk))).first()
+    except ValueError:
+        return None
 
 
 def first_frame_preview(request: HttpRequest) -> JsonResponse:
@@ -72,14 +109,170 @@ def first_frame_preview(request: HttpRequest) -> JsonResponse:
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_viewing(request, pk)
-    return render(request, "generations/detail.html", {"generation": generation})
+    list_query = request.GET.get("list", "")
+    previous = following = None
+    if not generation.in_trash:
+        # Previous and next within the list the person came from: theirs, or the team's.
+        if generation.owner_id == request.user.pk:
+            base, filters = own_generations(request.user).in_gallery(), gallery.GalleryFilter
+        else:
+            base, filters = team_generations(request.user).in_gallery(), TeamFilter
+        previous, following = gallery.neighbours(
+            request, base, generation, list_query, filterset_class=filters
+        )
+    visible = visible_generations(request.user)
+    context = {
+        "generation": generation,
+        "history": generation.history.select_related("actor"),
+        "previous": previous,
+        "next": following,
+        "list_query": list_query,
+        "remakes": visible.filter(made_from=generation).in_gallery()[:12],
+        "made_from": visible.filter(pk=generation.made_from_id).first()
+        if generation.made_from_id
+        else None,
+        "takes": visible.filter(take_group=generation.take_group).count()
+        if generation.take_group
+        else 0,
+        "starred": generation.is_starred_by(request.user),
+        **team_context(generation),
+    }
+    return render(request, "generations/detail.html", context)
+
+
+def takes(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_viewing(request, pk)
+    group = [generation]
+    if generation.take_group:
+        group = list(
+            gallery.with_stars(visible_generations(request.user), request.user)
+            .filter(take_group=generation.take_group)
+            .order_by("take_number")
+        )
+    return render(request, "generations/takes.html", {"generation": generation, "group": group})
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    ids = _ids(request.GET)[:COMPARE_MAX]
+    chosen = gallery.with_stars(visible_generations(request.user), request.user).filter(pk__in=ids)
+    videos = sorted((g for g in chosen if g.is_ready), key=lambda g: ids.index(g.pk))
+    if len(videos) < 2:
+        messages.info(request, "Pick 2 to 4 ready videos to compare them side by side.")
+        return redirect("generations:index")
+    return render(request, "generations/compare.html", {"videos": videos, "ids": ids})
+
+
+def download_zip(request: HttpRequest) -> HttpResponseBase:
+    chosen = visible_generations(request.user).filter(pk__in=_ids(request.GET))
+    response = zip_response(chosen)
+    if response is None:
+        messages.info(request, "Pick at least one ready video to download.")
+        return redirect("generations:index")
+    return response
+
+
+@require_POST
+def star(request: HtmxHttpRequest, pk) -> HttpResponse:
+    generation = get_for_viewing(request, pk)
+    starred = request.POST.get("starred") == "1"
+    generation.set_star_for(request.user, starred)
+    if request.htmx:
+        return render(
+            request,
+            "generations/_star.html",
+            {"generation": generation, "starred": starred},
+        )
+    return _back(request, generation.get_absolute_url())
+
+
+def selection(request: HttpRequest) -> HttpResponse:
+    """One form for what a selection of cards can do: favourite, move to the Trash, restore."""
+    if request.method != "POST":
+        return redirect("generations:index")
+    action = request.POST.get("action")
+    ids = _ids(request.POST)
+    if action in ("star", "unstar"):
+        done = (
+            visible_generations(request.user)
+            .filter(pk__in=ids)
+            .star_for(request.user, action == "star")
+        )
+        messages.success(request, f"{'Starred' if action == 'star' else 'Unstarred'} {done}.")
+    elif action == "trash":
+        trashed, running = (
+            changeable_generations(request.user).filter(pk__in=ids).trash_for(request.user)
+        )
+        if trashed:
+            _tell_trashed(request, trashed, running)
+        elif running:
+            messages.error(request, "Videos still being made cannot be moved to the Trash.")
+    elif action == "restore":
+        done = changeable_generations(request.user).filter(pk__in=ids).restore_for(request.user)
+        messages.success(request, f"Restored {done} video{'s' if done != 1 else ''}.")
+    return _back(request, reverse("generations:index"))
+
+
+def trash(request: HttpRequest) -> HttpResponse:
+    rows = changeable_generations(request.user).in_trash().order_by("-trashed_at")
+    page = Paginator(rows, gallery.PAGE_SIZE).get_page(request.GET.get("page"))
+    keep_days = settings.TRASH_KEEP_DAYS
+    return render(request, "generations/trash.html", {"page": page, "keep_days": keep_days})
+
+
+@require_POST
+def restore(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.restore_for(request.user):
+        messages.success(request, "Restored to the gallery.")
+    return _back(request, generation.get_absolute_url())
+
+
+def delete_forever(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if not generation.in_trash:
+        messages.info(request, "Move the video to the Trash first.")
+        return redirect(generation)
+    if request.method == "POST":
+        if generation.delete_for(request.user):
+            messages.success(request, "Deleted for good, with its files.")
+        return redirect("generations:trash")
+    return render(request, "generations/delete_forever.html", {"generation": generation})
+
+
+def _ids(data) -> list[uuid.UUID]:
+    ids = []
+    for value in data.getlist("ids")[:500]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids
+
+
+def _tell_trashed(request: HttpRequest, pks: list, skipped: int = 0) -> None:
+    count = len(pks)
+    text = "Moved to the Trash." if count == 1 else f"Moved {count} videos to the Trash."
+    if skipped:
+        text += f" {skipped} still being made stayed in the gallery."
+    messages.success(request, text, extra_tags="undo:" + ",".join(str(pk) for pk in pks))
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = fallback
+    return redirect(target)
 
 
 def status(request: HtmxHttpRequest, pk) -> HttpResponse:
     generation = get_for_viewing(request, pk)
     if not request.htmx:
-        return render(request, "generations/detail.html", {"generation": generation})
-    template = "index.html#card" if request.GET.get("view") == "card" else "detail.html#status"
+        return detail(request, pk)
+    template = "_card.html" if request.GET.get("view") == "card" else "detail.html#status"
+    if template == "_card.html":
+        generation.is_starred = generation.is_starred_by(request.user)  # type: ignore[attr-defined]
     response = render(request, f"generations/{template}", {"generation": generation})
     if not generation.is_active:
         # The fragment carries no trigger any more; 286 also stops the old element.
@@ -87,7 +280,7 @@ def status(request: HtmxHttpRequest, pk) -> HttpResponse:
     return response
 
 
-POLL_PARTIALS = {"card": "generations/index.html#card", "status": "generations/detail.html#status"}
+POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail.html#status"}
 POLL_LIMIT = 100
 
 
@@ -95,14 +288,24 @@ def poll(request: HttpRequest) -> JsonResponse:
     """The page's one status request: every running job it shows, in one query, and a
     fragment only for those whose version changed since the page last saw them."""
     seen = poll_request(request.GET.getlist("v"))
-    jobs = visible_generations(request.user).filter(pk__in=seen)
+    jobs = (
+        gallery.with_stars(visible_generations(request.user), request.user)
+        .filter(pk__in=seen)
+        .with_comment_counts()  # type: ignore[attr-defined]
+        .select_related("owner")
+    )
     fragments = {}
+    found = set()
     for generation in jobs:
+        found.add(generation.pk)
         for view, version in seen[generation.pk]:
             if version != generation.poll_version:
                 html = render_to_string(POLL_PARTIALS[view], {"generation": generation}, request)
                 fragments[f"{view}-{generation.pk}"] = html  # the id of the element it replaces
-    return JsonResponse({"fragments": fragments})
+    # Jobs the page shows that the person may no longer see (unshared, deleted): the page
+    # drops them. Only ids the page sent come back, so this tells nobody anything new.
+    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in found for view, _ in views]
+    return JsonResponse({"fragments": fragments, "gone": gone})
 
 
 def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
@@ -144,10 +347,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
     stored = getattr(generation, field)
     if not stored or (field == "video" and not generation.is_ready):
         raise Http404("Nothing stored here yet")
-    name = None
-    if as_attachment:
-        stamp = generation.created_at.strftime("%Y%m%d-%H%M")
-        name = f"veostudio-{stamp}-{str(generation.pk)[:8]}.mp4"
+    name = generation.download_name if as_attachment else None
     return serve_file(request, stored, content_type, attachment_name=name)
 
 
@@ -172,12 +372,15 @@ def submit_again(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 def delete(request: HttpRequest, pk) -> HttpResponse:
+    """Delete moves to the Trash at once; the message carries "Undo"."""
     generation = get_for_changing(request, pk)
-    if not generation.delete_for(request.user):
+    if not generation.trash_for(request.user):
+        if generation.in_trash:
+            return redirect("generations:trash")
         messages.error(request, "This video is still being made; you can delete it when it ends.")
         return redirect(generation)
-    messages.success(request, "Video deleted.")
-    return redirect("generations:index")
+    _tell_trashed(request, [generation.pk])
+    return _back(request, reverse("generations:index"))
 
 
 def running(request: HttpRequest) -> JsonResponse:

@@ -3,7 +3,11 @@
 No model imports, so that models, the worker and the views can all use it.
 """
 
+import re
+import unicodedata
 from datetime import timedelta
+
+from django.utils import timezone
 
 from .framing import describe_shape, format_box
 
@@ -171,3 +175,75 @@ STOP_WAITING_HINT = (
     "If you would rather not wait, “Stop waiting” below ends it here (it says what that "
     "means for the cost)."
 )
+
+
+def short_reason(error_code: str, failure_reason: str) -> str:
+    """Why a job failed, in the few words a gallery card has room for."""
+    code = error_code.lower()
+    if code == "timeout":
+        return "Veo took too long"
+    if code.startswith("uncertain") or code in ("read_timeout", "connect_timeout"):
+        return "Check before retrying"
+    if code.startswith("auth"):
+        return "API key rejected"
+    if code.startswith("quota"):
+        return "Out of credit"
+    if code.startswith(("forbidden", "invalid")):
+        return "Refused by CometAPI"
+    if code.startswith("task:"):
+        if any(word in code for word in ("safety", "policy", "blocked", "moderat")):
+            return "Blocked by a safety filter"
+        return "Veo could not make it"
+    if code.startswith("download"):
+        return "Download failed"
+    if failure_reason:
+        first = failure_reason.split(". ")[0].split(":")[0]
+        return first[:40]
+    return "Failed"
+
+
+SLUG_MAX = 60
+
+
+def slug(text: str, limit: int = SLUG_MAX) -> str:
+    """ASCII words joined by hyphens, cut at a word boundary: safe in a file name anywhere."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            if not out:
+                out = word[:limit]
+            break
+        out = candidate
+    return out
+
+
+def download_name(created_at, prompt: str, seconds: int, format_label: str, pk: str) -> str:
+    """`2026-11-25_paper-kite-over-a-field_8s_1080p.mp4`; an id when the prompt gives no word."""
+    day = timezone.localtime(created_at).strftime("%Y-%m-%d")
+    words = slug(prompt) or pk.replace("-", "")[:8]
+    return f"{day}_{words}_{seconds}s_{format_label}.mp4"
+
+
+_MOMENT = re.compile(r"^(?:([0-9]{1,3}):)?([0-9]{1,5}(?:\.[0-9]{1,3})?)$")
+SHARED_BY_DEFAULT = "The studio shares new videos with the team."
+
+
+def moment_label(seconds: float) -> str:
+    """0:03.2 for 3.2 seconds into a video (tenths, as a player's position reads)."""
+    tenths = round(max(seconds, 0.0) * 10)
+    minutes, rest = divmod(tenths, 600)
+    return f"{minutes}:{rest // 10:02d}.{rest % 10}"
+
+
+def parse_moment(text: str) -> float | None:
+    """Seconds from "0:03.2", "at 3.2" or "1:02"; None when it is not a moment."""
+    match = _MOMENT.match(text.strip().removeprefix("at").strip())
+    if not match:
+        return None
+    minutes, seconds = match.groups()
+    if minutes and float(seconds) >= 60:
+        return None
+    return int(minutes or 0) * 60 + float(seconds)

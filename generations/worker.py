@@ -240,6 +240,9 @@ def reconcile(grace_seconds: float = 10.0) -> int:
     slots.dispatch()  # a slot freed while its wake-up was lost
     _discard_abandoned_partials()
     _tidy_queue()
+    purged = Generation.objects.purge_trash(timedelta(days=settings.TRASH_KEEP_DAYS))
+    if purged:
+        log.info("purged %d videos from the Trash", purged)
     return len(overdue)
 
 

@@ -89,12 +89,12 @@ def test_the_price_follows_the_form_a_cap_stops_a_job_and_an_admin_lifts_it(
 
         admin = log_in(browser.new_context(viewport=SIZES["desktop"]), base, "carol",
                        "another long password")  # fmt: skip
-        admin.goto(base + "/team/")
+        admin.goto(base + "/people/")
         admin.fill(f"input[name='m{maya.pk}-monthly_cap']", "10")
         admin.click(f"button[form='member-{maya.pk}']")
         admin.locator(".message.success").wait_for()
         assert Member.objects.get(user=maya).monthly_cap == Decimal("10.00")
-        shoot(browser, base, "carol", "another long password", "/team/", "team")
+        shoot(browser, base, "carol", "another long password", "/people/", "team")
 
         page.click("#generate-button")  # the same form, sent again as it stood
         status = page.locator(".status-card")

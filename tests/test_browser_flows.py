@@ -149,7 +149,8 @@ def test_a_failed_job_shows_its_reason(
     card = page.locator(".status-card")
     assert "Failed" in card.locator(".status-title").inner_text()
     assert "Veo could not make this video" in card.inner_text()
-    assert page.get_by_role("button", name="Try again (a new paid job)").is_visible()
+    # A refusal a retry cannot fix offers an edit, not the same paid job again.
+    assert page.get_by_role("link", name="Edit and try again").is_visible()
     shot(page, "detail-failed-with-reason")
 
 
@@ -322,6 +323,13 @@ def test_the_gallery_works_from_the_keyboard(live_server, fast_studio, browser, 
     page.keyboard.press("k")
     assert current_card() == newest_first[1]
     shot(page, "gallery-keyboard-current-card")
+
+    card = page.locator(f"#card-{newest_first[1]}")
+    page.keyboard.press("x")
+    assert card.locator("input.pick-box").is_checked()
+    page.keyboard.press("f")
+    card.locator("button.star[aria-pressed='true']").wait_for()
+    page.locator(f"#card-{newest_first[1]} .tile-link").focus()  # the star's swap took focus
 
     with page.expect_download() as download:
         page.keyboard.press("d")

@@ -91,4 +91,5 @@ class CsrfTests(StudioTestCase):
         )
 
         self.assertRedirects(response, INDEX_URL, fetch_redirect_response=False)
-        self.assertFalse(Generation.objects.filter(pk=generation.pk).exists())
+        generation.refresh_from_db()
+        self.assertTrue(generation.in_trash)

@@ -1,4 +1,5 @@
-"""Deleting an ended job takes its row and every file it stored; a running job stays."""
+"""Delete moves an ended job to the Trash; Delete forever there takes its row and every file
+it stored; a running job stays."""
 
 from pathlib import Path
 
@@ -19,7 +20,7 @@ def stored_path(name: str) -> Path:
 
 
 class DeleteTests(StudioTestCase):
-    def test_it_removes_the_row_and_every_file(self):
+    def test_it_moves_to_the_trash_and_delete_forever_removes_the_row_and_every_file(self):
         generation = make_ready_generation(self.alice)
         generation.first_frame.name = default_storage.save(
             first_frame_name(), ContentFile(jpeg_bytes(96, 64))
@@ -37,7 +38,15 @@ class DeleteTests(StudioTestCase):
         )
 
         self.assertRedirects(response, INDEX_URL)
-        self.assertContains(response, "Video deleted.")
+        self.assertContains(response, "Moved to the Trash.")
+        self.assertTrue(all(path.is_file() for path in paths))
+        forever = reverse("generations:delete_forever", args=[generation.pk])
+        self.assertContains(self.client.get(forever), "Delete forever?")
+
+        response = self.client.post(forever, follow=True)
+
+        self.assertRedirects(response, reverse("generations:trash"))
+        self.assertContains(response, "Deleted for good")
         self.assertFalse(Generation.objects.filter(pk=generation.pk).exists())
         for path in paths:
             self.assertFalse(path.exists(), path)

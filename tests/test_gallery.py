@@ -1,10 +1,14 @@
-"""The gallery: my jobs only, newest first, a page at a time, live cards for running jobs."""
+"""The gallery: my jobs only, newest first, a page at a time, live cards for running jobs;
+finding a video by search, filters with their counts and sort, all in the URL."""
 
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from generations.models import Favourite, Generation, Size, Status
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 INDEX_URL = reverse("generations:index")
@@ -23,7 +27,7 @@ class GalleryTests(StudioTestCase):
         self.assertNotContains(response, "secret submarine")
         self.assertEqual(list(response.context["page"].object_list), [mine])
 
-    def test_it_lists_13_jobs_newest_first_12_to_a_page(self):
+    def test_it_lists_25_jobs_newest_first_24_to_a_page(self):
         start = timezone.now() - timedelta(hours=1)
         jobs = [
             make_generation(
@@ -31,17 +35,17 @@ class GalleryTests(StudioTestCase):
                 prompt=f"Shot number {n:02d}",
                 created_at=start + timedelta(minutes=n),
             )
-            for n in range(13)
+            for n in range(25)
         ]
 
         first = self.client.get(INDEX_URL)
         second = self.client.get(INDEX_URL, {"page": 2})
 
         newest_first = list(reversed(jobs))
-        self.assertEqual(list(first.context["page"].object_list), newest_first[:12])
-        self.assertEqual(list(second.context["page"].object_list), newest_first[12:])
+        self.assertEqual(list(first.context["page"].object_list), newest_first[:24])
+        self.assertEqual(list(second.context["page"].object_list), newest_first[24:])
         html = first.content.decode()
-        self.assertLess(html.index("Shot number 12"), html.index("Shot number 11"))
+        self.assertLess(html.index("Shot number 24"), html.index("Shot number 23"))
         self.assertNotIn("Shot number 00", html)
         self.assertContains(first, "Page 1 of 2")
         self.assertContains(first, 'href="?page=2"')
@@ -73,3 +77,207 @@ class GalleryTests(StudioTestCase):
         card = html[html.index(f'id="card-{ready.pk}"') :]
         self.assertNotIn("data-poll=", card[: card.index(">")])
         self.assertIn(reverse("generations:poster", args=[ready.pk]), html)
+
+
+def shown(response) -> list[Generation]:
+    return list(response.context["page"].object_list)
+
+
+class SearchTests(StudioTestCase):
+    def test_words_match_in_any_order_ignoring_case_and_accents(self):
+        cafe = make_generation(self.alice, prompt="Rain on the window of a Café in Paris")
+        make_generation(self.alice, prompt="A paper kite over a field")
+
+        for query in ("cafe", "CAFÉ", "paris rain", "  café   WINDOW "):
+            with self.subTest(query):
+                self.assertEqual(shown(self.client.get(INDEX_URL, {"q": query})), [cafe])
+
+    def test_a_search_with_no_match_says_so_and_offers_everything(self):
+        make_generation(self.alice, prompt="A paper kite")
+
+        response = self.client.get(INDEX_URL, {"q": "submarine"})
+
+        self.assertEqual(shown(response), [])
+        self.assertContains(response, "Nothing matches")
+        self.assertContains(response, "Show all videos")
+
+    def test_search_never_finds_other_people_s_videos(self):
+        make_generation(self.bob, prompt="Bob's café")
+
+        self.assertEqual(shown(self.client.get(INDEX_URL, {"q": "cafe"})), [])
+
+
+class FilterTests(StudioTestCase):
+    def setUp(self):
+        super().setUp()
+        self.portrait = make_ready_generation(self.alice, prompt="Tall", size=Size.PORTRAIT_720)
+        self.landscape = make_ready_generation(self.alice, prompt="Wide", size=Size.LANDSCAPE_1080)
+        Generation.objects.filter(pk=self.landscape.pk).update(seconds=8)
+        self.failed = make_generation(self.alice, prompt="Broken")
+        self.failed.mark_failed("Veo could not make this video: blocked.", "task:failed:safety")
+        self.failed.save()
+        self.running = make_generation(self.alice, prompt="Running", model="veo3.1")
+
+    def test_each_filter_narrows_the_list(self):
+        cases = {
+            "status=ready": {self.portrait, self.landscape},
+            "status=failed": {self.failed},
+            "status=active": {self.running},
+            "orientation=portrait": {self.portrait},
+            "size=1920x1080": {self.landscape},
+            "seconds=8": {self.landscape},
+            "model=veo3.1": {self.running},
+            "first_frame=without": {self.portrait, self.landscape, self.failed, self.running},
+            "first_frame=with": set(),
+            "status=ready&orientation=landscape": {self.landscape},
+        }
+        for query, expected in cases.items():
+            with self.subTest(query):
+                self.assertEqual(set(shown(self.client.get(f"{INDEX_URL}?{query}"))), expected)
+
+    def test_each_value_shows_its_count_with_the_other_filters_applied(self):
+        response = self.client.get(INDEX_URL, {"status": "ready"})
+
+        self.assertContains(response, "Portrait (1)")
+        self.assertContains(response, "Landscape (1)")
+        # Status counts ignore the status filter itself, so other choices stay visible.
+        self.assertContains(response, "Failed (1)")
+        self.assertContains(response, "In progress (1)")
+        self.assertContains(response, '<option value="ready" selected>Ready (2)</option>')
+
+    def test_every_count_is_the_number_of_videos_its_choice_would_show(self):
+        Favourite.objects.create(person=self.alice, generation=self.landscape)
+        for applied in ({}, {"status": "ready"}, {"orientation": "landscape", "starred": "true"}):
+            facets = self.client.get(INDEX_URL, applied).context["gallery"].facets
+            for facet in facets:
+                for value, label, count in facet.options:
+                    with self.subTest(applied=applied, facet=facet.name, value=value):
+                        params = {**applied, facet.name: value}
+                        shown_there = self.client.get(INDEX_URL, params).context["page"]
+                        self.assertEqual(shown_there.paginator.count, count, label)
+
+    def test_a_filtered_view_is_a_link_a_teammate_can_open(self):
+        response = self.client.get(INDEX_URL, {"orientation": "portrait", "sort": "oldest"})
+
+        self.assertContains(response, '<option value="portrait" selected>')
+        self.assertContains(response, '<option value="oldest" selected>')
+        # The card remembers the list, so the video page can step through it.
+        self.assertContains(response, "?list=orientation%3Dportrait%26sort%3Doldest")
+
+    def test_favourites_only(self):
+        Favourite.objects.create(person=self.alice, generation=self.portrait)
+        Favourite.objects.create(person=self.bob, generation=self.landscape)  # not hers
+
+        response = self.client.get(INDEX_URL, {"starred": "true"})
+
+        self.assertEqual(shown(response), [self.portrait])
+        self.assertContains(response, "Favourites (1)")
+
+    def test_dates_today_last_days_and_a_range(self):
+        old = make_generation(
+            self.alice, prompt="Old", created_at=timezone.now() - timedelta(days=20)
+        )
+        older = make_generation(
+            self.alice, prompt="Older", created_at=timezone.now() - timedelta(days=45)
+        )
+        recent = {self.portrait, self.landscape, self.failed, self.running}
+
+        self.assertEqual(set(shown(self.client.get(INDEX_URL, {"when": "today"}))), recent)
+        self.assertEqual(set(shown(self.client.get(INDEX_URL, {"when": "7d"}))), recent)
+        self.assertEqual(set(shown(self.client.get(INDEX_URL, {"when": "30d"}))), recent | {old})
+        day = (timezone.localdate() - timedelta(days=45)).isoformat()
+        ranged = self.client.get(INDEX_URL, {"after": day, "before": day})
+        self.assertEqual(shown(ranged), [older])
+
+    def test_a_nonsense_filter_value_is_a_friendly_message_not_an_error(self):
+        response = self.client.get(INDEX_URL, {"status": "bogus", "after": "yesterday"})
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Some filters were not understood")
+
+    def test_sort_oldest_first(self):
+        response = self.client.get(INDEX_URL, {"sort": "oldest"})
+
+        self.assertEqual(
+            shown(response), [self.portrait, self.landscape, self.failed, self.running]
+        )
+
+    def test_a_failed_card_says_why_in_a_few_words(self):
+        html = self.client.get(INDEX_URL).content.decode()
+
+        card = html[html.index(f'id="card-{self.failed.pk}"') :]
+        self.assertIn("Blocked by a safety filter", card[: card.index("</li>")])
+
+    def test_a_ready_card_has_a_preview_that_loads_nothing_until_hovered(self):
+        html = self.client.get(INDEX_URL).content.decode()
+
+        card = html[html.index(f'id="card-{self.portrait.pk}"') :]
+        card = card[: card.index("</li>")]
+        self.assertIn('preload="none"', card)
+        self.assertIn(f'data-src="{reverse("generations:video", args=[self.portrait.pk])}"', card)
+        self.assertNotIn(' src="/videos', card.split("<video")[1].split(">")[0])
+        self.assertIn("play-badge", card)
+        self.assertIn("720p-portrait", card)
+
+
+class PagesTests(StudioTestCase):
+    def test_load_more_is_a_real_link_and_an_htmx_fragment(self):
+        start = timezone.now() - timedelta(hours=1)
+        for n in range(30):
+            make_generation(
+                self.alice, prompt=f"Shot {n:02d}", created_at=start + timedelta(minutes=n)
+            )
+
+        first = self.client.get(INDEX_URL, {"q": "shot"})
+        self.assertContains(first, 'href="?q=shot&amp;page=2"')
+        self.assertContains(first, 'hx-get="?q=shot&amp;page=2"')
+
+        more = self.client.get(INDEX_URL, {"q": "shot", "page": 2}, HTTP_HX_REQUEST="true")
+
+        html = more.content.decode()
+        self.assertNotIn("<html", html)
+        self.assertEqual(html.count('class="tile '), 6)
+        self.assertIn("Shot 00", html)
+        self.assertNotIn("Load more", html)
+
+
+class QueryCountTests(StudioTestCase):
+    """The number of queries does not grow with the gallery, searched and filtered too."""
+
+    def fill(self, count: int) -> None:
+        sizes = [Size.LANDSCAPE_720, Size.PORTRAIT_720, Size.LANDSCAPE_1080]
+        rows = []
+        for n in range(count):
+            job = Generation(
+                owner=self.alice,
+                prompt=f"Café scene {n}",
+                size=sizes[n % 3],
+                seconds=8 if n % 3 == 2 else 4,
+                status=Status.READY if n % 2 else Status.FAILED,
+                error_code="" if n % 2 else "task:failed:x",
+            )
+            job.search_text = "cafe scene"
+            rows.append(job)
+        Generation.objects.bulk_create(rows)
+        for job in Generation.objects.filter(owner=self.alice)[: count // 3]:
+            Favourite.objects.create(person=self.alice, generation=job)
+
+    def queries_for(self, params: dict) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(INDEX_URL, params)
+        self.assertEqual(response.status_code, 200)
+        return len(queries)
+
+    def test_the_same_queries_at_10_and_at_60_generations(self):
+        for params in (
+            {},
+            {"q": "cafe", "status": "ready", "orientation": "landscape", "starred": "true"},
+            {"q": "scene cafe", "seconds": "4", "when": "7d", "sort": "oldest", "page": "2"},
+        ):
+            with self.subTest(params):
+                self.fill(10)
+                small = self.queries_for(params)
+                self.fill(50)
+                large = self.queries_for(params)
+                self.assertEqual(small, large)
+                Generation.objects.all().delete()

@@ -1,7 +1,9 @@
-"""Nobody but its owner can see or touch a generation, through any URL, present or future.
+"""Who gets past every URL that takes a generation id, present or future, for three roles:
+the owner; a teammate, on a shared and on a private video; and nobody logged in.
 
 The URLs are found by walking the project's resolver, so a view added later is covered
-without anyone remembering to add it here.
+without anyone remembering to add it here. A new URL counts as owner-only until it is named
+below as something a teammate may do; so a new URL that lets a teammate through fails here.
 """
 
 import re
@@ -16,13 +18,34 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from generations.models import Generation, Status, first_frame_name, thumbnail_name
+from generations.models import Comment, Generation, Status, first_frame_name, thumbnail_name
 from tests.factories_media import jpeg_bytes
 from tests.helpers import make_ready_generation, make_user
 
 SECRET_PROMPT = "Alice private lighthouse 7f3a"  # nothing HTML would escape
+SHARED_PROMPT = "Alice shared harbour 2c9d"
 LOGIN_PATH = "/accounts/login/"
 _PARAMETER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
+# What differs between any two answers: the CSRF token's mask and the CSP nonce.
+_PER_RESPONSE = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value="|nonce=")[^"]+')
+
+# What a teammate may do with a video shared with them; everything else is the owner's.
+# Reading views answer a POST as a read (the snapshot below proves it changed nothing).
+TEAMMATE_MAY_READ = {
+    "generations:detail",
+    "generations:status",
+    "generations:video",
+    "generations:download",
+    "generations:poster",
+    "generations:first_frame",
+    "generations:comments",
+    "generations:takes",
+    "generations:make_another",  # the filled form; the new job is the teammate's own
+}
+TEAMMATE_MAY = {
+    "get": TEAMMATE_MAY_READ,
+    "post": TEAMMATE_MAY_READ | {"generations:comments", "generations:star"},
+}
 
 
 def _walk(patterns, prefix="", namespace="", groups=frozenset()):
@@ -37,36 +60,34 @@ def _walk(patterns, prefix="", namespace="", groups=frozenset()):
             yield namespace, entry.name, route, names
 
 
-def urls_to_guard() -> list[tuple[str, str | None, str, bool]]:
-    """(label, URL name, route, takes pk) for every generations URL and every project URL
-    that takes a pk, however it is spelt (path converter or regex group)."""
+def urls_to_guard() -> list[tuple[str, str | None, str, frozenset[str]]]:
+    """(label, URL name, route, parameter names) for every generations URL and every
+    project URL that takes a pk, however it is spelt (path converter or regex group)."""
     found = []
     for namespace, name, route, parameters in _walk(get_resolver().url_patterns):
-        takes_pk = "pk" in parameters
-        if namespace == "generations" or takes_pk:
+        if namespace == "generations" or "pk" in parameters:
             qualified = ":".join(filter(None, [namespace, name])) if name else None
-            found.append((qualified or route, qualified, route, takes_pk))
+            found.append((qualified or route, qualified, route, frozenset(parameters)))
     return found
 
 
 GUARDED = urls_to_guard()
 
 
-def url_for(name: str | None, route: str, takes_pk: bool, pk) -> str:
+def url_for(name: str | None, route: str, parameters: frozenset[str], values: dict) -> str:
+    # Fails loudly if a future URL needs a parameter `values` lacks: teach this test about it.
+    kwargs = {key: values[key] for key in parameters}
     if name:
-        # Fails loudly if a future URL needs more than a pk: teach this test about it.
-        return reverse(name, kwargs={"pk": pk} if takes_pk else {})
-    return "/" + _PARAMETER.sub(str(pk), route)
+        return reverse(name, kwargs=kwargs)
+    return "/" + _PARAMETER.sub(lambda m: str(kwargs[m.group("name")]), route)
 
 
 def _files_of(generation: Generation) -> list[Path]:
     return [Path(settings.MEDIA_ROOT) / f.name for f in generation.stored_files()]
 
 
-@pytest.fixture
-def cast(db):
-    alice, bob = make_user("alice"), make_user("bob")
-    generation = make_ready_generation(alice, prompt=SECRET_PROMPT)
+def _video(owner, prompt: str) -> Generation:
+    generation = make_ready_generation(owner, prompt=prompt)
     generation.first_frame.name = default_storage.save(
         first_frame_name(), ContentFile(jpeg_bytes(128, 72))
     )
@@ -74,15 +95,39 @@ def cast(db):
         thumbnail_name(), ContentFile(jpeg_bytes(64, 36))
     )
     generation.save()
-    return alice, bob, generation
+    Comment.objects.create(
+        generation=generation, author=owner, body=f"{prompt} note", at_seconds=0.5
+    )
+    return generation
 
 
-def test_the_walk_finds_every_url_that_shows_a_generation():
-    labels = {label for label, *_ in GUARDED}
-    for name in ("detail", "status", "video", "download", "poster", "first_frame"):
-        assert f"generations:{name}" in labels
-    for name in ("check_again", "submit_again", "delete", "index", "create"):
-        assert f"generations:{name}" in labels
+@pytest.fixture
+def cast(db):
+    alice, bob = make_user("alice"), make_user("bob")
+    shared = _video(alice, SHARED_PROMPT)
+    shared.share_for(alice)
+    private = _video(alice, SECRET_PROMPT)
+    return alice, bob, shared, private
+
+
+def values_for(generation: Generation) -> dict:
+    return {"pk": generation.pk, "comment_pk": generation.comments.get().pk}
+
+
+def nowhere_values() -> dict:
+    return {"pk": uuid.uuid4(), "comment_pk": 10**9}
+
+
+def snapshot(generation: Generation) -> tuple:
+    generation.refresh_from_db()
+    return (
+        generation.owner_id,
+        generation.status,
+        generation.shared_at,
+        generation.events.count(),
+        list(generation.comments.values_list("pk", "author_id", "body", "at_seconds")),
+        [path.is_file() for path in _files_of(generation)],
+    )
 
 
 def content_of(response) -> bytes:
@@ -91,55 +136,97 @@ def content_of(response) -> bytes:
     return response.content
 
 
+def test_the_walk_finds_every_url_that_shows_a_generation():
+    labels = {label for label, *_ in GUARDED}
+    for name in ("detail", "status", "video", "download", "poster", "first_frame", "comments"):
+        assert f"generations:{name}" in labels
+    for name in ("check_again", "submit_again", "delete", "share", "unshare", "comment_edit"):
+        assert f"generations:{name}" in labels
+    for name in ("index", "create", "team", "studio_settings", "share_many"):
+        assert f"generations:{name}" in labels
+    for name in ("star", "restore", "delete_forever", "make_another", "takes"):
+        assert f"generations:{name}" in labels
+    for name in ("compare", "selection", "zip", "trash"):
+        assert f"generations:{name}" in labels
+
+
+def test_every_url_a_teammate_may_use_exists():
+    labels = {label for label, *_ in GUARDED}
+    assert TEAMMATE_MAY["get"] | TEAMMATE_MAY["post"] <= labels
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(
-    ("label", "name", "route", "takes_pk"), GUARDED, ids=[row[0] for row in GUARDED]
+    ("label", "name", "route", "parameters"), GUARDED, ids=[row[0] for row in GUARDED]
 )
-def test_only_the_owner_gets_past_any_url(cast, label, name, route, takes_pk, method):
-    alice, bob, generation = cast
-    url = url_for(name, route, takes_pk, generation.pk)
-    files = _files_of(generation)
-    assert len(files) == 4
+def test_each_role_gets_exactly_its_due_at_any_url(cast, label, name, route, parameters, method):
+    alice, bob, shared, private = cast
+    takes_pk = "pk" in parameters
+    assert len(_files_of(shared)) == len(_files_of(private)) == 4
 
     # Nobody logged in: always the login page, with the way back.
-    response = getattr(Client(), method)(url)
-    assert response.status_code == 302, f"anonymous {method.upper()} {url}"
-    location = urlsplit(response["Location"])
-    assert location.path == LOGIN_PATH
-    assert parse_qs(location.query)["next"] == [url]
+    for generation in (shared, private):
+        url = url_for(name, route, parameters, values_for(generation))
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 302, f"anonymous {method.upper()} {url}"
+        location = urlsplit(response["Location"])
+        assert location.path == LOGIN_PATH
+        assert parse_qs(location.query)["next"] == [url]
 
-    # Another user gets exactly what a generation that does not exist would get.
-    outsider = Client()
-    outsider.force_login(bob)
-    response = getattr(outsider, method)(url)
-    outsider_status = response.status_code
+    teammate = logged_in(bob)
+    if not takes_pk:
+        url = url_for(name, route, parameters, {})
+        response = getattr(teammate, method)(url)
+        assert SECRET_PROMPT.encode() not in content_of(response)
+        assert response.status_code in (200, 302, 403, 405), f"bob {method.upper()} {url}"
+        assert snapshot(private)[:4] == (alice.pk, Status.READY, None, private.events.count())
+        return
+
+    # A teammate on a private video gets exactly what a video that does not exist gets.
+    before = snapshot(private)
+    url = url_for(name, route, parameters, values_for(private))
+    response = getattr(teammate, method)(url)
+    private_status, content = response.status_code, content_of(response)
+    nowhere = getattr(teammate, method)(url_for(name, route, parameters, nowhere_values()))
+    assert private_status == nowhere.status_code
+    assert private_status in (404, 405), f"bob {method.upper()} {url} (private)"
+    assert SECRET_PROMPT.encode() not in content
+    assert str(private.pk).encode() not in content
+    assert _PER_RESPONSE.sub(b"", content) == _PER_RESPONSE.sub(b"", content_of(nowhere))
+    assert snapshot(private) == before, "bob changed alice's private video"
+
+    # A teammate on a shared video: through for watching and talking, 404 for the rest.
+    before = snapshot(shared)
+    url = url_for(name, route, parameters, values_for(shared))
+    response = getattr(teammate, method)(url)
     content = content_of(response)
     assert SECRET_PROMPT.encode() not in content
-    assert str(generation.pk).encode() not in content
-    if takes_pk:
-        nowhere = getattr(outsider, method)(url_for(name, route, True, uuid.uuid4()))
-        assert outsider_status == nowhere.status_code
-        assert outsider_status in (404, 405), f"bob {method.upper()} {url}"
+    if label in TEAMMATE_MAY[method]:
+        assert response.status_code in (200, 206, 302, 400), f"bob {method.upper()} {url}"
+        if label == "generations:detail":
+            assert SHARED_PROMPT.encode() in content
     else:
-        assert outsider_status in (200, 302), f"bob {method.upper()} {url}"
+        nowhere = getattr(teammate, method)(url_for(name, route, parameters, nowhere_values()))
+        assert response.status_code == nowhere.status_code, f"bob {method.upper()} {url}"
+        assert response.status_code in (404, 405), f"bob {method.upper()} {url} (shared)"
+    # An empty POST is not a comment: whatever bob sent, nothing of alice's changed.
+    assert snapshot(shared) == before, "bob changed alice's shared video"
 
-    # Nothing the outsider sent changed alice's job.
-    generation.refresh_from_db()
-    assert (generation.owner, generation.status) == (alice, Status.READY)
-    assert all(path.is_file() for path in files)
-
-    # The owner gets through, so every check above could have failed.
-    owner = Client()
-    owner.force_login(alice)
-    response = getattr(owner, method)(url)
-    content = content_of(response)
-    if label == "generations:detail":
-        assert SECRET_PROMPT.encode() in content  # so its absence above means something
-    if response.status_code == 405:
-        # A POST-only action refuses GET to everyone alike; its POST case checks the owner.
-        assert method == "get"
-        assert outsider_status == 405
-        return
-    assert response.status_code in (200, 206, 302), f"alice {method.upper()} {url}"
-    if takes_pk:
-        assert outsider_status == 404, f"bob {method.upper()} {url}"
+    # The owner gets through on both, so every check above could have failed.
+    owner = logged_in(alice)
+    for generation, prompt in ((private, SECRET_PROMPT), (shared, SHARED_PROMPT)):
+        url = url_for(name, route, parameters, values_for(generation))
+        response = getattr(owner, method)(url)
+        if label == "generations:detail":
+            assert prompt.encode() in content_of(response)  # so its absence means something
+        if response.status_code == 405:
+            # A POST-only action refuses GET to everyone alike; its POST case checks the owner.
+            assert method == "get"
+            continue
+        assert response.status_code in (200, 206, 302, 400), f"alice {method.upper()} {url}"

@@ -64,9 +64,10 @@ class PersonEventTests(StudioTestCase):
         generation.save()
 
         self.client.post(reverse("generations:delete", args=[generation.pk]))
+        self.client.post(reverse("generations:delete_forever", args=[generation.pk]))
 
         events = GenerationEvent.objects.filter(generation_ref=generation.pk).order_by("pk")
-        self.assertEqual([e.kind for e in events], ["created", "failed", "deleted"])
+        self.assertEqual([e.kind for e in events], ["created", "failed", "trashed", "deleted"])
         self.assertTrue(all(e.generation_id is None for e in events))
         self.assertEqual(events.last().actor, self.alice)
 

@@ -100,6 +100,29 @@ class WriteBackTests(StudioTestCase):
             self.assertEqual(getattr(generation, name), value)
         self.assertEqual(generation.progress, 60)
 
+    def test_sharing_or_unsharing_while_a_step_runs_survives_the_step(self):
+        self.assertIn("shared_at", Generation.PERSON_FIELDS)
+        generation = self.claimed(Status.RENDERING)
+        generation.mark_progress(70, started=True)
+        Generation.objects.get(pk=generation.pk).share_for(self.alice)
+
+        generation.release()
+
+        generation.refresh_from_db()
+        self.assertTrue(generation.is_shared)
+        self.assertEqual(generation.progress, 70)
+
+        shared = self.claimed(Status.RENDERING)
+        Generation.objects.get(pk=shared.pk).share_for(self.alice)
+        shared = Generation.objects.get(pk=shared.pk)  # the step read the row shared
+        shared.mark_progress(80, started=True)
+        Generation.objects.get(pk=shared.pk).unshare_for(self.alice)
+
+        self.assertTrue(shared.release())
+
+        shared.refresh_from_db()
+        self.assertFalse(shared.is_shared)
+
     def test_a_step_whose_lease_was_taken_over_writes_nothing(self):
         generation = self.claimed(Status.RENDERING)
         Generation.objects.filter(pk=generation.pk).update(lease=None)

@@ -78,3 +78,22 @@ class PollTests(StudioTestCase):
 
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("login"), response["Location"])
+
+
+class TeamPollTests(StudioTestCase):
+    def test_a_teammate_s_poll_answers_a_shared_running_job_and_drops_it_once_unshared(self):
+        job = make_generation(self.bob)
+        job.share_for(self.bob)
+        version = job.poll_version
+        job.mark_submitted("task_1")
+        job.save()
+
+        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
+        self.assertIn(f"card-{job.pk}", answer["fragments"])
+        self.assertIn('By <span class="maker">bob</span>', answer["fragments"][f"card-{job.pk}"])
+        self.assertEqual(answer["gone"], [])
+
+        job.unshare_for(self.bob)
+        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
+
+        self.assertEqual(answer, {"fragments": {}, "gone": [f"card-{job.pk}"]})

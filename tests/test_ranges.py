@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from generations.ranges import parse_range
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
@@ -105,8 +106,8 @@ class RangeTests(StudioTestCase):
         self.assertIn(response.status_code, (200, 206, 416))
 
     def test_the_download_url_is_an_attachment_and_supports_ranges_too(self):
-        stamp = self.generation.created_at.strftime("%Y%m%d-%H%M")
-        name = f"veostudio-{stamp}-{str(self.generation.pk)[:8]}.mp4"
+        day = timezone.localtime(self.generation.created_at).strftime("%Y-%m-%d")
+        name = f"{day}_a-paper-kite-floats-above-a-field_4s_720p.mp4"
 
         whole = self.get(url=self.download_url)
         part = self.get("bytes=0-99", url=self.download_url)

@@ -4,11 +4,13 @@ access, then redirect to a short-lived presigned URL that really plays (Range in
 
 Runs against moto's S3 server on loopback (the `s3_storage` fixture)."""
 
+import io
 import json
 import os
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -124,7 +126,7 @@ class VideoOnS3Tests(TestCase):
         got = self.follow(answer)
         self.assertEqual(got.status_code, 200)
         self.assertIn("attachment", got.headers["Content-Disposition"])
-        self.assertIn("veostudio-", got.headers["Content-Disposition"])
+        self.assertIn(generation.download_name, got.headers["Content-Disposition"])
 
     def test_someone_else_gets_a_404_and_no_link(self):
         generation = self.make_video()
@@ -138,11 +140,24 @@ class VideoOnS3Tests(TestCase):
     def test_deleting_a_video_empties_the_bucket(self):
         generation = self.make_video()
 
-        answer = self.client.post(reverse("generations:delete", args=[generation.pk]))
+        self.client.post(reverse("generations:delete", args=[generation.pk]))
+        self.assertNotEqual(self.bucket.keys(), [])  # in the Trash, files kept for an undo
+        answer = self.client.post(reverse("generations:delete_forever", args=[generation.pk]))
 
         self.assertIn(answer.status_code, (200, 302))
         self.assertFalse(Generation.objects.filter(pk=generation.pk).exists())
         self.assertEqual(self.bucket.keys(), [])
+
+    def test_a_zip_of_videos_in_the_bucket_streams_with_its_exact_size(self):
+        generation = self.make_video()
+
+        answer = self.client.get(reverse("generations:zip"), {"ids": [generation.pk]})
+
+        data = b"".join(answer.streaming_content)
+        self.assertEqual(int(answer["Content-Length"]), len(data))
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.assertEqual(archive.namelist(), [generation.download_name])
+            self.assertIsNone(archive.testzip())
 
     def test_a_backup_carries_the_bucket_and_restores_into_another(self):
         generation = self.make_video()

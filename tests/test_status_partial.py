@@ -184,7 +184,8 @@ class StatusPartialTests(StudioTestCase):
     def test_a_long_job_shows_its_elapsed_time_and_keeps_polling(self):
         generation = self.in_status(Status.RENDERING)
         Generation.objects.filter(pk=generation.pk).update(
-            created_at=timezone.now() - timedelta(minutes=15)
+            created_at=timezone.now() - timedelta(minutes=15),
+            started_at=timezone.now() - timedelta(minutes=15),
         )
 
         response = self.client.get(status_url(generation), **HTMX)

@@ -24,7 +24,8 @@ class WaitingTests(StudioTestCase):
         generation.mark_submitted("task_1")
         generation.mark_progress(50, started=True)
         generation.save()
-        Generation.objects.filter(pk=generation.pk).update(created_at=timezone.now() - started_ago)
+        began = timezone.now() - started_ago
+        Generation.objects.filter(pk=generation.pk).update(created_at=began, started_at=began)
         return generation
 
     def status_page(self, generation: Generation):

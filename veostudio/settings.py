@@ -312,6 +312,8 @@ COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 102
 # A step whose worker died is retaken after this long.
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
 RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
+# The gallery: days a deleted video waits in the Trash before the worker purges it.
+TRASH_KEEP_DAYS = env_number("TRASH_KEEP_DAYS", 30, 0.001, 3650)
 
 # /readyz tells anyone "ready or not"; the details go to staff and to this bearer token.
 READYZ_TOKEN = env_str("READYZ_TOKEN", "")

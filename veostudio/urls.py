@@ -7,6 +7,8 @@ from generations import health, views
 admin.site.site_header = "VeoStudio administration"
 admin.site.site_title = "VeoStudio admin"
 
+handler404 = "generations.team_views.not_found"
+
 # Only the auth pages the product uses: admins set and reset passwords in the admin,
 # so the public password-reset and password-change pages are not mounted at all. The
 # set-password page is, for the one-time links the Team page makes: it needs the link's

@@ -56,6 +56,13 @@
         if (!data) return;
         // Keys are the ids of the elements they replace (card-<id>, status-<id>).
         Object.keys(data.fragments).forEach(function (id) { swap(id, data.fragments[id]); });
+        // Jobs this person may no longer see: stop asking, and let the page decide (team.js).
+        (data.gone || []).forEach(function (id) {
+          var element = document.getElementById(id);
+          if (!element) return;
+          element.removeAttribute("data-poll");
+          element.dispatchEvent(new CustomEvent("veostudio:gone", { bubbles: true }));
+        });
       })
       .catch(function () { /* offline for a moment: the next tick tries again */ })
       .then(function () {

@@ -1,0 +1,338 @@
+"""The gallery as a pipeline over any base queryset: search, filters with counts, sort, pages.
+
+`gallery_page(request, base)` is what a page of cards needs; the personal gallery passes the
+person's visible jobs, a team view can pass its own base and reuse all of it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+
+from .models import (
+    ACTIVE_STATUSES,
+    PORTRAIT_SIZES,
+    Favourite,
+    Seconds,
+    Size,
+    Status,
+    VideoModel,
+    search_key,
+)
+
+PAGE_SIZE = 24
+FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One value of a facet: the rows it keeps, as a Q for the database and as a test on
+    one row of the grouped counts, side by side so that the two cannot drift apart."""
+
+    key: str
+    label: str
+    column: str
+    values: frozenset
+    where: Q | None = None
+
+    @property
+    def q(self) -> Q:
+        return self.where if self.where is not None else Q(**{f"{self.column}__in": self.values})
+
+    def holds(self, row: dict) -> bool:
+        return row[self.column] in self.values
+
+
+def _plain(column: str, choices) -> dict[str, Choice]:
+    return {str(v): Choice(str(v), label, column, frozenset({v})) for v, label in choices}
+
+
+LANDSCAPE_SIZES = frozenset(Size) - frozenset(PORTRAIT_SIZES)
+FACET_CHOICES: dict[str, dict[str, Choice]] = {
+    "status": {
+        "ready": Choice("ready", "Ready", "status", frozenset({Status.READY})),
+        "active": Choice("active", "In progress", "status", frozenset(ACTIVE_STATUSES)),
+        "failed": Choice("failed", "Failed", "status", frozenset(FAILED_STATUSES)),
+    },
+    "model": _plain("model", VideoModel.choices),
+    "size": _plain("size", Size.choices),
+    "orientation": {
+        "landscape": Choice("landscape", "Landscape", "size", LANDSCAPE_SIZES),
+        "portrait": Choice("portrait", "Portrait", "size", frozenset(PORTRAIT_SIZES)),
+    },
+    "seconds": _plain("seconds", Seconds.choices),
+    "first_frame": {
+        "with": Choice(
+            "with", "With a first frame", "has_frame", frozenset({True}), ~Q(first_frame_sha256="")
+        ),
+        "without": Choice(
+            "without", "Without", "has_frame", frozenset({False}), Q(first_frame_sha256="")
+        ),
+    },
+}
+FACETS = list(FACET_CHOICES)
+DATE_CHOICES = [("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]
+SORTS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
+
+
+def _choices(name: str) -> list[tuple[str, str]]:
+    return [(key, choice.label) for key, choice in FACET_CHOICES[name].items()]
+
+
+class GalleryFilter(django_filters.FilterSet):
+    """The gallery's filters. Each one is a `Q` (see `clause`), so the counts of every
+    filter value can be taken in one aggregate query."""
+
+    q = django_filters.CharFilter(method="apply", label="Search prompts")
+    status = django_filters.ChoiceFilter(choices=_choices("status"), method="apply", label="Status")
+    model = django_filters.ChoiceFilter(choices=VideoModel.choices, method="apply")
+    size = django_filters.ChoiceFilter(choices=Size.choices, method="apply", label="Format")
+    orientation = django_filters.ChoiceFilter(
+        choices=_choices("orientation"), method="apply", label="Orientation"
+    )
+    seconds = django_filters.TypedChoiceFilter(
+        choices=Seconds.choices, coerce=int, method="apply", label="Duration"
+    )
+    first_frame = django_filters.ChoiceFilter(
+        choices=_choices("first_frame"), method="apply", label="First frame"
+    )
+    starred = django_filters.BooleanFilter(
+        method="apply", label="Favourites only", widget=forms.CheckboxInput
+    )
+    when = django_filters.ChoiceFilter(choices=DATE_CHOICES, method="apply", label="Date")
+    after = django_filters.DateFilter(
+        method="apply", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    before = django_filters.DateFilter(
+        method="apply", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        method="apply",
+        empty_label=None,
+    )
+
+    def apply(self, queryset, name, value):
+        return queryset.filter(self.clause(name, value))
+
+    def clause(self, name: str, value) -> Q:
+        if name == "q":
+            words = search_key(value).split()[:12]
+            return Q(*[Q(search_text__contains=word) for word in words])
+        if name in FACET_CHOICES:
+            return FACET_CHOICES[name][str(value)].q
+        if name == "starred":
+            return Q(pk__in=_starred_ids(self.request.user)) if value else Q()
+        if name == "when":
+            days = {"today": 0, "7d": 6, "30d": 29}[value]
+            return Q(created_at__gte=_start_of(timezone.localdate() - timedelta(days=days)))
+        if name == "after":
+            return Q(created_at__gte=_start_of(value))
+        if name == "before":
+            return Q(created_at__lt=_start_of(value + timedelta(days=1)))
+        return Q()  # sort: applied after the counts
+
+    def extra_facets(self) -> dict[str, tuple[str, dict[str, Choice]]]:
+        """Facets a view's own filters add, counted in the same query: name → (label,
+        choices by key); every value a valid form can hold must be among the choices."""
+        return {}
+
+    def clauses(self) -> dict[str, Q]:
+        """Every filter that is set, as a Q; call only when the form is valid."""
+        found = {}
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, "", False):
+                continue
+            clause = self.clause(name, value)
+            if clause:
+                found[name] = clause
+        return found
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def with_stars(queryset: QuerySet, person) -> QuerySet:
+    """Each row carries `is_starred` for `person`: the cards need no query of their own."""
+    mine = Favourite.objects.filter(person=person, generation=OuterRef("pk"))
+    return queryset.annotate(is_starred=Exists(mine))
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    options: list[tuple[str, str, int]] = field(default_factory=list)  # value, label, count
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, which the facet query already gave."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _all(clauses) -> Q:
+    combined = Q()
+    for clause in clauses:
+        combined &= clause
+    return combined
+
+
+def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet], int]:
+    """For each facet value, how many rows it would give with every other filter kept, and
+    the number of rows shown. One query: the rows that search and dates keep, counted by
+    the few columns the facets read; the rest is sums over those groups."""
+    clauses = filterset.clauses()
+    extra = filterset.extra_facets()
+    facet_names = {*FACETS, "starred", *extra}
+    extra_columns = sorted({c.column for _, choices in extra.values() for c in choices.values()})
+    scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
+    mine = _starred_ids(filterset.request.user)
+    groups = list(
+        scope.annotate(
+            has_frame=ExpressionWrapper(~Q(first_frame_sha256=""), output_field=BooleanField()),
+            starred=ExpressionWrapper(Q(pk__in=mine), output_field=BooleanField()),
+        )
+        .values("status", "size", "model", "seconds", "has_frame", "starred", *extra_columns)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in groups:  # SQLite answers 0 and 1 for the booleans
+        row["has_frame"], row["starred"] = bool(row["has_frame"]), bool(row["starred"])
+    data = filterset.form.cleaned_data
+    chosen = {name: FACET_CHOICES[name][str(data[name])] for name in FACETS if name in clauses}
+    if "starred" in clauses:
+        chosen["starred"] = STARRED
+    for name, (_, by_key) in extra.items():
+        if name in clauses:
+            chosen[name] = by_key[str(data[name])]
+
+    def kept(row: dict, but: str = "") -> bool:
+        return all(choice.holds(row) for name, choice in chosen.items() if name != but)
+
+    facets = []
+    for name in [*FACETS, "starred"]:
+        label = str(filterset.filters[name].label or name.title())
+        choices = [STARRED] if name == "starred" else list(FACET_CHOICES[name].values())
+        rows = [row for row in groups if kept(row, but=name)]
+        options = [(c.key, c.label, sum(row["n"] for row in rows if c.holds(row))) for c in choices]
+        facets.append(Facet(name, "Favourites" if name == "starred" else label, options))
+    for name, (label, extra_choices) in reversed(extra.items()):
+        rows = [row for row in groups if kept(row, but=name)]
+        found = [
+            (c.key, c.label, sum(r["n"] for r in rows if c.holds(r)))
+            for c in extra_choices.values()
+        ]
+        picked = chosen[name].key if name in chosen else None
+        # Only the values that find something (and the one chosen) are worth a line.
+        options = [option for option in found if option[2] or option[0] == picked]
+        facets.insert(0, Facet(name, label, options))
+    return facets, sum(row["n"] for row in groups if kept(row))
+
+
+# `where` is filled per person by `GalleryFilter.clause`; the grouped rows carry the flag.
+STARRED = Choice("true", "Favourites", "starred", frozenset({True}))
+
+
+@dataclass
+class GalleryPage:
+    filterset: GalleryFilter
+    page: Page
+    facets: list[Facet]
+    query: str  # the filters as a query string, without the page
+    sort: str
+
+    def page_url(self, number: int) -> str:
+        return f"?{self.query}&page={number}" if self.query else f"?page={number}"
+
+    @property
+    def next_url(self) -> str:
+        return self.page_url(self.page.next_page_number()) if self.page.has_next() else ""
+
+    @property
+    def previous_url(self) -> str:
+        return self.page_url(self.page.previous_page_number()) if self.page.has_previous() else ""
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            value for key, value in self.filterset.data.items() if key not in ("page", "sort")
+        )
+
+
+def _starred_ids(person) -> QuerySet:
+    return Favourite.objects.filter(person=person).values("generation_id")
+
+
+def filtered(
+    request: HttpRequest,
+    base: QuerySet,
+    data: QueryDict | None = None,
+    filterset_class: type[GalleryFilter] = GalleryFilter,
+):
+    """(filterset, its rows sorted, sort) for `data` (the request's GET by default)."""
+    data = request.GET if data is None else data
+    filterset = filterset_class(data, queryset=base, request=request)
+    rows = filterset.qs if filterset.is_valid() else base.none()
+    sort = str(data.get("sort")) if data.get("sort") in SORTS else "newest"
+    return filterset, rows.order_by(*SORTS[sort]), sort
+
+
+def gallery_page(
+    request: HttpRequest,
+    base: QuerySet,
+    page_size: int = PAGE_SIZE,
+    filterset_class: type[GalleryFilter] = GalleryFilter,
+) -> GalleryPage:
+    """One page of cards of `base` (already limited to what the person may see), searched,
+    filtered and sorted from the request, with each filter value's count."""
+    filterset, rows, sort = filtered(request, base, filterset_class=filterset_class)
+    data = request.GET.copy()
+    data.pop("page", None)
+    facets: list[Facet] = []
+    total = 0
+    if filterset.is_valid():
+        facets, total = facet_counts(filterset, base)
+    # What the cards show beyond the row (a star, the maker, a comment count) is added to
+    # the page's rows only: the counts above read the bare rows.
+    cards = with_stars(rows, request.user).with_comment_counts()  # type: ignore[attr-defined]
+    cards = cards.select_related("owner")
+    paginator = CountedPaginator(cards, page_size, count=total)
+    page = paginator.get_page(request.GET.get("page"))
+    return GalleryPage(filterset, page, facets, data.urlencode(), sort)
+
+
+def neighbours(
+    request: HttpRequest,
+    base: QuerySet,
+    current,
+    list_query: str,
+    filterset_class: type[GalleryFilter] = GalleryFilter,
+):
+    """(previous, next) of `current` within the gallery list described by `list_query`."""
+    data = QueryDict(list_query)
+    _, rows, sort = filtered(request, base, data, filterset_class=filterset_class)
+    # The plain range on created_at lets the database walk its index from the current row.
+    at = current.created_at
+    newer = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=current.pk))
+    older = Q(created_at__lte=at) & (Q(created_at__lt=at) | Q(pk__lt=current.pk))
+    before_q, after_q = (newer, older) if sort == "newest" else (older, newer)
+    previous = rows.filter(before_q).order_by(*_reverse(SORTS[sort])).first()
+    following = rows.filter(after_q).first()
+    return previous, following
+
+
+def _reverse(order: tuple[str, ...]) -> list[str]:
+    return [key[1:] if key.startswith("-") else f"-{key}" for key in order]

@@ -1,0 +1,249 @@
+"""The team's side of the studio: sharing, comments, the Team view, the studio settings and
+the kind 404 page. Access goes through generations.access like every other view."""
+
+import uuid
+from typing import cast
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.urls import Resolver404, resolve
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import gallery
+from .access import (
+    changeable_generations,
+    get_comment_for_changing,
+    get_for_changing,
+    get_for_viewing,
+    team_generations,
+)
+from .forms import CommentForm, StudioSettingsForm
+from .models import Comment, Generation, StudioSettings
+from .templatetags.team import person
+
+
+def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
+    """What a video's page needs for its comments and its share control."""
+    return {
+        "comments": generation.comments.select_related("author"),
+        "comments_version": generation.comments.version(),
+        "comment_form": form or CommentForm(duration=generation.video_duration),
+    }
+
+
+def _back(request: HttpRequest, fallback) -> HttpResponse:
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
+        return redirect(wanted)
+    return redirect(fallback)
+
+
+@require_POST
+def share(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    generation.share_for(request.user)
+    return _share_answer(request, generation, "Shared with the team.")
+
+
+@require_POST
+def unshare(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    generation.unshare_for(request.user)
+    return _share_answer(request, generation, "Unshared: only you can see this video now.")
+
+
+def _share_answer(request: HttpRequest, generation: Generation, done: str) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        response = render(
+            request,
+            "generations/_share.html",
+            {"generation": generation, "share_next": request.POST.get("next", "")},
+        )
+        # The page's comments start or stop polling with the video's sharing.
+        response["HX-Trigger"] = "team:sharing-changed"
+        return response
+    messages.success(request, done)
+    return _back(request, generation)
+
+
+@require_POST
+def share_many(request: HttpRequest) -> HttpResponse:
+    """Share or unshare a selection; videos that are not the person's own are left alone."""
+    action = request.POST.get("action")
+    ids = []
+    for value in request.POST.getlist("ids"):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    chosen = changeable_generations(request.user).filter(pk__in=ids)
+    if action not in ("share", "unshare") or not ids:
+        messages.info(request, "Pick one or more of your videos first.")
+        return _back(request, "generations:index")
+    changed = 0
+    for generation in chosen:
+        if action == "share":
+            changed += generation.share_for(request.user)
+        else:
+            changed += generation.unshare_for(request.user)
+    noun = "video" if changed == 1 else "videos"
+    if action == "share":
+        messages.success(request, f"Shared {changed} {noun} with the team.")
+    else:
+        messages.success(request, f"Unshared {changed} {noun}.")
+    return _back(request, "generations:index")
+
+
+def comments(request: HttpRequest, pk) -> HttpResponse:
+    """GET: the list, for the page's poll (204 when nothing changed). POST: a new comment."""
+    generation = get_for_viewing(request, pk)
+    is_htmx = bool(getattr(request, "htmx", False))
+    if request.method == "POST":
+        form = CommentForm(request.POST, duration=generation.video_duration)
+        if form.is_valid():
+            Comment.objects.create(
+                generation=generation,
+                author=cast(User, request.user),
+                body=form.cleaned_data["body"],
+                at_seconds=form.cleaned_data["at"],
+            )
+            if not is_htmx:
+                return redirect(generation.get_absolute_url() + "#comments")
+            form = CommentForm(duration=generation.video_duration)  # empty, for the next one
+        context = {"generation": generation, **team_context(generation, form)}
+        if not is_htmx:
+            return render(request, "generations/detail.html", context, status=400)
+        return render(request, "generations/_comments.html", context)
+    if not is_htmx:
+        return redirect(generation.get_absolute_url() + "#comments")
+    version = generation.comments.version()
+    if request.GET.get("v") == version:
+        return HttpResponse(status=204)  # htmx swaps nothing
+    context = {"generation": generation, **team_context(generation)}
+    return render(request, "generations/_comments.html#list", context)
+
+
+def comment_edit(request: HttpRequest, pk, comment_pk) -> HttpResponse:
+    comment = get_comment_for_changing(request, pk, comment_pk)
+    generation = comment.generation
+    is_htmx = bool(getattr(request, "htmx", False))
+    if request.method == "POST":
+        form = CommentForm(request.POST, duration=generation.video_duration)
+        if "cancel" not in request.POST and form.is_valid():
+            comment.edit(form.cleaned_data["body"], form.cleaned_data["at"])
+        if "cancel" in request.POST or form.is_valid():
+            if is_htmx:
+                return render(
+                    request,
+                    "generations/_comment.html",
+                    {"comment": comment, "generation": generation},
+                )
+            return redirect(generation.get_absolute_url() + f"#comment-{comment.pk}")
+    else:
+        at = comment.moment_label if comment.at_seconds is not None else ""
+        form = CommentForm(initial={"body": comment.body, "at": at})
+    template = "_comment_edit.html" if is_htmx else "comment_edit.html"
+    return render(
+        request,
+        f"generations/{template}",
+        {"comment": comment, "generation": generation, "form": form},
+    )
+
+
+@require_POST
+def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
+    comment = get_comment_for_changing(request, pk, comment_pk)
+    generation = comment.generation
+    comment.delete()
+    if getattr(request, "htmx", False):
+        return HttpResponse("")  # the comment's element is swapped for nothing
+    messages.success(request, "Comment deleted.")
+    return redirect(generation.get_absolute_url() + "#comments")
+
+
+class TeamFilter(gallery.GalleryFilter):
+    """The gallery's filters and a person (whose videos, among what the team shared)."""
+
+    person = django_filters.NumberFilter(method="apply", label="Person")
+
+    def clause(self, name: str, value) -> Q:
+        if name == "person":
+            return Q(owner_id=value)
+        return super().clause(name, value)
+
+    def extra_facets(self):
+        # A studio is a small team: one count per person, from the gallery's one query.
+        people = list(get_user_model().objects.order_by("username")[:PEOPLE_MAX])
+        wanted = self.form.cleaned_data.get("person") if self.form.is_valid() else None
+        if wanted is not None and all(p.pk != wanted for p in people):
+            people += list(get_user_model().objects.filter(pk=wanted))
+        choices = {
+            str(p.pk): gallery.Choice(str(p.pk), _person_label(p), "owner_id", frozenset({p.pk}))
+            for p in people
+        }
+        if wanted is not None and str(wanted) not in choices:
+            # Nobody by that number: a choice that finds nothing, counted as such.
+            choices[str(wanted)] = gallery.Choice(
+                str(wanted), "Nobody", "owner_id", frozenset({wanted})
+            )
+        return {"person": ("Person", choices)}
+
+
+PEOPLE_MAX = 200
+
+
+def _person_label(user) -> str:
+    name = person(user)
+    return name if user.is_active else f"{name} (no longer in the studio)"
+
+
+def team(request: HttpRequest) -> HttpResponse:
+    """Everything shared with the team, with each maker's name: the gallery's search,
+    filters, sort and compare, plus a person."""
+    base = team_generations(request.user).in_gallery()
+    page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
+    template = "generations/team.html"
+    if getattr(request, "htmx", False) and request.GET.get("page"):
+        template += "#more"
+    return render(request, template, {"gallery": page, "page": page.page})
+
+
+def studio_settings(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        return render(request, "generations/studio_settings.html", {"form": None}, status=403)
+    current = StudioSettings.current()
+    if request.method == "POST":
+        form = StudioSettingsForm(request.POST, instance=current)
+        if form.is_valid():
+            saved = form.save(commit=False)
+            saved.updated_by = request.user
+            saved.save()
+            messages.success(request, "Studio settings saved.")
+            return redirect("generations:studio_settings")
+    else:
+        form = StudioSettingsForm(instance=current)
+    return render(request, "generations/studio_settings.html", {"form": form})
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """A kind 404 that never says whether a video exists: a private video, an unshared one,
+    a deleted one and a made-up address all read the same."""
+    try:
+        about_video = "pk" in resolve(request.path_info).kwargs
+    except Resolver404:
+        about_video = False
+    # An htmx request comes from a page that was open on the video: it was unshared or
+    # deleted meanwhile. The words differ, the answer for a made-up id is the same.
+    open_page = bool(getattr(request, "htmx", False)) and about_video
+    template = "404.html#gone" if open_page else "404.html"
+    response = TemplateResponse(
+        request, template, {"about_video": about_video, "open_page": open_page}, status=404
+    )
+    return response.render()

@@ -1,0 +1,31 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def undo_ids(extra_tags: str) -> list[str]:
+    """The ids a "Moved to the Trash" message can bring back (kept in its extra tags)."""
+    for tag in (extra_tags or "").split():
+        if tag.startswith("undo:"):
+            return [pk for pk in tag[len("undo:") :].split(",") if pk]
+    return []
+
+
+@register.filter
+def first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+@register.filter
+def attr_value(form, name: str) -> str:
+    """A bound form field's current value as text, for marking the selected option."""
+    value = form[name].value()
+    return "" if value is None else str(value)
+
+
+@register.filter
+def duration_words(elapsed) -> str:
+    from generations.wording import duration_label
+
+    return duration_label(elapsed)

@@ -1,0 +1,25 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def person(user) -> str:
+    """The name a teammate reads: their full name when they gave one, else their username.
+    Deactivated people keep it, so what they shared and wrote still says who it was."""
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def is_owner(generation, user) -> bool:
+    """Whether to show the owner's controls; the views decide what is allowed."""
+    return generation.owner_id == getattr(user, "pk", None)
+
+
+@register.simple_tag
+def studio_shares_new_videos() -> bool:
+    from generations.models import StudioSettings
+
+    return StudioSettings.current().share_new_videos

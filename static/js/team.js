@@ -1,0 +1,119 @@
+// Team features on a video's page: comments at a moment, seeking to them, polling only
+// while the page is visible, and the "no longer shared" notice. Pages work without it.
+(function () {
+  "use strict";
+
+  function player() {
+    return document.querySelector("video.player");
+  }
+
+  function momentLabel(seconds) {
+    var tenths = Math.round(Math.max(seconds, 0) * 10);
+    var minutes = Math.floor(tenths / 600);
+    var rest = tenths % 600;
+    var whole = Math.floor(rest / 10);
+    return minutes + ":" + (whole < 10 ? "0" : "") + whole + "." + (rest % 10);
+  }
+
+  function seek(seconds) {
+    var video = player();
+    if (!video || isNaN(seconds)) return;
+    video.currentTime = seconds;
+    video.scrollIntoView({ block: "nearest" });
+  }
+
+  function showMomentButtons() {
+    var video = player();
+    document.querySelectorAll(".use-moment").forEach(function (button) {
+      button.hidden = !video;
+      if (video) button.textContent = "Use " + momentLabel(video.currentTime);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var moment = event.target.closest("a.moment[data-seek]");
+    if (moment) {
+      event.preventDefault();
+      seek(parseFloat(moment.dataset.seek));
+      return;
+    }
+    var use = event.target.closest(".use-moment");
+    if (use && player()) {
+      var input = use.closest(".moment-field").querySelector(".moment-input");
+      input.value = momentLabel(player().currentTime);
+    }
+  });
+
+  // The button says which moment it would use; the player's clock moves it along.
+  document.addEventListener("timeupdate", showMomentButtons, true);
+  document.addEventListener("seeked", showMomentButtons, true);
+  document.addEventListener("htmx:afterSettle", showMomentButtons);
+
+  // Poll for new comments only while someone can see them, and never over an open edit.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var list = event.detail.elt;
+    if (list.id !== "comment-list" || !list.hasAttribute("hx-trigger")) return;
+    if (document.visibilityState !== "visible" || list.querySelector(".comment.editing")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    var list = document.getElementById("comment-list");
+    if (list && document.visibilityState === "visible" && window.htmx) {
+      window.htmx.trigger(list, "team:refresh");
+    }
+  });
+
+  document.addEventListener("team:sharing-changed", function () {
+    var list = document.getElementById("comment-list");
+    if (list && window.htmx) {
+      window.htmx.ajax("GET", list.dataset.url, { target: list, swap: "outerHTML" });
+    }
+  });
+
+  // The page's job poll says a job here is no longer visible: a card leaves its list; a
+  // video's page reloads, which answers the kind 404.
+  document.addEventListener("veostudio:gone", function (event) {
+    var card = event.target.closest("li.tile");
+    if (card) card.remove();
+    else window.location.reload();
+  });
+
+  // The video was unshared (or deleted) while this page was open: say so in its place.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 404) return;
+    var card = event.detail.elt && event.detail.elt.closest("li.tile");
+    if (card) {
+      card.remove();  // a card in a list: the video left it, and its poll with it
+      return;
+    }
+    var article = document.querySelector("article.detail");
+    if (!article) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = xhr.responseText;
+    var notice = holder.querySelector("#gone-notice");
+    if (!notice) return;
+    var video = player();
+    if (video) {
+      video.pause();
+      video.removeAttribute("src");
+      video.load();
+    }
+    var gone = document.createElement("section");
+    gone.className = "card narrow not-found";
+    gone.appendChild(notice);
+    article.replaceWith(gone);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showMomentButtons();
+    var match = /^#t=([0-9.]+)$/.exec(window.location.hash);
+    var video = player();
+    if (match && video) {
+      var at = parseFloat(match[1]);
+      if (video.readyState >= 1) seek(at);
+      else video.addEventListener("loadedmetadata", function () { seek(at); }, { once: true });
+    }
+  });
+})();

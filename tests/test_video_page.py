@@ -1,0 +1,116 @@
+"""The video's page: settings, timings, file facts, history, neighbours, names, retrying."""
+
+from datetime import timedelta
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from generations import wording
+from generations.models import EventKind, Size, Status
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+
+
+class DetailPageTests(StudioTestCase):
+    def test_it_shows_the_full_prompt_with_copy_and_the_file_facts(self):
+        video = make_ready_generation(self.alice, prompt="Line one\nLine two of the prompt")
+
+        response = self.client.get(video.get_absolute_url())
+
+        self.assertContains(response, "Line one<br>Line two of the prompt")
+        self.assertContains(response, 'data-copy="#prompt-text"')
+        self.assertContains(response, f"({video.video_bytes} bytes), 320×180")
+        self.assertContains(response, "Total")
+        self.assertContains(response, "Make another like this")
+
+    def test_previous_and_next_follow_the_list_the_user_came_from(self):
+        start = timezone.now() - timedelta(hours=1)
+        kites = [
+            make_generation(self.alice, prompt=f"Kite {n}", created_at=start + timedelta(minutes=n))
+            for n in range(3)
+        ]
+        make_generation(
+            self.alice, prompt="Boat", created_at=start + timedelta(minutes=1, seconds=30)
+        )
+
+        response = self.client.get(kites[1].get_absolute_url(), {"list": "q=kite"})
+
+        self.assertEqual(response.context["previous"], kites[2])  # newest first
+        self.assertEqual(response.context["next"], kites[0])
+        oldest_first = self.client.get(kites[1].get_absolute_url(), {"list": "q=kite&sort=oldest"})
+        self.assertEqual(oldest_first.context["previous"], kites[0])
+        self.assertEqual(oldest_first.context["next"], kites[2])
+
+
+class DownloadNameTests(StudioTestCase):
+    def test_the_download_is_named_by_date_words_duration_and_format(self):
+        with time_machine.travel("2026-11-25 10:00Z"):
+            video = make_ready_generation(
+                self.alice, prompt="Paper kite over a field!", size=Size.LANDSCAPE_1080
+            )
+
+        response = self.client.get(reverse("generations:download", args=[video.pk]))
+
+        self.assertEqual(
+            response["Content-Disposition"],
+            'attachment; filename="2026-11-25_paper-kite-over-a-field_4s_1080p.mp4"',
+        )
+
+    def test_names_are_ascii_at_most_60_characters_and_fall_back_to_an_id(self):
+        when = timezone.now()
+        long = wording.download_name(when, "Ça va? " + "très long mot " * 20, 8, "4k", "ab-cd")
+        slug = long.split("_")[1]
+        self.assertTrue(long.isascii())
+        self.assertLessEqual(len(slug), 60)
+        self.assertTrue(slug.startswith("ca-va-tres-long-mot"))
+        self.assertFalse(slug.endswith("-"))
+        nothing = wording.download_name(when, "日本語 ★ !!!", 4, "720p", "1234abcd-ffff")
+        self.assertIn("_1234abcd_4s_720p.mp4", nothing)
+        for bad in '<>:"/\\|?*':
+            self.assertNotIn(bad, long + nothing)
+
+
+class TryAgainTests(StudioTestCase):
+    def test_a_retried_job_keeps_the_failure_in_its_history_and_its_clock_restarts(self):
+        with time_machine.travel(timezone.now() - timedelta(minutes=30)):
+            job = make_generation(self.alice)
+            job.mark_submitted("task_1")
+            job.mark_failed("CometAPI kept having server problems.", "server:500")
+            job.save()
+
+        self.client.post(reverse("generations:submit_again", args=[job.pk]))
+
+        job.refresh_from_db()
+        self.assertEqual(job.status, Status.WAITING)
+        self.assertLess(job.elapsed, timedelta(minutes=1))
+        kinds = list(job.history.values_list("kind", flat=True))
+        self.assertEqual(
+            kinds, [EventKind.CREATED, EventKind.SUBMITTED, EventKind.FAILED, EventKind.SENT_AGAIN]
+        )
+        page = self.client.get(job.get_absolute_url())
+        self.assertContains(page, "CometAPI kept having server problems.")
+        self.assertContains(page, "Sent again</strong> by alice")
+
+    def test_a_timed_out_job_can_be_tried_again_on_the_same_card(self):
+        job = make_generation(self.alice)
+        job.mark_timed_out()
+        job.save()
+
+        self.assertContains(self.client.get(job.get_absolute_url()), "Try again (a new paid job)")
+        self.client.post(reverse("generations:submit_again", args=[job.pk]))
+
+        job.refresh_from_db()
+        self.assertEqual(job.status, Status.WAITING)
+
+    def test_where_retrying_cannot_help_it_offers_edit_and_try_again(self):
+        for code in ("task:failed:safety_filter", "invalid:400", "forbidden:403"):
+            with self.subTest(code):
+                job = make_generation(self.alice)
+                job.mark_failed("Refused.", code)
+                job.save()
+
+                response = self.client.get(job.get_absolute_url())
+
+                self.assertContains(response, "Edit and try again")
+                self.assertContains(response, reverse("generations:make_another", args=[job.pk]))
+                self.assertNotContains(response, "Try again (a new paid job)")
