@@ -75,6 +75,10 @@ def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
             "prices": reverse("billing:prices"),
             "team": reverse("billing:team"),
             "audit": reverse("billing:audit"),
+            "team videos": reverse("generations:team"),
+            "trash": reverse("generations:trash"),
+            "studio settings": reverse("generations:studio_settings"),
+            "make another": reverse("generations:make_another", args=[studio["ready"].pk]),
         }
         for name, path in pages.items():
             page.goto(url + path)
