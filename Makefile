@@ -51,9 +51,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: install
 	@mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) scripts/run.py
+	@$(PY) scripts/run.py
 
 test: install chromium nginx
 	@mkdir -p var

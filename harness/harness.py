@@ -466,7 +466,7 @@ class Harness:
 
         self.tmp: Path | None = None
         self.media_root: Path | None = None
-        self.scratch_dir: Path | None = None
+        self._scratch_dir: Path | None = None
         self.logs: Path | None = None
         self.sqlite_path: Path | None = None
         self.database_url = ""  # the throwaway PostgreSQL database, if any
@@ -510,6 +510,12 @@ class Harness:
     def say(self, message: str) -> None:
         say(self.label, message)
 
+    @property
+    def scratch_dir(self) -> Path:
+        """The workers' download folder (set by start)."""
+        assert self._scratch_dir is not None, "start the harness first"
+        return self._scratch_dir
+
     def start(self) -> None:
         with _live_lock:
             _live.add(self)
@@ -518,7 +524,7 @@ class Harness:
         self.tmp = Path(tempfile.mkdtemp(prefix=prefix))
         self.media_root = self.tmp / "media"
         self.logs = self.tmp / "logs"
-        self.scratch_dir = self.tmp / "scratch"
+        self._scratch_dir = self.tmp / "scratch"
         self.media_root.mkdir()
         self.logs.mkdir()
         self.say(f"temp dir {self.tmp}")

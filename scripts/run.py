@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Start VeoStudio locally: the web server (gunicorn), the worker and, in demo mode, the simulator.
 
-A small supervisor (standard library only). Each child's output is prefixed with its
-name; Ctrl-C or SIGTERM stops them all; if one child dies the others are stopped and
-this exits non-zero, so a half-running app is never left behind. `make run` migrates
-first.
+A small supervisor (standard library only). The terminal shows one clear block once
+everything is up; what the children print (library start-up lines included) goes to
+var/log/veostudio.log, each line prefixed with its name, and reaches the terminal only
+when a child dies (its last lines) or with VEOSTUDIO_VERBOSE=1. Ctrl-C or SIGTERM stops
+them all; if one child dies the others are stopped and this exits non-zero, so a
+half-running app is never left behind. It migrates and collects static files first.
 """
 
+import collections
 import contextlib
 import json
 import os
@@ -27,16 +30,42 @@ STOP_GRACE_SECONDS = 10
 COLOURS = {"web": "36", "worker": "35", "sim": "33", "run": "1"}
 USE_COLOUR = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 NAME_WIDTH = max(len(name) for name in COLOURS)
+LOG_PATH = ROOT / "var" / "log" / "veostudio.log"
+VERBOSE = os.environ.get("VEOSTUDIO_VERBOSE", "").lower() in ("1", "true", "yes")
+LAST_LINES_SHOWN = 30
 
 _print_lock = threading.Lock()
+_log_file = None
+
+
+def open_log():
+    global _log_file
+    LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    _log_file = open(LOG_PATH, "a", encoding="utf-8", buffering=1)
+    _log_file.write(f"\n===== VeoStudio started {time.strftime('%Y-%m-%d %H:%M:%S')} =====\n")
+
+
+def log(name: str, line: str) -> None:
+    with _print_lock:
+        if _log_file is not None:
+            _log_file.write(f"{name:<{NAME_WIDTH}} | {line}\n")
 
 
 def say(name: str, line: str) -> None:
+    log(name, line)
     label = f"{name:<{NAME_WIDTH}} |"
     if USE_COLOUR:
         label = f"\033[{COLOURS.get(name, '0')}m{label}\033[0m"
     with _print_lock:
         sys.stdout.write(f"{label} {line}\n")
+        sys.stdout.flush()
+
+
+def tell(line: str = "") -> None:
+    """A line for the person at the terminal, without a prefix."""
+    log("run", line)
+    with _print_lock:
+        sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
 
@@ -108,13 +137,22 @@ class Child:
             # which then stops the children in order.
             process_group=0,
         )
+        self.last_lines: collections.deque[str] = collections.deque(maxlen=LAST_LINES_SHOWN)
         self.reader = threading.Thread(target=self._pump, daemon=True)
         self.reader.start()
 
     def _pump(self) -> None:
         assert self.process.stdout is not None
         for raw in iter(self.process.stdout.readline, b""):
-            say(self.name, raw.decode("utf-8", "replace").rstrip("\r\n"))
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.last_lines.append(line)
+            (say if VERBOSE else log)(self.name, line)
+
+    def show_last_lines(self) -> None:
+        if VERBOSE:
+            return  # already on the terminal
+        for line in self.last_lines:
+            say(self.name, line)
 
     def signal(self, signum: int) -> None:
         if self.process.poll() is None:
@@ -137,8 +175,21 @@ def stop_all(children: list[Child], signum: int) -> None:
         child.reader.join(timeout=1)
 
 
-def ensure_demo_user(url: str, demo_mode: bool) -> tuple[str, str] | None:
-    """Run ensure_demo_user, show its output, return the (user, password) printed."""
+def prepare() -> None:
+    """Migrate the database and collect static files; their output goes to the log."""
+    for args in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+        result = subprocess.run(
+            manage(*args), cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        for line in (result.stdout + result.stderr).splitlines():
+            log("run", line)
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout[-2000:] + result.stderr[-4000:])
+            sys.exit(f"VeoStudio cannot start: manage.py {args[0]} failed (see above).")
+
+
+def ensure_demo_user(url: str, demo_mode: bool) -> tuple[tuple[str, str] | None, list[str]]:
+    """Run ensure_demo_user; return the (user, password) it printed and any other advice."""
     args = ["ensure_demo_user", "--url", url]
     if not demo_mode:
         args.append("--no-create")
@@ -146,27 +197,34 @@ def ensure_demo_user(url: str, demo_mode: bool) -> tuple[str, str] | None:
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
         sys.exit("VeoStudio cannot start: ensure_demo_user failed (see above).")
-    for line in result.stdout.splitlines():
-        say("run", line)
     match = re.search(r" as (\S+) / (\S+)\s*$", result.stdout, re.MULTILINE)
-    return (match.group(1), match.group(2)) if match else None
+    advice = [line for line in result.stdout.splitlines() if line and " as " not in line]
+    return ((match.group(1), match.group(2)) if match else None), advice
 
 
-def banner(url: str, login: tuple[str, str] | None, demo_mode: bool) -> None:
-    first = f"VeoStudio is running at {url}"
+def banner(url: str, login: tuple[str, str] | None, advice: list[str], demo_mode: bool) -> None:
+    """The one block a person needs: where, who, which mode, how to stop."""
+    lines = [f"VeoStudio is ready:  {url}"]
     if login:
-        first += f" — log in as {login[0]} / {login[1]}"
-    lines = [first]
+        lines.append(f"Log in as:           {login[0]}  /  {login[1]}")
+    lines.extend(advice)
     if demo_mode:
+        lines.append("Mode:                demo — videos come from the built-in simulator,")
+        lines.append("                     cost nothing and are small stand-in clips.")
         lines.append(
-            "Demo mode: no COMETAPI_KEY is set, so videos come from the built-in "
-            "simulator and cost nothing."
+            "                     For real videos put COMETAPI_KEY=... in .env and restart."
         )
-        lines.append("To make real videos, put COMETAPI_KEY=... in .env and restart.")
-    lines.append("Press Ctrl-C to stop.")
-    rule = "=" * max(len(line) for line in lines)
+    else:
+        lines.append(
+            "Mode:                real — videos are made by Veo 3.1 through CometAPI (paid)."
+        )
+    lines.append(f"Log of all services: {LOG_PATH.relative_to(ROOT)}")
+    lines.append("Stop:                press Ctrl-C")
+    rule = "─" * max(len(line) for line in lines)
+    tell()
     for line in [rule, *lines, rule]:
-        say("run", line)
+        tell(line)
+    tell()
 
 
 def main() -> int:
@@ -207,7 +265,11 @@ def main() -> int:
                 f" Stop that program, or pick another port: {variable}=... make run"
             )
 
-    login = ensure_demo_user(url, demo_mode)
+    open_log()
+    tell("Preparing the database…")
+    prepare()
+    login, advice = ensure_demo_user(url, demo_mode)
+    tell("Starting VeoStudio (web, worker" + (", simulator" if demo_mode else "") + ")…")
 
     stopping: list[int] = []
 
@@ -237,16 +299,19 @@ def main() -> int:
             dead = next((c for c in children if c.process.poll() is not None), None)
             if dead is not None:
                 code = dead.process.returncode
+                dead.show_last_lines()
                 say("run", f"{dead.name} exited with code {code}; stopping VeoStudio")
+                say("run", f"Its whole output is in {LOG_PATH.relative_to(ROOT)}")
                 exit_code = code if code > 0 else 1
                 break
             if not banner_shown and port_is_open(web_probe, port):
-                banner(url, login, demo_mode)
+                banner(url, login, advice, demo_mode)
                 banner_shown = True
             time.sleep(0.2)
     finally:
         if children:
-            say("run", "stopping " + ", ".join(c.name for c in reversed(children)))
+            tell("Stopping VeoStudio…")
+            log("run", "stopping " + ", ".join(c.name for c in reversed(children)))
         stop_all(list(reversed(children)), stopping[0] if stopping else signal.SIGTERM)
     return exit_code
 

@@ -5,6 +5,7 @@ leave the machine are replaced by a resolver that answers from a table."""
 import ssl
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -319,6 +320,23 @@ def test_an_error_page_sent_for_ever_is_read_only_as_far_as_it_has_arrived(hosti
 
     assert error.kind == "server" and error.status == 500
     assert time.monotonic() - started < 5
+
+
+def test_the_job_s_deadline_is_honoured_while_saving(hostile_base, db, caplog):
+    stuck = make_generation(make_user("alice"), task_id="task_late")
+    stuck.mark_rendered(f"{hostile_base.url}/steady")  # fast enough, and endless
+    stuck.deadline = timezone.now() + timedelta(seconds=1)
+    stuck.save()
+
+    with override_settings(COMETAPI_BASE_URL=hostile_base.url):
+        started = time.monotonic()
+        worker.advance(stuck.pk)
+        held = time.monotonic() - started
+
+    assert held < 4  # the 10-minute download limit was never reached
+    assert "deadline passed during the download" in caplog.text
+    stuck.refresh_from_db()
+    assert stuck.status == Status.SAVING  # the video is paid for: "Check again" can fetch it
 
 
 # --- the connection goes where the check looked --------------------------------------------
