@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from PIL import Image
 
@@ -714,6 +714,8 @@ class _Handler(BaseHTTPRequestHandler):
         # Always read the body: left unread, it would corrupt the next keep-alive call.
         body = self._read_body()
         method = "GET" if self.command == "HEAD" else self.command
+        if self._path == "/user/quota" and method == "GET":
+            return self._send(_quota(sim, self.path))
         for route_method, pattern, endpoint in _ROUTES:
             match = pattern.fullmatch(self._path)
             if match and method == route_method:
@@ -908,6 +910,28 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.simulator
         with sim._lock:
             sim.requests.append((self.command, self._path, status))
+
+
+SIMULATED_QUOTA = 100.0  # dollars on the pretend account
+
+
+def _quota(sim: CometSimulator, raw_path: str) -> _Response:
+    """CometAPI's quota query (`GET /user/quota?key=…`): each create so far is billed at
+    Veo 3.1 Fast 720p with the studio discount ($0.08 a second)."""
+    key = (parse_qs(urlsplit(raw_path).query).get("key") or [""])[0]
+    if sim.api_key and key != sim.api_key:
+        return _error(401, "Invalid token", code="invalid_api_key")
+    with sim._lock:
+        used = sum(0.08 * float(c["fields"].get("seconds") or 0) for c in sim.creates)
+    used = round(used, 4)
+    return _json(
+        200,
+        {
+            "total_quota": SIMULATED_QUOTA,
+            "used_quota": used,
+            "remain_quota": SIMULATED_QUOTA - used,
+        },
+    )
 
 
 def _script_from_json(sim: CometSimulator, payload: dict[str, Any]) -> None:

@@ -560,3 +560,55 @@ def _is_connect_failure(exc: requests.exceptions.ConnectionError) -> bool:
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+@dataclass
+class Quota:
+    """The account's figures from CometAPI's quota query, in its own units (dollars)."""
+
+    total: float | None
+    used: float | None
+    remaining: float | None
+
+
+def query_quota(
+    url: str, key: str, *, timeout: float = 10, session: requests.Session | None = None
+) -> Quota:
+    """CometAPI's documented quota query: the key travels in the query string, so no
+    message raised here ever carries the URL."""
+    try:
+        response = (session or requests.Session()).get(
+            url, params={"key": key}, timeout=timeout, allow_redirects=False
+        )
+    except requests.exceptions.RequestException as exc:
+        raise CometAPIError(
+            f"CometAPI's quota query could not be reached ({type(exc).__name__}).",
+            kind="network",
+            retryable=True,
+        ) from None
+    if response.status_code != 200:
+        raise error_from_response(response)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):
+        data = data["data"]
+    if not isinstance(data, dict):
+        raise CometAPIError(
+            "CometAPI's quota answer was not understood.", kind="unexpected", retryable=False
+        )
+
+    def number(*names: str) -> float | None:
+        for name in names:
+            value = data.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
+        return None
+
+    total = number("total_quota", "quota", "total")
+    used = number("used_quota", "used")
+    remaining = number("remain_quota", "remaining", "balance")
+    if remaining is None and total is not None and used is not None:
+        remaining = total - used
+    return Quota(total=total, used=used, remaining=remaining)

@@ -109,6 +109,9 @@ class GenerationQuerySet(models.QuerySet):
                 generation.first_frame_thumbnail.name = saved_files[-1]
             generation.start(actor=owner)
             with transaction.atomic():
+                from billing.ledger import check_rate
+
+                check_rate(owner, jobs=1)  # and saving reserves the money, or refuses
                 generation.save(force_insert=True)
                 generation.enqueue_next_step()
         except IntegrityError:
@@ -344,6 +347,10 @@ class Generation(models.Model):
         events = self._pending_events
         for event in events:
             event.generation = self
+        if events:
+            from billing.ledger import on_events
+
+            on_events(self, events)  # the money side, in this same transaction
         GenerationEvent.objects.bulk_create(events)
         events.clear()
 
@@ -522,6 +529,51 @@ class Generation(models.Model):
         self._begin()
         self._record(EventKind.SENT_AGAIN, actor=actor, was=was)
 
+    @property
+    def can_cancel(self) -> bool:
+        # Not yet handed to CometAPI: nothing can be billed.
+        return self.status == Status.WAITING and self.submit_started_at is None
+
+    @property
+    def can_stop(self) -> bool:
+        return self.is_active and not self.can_cancel and self.status != Status.SAVING
+
+    def cancel(self, actor=None) -> None:
+        was = self.status
+        self.status = Status.FAILED
+        self.failure_reason = wording.CANCELLED
+        self.error_code = "cancelled"
+        self.next_action_at = None
+        self.lease = None  # a worker holding the job loses it and writes nothing
+        self._record(EventKind.CANCELLED, actor=actor, was=was)
+
+    def stop(self, actor=None) -> None:
+        was = self.status
+        self.status = Status.FAILED
+        self.failure_reason = wording.STOPPED
+        self.error_code = "stopped"
+        self.next_action_at = None
+        self.lease = None
+        self._record(EventKind.STOPPED, actor=actor, was=was)
+
+    def cancel_for(self, person) -> bool:
+        """Cancel a job that is still waiting in the app; False once it is being sent."""
+        with self._locked() as job:
+            if not job.can_cancel:
+                return False
+            job.cancel(actor=person)
+            job.save()
+        return True
+
+    def stop_for(self, person) -> bool:
+        """Stop waiting for a job that CometAPI has (or may have) received."""
+        with self._locked() as job:
+            if not job.can_stop:
+                return False
+            job.stop(actor=person)
+            job.save()
+        return True
+
     def check_again_for(self, person) -> bool:
         """A person's "Check again"; False when the job no longer waits for a check."""
         with self._locked() as job:
@@ -593,6 +645,8 @@ class EventKind(models.TextChoices):
     CHECKED_AGAIN = "checked_again", "Checked again"
     SENT_AGAIN = "sent_again", "Sent again"
     DELETED = "deleted", "Deleted"
+    CANCELLED = "cancelled", "Cancelled before sending"
+    STOPPED = "stopped", "Stopped waiting"
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}

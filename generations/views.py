@@ -10,6 +10,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
+from billing import audit
+from billing.ledger import CapExceeded, TooFast, refusal_for
+
 from .access import get_for_changing, get_for_viewing, visible_generations
 from .files import serve_file
 from .forms import GenerationForm
@@ -33,15 +36,21 @@ def create(request: HttpRequest) -> HttpResponse:
         form = GenerationForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            generation, is_new = Generation.objects.create_for(
-                request.user, data, first_frame=data.get("first_frame")
-            )
-            if not is_new:
-                messages.info(
-                    request,
-                    "You had already started this video, so we did not start it twice.",
+            try:
+                generation, is_new = Generation.objects.create_for(
+                    request.user, data, first_frame=data.get("first_frame")
                 )
-            return redirect(generation)
+            except CapExceeded:
+                form.add_error(None, refusal_for(request.user, data))
+            except TooFast as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                if not is_new:
+                    messages.info(
+                        request,
+                        "You had already started this video, so we did not start it twice.",
+                    )
+                return redirect(generation)
     else:
         form = GenerationForm(initial={"client_token": uuid.uuid4()})
     return render(request, "generations/create.html", {"form": form})
@@ -102,7 +111,10 @@ def video(request: HttpRequest, pk) -> HttpResponseBase:
 
 
 def download(request: HttpRequest, pk) -> HttpResponseBase:
-    return _serve(request, pk, "video", "video/mp4", as_attachment=True)
+    response = _serve(request, pk, "video", "video/mp4", as_attachment=True)
+    if response.status_code == 200:  # not each range request of a resumed download
+        audit.record("downloaded", actor=request.user, generation_ref=pk)
+    return response
 
 
 def poster(request: HttpRequest, pk) -> HttpResponseBase:
@@ -136,8 +148,11 @@ def check_again(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def submit_again(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_changing(request, pk)
-    if generation.submit_again_for(request.user):
-        messages.info(request, "Sent again. This starts a new paid job at CometAPI.")
+    try:
+        if generation.submit_again_for(request.user):
+            messages.info(request, "Sent again. This starts a new paid job at CometAPI.")
+    except CapExceeded as refusal:
+        messages.error(request, refusal.message)
     return redirect(generation)
 
 

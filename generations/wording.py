@@ -29,6 +29,13 @@ DOWNLOAD_FAILED = (
     "Use “Check again” to try once more."
 )
 
+CANCELLED = "Cancelled before it was sent to CometAPI. Nothing was charged."
+
+STOPPED = (
+    "Stopped: we no longer wait for this video. CometAPI may still make it and charge "
+    "for it; its cost stays counted until someone resolves it on the Usage page."
+)
+
 STILL_RENDERING_HINT = " Your video may still be rendering: use “Check again” in a few minutes."
 
 

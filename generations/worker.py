@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from billing import slots
+
 from . import storage, wording
 from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
 from .models import Generation, Status, WorkerHeartbeat, poster_name, video_name
@@ -81,7 +83,8 @@ def submit(generation: Generation, client: CometAPIClient) -> None:
         log.warning("generation %s: earlier submit was interrupted", generation.pk)
         generation.mark_uncertain("interrupted")
         return
-    generation.note_submit_started()
+    if not slots.admit(generation):  # over a concurrency limit: wait here, unpaid
+        return
     image = None
     if generation.first_frame:
         with generation.first_frame.open("rb") as handle:
@@ -234,6 +237,7 @@ def reconcile(grace_seconds: float = 10.0) -> int:
     for generation in overdue:
         log.info("generation %s: overdue, re-enqueued", generation.pk)
         generation.enqueue_next_step()
+    slots.dispatch()  # a slot freed while its wake-up was lost
     _discard_abandoned_partials()
     _tidy_queue()
     return len(overdue)

@@ -991,6 +991,11 @@ class StudioClient:
             headers={"HX-Request": "true"},
         )
 
+    def poll_page(self, seen: list[str]) -> requests.Response:
+        """The page's one status request (static/js/poll.js): `view:id:version` for each
+        running job it shows; the answer holds fragments for those that changed."""
+        return self.request("page_poll", "GET", "/status/", params={"v": seen})
+
     def detail(self, job_id: str) -> requests.Response:
         return self.request("detail", "GET", f"/videos/{job_id}/")
 

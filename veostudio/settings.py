@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "generations",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +319,51 @@ RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3
 READYZ_TOKEN = env_str("READYZ_TOKEN", "")
 READYZ_STORAGE_PROBE_SECONDS = env_number("READYZ_STORAGE_PROBE_SECONDS", 30, 0, 3600)
 
+# Where CometAPI answers the quota query (the key goes in its query string, never logged).
+COMETAPI_QUOTA_URL = env_str(
+    "COMETAPI_QUOTA_URL",
+    f"{COMETAPI_BASE_URL}/user/quota" if DEMO_MODE else "https://query.cometapi.com/user/quota",
+)
+# A separate query-only key, as CometAPI recommends; empty = the main key.
+COMETAPI_QUERY_KEY = env_str("COMETAPI_QUERY_KEY", "")
+
+
+def env_money(name: str) -> float | None:
+    """Dollars, or None when empty (no cap)."""
+    if os.environ.get(name, "").strip() == "":
+        return None
+    return env_number(name, 0, 0, 1_000_000)
+
+
+# E-mail, for invitations; empty EMAIL_HOST = no e-mail (the Team page shows the link).
+EMAIL_HOST_CONFIGURED = bool(env_str("EMAIL_HOST", ""))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "veostudio@localhost")
+if EMAIL_HOST_CONFIGURED:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("EMAIL_HOST", ""),
+                "port": int(env_number("EMAIL_PORT", 587, 1, 65535)),
+                "username": env_str("EMAIL_HOST_USER", ""),
+                "password": env_str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "timeout": 20,
+            },
+        }
+    }
+
+# Billing: the first values of what admins then change in the app (prices, caps, limits).
+BILLING_STUDIO_DISCOUNT_PERCENT = env_number("BILLING_STUDIO_DISCOUNT_PERCENT", 20, 0, 100)
+BILLING_FAILED_TASKS_CHARGED = env_bool("BILLING_FAILED_TASKS_CHARGED", False)
+BILLING_PERSON_MONTHLY_CAP = env_money("BILLING_PERSON_MONTHLY_CAP")
+BILLING_TEAM_MONTHLY_CAP = env_money("BILLING_TEAM_MONTHLY_CAP")
+BILLING_PERSON_CONCURRENCY = int(env_number("BILLING_PERSON_CONCURRENCY", 2, 1, 100))
+BILLING_TEAM_CONCURRENCY = int(env_number("BILLING_TEAM_CONCURRENCY", 4, 1, 100))
+BILLING_CREATE_PER_MINUTE = int(env_number("BILLING_CREATE_PER_MINUTE", 10, 1, 10_000))
+# A job waiting for a slot is looked at again after this long even if no wake-up came.
+BILLING_HOLD_SECONDS = env_number("BILLING_HOLD_SECONDS", 3600, 1, 24 * 3600)
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -383,5 +429,7 @@ LOGGING = {
     "loggers": {
         "django.tasks": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
+        # Its debug lines carry full URLs, and the quota query's URL carries the key.
+        "urllib3": {"level": "INFO"},
     },
 }

@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from .models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    list_display = ("model", "tier", "list_per_second", "updated_at")
+
+
+@admin.register(StudioSettings)
+class StudioSettingsAdmin(admin.ModelAdmin):
+    list_display = ("discount_percent", "failed_tasks_charged", "team_cap", "team_concurrency")
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ("user", "monthly_cap", "concurrency")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only rows: the admin may look, never change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "person", "kind", "reason", "amount", "day", "generation_ref")
+    list_filter = ("kind", "reason")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "subject", "detail")
+    list_filter = ("action",)

@@ -1,0 +1,328 @@
+"""Prices, estimates and the ledger: reserve when a job is accepted, settle when CometAPI
+made the video, release when nothing was made (or a failed task is not charged).
+
+`on_events` is the one hook from generations: it runs inside the transaction that writes a
+job's events, so a job's change of state and its change of money commit together.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from generations.models import EIGHT_SECONDS_ONLY, EventKind, Size
+
+from .models import EntryKind, LedgerEntry, Member, Price, StudioSettings, Tier
+
+CENT = Decimal("0.01")
+TIERS: dict[str, str] = {
+    Size.LANDSCAPE_720: Tier.P720,
+    Size.PORTRAIT_720: Tier.P720,
+    Size.LANDSCAPE_1080: Tier.P1080,
+    Size.LANDSCAPE_4K: Tier.K4,
+}
+
+
+def dollars(value) -> str:
+    return f"${Decimal(value or 0).quantize(CENT, ROUND_HALF_UP)}"
+
+
+def rate_label(rate: Decimal) -> str:
+    text = f"{rate.quantize(Decimal('0.0001')).normalize():f}"
+    if "." not in text or len(text.split(".")[1]) < 2:
+        text = f"{rate.quantize(CENT)}"
+    return f"${text}/s"
+
+
+@dataclass
+class Estimate:
+    rate: Decimal
+    seconds: int
+    takes: int
+
+    @property
+    def per_take(self) -> Decimal:
+        return self.rate * self.seconds
+
+    @property
+    def amount(self) -> Decimal:
+        return self.per_take * self.takes
+
+    @property
+    def label(self) -> str:
+        takes = f"{self.takes} takes × " if self.takes > 1 else ""
+        return f"{dollars(self.amount)} · {takes}{self.seconds} s × {rate_label(self.rate)}"
+
+
+def rate_for(model: str, size: str, studio: StudioSettings | None = None) -> Decimal:
+    studio = studio or StudioSettings.load()
+    tier = TIERS.get(size, Tier.P720)
+    price = Price.objects.filter(model=model, tier=tier).first()
+    if price is None:
+        price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
+    listed = price.list_per_second
+    return (listed * (100 - studio.discount_percent) / 100).quantize(Decimal("0.0001"))
+
+
+def estimate(model: str, size: str, seconds: int, takes: int = 1) -> Estimate:
+    if size in EIGHT_SECONDS_ONLY:
+        seconds = 8  # Veo renders these only at 8 s; price what will be made
+    return Estimate(rate_for(model, size), int(seconds), max(1, int(takes)))
+
+
+# --- months -----------------------------------------------------------------------------
+
+
+def studio_day(when=None) -> date:
+    return timezone.localdate(when or timezone.now())
+
+
+def month_range(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    end = (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
+    return first, end
+
+
+def last_months(count: int, today: date | None = None) -> list[date]:
+    first = month_range(today or studio_day())[0]
+    months = [first]
+    while len(months) < count:
+        previous = months[-1]
+        months.append(
+            previous.replace(year=previous.year - 1, month=12)
+            if previous.month == 1
+            else previous.replace(month=previous.month - 1)
+        )
+    return months
+
+
+# --- where a person stands ---------------------------------------------------------------
+
+
+@dataclass
+class Standing:
+    """A person's month: what is spent, what is held for jobs, and what is left under the
+    tighter of their cap and the team's."""
+
+    spent: Decimal
+    reserved: Decimal
+    cap: Decimal | None
+    team_spent: Decimal
+    team_cap: Decimal | None
+
+    @property
+    def committed(self) -> Decimal:
+        return self.spent + self.reserved
+
+    @property
+    def left(self) -> Decimal | None:
+        lefts = []
+        if self.cap is not None:
+            lefts.append(self.cap - self.committed)
+        if self.team_cap is not None:
+            lefts.append(self.team_cap - self.team_spent)
+        return max(min(lefts), Decimal("0")) if lefts else None
+
+    @property
+    def team_is_tighter(self) -> bool:
+        if self.team_cap is None:
+            return False
+        team_left = self.team_cap - self.team_spent
+        return self.cap is None or team_left < self.cap - self.committed
+
+    def allows(self, amount: Decimal) -> bool:
+        return self.left is None or amount <= self.left
+
+
+def standing(person, day: date | None = None) -> Standing:
+    first, end = month_range(day or studio_day())
+    mine = LedgerEntry.objects.in_days(first, end).filter(person=person).totals()
+    team = LedgerEntry.objects.in_days(first, end).totals()
+    member = Member.for_user(person)
+    return Standing(
+        spent=Decimal(mine["charged"]),
+        reserved=Decimal(mine["reserved"]),
+        cap=member.monthly_cap,
+        team_spent=Decimal(team["charged"]) + Decimal(team["reserved"]),
+        team_cap=StudioSettings.load().team_cap,
+    )
+
+
+def admins_to_ask() -> str:
+    names = list(
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("username")
+        .values_list("username", flat=True)[:3]
+    )
+    return ", ".join(names) if names else "an admin"
+
+
+class CapExceeded(Exception):
+    """A job (or a set of takes) would pass the person's or the team's monthly cap."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def refusal(person, amount: Decimal, where: Standing | None = None) -> str:
+    where = where or standing(person)
+    whose = "the team's" if where.team_is_tighter else "your"
+    return (
+        f"This would cost {dollars(amount)}, but {whose} monthly cap leaves "
+        f"{dollars(where.left)} this month. Nothing was sent to CometAPI. "
+        f"Ask {admins_to_ask()} to raise the cap on the Team page."
+    )
+
+
+def lock(person) -> None:
+    """Take the team's lock, then the person's, until the transaction ends. Always in this
+    order, so two transactions never wait on each other in a circle."""
+    StudioSettings.load()
+    StudioSettings.objects.select_for_update().get(pk=1)
+    Member.for_user(person)
+    Member.objects.select_for_update().get(user=person)
+
+
+# --- the hook ------------------------------------------------------------------------------
+
+
+def on_events(generation, events) -> None:
+    """Write the money side of a job's new events (same transaction as the events)."""
+    for event in events:
+        if event.kind in (EventKind.CREATED, EventKind.SENT_AGAIN):
+            _reserve(generation, event)
+        elif event.kind == EventKind.RENDERED:
+            _close(generation, event, EntryKind.SETTLE, "rendered")
+        elif event.kind == EventKind.FAILED:
+            _after_failure(generation, event)
+        elif event.kind == "cancelled":
+            _close(generation, event, EntryKind.RELEASE, "cancelled")
+        # Timed out, uncertain or stopped: a task may exist and may be billed, so its
+        # reservation stays until CometAPI finishes it or a person resolves it.
+    if any(_frees_a_slot(event) for event in events):
+        from . import slots
+
+        transaction.on_commit(slots.dispatch)
+
+
+def _frees_a_slot(event) -> bool:
+    from . import slots
+
+    return event.from_status in slots.AT_COMETAPI and event.to_status not in slots.AT_COMETAPI
+
+
+def _reserve(generation, event) -> None:
+    lock(generation.owner)
+    quote = estimate(generation.model, generation.size, generation.seconds)
+    where = standing(generation.owner)
+    if not where.allows(quote.amount):
+        raise CapExceeded(refusal(generation.owner, quote.amount, where))
+    LedgerEntry.objects.create(
+        person_id=generation.owner_id,
+        generation_ref=generation.pk,
+        kind=EntryKind.RESERVE,
+        reason=event.kind,
+        rate=quote.rate,
+        seconds=quote.seconds,
+        amount=quote.amount,
+        reserved=quote.amount,
+        charged=Decimal("0"),
+        day=studio_day(),
+        actor=event.actor,
+    )
+    event.amount = quote.amount
+
+
+def _after_failure(generation, event) -> None:
+    if not generation.task_id:
+        # Refused before a task existed (400, 401, 402, a rate limit that never got through).
+        _close(generation, event, EntryKind.RELEASE, "not_created")
+    elif generation.error_code.startswith("task:"):
+        if StudioSettings.load().failed_tasks_charged:
+            _close(generation, event, EntryKind.SETTLE, "task_failed_charged")
+        else:
+            _close(generation, event, EntryKind.RELEASE, "task_failed")
+
+
+def _close(generation, event, kind: str, reason: str) -> None:
+    reservation = (
+        LedgerEntry.objects.open_reservations()
+        .filter(generation_ref=generation.pk)
+        .order_by("-pk")
+        .first()
+    )
+    if reservation is None:
+        return
+    close(reservation, kind, reason, actor=event.actor)
+    event.amount = reservation.amount
+
+
+def close(reservation: LedgerEntry, kind: str, reason: str, actor=None) -> LedgerEntry:
+    """Settle or release one reservation (a closed one cannot be closed twice: the
+    one-to-one link refuses a second closing entry)."""
+    charged = reservation.amount if kind == EntryKind.SETTLE else Decimal("0")
+    return LedgerEntry.objects.create(
+        person_id=reservation.person_id,
+        generation_ref=reservation.generation_ref,
+        kind=kind,
+        reservation=reservation,
+        reason=reason,
+        rate=reservation.rate,
+        seconds=reservation.seconds,
+        amount=reservation.amount,
+        reserved=-reservation.amount,
+        charged=charged,
+        day=reservation.day,
+        actor=actor,
+    )
+
+
+def charge_of(generation) -> LedgerEntry | None:
+    """The rate and amount the job was (last) sent at."""
+    return (
+        LedgerEntry.objects.filter(generation_ref=generation.pk, kind=EntryKind.RESERVE)
+        .order_by("-pk")
+        .first()
+    )
+
+
+class TooFast(Exception):
+    """A burst of new jobs from one person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def check_rate(person, jobs: int = 1) -> None:
+    """Refuse a burst: more than BILLING_CREATE_PER_MINUTE new jobs from one person in a
+    minute. Counted from the ledger under the person's lock, so parallel posts count too."""
+    from django.conf import settings
+
+    lock(person)
+    limit = settings.BILLING_CREATE_PER_MINUTE
+    recent = LedgerEntry.objects.filter(
+        person=person,
+        kind=EntryKind.RESERVE,
+        created_at__gte=timezone.now() - timedelta(minutes=1),
+    ).count()
+    if recent + jobs > limit:
+        raise TooFast(
+            f"That is a lot of videos at once: you can start up to {limit} a minute. "
+            "Nothing was sent. Please wait a minute and try again."
+        )
+
+
+def refusal_for(person, data) -> str:
+    """The refusal for a whole form (all its takes), read after the refused transaction."""
+    quote = estimate(data["model"], data["size"], data["seconds"], data.get("takes", 1))
+    return refusal(person, quote.amount)

@@ -1,0 +1,226 @@
+"""Money and people: the price table, the studio's billing settings, each person's cap and
+concurrency, the append-only ledger, and the audit entries for things that are not job events.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from generations.models import VideoModel
+
+
+class Tier(models.TextChoices):
+    P720 = "720p", "720p"
+    P1080 = "1080p", "1080p"
+    K4 = "4k", "4K"
+
+
+# Public list prices in dollars per second (Veo 3.1 on Google's price list, 2026-11). The
+# first migration writes them; a row found missing later is written again from here.
+LIST_PRICES = {
+    (VideoModel.STANDARD, Tier.P720): Decimal("0.40"),
+    (VideoModel.STANDARD, Tier.P1080): Decimal("0.40"),
+    (VideoModel.STANDARD, Tier.K4): Decimal("0.60"),
+    (VideoModel.FAST, Tier.P720): Decimal("0.10"),
+    (VideoModel.FAST, Tier.P1080): Decimal("0.12"),
+    (VideoModel.FAST, Tier.K4): Decimal("0.30"),
+}
+
+
+def money(**options) -> models.DecimalField:
+    return models.DecimalField(max_digits=10, decimal_places=4, **options)
+
+
+class Price(models.Model):
+    """List price per second for one model at one tier; the studio discount applies on top."""
+
+    model = models.CharField(max_length=32, choices=VideoModel)
+    tier = models.CharField(max_length=8, choices=Tier)
+    list_per_second = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["model", "tier"]
+        constraints = [models.UniqueConstraint(fields=["model", "tier"], name="one_price_per_tier")]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()} {self.get_tier_display()}: ${self.list_per_second}/s"
+
+    @classmethod
+    def table(cls):
+        """Every model × tier, writing back any default row that has gone missing (a price
+        must never silently become $0)."""
+        found = {(p.model, p.tier): p for p in cls.objects.all()}
+        for (model, tier), rate in LIST_PRICES.items():
+            if (model, tier) not in found:
+                found[(model, tier)], _ = cls.objects.get_or_create(
+                    model=model, tier=tier, defaults={"list_per_second": rate}
+                )
+        return sorted(found.values(), key=lambda p: (p.model, p.tier))
+
+
+class StudioSettings(models.Model):
+    """One row. Its row lock is the team's lock: every reservation and every slot admission
+    takes it first, so checks and writes for the team happen one at a time."""
+
+    discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    failed_tasks_charged = models.BooleanField(default=False)
+    team_cap = money(null=True, blank=True)
+    team_concurrency = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name_plural = "studio settings"
+
+    def __str__(self) -> str:
+        return "Studio billing settings"
+
+    @classmethod
+    def load(cls) -> "StudioSettings":
+        row, _ = cls.objects.get_or_create(
+            pk=1,
+            defaults={
+                "discount_percent": Decimal(str(settings.BILLING_STUDIO_DISCOUNT_PERCENT)),
+                "failed_tasks_charged": settings.BILLING_FAILED_TASKS_CHARGED,
+                "team_cap": _money_or_none(settings.BILLING_TEAM_MONTHLY_CAP),
+                "team_concurrency": settings.BILLING_TEAM_CONCURRENCY,
+            },
+        )
+        return row
+
+
+class Member(models.Model):
+    """A person's cap and concurrency. Its row lock is the person's lock."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member"
+    )
+    # Dollars per month; empty means no cap of their own (the team cap still applies).
+    monthly_cap = money(null=True, blank=True)
+    concurrency = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.user} (cap {self.monthly_cap})"
+
+    @classmethod
+    def for_user(cls, user) -> "Member":
+        member, _ = cls.objects.get_or_create(
+            user=user,
+            defaults={
+                "monthly_cap": _money_or_none(settings.BILLING_PERSON_MONTHLY_CAP),
+                "concurrency": settings.BILLING_PERSON_CONCURRENCY,
+            },
+        )
+        return member
+
+
+def _money_or_none(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+class EntryKind(models.TextChoices):
+    RESERVE = "reserve", "Reserved"
+    SETTLE = "settle", "Charged"
+    RELEASE = "release", "Released"
+
+
+class LedgerQuerySet(models.QuerySet):
+    def in_days(self, first, end):
+        return self.filter(day__gte=first, day__lt=end)
+
+    def totals(self) -> dict[str, Any]:
+        sums = self.aggregate(
+            reserved=models.Sum("reserved"),
+            charged=models.Sum("charged"),
+            not_charged=models.Sum(
+                "amount", filter=models.Q(kind=EntryKind.RELEASE, reason="task_failed")
+            ),
+            seconds=models.Sum("seconds", filter=models.Q(kind=EntryKind.SETTLE)),
+            videos=models.Count("pk", filter=models.Q(kind=EntryKind.SETTLE)),
+        )
+        return {key: value or 0 for key, value in sums.items()}
+
+    def open_reservations(self):
+        return self.filter(kind=EntryKind.RESERVE, closed_by__isnull=True)
+
+
+class LedgerEntry(models.Model):
+    """One change of money. Never updated, never deleted: a month's figures are sums.
+
+    A reservation (`reserve`) is closed by exactly one `settle` (charged) or `release`
+    (not charged) entry pointing at it. Closing entries carry the reservation's `day`,
+    so a job accepted on the 31st counts in that month even if it is finished on the 1st.
+    """
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    generation_ref = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=8, choices=EntryKind)
+    reservation = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by"
+    )
+    reason = models.CharField(max_length=32, blank=True)
+    rate = models.DecimalField(max_digits=8, decimal_places=4)
+    seconds = models.PositiveIntegerField()
+    amount = money()
+    # Signed changes of the two balances: reserved (held for a job) and charged (spent).
+    reserved = money()
+    charged = money()
+    # The studio-local day the job was accepted; months are ranges of these days.
+    day = models.DateField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["person", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ${self.amount} ({self.generation_ref})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Ledger entries are append-only: write a new entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    """Something a person did that is not a job's event: a price, cap or role change, a
+    download, a failed login or a lock-out. The audit log reads these and GenerationEvents."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who it was about (the teammate whose cap changed); empty for studio-wide changes.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)  # for failed logins
+    action = models.CharField(max_length=32)
+    detail = models.CharField(max_length=500, blank=True)
+    generation_ref = models.UUIDField(null=True, blank=True)
+    amount = money(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.detail}"

@@ -1,0 +1,133 @@
+"""How many jobs are at CometAPI at once, and whose job goes next.
+
+A job over a limit waits here, unpaid, not at CometAPI. The order is decided from our own
+rows (never from the task queue's order): round-robin between people, each person's jobs
+oldest first, the person whose last job was sent longest ago going first.
+"""
+
+import itertools
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from generations.models import Generation, Status
+
+from .models import Member, StudioSettings
+
+# A job sent (or being sent) that CometAPI has not finished: it holds a slot.
+AT_COMETAPI = {Status.SUBMITTED, Status.RENDERING}
+NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def in_flight():
+    return Generation.objects.filter(
+        Q(status__in=AT_COMETAPI) | Q(status=Status.WAITING, submit_started_at__isnull=False)
+    )
+
+
+def waiting():
+    return Generation.objects.filter(status=Status.WAITING, submit_started_at__isnull=True)
+
+
+def _round_robin(limited: bool) -> list:
+    """The waiting jobs' pks in the order they would be sent; with `limited`, only those
+    the per-person and team limits let through right now."""
+    jobs = list(waiting().order_by("created_at", "pk").values_list("pk", "owner_id"))
+    if not jobs:
+        return []
+    owners = {owner for _, owner in jobs}
+    busy = dict(in_flight().values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
+    free_team = StudioSettings.load().team_concurrency - sum(busy.values())
+    limits = dict(Member.objects.filter(user__in=owners).values_list("user_id", "concurrency"))
+    last_turn = dict(
+        Generation.objects.filter(owner__in=owners, submit_started_at__isnull=False)
+        .values("owner_id")
+        .annotate(last=Max("submit_started_at"))
+        .values_list("owner_id", "last")
+    )
+    queues: dict[int, list] = {}
+    for pk, owner in jobs:
+        queues.setdefault(owner, []).append(pk)
+    free = {
+        owner: limits.get(owner, settings.BILLING_PERSON_CONCURRENCY) - busy.get(owner, 0)
+        for owner in owners
+    }
+    # Who goes first: never served, then served longest ago; ties by the oldest waiting job.
+    first_job = {owner: index for index, (_, owner) in reversed(list(enumerate(jobs)))}
+    turn = {owner: (last_turn.get(owner) or NEVER, 0) for owner in owners}
+    later = itertools.count(1)
+    order = []
+    while queues and (not limited or free_team > 0):
+        candidates = [o for o in queues if not limited or free[o] > 0]
+        if not candidates:
+            break
+        owner = min(candidates, key=lambda o: (turn[o][1], turn[o][0], first_job[o]))
+        order.append(queues[owner].pop(0))
+        if not queues[owner]:
+            del queues[owner]
+        turn[owner] = (turn[owner][0], next(later))
+        free[owner] -= 1
+        free_team -= 1
+    return order
+
+
+def admissible() -> list:
+    return _round_robin(limited=True)
+
+
+def admit(generation: Generation) -> bool:
+    """The worker's gate before sending a job: True once it holds a slot (its
+    `submit_started_at` is written in the same transaction as the check), False when it
+    must wait for one (its next action moves out, so the reconciler leaves it alone) or
+    when it is no longer this worker's job to send."""
+    with transaction.atomic():
+        StudioSettings.load()
+        StudioSettings.objects.select_for_update().get(pk=1)
+        still_mine = (
+            Generation.objects.select_for_update()
+            .filter(pk=generation.pk, lease=generation.lease)
+            .filter(status=Status.WAITING, submit_started_at__isnull=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if still_mine is None:
+            return False
+        if generation.pk not in admissible():
+            generation.schedule(settings.BILLING_HOLD_SECONDS)
+            return False
+        generation.note_submit_started()
+    return True
+
+
+def dispatch() -> int:
+    """Wake the waiting jobs that may go now; admission still decides under the lock."""
+    from generations.tasks import advance_generation
+
+    now = timezone.now()
+    woken = 0
+    for pk in admissible():
+        if waiting().filter(pk=pk, lease=None, next_action_at__gt=now).update(next_action_at=now):
+            advance_generation.enqueue(str(pk))
+            woken += 1
+    if woken:
+        # Everyone's place in the queue moved: a new version makes their cards refresh.
+        waiting().update(updated_at=now)
+    return woken
+
+
+def snapshot() -> tuple[set, list]:
+    """What goes now and the whole waiting order, read once for every card of a page."""
+    return set(admissible()), _round_robin(limited=False)
+
+
+def ahead_of(generation: Generation, plan: tuple[set, list] | None = None) -> int | None:
+    """How many jobs go before this one, when it waits for a free slot; None otherwise."""
+    if generation.status != Status.WAITING or generation.submit_started_at is not None:
+        return None
+    going, order = plan or snapshot()
+    if generation.pk in going or generation.pk not in order:
+        return None
+    return order.index(generation.pk)

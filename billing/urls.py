@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("estimate/", views.estimate, name="estimate"),
+    path("usage/", views.usage_page, name="usage"),
+    path("usage.csv", views.usage_csv, name="usage_csv"),
+    path("usage/quota/", views.quota, name="quota"),
+    path("usage/resolve/<int:entry_id>/", views.resolve, name="resolve"),
+    path("prices/", views.prices, name="prices"),
+    path("team/", views.team, name="team"),
+    path("team/add/", views.team_add, name="team_add"),
+    path("team/settings/", views.team_settings, name="team_settings"),
+    path("team/<int:user_id>/", views.team_member, name="team_member"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit.csv", views.audit_csv, name="audit_csv"),
+    path("videos/<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("videos/<uuid:pk>/stop/", views.stop, name="stop"),
+]

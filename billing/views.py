@@ -1,0 +1,465 @@
+import csv
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.views.decorators.http import require_POST
+
+from generations.access import get_for_changing
+from generations.cometapi import CometAPIError, query_quota
+
+from . import audit, ledger, usage
+from .forms import AuditFilterForm, MemberForm, PricesForm, TeammateForm, TeamSettingsForm
+from .models import EntryKind, LedgerEntry, Member, Price, StudioSettings
+
+User = get_user_model()
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only admins may open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- the price before Generate -------------------------------------------------------------
+
+
+def estimate(request: HttpRequest) -> HttpResponse:
+    context = estimate_context(request.user, request.GET)
+    return render(request, "billing/_estimate.html#body", context)
+
+
+def estimate_context(user, data) -> dict:
+    from generations.models import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel
+
+    model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
+    size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
+    try:
+        seconds = int(data.get("seconds") or Seconds.FOUR)
+    except ValueError:
+        seconds = Seconds.FOUR
+    seconds = seconds if seconds in Seconds.values else Seconds.FOUR
+    try:
+        takes = min(max(int(data.get("takes") or 1), 1), 4)
+    except ValueError:
+        takes = 1
+    quote = ledger.estimate(model, size, seconds, takes)
+    where = ledger.standing(user)
+    return {
+        "quote": quote,
+        "eight_only": size in EIGHT_SECONDS_ONLY and seconds != quote.seconds,
+        "size_label": Size(size).label.split(" (")[0],
+        "where": where,
+        "over": not where.allows(quote.amount),
+        "refusal": ledger.refusal(user, quote.amount, where),
+    }
+
+
+# --- stopping and cancelling a job ----------------------------------------------------------
+
+
+@require_POST
+def cancel(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.cancel_for(request.user):
+        messages.success(request, "Cancelled. It was never sent, so nothing was charged.")
+    else:
+        messages.info(request, "This video is already being sent; you can stop waiting for it.")
+    return redirect(generation)
+
+
+@require_POST
+def stop(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.stop_for(request.user):
+        messages.warning(
+            request,
+            "Stopped waiting. CometAPI may still make this video and charge for it.",
+        )
+    else:
+        messages.info(request, "This video is not running any more.")
+    return redirect(generation)
+
+
+@require_POST
+def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """A person's verdict on a reservation nobody else can settle (uncertain, stopped)."""
+    mine = LedgerEntry.objects.open_reservations()
+    if not request.user.is_staff:
+        mine = mine.filter(person=request.user)
+    verdict = request.POST.get("verdict")
+    if verdict not in ("charged", "not_charged"):
+        messages.error(request, "Please choose whether CometAPI charged it.")
+        return redirect("billing:usage")
+    with transaction.atomic():
+        reservation = mine.select_for_update().filter(pk=entry_id).first()
+        if reservation is None:
+            raise Http404("No such open reservation")
+        kind = EntryKind.SETTLE if verdict == "charged" else EntryKind.RELEASE
+        ledger.close(reservation, kind, f"resolved_{verdict}", actor=request.user)
+        audit.record(
+            "resolved",
+            actor=request.user,
+            subject=reservation.person,
+            detail="charged" if verdict == "charged" else "not charged",
+            amount=reservation.amount,
+        )
+        audit_ref = reservation.generation_ref
+    messages.success(request, f"Recorded as {verdict.replace('_', ' ')} ({audit_ref}).")
+    return redirect("billing:usage")
+
+
+# --- usage -------------------------------------------------------------------------------
+
+
+def usage_page(request: HttpRequest) -> HttpResponse:
+    person: Any = request.user
+    team = False
+    if request.user.is_staff:
+        if request.GET.get("person") == "team":
+            person, team = None, True
+        elif request.GET.get("person"):
+            wanted = request.GET["person"]
+            person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
+    context = {
+        "person": person,
+        "team": team,
+        "month": usage.month(person),
+        "months": usage.months(person),
+        "chart": usage.chart(person),
+        "open_reservations": usage.open_reservations(person),
+        "standing": ledger.standing(person) if person else None,
+    }
+    if request.user.is_staff:
+        context["people"] = usage.per_person()
+    return render(request, "billing/usage.html", context)
+
+
+@admin_required
+def usage_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="veostudio-ledger.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["time", "day", "person", "job", "entry", "reason", "rate", "seconds", "amount",
+         "reserved change", "charged change"]
+    )  # fmt: skip
+    rows = LedgerEntry.objects.select_related("person").order_by("created_at", "pk")
+    for entry in rows.iterator():
+        writer.writerow(
+            [
+                timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
+                entry.day.isoformat(),
+                entry.person.get_username(),
+                entry.generation_ref,
+                entry.kind,
+                entry.reason,
+                entry.rate,
+                entry.seconds,
+                entry.amount,
+                entry.reserved,
+                entry.charged,
+            ]
+        )
+    return response
+
+
+@admin_required
+def quota(request: HttpRequest) -> HttpResponse:
+    context: dict = {}
+    key = settings.COMETAPI_QUERY_KEY or settings.COMETAPI_KEY or "demo"
+    try:
+        context["quota"] = query_quota(
+            settings.COMETAPI_QUOTA_URL, key, timeout=settings.COMETAPI_READ_TIMEOUT
+        )
+    except CometAPIError as error:
+        context["error"] = error.message
+    return render(request, "billing/_quota.html", context)
+
+
+# --- prices --------------------------------------------------------------------------------
+
+
+@admin_required
+def prices(request: HttpRequest) -> HttpResponse:
+    rows = Price.table()
+    studio = StudioSettings.load()
+    initial = {
+        "discount_percent": studio.discount_percent,
+        "failed_tasks_charged": studio.failed_tasks_charged,
+    }
+    form = PricesForm(request.POST or None, prices=rows, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            for price, field in form.rows():
+                new = form.cleaned_data[field.name]
+                if new != price.list_per_second:
+                    audit.record(
+                        "price_changed",
+                        actor=request.user,
+                        detail=f"{field.label}: ${price.list_per_second}/s → ${new}/s",
+                    )
+                    price.list_per_second = new
+                    price.updated_at = timezone.now()
+                    price.save(update_fields=["list_per_second", "updated_at"])
+            changed = [
+                f"{name}: {getattr(studio, name)} → {form.cleaned_data[name]}"
+                for name in ("discount_percent", "failed_tasks_charged")
+                if getattr(studio, name) != form.cleaned_data[name]
+            ]
+            if changed:
+                studio.discount_percent = form.cleaned_data["discount_percent"]
+                studio.failed_tasks_charged = form.cleaned_data["failed_tasks_charged"]
+                studio.save(update_fields=["discount_percent", "failed_tasks_charged"])
+                audit.record("settings_changed", actor=request.user, detail="; ".join(changed))
+        messages.success(request, "Prices saved. New jobs are priced with them.")
+        return redirect("billing:prices")
+    return render(request, "billing/prices.html", {"form": form, "studio": studio})
+
+
+# --- the team ------------------------------------------------------------------------------
+
+
+@admin_required
+def team(request: HttpRequest) -> HttpResponse:
+    return _team_page(request)
+
+
+def _team_page(request, *, add_form=None, settings_form=None, invite=None, status=200):
+    studio = StudioSettings.load()
+    people = []
+    for person in User.objects.order_by("username"):
+        member = Member.for_user(person)
+        people.append(
+            {
+                "user": person,
+                "member": member,
+                "spent": usage.month(person),
+                "form": MemberForm(
+                    initial={
+                        "monthly_cap": _cents(member.monthly_cap),
+                        "concurrency": member.concurrency,
+                        "is_admin": person.is_staff,
+                    },
+                    prefix=f"m{person.pk}",
+                ),
+            }
+        )
+    context = {
+        "people": people,
+        "add_form": add_form or TeammateForm(),
+        "settings_form": settings_form
+        or TeamSettingsForm(
+            initial={
+                "team_cap": _cents(studio.team_cap),
+                "team_concurrency": studio.team_concurrency,
+            }
+        ),
+        "team_month": usage.month(None),
+        "studio": studio,
+        "invite": invite,
+    }
+    return render(request, "billing/team.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def team_add(request: HttpRequest) -> HttpResponse:
+    form = TeammateForm(request.POST)
+    if not form.is_valid():
+        return _team_page(request, add_form=form, status=400)
+    data = form.cleaned_data
+    with transaction.atomic():
+        person = User.objects.create_user(
+            username=data["username"], email=data["email"], is_staff=data["make_admin"]
+        )  # no password yet: only the one-time link below can set it
+        member = Member.for_user(person)
+        member.monthly_cap = data["monthly_cap"]
+        member.save(update_fields=["monthly_cap"])
+        audit.record(
+            "added_teammate",
+            actor=request.user,
+            subject=person,
+            detail=f"{'admin' if person.is_staff else 'member'}, cap {_cap(member.monthly_cap)}",
+        )
+    link = request.build_absolute_uri(
+        reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+                "token": default_token_generator.make_token(person),
+            },
+        )
+    )
+    mailed = False
+    if person.email and settings.EMAIL_HOST_CONFIGURED:
+        send_mail(
+            "Your VeoStudio account",
+            f"{request.user.get_username()} added you to VeoStudio. "
+            f"Choose your password here (the link works once): {link}",
+            None,
+            [person.email],
+        )
+        mailed = True
+    return _team_page(request, invite={"user": person, "link": link, "mailed": mailed})
+
+
+def _cents(value):
+    return None if value is None else value.quantize(ledger.CENT)
+
+
+def _cap(value) -> str:
+    return "none" if value is None else ledger.dollars(value)
+
+
+@admin_required
+@require_POST
+def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=user_id)
+    action = request.POST.get("action", "save")
+    if action in ("deactivate", "reactivate"):
+        if person == request.user:
+            messages.error(request, "You cannot deactivate yourself.")
+            return redirect("billing:team")
+        person.is_active = action == "reactivate"
+        person.save(update_fields=["is_active"])
+        audit.record(f"{action}d", actor=request.user, subject=person)
+        messages.success(request, f"{person.get_username()} {action}d.")
+        return redirect("billing:team")
+    form = MemberForm(request.POST, prefix=f"m{person.pk}")
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"Nothing saved for {person.get_username()}: {errors}")
+        return redirect("billing:team")
+    data = form.cleaned_data
+    with transaction.atomic():
+        ledger.lock(person)  # a reservation checking this cap waits for the new value
+        member = Member.objects.get(user=person)
+        if member.monthly_cap != data["monthly_cap"] or member.concurrency != data["concurrency"]:
+            audit.record(
+                "cap_changed",
+                actor=request.user,
+                subject=person,
+                detail=f"cap {_cap(member.monthly_cap)} → {_cap(data['monthly_cap'])}, "
+                f"jobs at once {member.concurrency} → {data['concurrency']}",
+            )
+            member.monthly_cap = data["monthly_cap"]
+            member.concurrency = data["concurrency"]
+            member.save(update_fields=["monthly_cap", "concurrency"])
+        if person.is_staff != data["is_admin"]:
+            if person == request.user:
+                messages.error(request, "You cannot remove your own admin role.")
+                return redirect("billing:team")
+            person.is_staff = data["is_admin"]
+            person.save(update_fields=["is_staff"])
+            audit.record(
+                "role_changed",
+                actor=request.user,
+                subject=person,
+                detail="made admin" if person.is_staff else "made member",
+            )
+    messages.success(request, f"Saved {person.get_username()}.")
+    return redirect("billing:team")
+
+
+@admin_required
+@require_POST
+def team_settings(request: HttpRequest) -> HttpResponse:
+    form = TeamSettingsForm(request.POST)
+    if not form.is_valid():
+        return _team_page(request, settings_form=form, status=400)
+    with transaction.atomic():
+        StudioSettings.load()
+        studio = StudioSettings.objects.select_for_update().get(pk=1)
+        before = f"cap {_cap(studio.team_cap)}, jobs at once {studio.team_concurrency}"
+        studio.team_cap = form.cleaned_data["team_cap"]
+        studio.team_concurrency = form.cleaned_data["team_concurrency"]
+        studio.save(update_fields=["team_cap", "team_concurrency"])
+        after = f"cap {_cap(studio.team_cap)}, jobs at once {studio.team_concurrency}"
+        if before != after:
+            audit.record("cap_changed", actor=request.user, detail=f"team {before} → {after}")
+    transaction.on_commit(_dispatch)
+    messages.success(request, "Team limits saved.")
+    return redirect("billing:team")
+
+
+def _dispatch() -> None:
+    from . import slots
+
+    slots.dispatch()  # a raised team limit lets waiting jobs go at once
+
+
+# --- the audit log -------------------------------------------------------------------------
+
+
+def _audit_lines(request):
+    form = AuditFilterForm(request.GET or None)
+    filters: dict = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {"person": data["person"], "action": data["action"]}
+        if data["since"]:
+            filters["since"] = _start_of(data["since"])
+        if data["until"]:
+            filters["until"] = _start_of(data["until"] + timedelta(days=1))
+    return form, audit.lines(**filters)
+
+
+def _start_of(day):
+    from datetime import datetime, time
+
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form, lines = _audit_lines(request)
+    return render(
+        request,
+        "billing/audit.html",
+        {"form": form, "lines": lines, "query": request.GET.urlencode()},
+    )
+
+
+@admin_required
+def audit_csv(request: HttpRequest) -> HttpResponse:
+    _, lines = _audit_lines(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="veostudio-audit.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["time", "who", "action", "about", "detail", "amount", "job"])
+    for line in lines:
+        writer.writerow(
+            [
+                timezone.localtime(line.at).isoformat(timespec="seconds"),
+                line.who,
+                line.action,
+                line.subject,
+                _csv_safe(line.detail),
+                line.amount if line.amount is not None else "",
+                line.generation_ref,
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ runs as a formula in spreadsheets.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
