@@ -40,12 +40,16 @@ sys.path.insert(0, str(ROOT / "harness"))
 sys.path.insert(0, str(ROOT))
 
 from harness import (  # noqa: E402
+    GUNICORN_CONF,
     PYTHON,
     Harness,
     HarnessError,
+    Process,
     StudioClient,
+    free_port,
     install_signal_handlers,
     say,
+    wait_for,
 )
 
 USER = "bench"
@@ -450,10 +454,16 @@ def bench_serving(run: Run, harness: Harness, client, video_id: str, static_name
         ratio <= 2,
     )
 
-    # Many people watching and seeking at once must not make pages wait. Each reader is a
-    # player: a random 1 MiB range every 0.2 s (5 MiB/s, far above a 4K stream). They run
-    # in processes of their own, so their Python slows neither this client nor its clock;
-    # unpaced, 8 of them would simply saturate both cores from the client side.
+    players(run, client, base, video.path, size, "")
+
+
+def players(run: Run, client, base: str, path: str, size: int, where: str) -> None:
+    """Many people watching and seeking at once must not make pages wait. Each reader is a
+    player: a random 1 MiB range every 0.2 s (5 MiB/s, far above a 4K stream). They run
+    in processes of their own, so their Python slows neither this client nor its clock;
+    unpaced, 8 of them would simply saturate both cores from the client side."""
+    rounds = 30 if run.short else 100
+    session = session_like(client)
     floor = Probe(run, "floor", "/bench/floor/", 200)
     sample(session, base, [floor], rounds, warmup=2)
     idle = p50(floor.times)
@@ -462,7 +472,7 @@ def bench_serving(run: Run, harness: Harness, client, video_id: str, static_name
     cookie = client.session.cookies["sessionid"]
     # They all start at one moment, after their start-up (16 interpreters importing).
     begin = time.time() + 3.0
-    command = [PYTHON, "-c", READER, base + video.path, cookie, str(size), str(seconds)]
+    command = [PYTHON, "-c", READER, base + path, cookie, str(size), str(seconds)]
     procs = [
         subprocess.Popen([*command, str(i), str(begin)], stdout=subprocess.PIPE, text=True)
         for i in range(readers)
@@ -476,16 +486,107 @@ def bench_serving(run: Run, harness: Harness, client, video_id: str, static_name
         done, wrong = (int(n) for n in out.split())
         reads, bad = reads + done, bad + wrong
     if bad:
-        run.fail(f"{bad} of {reads} range reads answered wrongly")
+        run.fail(f"{bad} of {reads} range reads answered wrongly{where}")
     busy = p50(floor.times)
     run.add(
-        f"floor page while {readers} players read 1 MiB ranges of the video every 0.2 s",
+        f"floor page while {readers} players read 1 MiB ranges of the video every 0.2 s{where}",
         f"{ms(busy)} vs {ms(idle)} idle ({reads} ranges read meanwhile)",
         busy / idle,
         "≤ 3× idle (our reading of 'not starved')",
         busy <= idle * 3,
         "client and server share the machine's cores",
     )
+
+
+NGINX_CONF = """
+{user}
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    sendfile on;
+    upstream app {{ server 127.0.0.1:{upstream}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /protected-media/ {{ internal; alias {media}/; }}
+        location / {{
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+"""
+
+
+def bench_behind_nginx(run: Run, harness: Harness, client, video_id: str, size: int) -> None:
+    """The production path of the README: nginx in front, MEDIA_SERVING=nginx, so video
+    bytes never hold a gunicorn thread. A second gunicorn on the same database and media."""
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if not nginx:
+        run.fail("nginx is not installed (apt-get install nginx-light); skipped its figure")
+        return
+    assert harness.logs is not None and harness.media_root is not None and harness.tmp
+    port = free_port()
+    web = Process(
+        "web-nginx",
+        ["-m", "gunicorn", "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}"],
+        {**harness._env, "DEBUG": "false", "MEDIA_SERVING": "nginx"},
+        harness.logs / "web-nginx.log",
+        manage=False,
+    )
+    tmp = harness.tmp / "nginx"
+    tmp.mkdir()
+    front = free_port()
+    (tmp / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            user="user root;" if os.geteuid() == 0 else "",
+            tmp=tmp,
+            port=front,
+            media=harness.media_root,
+            upstream=port,
+        )
+    )
+    server = subprocess.Popen(
+        [nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    web.start()
+    base = f"http://127.0.0.1:{front}"
+    try:
+        wait_for(lambda: _answers(base + "/healthz"), timeout=60, what="gunicorn behind nginx")
+        path = f"/videos/{video_id}/video.mp4"
+        tail = Probe(run, "video tail via nginx", path, 206, {"Range": "bytes=-1048576"}, MIB)
+        sample(session_like(client), base, [tail], 30 if run.short else 100, warmup=3)
+        run.add(
+            f"last 1 MiB of the {size // MIB} MiB video through nginx (X-Accel-Redirect)",
+            ms(p50(tail.times)),
+            None,
+            "– (for comparison with the line above)",
+            None,
+        )
+        players(run, client, base, path, size, " (nginx in front)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        web.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 READER = """
@@ -620,6 +721,7 @@ def main() -> int:
             floor, status = bench_pages(run, harness, client, big["id"], row_steps[0])
             bench_throughput(run, harness, client, floor, status)
             bench_serving(run, harness, client, big["id"], "bench-video.mp4", video_size)
+            bench_behind_nginx(run, harness, client, big["id"], video_size)
             for rows in row_steps[1:]:
                 seed(harness, rows)
                 bench_pages(run, harness, client, big["id"], rows)

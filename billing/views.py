@@ -109,7 +109,7 @@ def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
         messages.error(request, "Please choose whether CometAPI charged it.")
         return redirect("billing:usage")
     with transaction.atomic():
-        reservation = mine.select_for_update().filter(pk=entry_id).first()
+        reservation = mine.select_for_update(of=("self",)).filter(pk=entry_id).first()
         if reservation is None:
             raise Http404("No such open reservation")
         kind = EntryKind.SETTLE if verdict == "charged" else EntryKind.RELEASE

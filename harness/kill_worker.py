@@ -351,7 +351,14 @@ def scenario_restart(h: Harness, result: Result) -> None:
         # A create that was in the air at the kill is, by design, "uncertain", not resent.
         result.check(row["status"] in ("ready", "uncertain"), f"job {row['id']}: {row['status']}")
     uncertain = sum(row["status"] == "uncertain" for row in rows)
-    result.check(stats["create_count"] == 10, f"{stats['create_count']} tasks created for 10 jobs")
+    # Never paid twice: at most one create per job, one for each ready job. A job killed
+    # after it marked its submit as started but before the request left is uncertain
+    # without any create, so 9 creates for 10 jobs is right when one of them is.
+    created = stats["create_count"]
+    result.check(
+        ready <= created <= 10 and created >= 10 - uncertain,
+        f"{created} tasks created for 10 jobs ({ready} ready, {uncertain} uncertain)",
+    )
     result.check(ready + uncertain == 10, "some jobs ended neither ready nor uncertain")
     if uncertain:
         result.notes.append(f"{uncertain} job(s) were mid-create at the kill: uncertain")

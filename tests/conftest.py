@@ -94,3 +94,19 @@ class Bucket:
 
     def read(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def end_leftover_sessions(django_db_setup, django_db_blocker):
+    """Before the PostgreSQL test database is dropped, end the sessions that the live
+    server's threads left open (a video stream a browser abandoned keeps one)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -66,15 +66,11 @@ def running_worker(simulator):
 
 @pytest.fixture
 def release_server_connections(live_server):
-    """The live server's request threads may keep a PostgreSQL session open after a video
-    stream the browser abandoned; end them so the test database can be dropped."""
+    """Browser tests use the live server; the PostgreSQL sessions its request threads may
+    leave behind (a video stream the browser abandoned) are ended once, at the end of the
+    run, by `end_leftover_sessions` in conftest.py, so the test database can be dropped.
+    Ending them here, between tests, also ended the connections of the test itself."""
     yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
 
 
 @pytest.fixture

@@ -212,6 +212,17 @@ S3_REGION = env_str("S3_REGION", "us-east-1")
 S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "virtual")
 # How long a link to a video or poster stays valid; the access check runs before each one.
 S3_URL_SECONDS = int(env_number("S3_URL_SECONDS", 300, 10, 7 * 24 * 3600))
+
+
+def s3_media_origins(endpoint: str, bucket: str, style: str, region: str) -> list[str]:
+    """Where presigned links point, for the Content-Security-Policy."""
+    if endpoint:
+        scheme, _, rest = endpoint.partition("://")
+        host = rest.split("/")[0]
+        return [f"{scheme}://{bucket}.{host}" if style == "virtual" else f"{scheme}://{host}"]
+    return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com"]
+
+
 MEDIA_ORIGINS: list[str] = []
 if STORAGE_BACKEND == "s3":
     if not S3_BUCKET:
@@ -235,16 +246,7 @@ if STORAGE_BACKEND == "s3":
         },
     }
     # The browser follows our redirect to the bucket: the page's CSP must allow it.
-    if S3_ENDPOINT_URL:
-        scheme, _, host = S3_ENDPOINT_URL.partition("://")
-        host = host.split("/")[0]
-        virtual = S3_ADDRESSING_STYLE == "virtual"
-        MEDIA_ORIGINS = [f"{scheme}://{S3_BUCKET}.{host}" if virtual else f"{scheme}://{host}"]
-    else:
-        MEDIA_ORIGINS = [
-            f"https://{S3_BUCKET}.s3.amazonaws.com",
-            f"https://{S3_BUCKET}.s3.{S3_REGION}.amazonaws.com",
-        ]
+    MEDIA_ORIGINS = s3_media_origins(S3_ENDPOINT_URL, S3_BUCKET, S3_ADDRESSING_STYLE, S3_REGION)
 
 # How video and image answers hand over their bytes, after the access check: "django"
 # (a range-aware streaming view), "nginx" (X-Accel-Redirect to NGINX_MEDIA_PREFIX, an
