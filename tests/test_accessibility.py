@@ -1,6 +1,8 @@
 """axe-core on every page, logged in and out, on a phone and a laptop, light and dark:
 no serious or critical violations (and no page scrolls sideways)."""
 
+import uuid
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
@@ -44,7 +46,14 @@ def studio(db):
     failed = make_generation(maya, prompt="A storm over the harbour.")
     failed.mark_failed("Veo could not make this video: blocked by safety filters.", "task:failed")
     failed.save()
-    return {"ready": ready, "running": running, "failed": failed, "maya": maya}
+    group = uuid.uuid4()
+    takes = [
+        make_ready_generation(
+            maya, prompt="Rain on a café window.", take_group=group, take_number=n
+        )
+        for n in (1, 2)
+    ]
+    return {"ready": ready, "running": running, "failed": failed, "maya": maya, "takes": takes}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -79,6 +88,9 @@ def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
             "trash": reverse("generations:trash"),
             "studio settings": reverse("generations:studio_settings"),
             "make another": reverse("generations:make_another", args=[studio["ready"].pk]),
+            "takes": reverse("generations:takes", args=[studio["takes"][0].pk]),
+            "compare": reverse("generations:compare")
+            + f"?ids={studio['takes'][0].pk}&ids={studio['takes'][1].pk}",
         }
         for name, path in pages.items():
             page.goto(url + path)
