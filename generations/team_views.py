@@ -211,7 +211,7 @@ def team(request: HttpRequest) -> HttpResponse:
     page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
     template = "generations/team.html"
     if getattr(request, "htmx", False) and request.GET.get("page"):
-        template += "#more"
+        template = "generations/_gallery_cards.html#more"
     return render(request, template, {"gallery": page, "page": page.page})
 
 
