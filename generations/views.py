@@ -45,7 +45,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     page = gallery.gallery_page(request, base)
     template = "generations/index.html"
     if request.htmx and request.GET.get("page"):
-        template = "generations/_gallery_cards.html#more"  # "Load more": the next cards and the next link
+        template = (
+            "generations/_gallery_cards.html#more"  # "Load more": the next cards and the next link
+        )
     return render(request, template, {"gallery": page, "page": page.page})
 
 
