@@ -23,6 +23,18 @@ def visible_generations(user):
     )
 
 
+# The same rule as `visible_generations`, on values already read (tests/test_access.py
+# holds the two together). For a list of ids the OR above lets SQLite walk every row out of
+# the Trash instead of seeking the ids; the page's poll reads the ids, then asks this.
+WATCH_FIELDS = ("owner_id", "shared_at", "trashed_at")
+
+
+def may_watch(user, owner_id, shared_at, trashed_at) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return owner_id == user.pk or (shared_at is not None and trashed_at is None)
+
+
 def changeable_generations(user):
     """Every generation `user` may change (delete, retry, share…): only their own."""
     if not (user.is_authenticated and user.is_active):

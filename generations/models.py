@@ -8,7 +8,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -288,6 +288,10 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return taken
 
 
+def poll_version_of(updated_at: datetime | None) -> int:
+    return int(updated_at.timestamp() * 1_000_000) if updated_at else 0
+
+
 def lease_seconds(status: str) -> float:
     call = settings.COMETAPI_CONNECT_TIMEOUT + settings.COMETAPI_READ_TIMEOUT
     if status == Status.WAITING:
@@ -438,7 +442,7 @@ class Generation(models.Model):
     @property
     def poll_version(self) -> int:
         """Changes whenever the job's row does: the page's poll asks only for what changed."""
-        return int(self.updated_at.timestamp() * 1_000_000) if self.updated_at else 0
+        return poll_version_of(self.updated_at)
 
     @property
     def is_shared(self) -> bool:

@@ -20,16 +20,18 @@ from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from . import gallery, wording
 from .access import (
+    WATCH_FIELDS,
     changeable_generations,
     get_for_changing,
     get_for_viewing,
+    may_watch,
     own_generations,
     team_generations,
     visible_generations,
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation
+from .models import ACTIVE_STATUSES, Generation, poll_version_of
 from .team_views import TeamFilter, team_context
 from .zips import zip_response
 
@@ -287,26 +289,41 @@ POLL_LIMIT = 100
 
 
 def poll(request: HttpRequest) -> JsonResponse:
-    """The page's one status request: every running job it shows, in one query, and a
-    fragment only for those whose version changed since the page last saw them."""
+    """The page's one status request: every running job it shows, and a fragment only for
+    those whose version changed since the page last saw them. Most polls find nothing
+    changed: they cost one light query, and only changed jobs are read in full."""
     seen = poll_request(request.GET.getlist("v"))
-    jobs = (
-        gallery.with_stars(visible_generations(request.user), request.user)
-        .filter(pk__in=seen)
-        .with_comment_counts()  # type: ignore[attr-defined]
-        .select_related("owner")
-    )
+    versions = {
+        pk: poll_version_of(updated_at)
+        for pk, updated_at, *watch in Generation.objects.filter(pk__in=seen)
+        .order_by()
+        .values_list("pk", "updated_at", *WATCH_FIELDS)
+        if may_watch(request.user, *watch)
+    }
+    changed = [
+        pk
+        for pk, views in seen.items()
+        if pk in versions and any(version != versions[pk] for _, version in views)
+    ]
     fragments = {}
-    found = set()
-    for generation in jobs:
-        found.add(generation.pk)
-        for view, version in seen[generation.pk]:
-            if version != generation.poll_version:
-                html = render_to_string(POLL_PARTIALS[view], {"generation": generation}, request)
-                fragments[f"{view}-{generation.pk}"] = html  # the id of the element it replaces
+    if changed:
+        jobs = (
+            gallery.with_stars(Generation.objects.filter(pk__in=changed), request.user)
+            .with_comment_counts()  # type: ignore[attr-defined]
+            .select_related("owner")
+        )
+        for generation in jobs:
+            if not may_watch(request.user, *(getattr(generation, f) for f in WATCH_FIELDS)):
+                continue  # unshared a moment ago: the next poll says it is gone
+            for view, version in seen[generation.pk]:
+                if version != generation.poll_version:
+                    html = render_to_string(
+                        POLL_PARTIALS[view], {"generation": generation}, request
+                    )
+                    fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
     # Jobs the page shows that the person may no longer see (unshared, deleted): the page
     # drops them. Only ids the page sent come back, so this tells nobody anything new.
-    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in found for view, _ in views]
+    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in versions for view, _ in views]
     return JsonResponse({"fragments": fragments, "gone": gone})
 
 
@@ -393,12 +410,13 @@ def running(request: HttpRequest) -> JsonResponse:
             watched.append(uuid.UUID(value))
         except ValueError:
             continue
-    ended = (
-        visible_generations(request.user)
-        .filter(pk__in=watched)
+    ended = [
+        job
+        for job in Generation.objects.filter(pk__in=watched)
         .exclude(status__in=ACTIVE_STATUSES)
-        .only("pk", "prompt", "status", "failure_reason")
-    )
+        .only("pk", "prompt", "status", "failure_reason", *WATCH_FIELDS)
+        if may_watch(request.user, *(getattr(job, field) for field in WATCH_FIELDS))
+    ]
     return JsonResponse(
         {
             "running": Generation.objects.running_for(request.user),

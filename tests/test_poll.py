@@ -71,6 +71,17 @@ class PollTests(StudioTestCase):
 
         self.assertEqual(queries_for(1), queries_for(24))
 
+    def test_a_poll_that_finds_nothing_changed_reads_only_the_versions(self):
+        jobs = [make_generation(self.alice) for _ in range(24)]
+
+        with CaptureQueriesContext(connection) as captured:
+            self.assertEqual(self.poll(*(seen("card", job) for job in jobs)), {})
+
+        ours = [q["sql"] for q in captured if "generations_" in q["sql"]]
+        self.assertEqual(len(ours), 1)
+        self.assertNotIn("generations_comment", ours[0])
+        self.assertNotIn("generations_favourite", ours[0])
+
     def test_an_anonymous_poll_is_sent_to_the_login_page(self):
         self.client.logout()
 
