@@ -4,13 +4,24 @@
 person's visible jobs, a team view can pass its own base and reuse all of it.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
@@ -18,6 +29,7 @@ from .models import (
     ACTIVE_STATUSES,
     PORTRAIT_SIZES,
     Favourite,
+    GenerationEvent,
     Seconds,
     Size,
     Status,
@@ -190,17 +202,62 @@ def _all(clauses) -> Q:
     return combined
 
 
-def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet], int]:
+# How long grouped counts are kept at most. A change shows at once (it moves the version in
+# the key); this bounds the rare miss: a change whose event got its id before another's
+# but committed after it (PostgreSQL), or a deleted account's events.
+COUNTS_KEEP_SECONDS = 60
+
+
+def own_counts_version(person) -> str:
+    """Moves whenever a count of `person`'s gallery may: every change to a job that a facet
+    reads (created, each status, trashed, restored, deleted) is an event of its owner."""
+    newest = GenerationEvent.objects.filter(owner=person).order_by("-id")
+    return f"own:{person.pk}:{newest.values_list('id', flat=True).first()}"
+
+
+def team_counts_version() -> str:
+    """As above for everything shared: sharing and unsharing are events too."""
+    newest = GenerationEvent.objects.order_by("-id")
+    return f"team:{newest.values_list('id', flat=True).first()}"
+
+
+def _favourites_version(person) -> str:
+    # A star adds a row with a new id, an unstar removes one: (count, newest id) moves.
+    found = Favourite.objects.filter(person=person).aggregate(n=Count("id"), newest=Max("id"))
+    return f"{found['n']}:{found['newest']}"
+
+
+def _grouped(rows: QuerySet, version: str | None, person) -> list[dict]:
+    """The grouped counts, from the cache when nothing they read changed since.
+
+    Counting is a walk over every row the search keeps (65 ms at 100,000 videos on SQLite);
+    pages of one gallery, "Load more" and a reload ask for the same counts again."""
+    if version is None:
+        return list(rows)
+    signature = f"{version}|{_favourites_version(person)}|{rows.query}"
+    key = "gallery-counts:" + hashlib.sha256(signature.encode()).hexdigest()
+    groups = cache.get(key)
+    if groups is None:
+        groups = list(rows)
+        cache.set(key, groups, COUNTS_KEEP_SECONDS)
+    return groups
+
+
+def facet_counts(
+    filterset: GalleryFilter, base: QuerySet, version: str | None = None
+) -> tuple[list[Facet], int]:
     """For each facet value, how many rows it would give with every other filter kept, and
     the number of rows shown. One query: the rows that search and dates keep, counted by
-    the few columns the facets read; the rest is sums over those groups."""
+    the few columns the facets read; the rest is sums over those groups. With a `version`
+    (see own_counts_version) the groups come from the cache while it holds."""
     clauses = filterset.clauses()
     extra = filterset.extra_facets()
     facet_names = {*FACETS, "starred", *extra}
     extra_columns = sorted({c.column for _, choices in extra.values() for c in choices.values()})
     scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
-    mine = _starred_ids(filterset.request.user)
-    groups = list(
+    person = filterset.request.user
+    mine = _starred_ids(person)
+    rows = (
         scope.annotate(
             has_frame=ExpressionWrapper(~Q(first_frame_sha256=""), output_field=BooleanField()),
             starred=ExpressionWrapper(Q(pk__in=mine), output_field=BooleanField()),
@@ -209,6 +266,7 @@ def facet_counts(filterset: GalleryFilter, base: QuerySet) -> tuple[list[Facet],
         .annotate(n=Count("pk"))
         .order_by()
     )
+    groups = _grouped(rows, version, person)
     for row in groups:  # SQLite answers 0 and 1 for the booleans
         row["has_frame"], row["starred"] = bool(row["has_frame"]), bool(row["starred"])
     data = filterset.form.cleaned_data
@@ -295,16 +353,18 @@ def gallery_page(
     base: QuerySet,
     page_size: int = PAGE_SIZE,
     filterset_class: type[GalleryFilter] = GalleryFilter,
+    counts_version: str | None = None,
 ) -> GalleryPage:
     """One page of cards of `base` (already limited to what the person may see), searched,
-    filtered and sorted from the request, with each filter value's count."""
+    filtered and sorted from the request, with each filter value's count (kept in the
+    cache under `counts_version` when the caller gives one)."""
     filterset, rows, sort = filtered(request, base, filterset_class=filterset_class)
     data = request.GET.copy()
     data.pop("page", None)
     facets: list[Facet] = []
     total = 0
     if filterset.is_valid():
-        facets, total = facet_counts(filterset, base)
+        facets, total = facet_counts(filterset, base, counts_version)
     # What the cards show beyond the row (a star, the maker, a comment count) is added to
     # the page's rows only: the counts above read the bare rows.
     cards = with_stars(rows, request.user).with_comment_counts()  # type: ignore[attr-defined]

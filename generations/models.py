@@ -16,10 +16,10 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from . import wording
+from .links import job_url
 
 
 class Status(models.TextChoices):
@@ -431,7 +431,7 @@ class Generation(models.Model):
             self._write_events()
 
     def get_absolute_url(self) -> str:
-        return reverse("generations:detail", args=[self.pk])
+        return job_url("generations:detail", self.pk)
 
     # --- what the pages show -------------------------------------------------------
 
@@ -1067,7 +1067,11 @@ class GenerationEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["owner", "created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "created_at"]),
+            # A person's newest event: the version of their gallery's counts (gallery.py).
+            models.Index(fields=["owner", "-id"], name="event_owner_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.from_status} → {self.to_status})"

@@ -61,11 +61,7 @@ def unshare(request: HttpRequest, pk) -> HttpResponse:
 
 def _share_answer(request: HttpRequest, generation: Generation, done: str) -> HttpResponse:
     if getattr(request, "htmx", False):
-        response = render(
-            request,
-            "generations/_share.html",
-            {"generation": generation, "share_next": request.POST.get("next", "")},
-        )
+        response = render(request, "generations/_share.html", {"generation": generation})
         # The page's comments start or stop polling with the video's sharing.
         response["HX-Trigger"] = "team:sharing-changed"
         return response
@@ -208,7 +204,8 @@ def team(request: HttpRequest) -> HttpResponse:
     """Everything shared with the team, with each maker's name: the gallery's search,
     filters, sort and compare, plus a person."""
     base = team_generations(request.user).in_gallery()
-    page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
+    version = gallery.team_counts_version()
+    page = gallery.gallery_page(request, base, filterset_class=TeamFilter, counts_version=version)
     template = "generations/team.html"
     if getattr(request, "htmx", False) and request.GET.get("page"):
         template = "generations/_gallery_cards.html#more"

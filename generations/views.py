@@ -44,7 +44,8 @@ class HtmxHttpRequest(HttpRequest):
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
     base = own_generations(request.user).in_gallery()
-    page = gallery.gallery_page(request, base)
+    version = gallery.own_counts_version(request.user)
+    page = gallery.gallery_page(request, base, counts_version=version)
     template = "generations/index.html"
     if request.htmx and request.GET.get("page"):
         template = (

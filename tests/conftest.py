@@ -7,6 +7,15 @@ from cometsim import CometSimulator
 from tests.test_browser import browser, release_server_connections, running_worker  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids are reused after a rolled-back test, and a
+    cache key made of ids must not find the last test's entry."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def _simulator_server():
     server = CometSimulator(api_key="test-key", render_seconds=0.0).start()

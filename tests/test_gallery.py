@@ -281,3 +281,120 @@ class QueryCountTests(StudioTestCase):
                 large = self.queries_for(params)
                 self.assertEqual(small, large)
                 Generation.objects.all().delete()
+
+
+class GalleryCountsStayTrueTests(StudioTestCase):
+    """The counts are kept between page loads; whatever changes them shows at once."""
+
+    def ready_count(self) -> str:
+        response = self.client.get(INDEX_URL)
+        ready = next(f for f in response.context["gallery"].facets if f.name == "status")
+        starred = next(f for f in response.context["gallery"].facets if f.name == "starred")
+        return f"ready {ready.options[0][2]}, starred {starred.options[0][2]}"
+
+    def test_a_second_load_reads_them_from_the_cache(self):
+        make_ready_generation(self.alice)
+        self.ready_count()
+
+        with CaptureQueriesContext(connection) as queries:
+            self.ready_count()
+
+        self.assertFalse([q for q in queries if "has_frame" in q["sql"]])
+
+    def test_a_new_video_a_finished_one_and_the_trash_change_them(self):
+        first = make_ready_generation(self.alice)
+        self.assertEqual(self.ready_count(), "ready 1, starred 0")
+
+        make_ready_generation(self.alice)
+        self.assertEqual(self.ready_count(), "ready 2, starred 0")
+
+        running = make_generation(self.alice)
+        running.mark_submitted("task_9")
+        running.save()
+        self.assertEqual(self.ready_count(), "ready 2, starred 0")
+
+        first.trash_for(self.alice)
+        self.assertEqual(self.ready_count(), "ready 1, starred 0")
+
+        first.restore_for(self.alice)
+        self.assertEqual(self.ready_count(), "ready 2, starred 0")
+
+    def test_a_star_and_its_removal_change_them(self):
+        job = make_ready_generation(self.alice)
+        self.assertEqual(self.ready_count(), "ready 1, starred 0")
+
+        job.set_star_for(self.alice, True)
+        self.assertEqual(self.ready_count(), "ready 1, starred 1")
+
+        job.set_star_for(self.alice, False)
+        self.assertEqual(self.ready_count(), "ready 1, starred 0")
+
+    def test_someone_else_s_changes_do_not_reach_my_counts_but_sharing_reaches_the_team(self):
+        mine = make_ready_generation(self.alice)
+        team_url = reverse("generations:team")
+
+        def team_total() -> int:
+            return self.client.get(team_url).context["page"].paginator.count
+
+        self.assertEqual(team_total(), 0)
+        mine.share_for(self.alice)
+        self.assertEqual(team_total(), 1)
+        bobs = make_ready_generation(self.bob)
+        bobs.share_for(self.bob)
+        self.assertEqual(team_total(), 2)
+        bobs.unshare_for(self.bob)
+        self.assertEqual(team_total(), 1)
+        self.assertEqual(self.ready_count(), "ready 1, starred 0")
+
+
+class CardsStayTrueTests(StudioTestCase):
+    """A finished card comes from the cache; whatever it shows still shows at once."""
+
+    def card(self, job, as_person=None) -> str:
+        if as_person is not None:
+            self.client.force_login(as_person)
+        html = self.client.get(reverse("generations:team") if as_person else INDEX_URL).text
+        start = html.index(f'id="card-{job.pk}"')
+        return html[start : html.index("</li>", start)]
+
+    def test_a_card_holds_no_token_its_buttons_submit_the_page_s_one_form(self):
+        job = make_ready_generation(self.alice)
+        html = self.client.get(INDEX_URL).text
+
+        self.assertNotIn("csrfmiddlewaretoken", self.card(job))
+        self.assertEqual(html.count('<form id="job-actions"'), 1)
+        self.assertIn('form="job-actions"', self.card(job))
+
+    def test_the_star_the_comment_count_and_the_status_show_at_once(self):
+        job = make_ready_generation(self.alice)
+        self.assertIn("☆", self.card(job))
+
+        job.set_star_for(self.alice, True)
+        self.assertIn("★", self.card(job))
+
+        job.comments.create(author=self.bob, body="Lovely light")
+        self.assertIn("💬 1", self.card(job))
+
+        job.set_star_for(self.alice, False)
+        self.assertIn("☆", self.card(job))
+
+        running = make_generation(self.alice)
+        self.assertIn('data-status="waiting"', self.card(running))
+        running.mark_failed("Veo could not make this video: blocked.", "task:failed")
+        running.save()
+        self.assertIn('data-status="failed"', self.card(running))
+        running.submit_again_for(self.alice)
+        self.assertIn('data-status="waiting"', self.card(running))
+
+    def test_the_owner_sees_the_switch_and_a_teammate_the_maker(self):
+        job = make_ready_generation(self.alice)
+        job.share_for(self.alice)
+        self.assertIn("Unshare", self.card(job))
+
+        as_bob = self.card(job, as_person=self.bob)
+        self.assertNotIn("Unshare", as_bob)
+        self.assertIn('By <span class="maker">alice</span>', as_bob)
+
+        self.alice.first_name, self.alice.last_name = "Alice", "Liddell"
+        self.alice.save()
+        self.assertIn("Alice Liddell", self.card(job, as_person=self.bob))

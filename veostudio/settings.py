@@ -196,6 +196,16 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+
+# Each process keeps its own cache in memory. Nothing in it needs sharing: every key is made
+# of what the same request read from the database (a job's version, a newest event id), so
+# a process that missed a change simply misses the key. See gallery.py and _card.html.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},  # a few thousand cards, about 2 KB each
+    }
+}
 # Media is private: served only through login-checked views, never by URL prefix.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # No URL serves this prefix; it exists only because test servers expect one.

@@ -1,0 +1,39 @@
+"""A job's links, built without reverse() each time, are reverse()'s links."""
+
+import uuid
+
+from django.test import SimpleTestCase, override_settings
+from django.urls import NoReverseMatch, get_resolver, reverse, set_script_prefix
+
+from generations.links import job_url
+
+JOB_URL_NAMES = [
+    f"generations:{pattern.name}"
+    for pattern in get_resolver("generations.urls").url_patterns
+    if pattern.name and str(pattern.pattern).count("<") == 1 and "<uuid:pk>" in str(pattern.pattern)
+]
+
+
+class JobUrlTests(SimpleTestCase):
+    def test_every_url_of_a_job_is_the_one_reverse_gives(self):
+        pk = uuid.uuid4()
+        self.assertGreater(len(JOB_URL_NAMES), 10)
+        for name in JOB_URL_NAMES:
+            with self.subTest(name):
+                self.assertEqual(job_url(name, pk), reverse(name, args=[pk]))
+
+    @override_settings(FORCE_SCRIPT_NAME="/studio/")
+    def test_under_a_script_prefix_too(self):
+        pk = uuid.uuid4()
+        set_script_prefix("/studio/")
+        try:
+            self.assertEqual(job_url("generations:poster", pk), f"/studio/videos/{pk}/poster.jpg")
+            self.assertEqual(
+                job_url("generations:poster", pk), reverse("generations:poster", args=[pk])
+            )
+        finally:
+            set_script_prefix("/")
+
+    def test_a_name_without_a_job_id_is_refused(self):
+        with self.assertRaises(NoReverseMatch):
+            job_url("generations:index", uuid.uuid4())
