@@ -23,11 +23,13 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import (
     ACTIVE_STATUSES,
     PORTRAIT_SIZES,
+    Comment,
     Favourite,
     GenerationEvent,
     Seconds,
@@ -396,3 +398,64 @@ def neighbours(
 
 def _reverse(order: tuple[str, ...]) -> list[str]:
     return [key[1:] if key.startswith("-") else f"-{key}" for key in order]
+
+
+# --- whole sections of a gallery page, kept while nothing they show changes -----------------
+
+SECTIONS_KEEP_SECONDS = COUNTS_KEEP_SECONDS
+
+
+def _comments_version() -> str:
+    # Written, edited or deleted anywhere: the cards' counts may move.
+    found = Comment.objects.aggregate(n=Count("id"), newest=Max("id"), edited=Max("updated_at"))
+    return f"{found['n']}:{found['newest']}:{found['edited']}"
+
+
+def gallery_sections(
+    request: HttpRequest,
+    base: QuerySet,
+    counts_version: str,
+    action: str,
+    filterset_class: type[GalleryFilter] = GalleryFilter,
+) -> dict:
+    """A gallery page's filters and cards, rendered, with what the page says around them.
+
+    Kept in the cache under everything they show: `counts_version` (which must name the
+    base as well as its state: see own_counts_version), the viewer's stars, every comment,
+    the viewer and the exact query. A reload, the way back from a video, or a teammate's
+    second look costs a few small queries instead of counting, reading and drawing 24 cards.
+    Nothing in them is personal beyond the viewer's own stars and switches, and no token:
+    the page around them (base.html, the selection form) is drawn for every request."""
+    query = sorted(request.GET.lists())
+    signature = "|".join(
+        [
+            counts_version,
+            _favourites_version(request.user),
+            _comments_version(),
+            str(request.user.pk),
+            filterset_class.__name__,
+            action,
+            str(timezone.localdate()),  # "today", "last 7 days" move at midnight
+            str(query),
+        ]
+    )
+    key = "gallery-sections:" + hashlib.sha256(signature.encode()).hexdigest()
+    sections = cache.get(key)
+    if sections is None:
+        page = gallery_page(
+            request, base, filterset_class=filterset_class, counts_version=counts_version
+        )
+        context = {"gallery": page, "page": page.page, "action": action}
+        shown = list(page.page.object_list)
+        sections = {
+            "filters": render_to_string("generations/_filters.html", context, request),
+            "cards": render_to_string("generations/_gallery_cards.html", context, request)
+            if shown
+            else "",
+            "ids": [str(generation.pk) for generation in shown],  # text unpickles fast
+            "facets": page.facets,
+            "total": page.page.paginator.count,
+            "is_filtered": page.is_filtered,
+        }
+        cache.set(key, sections, SECTIONS_KEEP_SECONDS)
+    return sections

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -205,11 +205,15 @@ def team(request: HttpRequest) -> HttpResponse:
     filters, sort and compare, plus a person."""
     base = team_generations(request.user).in_gallery()
     version = gallery.team_counts_version()
-    page = gallery.gallery_page(request, base, filterset_class=TeamFilter, counts_version=version)
-    template = "generations/team.html"
     if getattr(request, "htmx", False) and request.GET.get("page"):
-        template = "generations/_gallery_cards.html#more"
-    return render(request, template, {"gallery": page, "page": page.page})
+        page = gallery.gallery_page(
+            request, base, filterset_class=TeamFilter, counts_version=version
+        )
+        context = {"gallery": page, "page": page.page}
+        return render(request, "generations/_gallery_cards.html#more", context)
+    action = reverse("generations:team")
+    sections = gallery.gallery_sections(request, base, version, action, TeamFilter)
+    return render(request, "generations/team.html", {"sections": sections})
 
 
 def studio_settings(request: HttpRequest) -> HttpResponse:

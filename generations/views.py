@@ -45,13 +45,14 @@ class HtmxHttpRequest(HttpRequest):
 def index(request: HtmxHttpRequest) -> HttpResponse:
     base = own_generations(request.user).in_gallery()
     version = gallery.own_counts_version(request.user)
-    page = gallery.gallery_page(request, base, counts_version=version)
-    template = "generations/index.html"
     if request.htmx and request.GET.get("page"):
-        template = (
-            "generations/_gallery_cards.html#more"  # "Load more": the next cards and the next link
-        )
-    return render(request, template, {"gallery": page, "page": page.page})
+        # "Load more": the next cards and the next link
+        page = gallery.gallery_page(request, base, counts_version=version)
+        context = {"gallery": page, "page": page.page}
+        return render(request, "generations/_gallery_cards.html#more", context)
+    action = reverse("generations:index")
+    sections = gallery.gallery_sections(request, base, version, action)
+    return render(request, "generations/index.html", {"sections": sections})
 
 
 def create(request: HttpRequest) -> HttpResponse:
