@@ -422,6 +422,16 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         "≤ 2× floor",
         ratio <= 2,
     )
+    cold = gallery_after_a_change(run, client, base, video_id, 20 if run.short else 60)
+    run.numbers.setdefault("gallery_after_a_change_p50_ms", {})[rows] = round(cold * 1000, 2)
+    run.add(
+        f"gallery page at {rows:,} generations right after a change (nothing kept), p50",
+        f"{ms(cold)} vs floor {ms(base_p50)}",
+        cold / base_p50,
+        "– (the figures above are a reload, Load-more-free; this is the first load after "
+        "any change: a star here)",
+        None,
+    )
     if rows != run.numbers["first_rows"]:
         return
     ratio = p50(detail.times) / base_p50
@@ -439,6 +449,27 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         "– (pages poll through the one status request below)",
         None,
     )
+
+
+def gallery_after_a_change(run: Run, client, base: str, video_id: str, rounds: int) -> float:
+    """The gallery as its first load after something it shows changed: a star, toggled
+    before each load, so that no kept section or count serves it."""
+    session = session_like(client)
+    session.get(base + "/")  # the CSRF cookie
+    token = {"X-CSRFToken": session.cookies.get("csrftoken", ""), "HX-Request": "true"}
+    star = f"{base}/videos/{video_id}/star/"
+    times = []
+    for n in range(rounds):
+        answer = session.post(star, data={"starred": "1" if n % 2 == 0 else "0"}, headers=token)
+        if answer.status_code != 200:
+            run.fail(f"star toggle answered {answer.status_code}")
+            break
+        started = time.perf_counter()
+        page = session.get(base + "/")
+        times.append(time.perf_counter() - started)
+        if page.status_code != 200:
+            run.fail(f"gallery after a change answered {page.status_code}")
+    return p50(times) if times else float("nan")
 
 
 POLL_MARKER = re.compile(r'data-poll="([^"]+)"')
