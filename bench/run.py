@@ -9,6 +9,7 @@ whether its target is met.
 
     .venv/bin/python bench/run.py            # full: 10,000 and 100,000 rows, 200 MB video
     .venv/bin/python bench/run.py --short    # CI: 10,000 rows, 50 MB video, fewer samples
+    .venv/bin/python bench/run.py --short --only ready   # one benchmark (here bench/ready.py)
 
 Exit status: 0 when every request answered as it should (targets missed are reported,
 not fatal, unless --strict), 1 when something failed, 2 when the stack did not start.
@@ -40,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "harness"))
 sys.path.insert(0, str(ROOT))
 
+from bench.ready import bench_ready_to_seen  # noqa: E402
 from harness import (  # noqa: E402
     GUNICORN_CONF,
     PYTHON,
@@ -763,6 +765,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; "
                         "var/bench-short.md with --short)")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--only", choices=["pages", "ready"], help="one part: pages, "
+                        "downloads and serving; or ready-to-seen (bench/ready.py)")  # fmt: skip
     args = parser.parse_args()
     install_signal_handlers()
     out = args.out or (
@@ -791,20 +795,25 @@ def main() -> int:
             env={**env, "VEOSTUDIO_SKIP_DOTENV": "1", **harness.extra_env},
             check=True,
         )
-        make_big_mp4(static_root / "bench-video.mp4", video_size)
-        with harness:
-            seed(harness, row_steps[0])
-            big = bench_download(run, harness, host, files, video_size)
-            bench_download_to_s3(run, harness, host, video_size)
-            client = StudioClient(harness.base_url)
-            client.login(USER, PASSWORD)
-            bench_pages(run, harness, client, big["id"], row_steps[0])
-            bench_page_poll(run, harness)
-            bench_serving(run, harness, client, big["id"], "bench-video.mp4", video_size)
-            bench_behind_nginx(run, harness, client, big["id"], video_size)
-            for rows in row_steps[1:]:
-                seed(harness, rows)
-                bench_pages(run, harness, client, big["id"], rows)
+        if args.only in (None, "pages"):
+            make_big_mp4(static_root / "bench-video.mp4", video_size)
+            with harness:
+                seed(harness, row_steps[0])
+                big = bench_download(run, harness, host, files, video_size)
+                bench_download_to_s3(run, harness, host, video_size)
+                client = StudioClient(harness.base_url)
+                client.login(USER, PASSWORD)
+                bench_pages(run, harness, client, big["id"], row_steps[0])
+                bench_page_poll(run, harness)
+                bench_serving(run, harness, client, big["id"], "bench-video.mp4", video_size)
+                bench_behind_nginx(run, harness, client, big["id"], video_size)
+                for rows in row_steps[1:]:
+                    seed(harness, rows)
+                    bench_pages(run, harness, client, big["id"], rows)
+        if args.only in (None, "ready"):
+            # A stack of its own with a worker, after the other one is gone: the pages'
+            # figures above are taken without a worker sharing the cores.
+            bench_ready_to_seen(run, dict(harness.extra_env))
     except HarnessError as error:
         say("bench", f"the stack failed: {error}")
         return 2
@@ -813,6 +822,7 @@ def main() -> int:
         shutil.rmtree(files, ignore_errors=True)
         shutil.rmtree(static_root, ignore_errors=True)
     command = "bench/run.py" + (" --short" if args.short else "")
+    command += f" --only {args.only}" if args.only else ""
     write_report(run, out, command)
     missed = [r.what for r in run.results if r.met is False]
     say("bench", f"{len(run.results) - len(missed)} of {len(run.results)} targets met"

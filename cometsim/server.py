@@ -126,6 +126,10 @@ class _Task:
     token: str | None = None
     token_expires: float = 0.0
     mp4: bytes | None = None
+    # Wall-clock moments (time.time()) a benchmark compares with the app's own timestamps:
+    # when a status answer first said "completed", and when its video was first asked for.
+    completed_answered_at: float | None = None
+    video_requested_at: float | None = None
 
 
 @dataclass
@@ -428,10 +432,18 @@ class CometSimulator:
                 }
                 for c in self.creates
             ]
+            tasks = {
+                task.id: {
+                    "completed_answered_at": task.completed_answered_at,
+                    "video_requested_at": task.video_requested_at,
+                }
+                for task in self._tasks.values()
+            }
             return {
                 "create_count": self.create_count,
                 "creates": creates,
                 "requests": [list(r) for r in self.requests],
+                "tasks": tasks,
             }
 
     # -- the vendor's behaviour
@@ -546,6 +558,18 @@ class CometSimulator:
             return _error(404, f"task {task_id} not found", code="task_not_found")
         return _json(200, self._task_json(task, base))
 
+    def _note_answered(self, task_id: str, response: _Response) -> None:
+        """As a status answer goes out: the first one saying "completed" is the moment
+        CometAPI reported the video done (after any scripted hang, just before sending)."""
+        if response.status != 200:
+            return
+        task = self._find(task_id)
+        if task is None or task.completed_answered_at is not None:
+            return
+        if json.loads(response.body).get("status") == "completed":
+            with self._lock:
+                task.completed_answered_at = task.completed_answered_at or time.time()
+
     def _content(self, task_id: str) -> _Response:
         task = self._find(task_id)
         if task is None:
@@ -565,6 +589,9 @@ class CometSimulator:
         return self._video(task)
 
     def _video(self, task: _Task) -> _Response:
+        with self._lock:
+            if task.video_requested_at is None:
+                task.video_requested_at = time.time()
         payload = self.video_payload
         if payload == "html":
             return _Response(200, _HTML_PAGE, "text/html; charset=utf-8")
@@ -779,6 +806,8 @@ class _Handler(BaseHTTPRequestHandler):
                 response = sim._file(key)
         if fault is not None:
             sim._hang(fault.seconds)
+        if endpoint == "retrieve":
+            sim._note_answered(key, response)
         self._send(response)
 
     def _authorize(self, sim: CometSimulator) -> _Response | None:

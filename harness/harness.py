@@ -834,10 +834,18 @@ class Harness:
                 "created_at",
                 "submitted_at",
                 "saved_at",
+                "updated_at",
                 "next_action_at",
                 "submit_started_at",
             ):
                 row[key] = _aware(row[key])
+        return rows
+
+    def events(self, job_id: str) -> list[dict[str, Any]]:
+        """A job's events, oldest first: ``kind``, ``from_status``, ``to_status``, ``created_at``."""
+        rows = self.ask("events", job_id=job_id)
+        for row in rows:
+            row["created_at"] = _aware(row["created_at"])
         return rows
 
     def job(self, job_id: str) -> dict[str, Any]:

@@ -47,6 +47,7 @@ JOB_FIELDS = (
     "created_at",
     "submitted_at",
     "saved_at",
+    "updated_at",
     "next_action_at",
     "submit_started_at",
 )
@@ -62,6 +63,15 @@ def jobs(ids: list[str] | None = None) -> list[dict[str, Any]]:
     if ids is not None:
         rows = rows.filter(pk__in=[uuid.UUID(str(i)) for i in ids])
     return list(rows.order_by("created_at"))
+
+
+def events(job_id: str) -> list[dict[str, Any]]:
+    """A job's history, oldest first: what happened (``kind``) and when."""
+    from generations.models import GenerationEvent
+
+    rows = GenerationEvent.objects.filter(generation_ref=uuid.UUID(str(job_id)))
+    fields = ("kind", "from_status", "to_status", "created_at")
+    return [dict(row) for row in rows.order_by("created_at", "pk").values(*fields)]
 
 
 def heartbeat(name: str) -> bool:
@@ -111,6 +121,7 @@ def create_users(names: list[str], password: str) -> int:
 
 OPS: dict[str, Callable[..., Any]] = {
     "jobs": jobs,
+    "events": events,
     "heartbeat": heartbeat,
     "queue": queue,
     "timings": timings,

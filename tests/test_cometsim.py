@@ -339,6 +339,25 @@ def test_control_endpoints_steer_a_simulator_in_another_process(sim):
         assert get(closed, "/_sim/stats").status_code == 404
 
 
+def test_stats_tell_when_a_task_was_first_reported_completed_and_its_video_first_asked_for(sim):
+    task_id = create(sim).json()["id"]
+    stats = get(sim, "/_sim/stats").json()
+    assert stats["tasks"][task_id] == {"completed_answered_at": None, "video_requested_at": None}
+
+    before = time.time()
+    done, _ = wait_for(sim, task_id, until=("completed",))
+    after = time.time()
+    get(sim, f"/v1/videos/{task_id}")  # a later "completed" answer does not move the moment
+    time.sleep(0.05)
+    assert requests.get(done["video_url"], timeout=5).ok
+    fetched = time.time()
+    assert get(sim, f"/v1/videos/{task_id}/content").ok
+
+    moments = get(sim, "/_sim/stats").json()["tasks"][task_id]
+    assert before <= moments["completed_answered_at"] <= after
+    assert after < moments["video_requested_at"] <= fetched
+
+
 def test_weird_input_never_brings_it_down(sim):
     host, port = sim.base_url.removeprefix("http://").split(":")
     bad_multipart = (

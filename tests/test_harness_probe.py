@@ -52,6 +52,17 @@ class ProbeTests(StudioTestCase):
         self.assertEqual([row["id"] for row in rows], [str(wanted.pk)])
         self.assertEqual(ask("jobs", ids=[])["ok"], [])
 
+    def test_a_job_s_events_come_oldest_first_with_their_moments(self):
+        ready = make_ready_generation(self.alice)
+        make_generation(self.bob)
+
+        events = ask("events", job_id=str(ready.pk))["ok"]
+
+        self.assertEqual([e["kind"] for e in events], ["created", "saved"])
+        self.assertEqual(events[1]["to_status"], "ready")
+        saved = ready.events.get(kind="saved")
+        self.assertEqual(events[1]["created_at"], saved.created_at.isoformat())
+
     @override_settings(
         COMETAPI_CONNECT_TIMEOUT=2.0, COMETAPI_READ_TIMEOUT=3.0, WORKER_STEP_LEASE_SECONDS=5.0
     )
