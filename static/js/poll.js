@@ -7,6 +7,7 @@
   var INTERVAL_MS = 3000;
   var timer = null;
   var inFlight = false;
+  var sentAt = 0;  // when the last poll went out
 
   function pollUrl() {
     return document.body && document.body.dataset.pollUrl;
@@ -20,7 +21,10 @@
     clearTimeout(timer);
     timer = null;
     if (document.hidden || !pollUrl() || running().length === 0) return;
-    timer = setTimeout(tick, INTERVAL_MS);
+    // Counted from when the last poll went out, not from its answer, so that a slow answer
+    // does not push every later poll back; a slow server still gets a pause between polls.
+    var wait = sentAt ? Math.max(INTERVAL_MS - (Date.now() - sentAt), INTERVAL_MS / 3) : INTERVAL_MS;
+    timer = setTimeout(tick, wait);
   }
 
   function swap(id, html) {
@@ -40,6 +44,7 @@
     var params = new URLSearchParams();
     running().forEach(function (element) { params.append("v", element.dataset.poll); });
     inFlight = true;
+    sentAt = Date.now();
     fetch(pollUrl() + "?" + params.toString(), {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
