@@ -62,11 +62,12 @@ test: install chromium nginx
 	VEOSTUDIO_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 # Ratios against a bare authenticated view on the same gunicorn server; see bench/README.md.
-bench: install
+# Ready-to-seen (bench/ready.py) drives Debian's Chromium, hence the chromium target.
+bench: install chromium
 	@mkdir -p var
 	$(PY) bench/run.py
 
-bench-short: install
+bench-short: install chromium
 	@mkdir -p var
 	$(PY) bench/run.py --short
 
