@@ -234,7 +234,7 @@ def report(run: Any, samples: list[dict[str, Any]], interval: float) -> None:
             over.append(total - bound)
         worst = max(range(len(samples)), key=lambda i: totals[i] / bounds[i])
         run.add(
-            f"ready to seen, {name}: CometAPI's 'completed' answer → <video> with its poster "
+            f"ready to seen, {name}: CometAPI's 'completed' answer → `<video>` with its poster "
             f"in the page, {len(samples)} jobs",
             f"p50 {s(statistics.median(totals))}, max {s(max(totals))}; bound per job "
             f"{interval:g} s poll + download + 1 s = {s(min(bounds))}–{s(max(bounds))}",
