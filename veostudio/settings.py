@@ -161,6 +161,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
     }
 
+# Rendered page fragments (see generations/templatetags/fragments.py), one cache per process:
+# every key names what its fragment shows, so nothing has to be deleted across processes.
+# A few KB each; 5,000 of them is some 20 MB per process at most.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

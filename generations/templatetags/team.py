@@ -18,6 +18,15 @@ def is_owner(generation, user) -> bool:
     return generation.owner_id == getattr(user, "pk", None)
 
 
+@register.filter
+def maker_as_seen_by(generation, user) -> tuple:
+    """What a video's page says of its maker to `user`: nothing to the maker, their name and
+    whether they are still in the studio to a teammate (a key of the cached fragment)."""
+    if generation.owner_id == getattr(user, "pk", None):
+        return ()
+    return (generation.owner_id, person(generation.owner), generation.owner.is_active)
+
+
 @register.simple_tag
 def studio_shares_new_videos() -> bool:
     from generations.models import StudioSettings
