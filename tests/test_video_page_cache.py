@@ -68,6 +68,31 @@ class VideoPageCacheTests(StudioTestCase):
         self.client.post(reverse("generations:comment_delete", args=[self.video.pk, comment.pk]))
         self.assertNotContains(self.client.get(self.page), "Lovely light")
 
+    def test_a_comment_s_author_leaving_the_studio_shows_at_once(self):
+        Comment.objects.create(generation=self.video, author=self.bob, body="Lovely")
+        self.assertNotContains(self.seen_by(self.alice), "no longer in the studio")
+
+        get_user_model().objects.filter(pk=self.bob.pk).update(is_active=False)
+
+        self.assertContains(self.seen_by(self.alice), "no longer in the studio")
+
+    def test_a_comment_changed_behind_the_page_s_back_still_shows(self):
+        # An admin's edit keeps updated_at, so the comments' version stays the same.
+        comment = Comment.objects.create(generation=self.video, author=self.bob, body="Lovely")
+        self.seen_by(self.alice)
+
+        Comment.objects.filter(pk=comment.pk).update(body="Lovely, fixed by an admin")
+
+        self.assertContains(self.seen_by(self.alice), "Lovely, fixed by an admin")
+
+    def test_only_the_author_is_offered_edit_and_delete(self):
+        comment = Comment.objects.create(generation=self.video, author=self.bob, body="Lovely")
+        edit = reverse("generations:comment_edit", args=[self.video.pk, comment.pk])
+
+        self.assertContains(self.seen_by(self.bob), edit)
+        self.assertNotContains(self.seen_by(self.alice), edit)
+        self.assertContains(self.seen_by(self.bob), edit)
+
     def test_a_status_change_shows_at_once(self):
         job = make_generation(self.alice)
         page = job.get_absolute_url()
