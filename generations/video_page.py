@@ -1,9 +1,10 @@
 """What a video's page reads, in as few and as narrow queries as the page allows.
 
-Most of the page's cost was the ORM building queries of every column, not the database
-answering them: each query here asks only for the columns the page shows, and what does
-not change between two views of the page (its facts, its history) is rendered from a
-fragment cache keyed on the job's `poll_version` (see detail.html).
+Most of the page's cost was the ORM building queries and the templates rendering, not the
+database answering: each query here asks only for what the page shows, and the parts of the
+page that a later view would render the same come from cached fragments, keyed on what they
+show (`{% fragment %}` in detail.html and templatetags/fragments.py); the lazy querysets
+below run only when a fragment has to be rendered again.
 """
 
 from django.db.models import Q
@@ -29,7 +30,6 @@ def video_page(request: HttpRequest, generation: Generation, list_query: str) ->
     comments = list(generation.comments.select_related("author"))
     return {
         "generation": generation,
-        # Lazy: evaluated only when its cached fragment has to be rendered again.
         "history": generation.history.select_related("actor"),
         "previous": previous,
         "next": following,
