@@ -161,16 +161,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
     }
 
-# Rendered page fragments (see generations/templatetags/fragments.py), one cache per process:
-# every key names what its fragment shows, so nothing has to be deleted across processes.
-# A few KB each; 5,000 of them is some 20 MB per process at most.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
-}
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -209,7 +199,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # Each process keeps its own cache in memory. Nothing in it needs sharing: every key is made
 # of what the same request read from the database (a job's version, a newest event id), so
-# a process that missed a change simply misses the key. See gallery.py and _card.html.
+# a process that missed a change simply misses the key. See gallery.py, _card.html and
+# templatetags/fragments.py (a video's page).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
