@@ -26,13 +26,12 @@ from .access import (
     get_for_viewing,
     may_watch,
     own_generations,
-    team_generations,
     visible_generations,
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation, poll_version_of
-from .team_views import TeamFilter, team_context
+from .video_page import video_page
 from .zips import zip_response
 
 COMPARE_MAX = 4
@@ -115,34 +114,7 @@ def first_frame_preview(request: HttpRequest) -> JsonResponse:
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_viewing(request, pk)
-    list_query = request.GET.get("list", "")
-    previous = following = None
-    if not generation.in_trash:
-        # Previous and next within the list the person came from: theirs, or the team's.
-        if generation.owner_id == request.user.pk:
-            base, filters = own_generations(request.user).in_gallery(), gallery.GalleryFilter
-        else:
-            base, filters = team_generations(request.user).in_gallery(), TeamFilter
-        previous, following = gallery.neighbours(
-            request, base, generation, list_query, filterset_class=filters
-        )
-    visible = visible_generations(request.user)
-    context = {
-        "generation": generation,
-        "history": generation.history.select_related("actor"),
-        "previous": previous,
-        "next": following,
-        "list_query": list_query,
-        "remakes": visible.filter(made_from=generation).in_gallery()[:12],
-        "made_from": visible.filter(pk=generation.made_from_id).first()
-        if generation.made_from_id
-        else None,
-        "takes": visible.filter(take_group=generation.take_group).count()
-        if generation.take_group
-        else 0,
-        "starred": generation.is_starred_by(request.user),
-        **team_context(generation),
-    }
+    context = video_page(request, generation, request.GET.get("list", ""))
     return render(request, "generations/detail.html", context)
 
 

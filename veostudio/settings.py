@@ -199,7 +199,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # Each process keeps its own cache in memory. Nothing in it needs sharing: every key is made
 # of what the same request read from the database (a job's version, a newest event id), so
-# a process that missed a change simply misses the key. See gallery.py and _card.html.
+# a process that missed a change simply misses the key. See gallery.py, _card.html and
+# templatetags/fragments.py (a video's page).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

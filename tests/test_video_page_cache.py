@@ -1,0 +1,170 @@
+"""A video's page comes partly from cached fragments, and still changes the moment what it
+shows changes: comments, its status, sharing, a star, who is looking, the Trash. Nothing
+cached carries a CSRF token."""
+
+import re
+from unittest import mock
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from generations.models import Comment
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
+HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]*)"')
+
+
+class VideoPageCacheTests(StudioTestCase):
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        self.video = make_ready_generation(self.alice, prompt="A kite over wheat")
+        self.video.share_for(self.alice)
+        self.page = self.video.get_absolute_url()
+
+    def seen_by(self, user):
+        self.client.force_login(user)
+        return self.client.get(self.page)
+
+    def test_every_form_carries_the_reader_s_own_token_never_a_cached_one(self):
+        with mock.patch.object(cache, "set", wraps=cache.set) as stored:
+            first = self.seen_by(self.alice).content.decode()
+        again = self.seen_by(self.alice).content.decode()
+
+        for html in (first, again):
+            tokens = set(TOKEN.findall(html))
+            self.assertEqual(tokens, set(HEADER_TOKEN.findall(html)))  # one, this request's
+        self.assertNotEqual(TOKEN.findall(first)[0], TOKEN.findall(again)[0])
+        self.assertTrue(stored.called)
+        for call in stored.call_args_list:
+            self.assertNotIn(TOKEN.findall(first)[0], str(call.args[1]))
+
+    def test_a_cached_page_s_forms_still_pass_the_csrf_check(self):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(self.alice)
+        browser.get(self.page)
+        html = browser.get(self.page).content.decode()  # from the cache this time
+        token = TOKEN.findall(html)[0]
+
+        response = browser.post(
+            reverse("generations:star", args=[self.video.pk]),
+            {"starred": "1", "csrfmiddlewaretoken": token, "next": self.page},
+        )
+
+        self.assertEqual(response.status_code, 302)
+
+    def test_a_new_an_edited_and_a_deleted_comment_show_at_once(self):
+        self.seen_by(self.bob)
+        self.client.post(reverse("generations:comments", args=[self.video.pk]), {"body": "Lovely"})
+        self.assertContains(self.client.get(self.page), "Lovely")
+
+        comment = Comment.objects.get()
+        comment.edit("Lovely light", None)
+        self.assertContains(self.client.get(self.page), "Lovely light")
+
+        self.client.post(reverse("generations:comment_delete", args=[self.video.pk, comment.pk]))
+        self.assertNotContains(self.client.get(self.page), "Lovely light")
+
+    def test_a_comment_s_author_leaving_the_studio_shows_at_once(self):
+        Comment.objects.create(generation=self.video, author=self.bob, body="Lovely")
+        self.assertNotContains(self.seen_by(self.alice), "no longer in the studio")
+
+        get_user_model().objects.filter(pk=self.bob.pk).update(is_active=False)
+
+        self.assertContains(self.seen_by(self.alice), "no longer in the studio")
+
+    def test_a_comment_changed_behind_the_page_s_back_still_shows(self):
+        # An admin's edit keeps updated_at, so the comments' version stays the same.
+        comment = Comment.objects.create(generation=self.video, author=self.bob, body="Lovely")
+        self.seen_by(self.alice)
+
+        Comment.objects.filter(pk=comment.pk).update(body="Lovely, fixed by an admin")
+
+        self.assertContains(self.seen_by(self.alice), "Lovely, fixed by an admin")
+
+    def test_only_the_author_is_offered_edit_and_delete(self):
+        comment = Comment.objects.create(generation=self.video, author=self.bob, body="Lovely")
+        edit = reverse("generations:comment_edit", args=[self.video.pk, comment.pk])
+
+        self.assertContains(self.seen_by(self.bob), edit)
+        self.assertNotContains(self.seen_by(self.alice), edit)
+        self.assertContains(self.seen_by(self.bob), edit)
+
+    def test_a_status_change_shows_at_once(self):
+        job = make_generation(self.alice)
+        page = job.get_absolute_url()
+        self.assertContains(self.client.get(page), 'data-status="waiting"')
+
+        job.mark_failed("CometAPI refused the prompt.", "invalid_request")
+        job.save()
+
+        response = self.client.get(page)
+        self.assertContains(response, 'data-status="failed"')
+        self.assertContains(response, "CometAPI refused the prompt.")
+        self.assertContains(response, "Edit and try again")
+
+    def test_the_status_partial_is_the_page_s_status_section(self):
+        page = self.seen_by(self.alice).content.decode()
+
+        partial = self.client.get(
+            reverse("generations:status", args=[self.video.pk]), headers={"HX-Request": "true"}
+        ).content.decode()
+
+        # The same section but for the token, which is new with every request.
+        self.assertIn(TOKEN.sub("token", partial.strip()), TOKEN.sub("token", page))
+
+    def test_sharing_and_unsharing_show_at_once_to_the_owner_and_the_team(self):
+        self.assertContains(self.seen_by(self.alice), "Unshare")
+        self.assertContains(self.seen_by(self.bob), 'Shared by <strong class="maker">alice')
+
+        self.video.unshare_for(self.alice)
+
+        owner_view = self.seen_by(self.alice)
+        self.assertContains(owner_view, "Share with the team")
+        self.assertContains(owner_view, "This video is private")
+        self.assertEqual(self.seen_by(self.bob).status_code, 404)
+
+    def test_a_star_shows_at_once_and_only_to_whoever_gave_it(self):
+        self.assertContains(self.seen_by(self.alice), 'aria-pressed="false"')
+
+        self.video.set_star_for(self.alice, True)
+
+        self.assertContains(self.seen_by(self.alice), 'aria-pressed="true"')
+        self.assertContains(self.seen_by(self.bob), 'aria-pressed="false"')
+
+    def test_a_teammate_never_gets_the_owner_s_page_nor_the_owner_theirs(self):
+        delete = reverse("generations:delete", args=[self.video.pk])
+        self.assertContains(self.seen_by(self.alice), delete)
+
+        teammate = self.seen_by(self.bob)
+        self.assertNotContains(teammate, delete)
+        self.assertNotContains(teammate, "Unshare")
+        self.assertContains(teammate, ">bob</span>")  # the header names who is looking
+        self.assertNotContains(teammate, ">alice</span>")
+        self.assertContains(self.seen_by(self.alice), delete)
+
+    def test_a_teammate_sees_at_once_that_the_maker_left_the_studio(self):
+        self.assertNotContains(self.seen_by(self.bob), "no longer in the studio")
+
+        get_user_model().objects.filter(pk=self.alice.pk).update(is_active=False)
+
+        self.assertContains(self.seen_by(self.bob), "no longer in the studio")
+
+    def test_moving_to_the_trash_and_restoring_show_at_once(self):
+        self.seen_by(self.alice)
+
+        self.video.trash_for(self.alice)
+
+        trashed = self.client.get(self.page)
+        self.assertContains(trashed, "In the Trash since")
+        self.assertNotContains(trashed, reverse("generations:delete", args=[self.video.pk]))
+        self.assertContains(trashed, "Moved to the Trash")  # its history
+
+        self.video.restore_for(self.alice)
+
+        restored = self.client.get(self.page)
+        self.assertNotContains(restored, "In the Trash since")
+        self.assertContains(restored, "Restored from the Trash")
