@@ -376,30 +376,6 @@ def gallery_page(
     return GalleryPage(filterset, page, facets, data.urlencode(), sort)
 
 
-def neighbours(
-    request: HttpRequest,
-    base: QuerySet,
-    current,
-    list_query: str,
-    filterset_class: type[GalleryFilter] = GalleryFilter,
-):
-    """(previous, next) of `current` within the gallery list described by `list_query`."""
-    data = QueryDict(list_query)
-    _, rows, sort = filtered(request, base, data, filterset_class=filterset_class)
-    # The plain range on created_at lets the database walk its index from the current row.
-    at = current.created_at
-    newer = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=current.pk))
-    older = Q(created_at__lte=at) & (Q(created_at__lt=at) | Q(pk__lt=current.pk))
-    before_q, after_q = (newer, older) if sort == "newest" else (older, newer)
-    previous = rows.filter(before_q).order_by(*_reverse(SORTS[sort])).first()
-    following = rows.filter(after_q).first()
-    return previous, following
-
-
-def _reverse(order: tuple[str, ...]) -> list[str]:
-    return [key[1:] if key.startswith("-") else f"-{key}" for key in order]
-
-
 # --- whole sections of a gallery page, kept while nothing they show changes -----------------
 
 SECTIONS_KEEP_SECONDS = COUNTS_KEEP_SECONDS
