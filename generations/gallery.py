@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -17,10 +18,11 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    Max,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Value,
 )
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
@@ -211,22 +213,48 @@ COUNTS_KEEP_SECONDS = 60
 
 
 def own_counts_version(person) -> str:
-    """Moves whenever a count of `person`'s gallery may: every change to a job that a facet
-    reads (created, each status, trashed, restored, deleted) is an event of its owner."""
-    newest = GenerationEvent.objects.filter(owner=person).order_by("-id")
-    return f"own:{person.pk}:{newest.values_list('id', flat=True).first()}"
+    """Moves whenever a count or a card of `person`'s gallery may: every change to a job that
+    a facet reads (created, each status, trashed, restored, deleted) is an event of its
+    owner; with the person's stars and every comment (see _version)."""
+    return "own:" + _version(person, GenerationEvent.objects.filter(owner=person))
 
 
-def team_counts_version() -> str:
+def team_counts_version(person) -> str:
     """As above for everything shared: sharing and unsharing are events too."""
-    newest = GenerationEvent.objects.order_by("-id")
-    return f"team:{newest.values_list('id', flat=True).first()}"
+    return "team:" + _version(person, GenerationEvent.objects.all())
 
 
-def _favourites_version(person) -> str:
-    # A star adds a row with a new id, an unstar removes one: (count, newest id) moves.
-    found = Favourite.objects.filter(person=person).aggregate(n=Count("id"), newest=Max("id"))
-    return f"{found['n']}:{found['newest']}"
+def _newest(rows: QuerySet, column: str = "id") -> Subquery:
+    return Subquery(rows.order_by(f"-{column}").values(column)[:1])
+
+
+def _how_many(rows: QuerySet) -> Subquery:
+    return Subquery(
+        rows.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
+    )
+
+
+def _version(person, events: QuerySet) -> str:
+    """One query, asked on every gallery load: the scope's newest event, the person's
+    stars (a star adds a row with a new id, an unstar removes one: count and newest id
+    move) and every comment (written, edited or deleted anywhere)."""
+    stars = Favourite.objects.filter(person=person)
+    comments = Comment.objects.all()
+    found = (
+        get_user_model()
+        .objects.filter(pk=person.pk)
+        .annotate(
+            event=_newest(events),
+            stars=_how_many(stars),
+            star=_newest(stars),
+            comments=_how_many(comments),
+            comment=_newest(comments),
+            edited=_newest(comments, "updated_at"),
+        )
+        .values_list("event", "stars", "star", "comments", "comment", "edited")
+        .first()
+    )
+    return f"{person.pk}:{found}"
 
 
 def _grouped(rows: QuerySet, version: str | None, person) -> list[dict]:
@@ -236,7 +264,7 @@ def _grouped(rows: QuerySet, version: str | None, person) -> list[dict]:
     pages of one gallery, "Load more" and a reload ask for the same counts again."""
     if version is None:
         return list(rows)
-    signature = f"{version}|{_favourites_version(person)}|{rows.query}"
+    signature = f"{version}|{rows.query}"
     key = "gallery-counts:" + hashlib.sha256(signature.encode()).hexdigest()
     groups = cache.get(key)
     if groups is None:
@@ -381,12 +409,6 @@ def gallery_page(
 SECTIONS_KEEP_SECONDS = COUNTS_KEEP_SECONDS
 
 
-def _comments_version() -> str:
-    # Written, edited or deleted anywhere: the cards' counts may move.
-    found = Comment.objects.aggregate(n=Count("id"), newest=Max("id"), edited=Max("updated_at"))
-    return f"{found['n']}:{found['newest']}:{found['edited']}"
-
-
 def gallery_sections(
     request: HttpRequest,
     base: QuerySet,
@@ -397,8 +419,8 @@ def gallery_sections(
     """A gallery page's filters and cards, rendered, with what the page says around them.
 
     Kept in the cache under everything they show: `counts_version` (which must name the
-    base as well as its state: see own_counts_version), the viewer's stars, every comment,
-    the viewer and the exact query. A reload, the way back from a video, or a teammate's
+    base as well as its state, the viewer's stars and the comments: see
+    own_counts_version), the viewer and the exact query. A reload, the way back from a video, or a teammate's
     second look costs a few small queries instead of counting, reading and drawing 24 cards.
     Nothing in them is personal beyond the viewer's own stars and switches, and no token:
     the page around them (base.html, the selection form) is drawn for every request."""
@@ -406,8 +428,6 @@ def gallery_sections(
     signature = "|".join(
         [
             counts_version,
-            _favourites_version(request.user),
-            _comments_version(),
             str(request.user.pk),
             filterset_class.__name__,
             action,

@@ -204,7 +204,7 @@ def team(request: HttpRequest) -> HttpResponse:
     """Everything shared with the team, with each maker's name: the gallery's search,
     filters, sort and compare, plus a person."""
     base = team_generations(request.user).in_gallery()
-    version = gallery.team_counts_version()
+    version = gallery.team_counts_version(request.user)
     if getattr(request, "htmx", False) and request.GET.get("page"):
         page = gallery.gallery_page(
             request, base, filterset_class=TeamFilter, counts_version=version
