@@ -42,6 +42,9 @@ keepalive = 5
 timeout = _number("WEB_TIMEOUT_SECONDS", 120, 5, 3600)
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "").lower() in ("1", "true") else None
+# gunicorn's usual line plus the time the request took in the server, in microseconds
+# (from reading the request to the last byte written; time spent queued is not in it).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
 errorlog = "-"
 loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
 # gunicorn 27's runtime control socket is one fixed path per user: two servers on one
