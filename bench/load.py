@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
 """Load and concurrency test: many users submit videos and poll their status at once.
 
-Starts a throwaway VeoStudio (harness/harness.py: simulator, N workers, gunicorn),
-creates the users; each user thread logs in, submits its jobs spread over the first
-quarter of the run (at most 30 s) and polls as an open gallery page does: one request
-(``/status/?v=card:<id>:<version>…``, static/js/poll.js) every ``--poll-every`` s for all
-its running jobs, until all have ended or the duration is over. Then it checks, and exits
-non-zero unless all hold:
+Starts a throwaway VeoStudio as in production (harness/harness.py: simulator, N workers,
+gunicorn with DEBUG off and collected static files), creates the users, then:
+
+1. **Warm-up (not measured):** every user logs in through the login page,
+   ``--login-concurrency`` at a time (a team does not log in within one second, and 200
+   password hashes at once would measure only the hasher). Its wall time and the login
+   latencies are reported under ``login_phase``.
+2. **Measured window:** each user thread submits its jobs through the New video form,
+   spread over the first quarter of the run (at most 30 s), and behaves as an open
+   gallery page: one request (``/status/?v=card:<id>:<version>…``, static/js/poll.js)
+   every ``--poll-every`` s for all its running jobs, the next one timed from the answer,
+   and the header's indicator (``/jobs/running/``, static/js/notify.js) every
+   ``--indicator-every`` s, until all have ended or the duration is over.
+
+Then it checks, and exits non-zero unless all hold:
 
 * no HTTP 5xx answer and no transport error;
 * no "database is locked" in any process log;
@@ -16,10 +25,16 @@ non-zero unless all hold:
   own task id and they are the simulator's; no job was submitted by two workers and no
   worker logged "lease lost" (a step taken over while still running).
 
+Besides what the users measured (``latency_s``, time around the request only), it
+reports what gunicorn spent on the same requests (``server_latency_s``, from its access
+log; the difference is time queued in the server plus the client's own overhead), the
+live jobs each page poll asked about, and the CPU seconds each part of the stack, this
+script and the whole machine used during the window (``cpu_s_during_run``).
+
     .venv/bin/python bench/load.py --short
     .venv/bin/python bench/load.py --users 20 --jobs-per-user 3 --duration 120
     .venv/bin/python bench/load.py --full      # 200 users x 4 live jobs, every 3 s
-    .venv/bin/python bench/load.py --workers 3 \\
+    .venv/bin/python bench/load.py --full --workers 3 \\
         --database-url postgres://postgres@127.0.0.1:5432/postgres
 """
 
@@ -28,16 +43,23 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import random
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "harness"))
 
 from harness import (  # noqa: E402
+    PYTHON,
+    ROOT,
     Harness,
     HarnessError,
     StudioClient,
@@ -55,6 +77,9 @@ UNCAPPED = {
     "BILLING_PERSON_CONCURRENCY": "8",
     "BILLING_CREATE_PER_MINUTE": "10000",
 }
+# gunicorn's access line ends with the time the request took in the server, in µs
+# (veostudio/gunicorn_conf.py).
+_ACCESS_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) \S+ "[^"]*" "[^"]*" (\d+)$')
 SUBMIT_WINDOW_SHARE = 0.25
 SUBMIT_WINDOW_MAX = 30.0
 
@@ -70,6 +95,7 @@ class Counters:
         self.server_errors: list[str] = []
         self.transport_errors: list[str] = []
         self.other_problems: list[str] = []
+        self.cards_per_poll: list[int] = []  # the live jobs each page poll asked about
 
     def record(self, kind: str, response, seconds: float, error: str | None) -> None:
         with self.lock:
@@ -91,36 +117,50 @@ class Counters:
 
 
 class User(threading.Thread):
+    """One person with the gallery open: logs in (before the measured window), then submits
+    their jobs through the New video form and polls as the page does."""
+
     def __init__(
         self,
         number: int,
         harness: Harness,
         counters: Counters,
         args: argparse.Namespace,
-        started: float,
         rng: random.Random,
     ):
         super().__init__(name=f"user{number:02d}", daemon=True)
         self.username = f"load{number:03d}"
-        self.harness = harness
         self.counters = counters
         self.args = args
-        self.started = started
-        self.deadline = started + args.duration
+        self.client = StudioClient(harness.base_url)
+        self.client.on_response = counters.record
+        self.logged_in = False
         window = min(args.duration * SUBMIT_WINDOW_SHARE, SUBMIT_WINDOW_MAX)
         self.submit_at = sorted(rng.uniform(0, window) for _ in range(args.jobs_per_user))
         self.jobs: dict[str, dict] = {}  # id -> version, ended, video_status
+        self.watching: set[str] = set()  # the header indicator's jobs (static/js/notify.js)
         self.submitted = 0
         self.next_poll = 0.0
+        self.next_indicator = 0.0
+        self.started = self.deadline = 0.0
 
-    def run(self) -> None:
-        client = StudioClient(self.harness.base_url)
-        client.on_response = self.counters.record
+    def log_in(self) -> None:
         try:
-            client.login(self.username, PASSWORD)
-        except Exception as exc:  # noqa: BLE001 - counted, the thread ends
+            self.client.login(self.username, PASSWORD)
+        except Exception as exc:  # noqa: BLE001 - counted, this user sits the run out
             self.counters.problem(f"{self.username}: login failed: {exc}")
             return
+        self.logged_in = True
+
+    def begin(self, started: float) -> None:
+        self.started = started
+        self.deadline = started + self.args.duration
+        self.start()
+
+    def run(self) -> None:
+        if not self.logged_in:
+            return
+        client = self.client
         pending = list(self.submit_at)
         while time.monotonic() < self.deadline:
             now = time.monotonic()
@@ -130,9 +170,13 @@ class User(threading.Thread):
             running = {i: job for i, job in self.jobs.items() if not job["ended"]}
             if running and self.next_poll <= time.monotonic():
                 self.poll(client, running)
-            if not pending and all(job["ended"] for job in self.jobs.values()):
+            if self.watching and self.next_indicator <= time.monotonic():
+                self.ask_indicator(client)
+            if not pending and not self.watching and all(j["ended"] for j in self.jobs.values()):
                 return
             events = [self.next_poll] if running else []
+            if self.watching:
+                events.append(self.next_indicator)
             if pending:
                 events.append(self.started + pending[0])
             pause = min(events, default=now + 0.5) - time.monotonic()
@@ -140,9 +184,12 @@ class User(threading.Thread):
 
     def submit(self, client: StudioClient) -> None:
         self.submitted += 1
+        # The same first words for everyone: the simulator draws them into its demo video
+        # and caches it, so it does not spend the shared cores encoding 800 clips (the real
+        # CometAPI renders on its own machines).
         prompt = (
-            f"{self.username} video {self.submitted}: a paper kite over a wheat field "
-            f"at golden hour, take {random.randint(1000, 9999)}"
+            f"A paper kite over a wheat field at golden hour, {self.username} video "
+            f"{self.submitted}, take {random.randint(1000, 9999)}"
         )
         try:
             job_id = client.submit(prompt)
@@ -150,22 +197,34 @@ class User(threading.Thread):
             self.counters.problem(f"{self.username}: submit failed: {exc}")
             return
         self.jobs[job_id] = {"version": 0, "ended": False}
+        self.watching.add(job_id)
+        now = time.monotonic()
+        # The gallery opens after the redirect: its timers start with the page.
         if not self.next_poll:
-            self.next_poll = time.monotonic() + self.args.poll_every
+            self.next_poll = now + self.args.poll_every
+        if not self.next_indicator:
+            self.next_indicator = now + self.args.indicator_every
 
     def poll(self, client: StudioClient, running: dict[str, dict]) -> None:
         """One request for every running job, as the page does; a fragment without a
         poll marker is a job that ended."""
-        self.next_poll = time.monotonic() + self.args.poll_every
         seen = [f"card:{job_id}:{job['version']}" for job_id, job in running.items()]
+        with self.counters.lock:
+            self.counters.cards_per_poll.append(len(seen))
         try:
             answer = client.poll_page(seen)
         except Exception:  # noqa: BLE001 - already counted as a transport error
             return
+        finally:
+            # poll.js sets its next timer once the answer is in.
+            self.next_poll = time.monotonic() + self.args.poll_every
         if answer.status_code != 200:
             self.counters.problem(f"{self.username}: page poll answered {answer.status_code}")
             return
-        for element_id, html in answer.json()["fragments"].items():
+        body = answer.json()
+        if body.get("gone"):
+            self.counters.problem(f"{self.username}: own jobs reported gone: {body['gone']}")
+        for element_id, html in body["fragments"].items():
             job_id = element_id.removeprefix("card-")
             job = running.get(job_id)
             if job is None:
@@ -181,6 +240,35 @@ class User(threading.Thread):
                 continue
             job["video_status"] = video.status_code
 
+    def ask_indicator(self, client: StudioClient) -> None:
+        """The header's running-jobs count, every 5 s while a watched job runs."""
+        try:
+            answer = client.running_jobs(sorted(self.watching))
+        except Exception:  # noqa: BLE001 - already counted as a transport error
+            return
+        finally:
+            self.next_indicator = time.monotonic() + self.args.indicator_every
+        if answer.status_code != 200:
+            self.counters.problem(f"{self.username}: indicator answered {answer.status_code}")
+            return
+        body = answer.json()
+        self.watching.update(body["running"])
+        self.watching.difference_update(job["id"] for job in body["ended"])
+
+
+def log_everyone_in(users: list[User], concurrency: int) -> dict:
+    """The warm-up: every user logs in through the login page, a few at a time, before
+    the measured window. A team does not log in within one second (sessions last weeks),
+    and 200 password hashes at once would measure only the hasher."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(User.log_in, users))
+    return {
+        "concurrency": concurrency,
+        "wall_s": round(time.monotonic() - started, 1),
+        "logged_in": sum(user.logged_in for user in users),
+    }
+
 
 def queue_counts(harness: Harness) -> dict[str, int | str]:
     """django-tasks-db rows by state; "noop" = ran but found its job not due (None)."""
@@ -190,7 +278,80 @@ def queue_counts(harness: Harness) -> dict[str, int | str]:
         return {"error": str(exc)[:100]}
 
 
-def analyse(harness: Harness, users: list[User], counters: Counters, args, wall: float):
+def request_kind(method: str, path: str) -> str:
+    """The client's name for a request, from the server's access log line."""
+    path = path.partition("?")[0]
+    if path == "/status/":
+        return "page_poll"
+    if path == "/jobs/running/":
+        return "indicator"
+    if path == "/accounts/login/":
+        return "login" if method == "POST" else "login_page"
+    if path == "/new/":
+        return "submit" if method == "POST" else "form_page"
+    if path.endswith("/video.mp4"):
+        return "video"
+    return "other"
+
+
+def server_timings(harness: Harness) -> dict[str, dict]:
+    """What gunicorn spent on each kind of request (its access log), to set beside what
+    the users measured: the difference is queueing plus the client's own overhead."""
+    assert harness.logs is not None
+    spent: dict[str, list[float]] = collections.defaultdict(list)
+    for line in (harness.logs / "web.log").read_text(errors="replace").splitlines():
+        match = _ACCESS_LINE.search(line)
+        if match:
+            method, path, _, micros = match.groups()
+            spent[request_kind(method, path)].append(int(micros) / 1e6)
+    return {kind: percentiles(values) for kind, values in sorted(spent.items())}
+
+
+def cpu_seconds(harness: Harness) -> dict[str, float]:
+    """CPU time used so far by each part of the stack (its process group, reaped children
+    such as ffmpeg included), by PostgreSQL, by this script and by the whole machine."""
+    groups = {p.pid: p.name for p in harness.processes() if p.pid}
+    if harness.probe:
+        groups[harness.probe.popen.pid] = "probe"
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = collections.defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        fields = rest.split()
+        seconds = sum(int(value) for value in fields[11:15]) / tick  # utime .. cstime
+        group = groups.get(int(fields[2]))
+        if group:
+            used[group] += seconds
+        elif head.partition("(")[2].startswith("postgres"):
+            used["postgresql (all databases)"] += seconds
+    mine = os.times()
+    used["load client"] = mine.user + mine.system
+    cpu = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    used["machine (all processes)"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / tick
+    return used
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], wall: float):
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    ours = sum(v for k, v in spent.items() if not k.startswith(("machine", "postgresql")))
+    report = {name: round(seconds, 1) for name, seconds in sorted(spent.items())}
+    report["cores_busy_machine"] = round(spent["machine (all processes)"] / wall, 2)
+    report["cores_busy_this_stack_without_postgresql"] = round(ours / wall, 2)
+    return report
+
+
+def analyse(
+    harness: Harness,
+    users: list[User],
+    counters: Counters,
+    args,
+    wall: float,
+    login: dict,
+    cpu: dict,
+):
     job_ids = [job_id for user in users for job_id in user.jobs]
     planned = args.users * args.jobs_per_user
     rows = harness.jobs()
@@ -241,8 +402,15 @@ def analyse(harness: Harness, users: list[User], counters: Counters, args, wall:
         "jobs_per_user": args.jobs_per_user,
         "poll_every_s": args.poll_every,
         "duration_limit_s": args.duration,
+        "indicator_every_s": args.indicator_every,
         "render_seconds": args.render_seconds,
+        "cometapi_poll_interval_s": args.cometapi_poll_interval,
         "reconcile_interval_s": args.reconcile_interval,
+        "login_phase": {
+            **login,
+            "login_s": percentiles(counters.latency["login"]),
+            "login_page_s": percentiles(counters.latency["login_page"]),
+        },
         "wall_seconds": round(wall, 1),
         "jobs_planned": planned,
         "jobs_submitted": len(job_ids),
@@ -270,6 +438,9 @@ def analyse(harness: Harness, users: list[User], counters: Counters, args, wall:
         "latency_s": {
             kind: percentiles(values) for kind, values in sorted(counters.latency.items())
         },
+        "server_latency_s": server_timings(harness),
+        "live_jobs_per_page_poll": percentiles(counters.cards_per_poll, 0),
+        "cpu_s_during_run": cpu,
         "submit_to_ready_s": percentiles(turnaround, 2),
         "problems": counters.other_problems[:20],
     }
@@ -316,6 +487,22 @@ def analyse(harness: Harness, users: list[User], counters: Counters, args, wall:
     return summary
 
 
+def collect_static(env: dict[str, str]) -> Path:
+    """The stack runs as in production (DEBUG off, WhiteNoise, hashed names), so its
+    static files are collected first, into a folder of this run's own."""
+    static_root = Path(tempfile.mkdtemp(prefix="veostudio-load-static-"))
+    env.update(DJANGO_SETTINGS_MODULE="bench.settings", BENCH_STATIC_ROOT=str(static_root))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**clean, "VEOSTUDIO_SKIP_DOTENV": "1", **env},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    return static_root
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description="many users submit and poll at once; check exactly-once and no 5xx"
@@ -330,7 +517,20 @@ def main() -> int:
         default=None,
         help="postgres://... (a fresh database is created and dropped); default SQLite",
     )
+    parser.add_argument("--indicator-every", type=float, default=5.0)
+    parser.add_argument(
+        "--login-concurrency",
+        type=int,
+        default=2,
+        help="users logging in at once during the warm-up, before the measured window",
+    )
     parser.add_argument("--render-seconds", type=float, default=3.0)
+    parser.add_argument(
+        "--cometapi-poll-interval",
+        type=float,
+        default=1.0,
+        help="COMETAPI_POLL_INTERVAL for the workers (the app's default is 5)",
+    )
     parser.add_argument(
         "--reconcile-interval",
         type=float,
@@ -345,7 +545,8 @@ def main() -> int:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="issue 11's size: --users 200 --jobs-per-user 4 --duration 600",
+        help="issue 11's size: --users 200 --jobs-per-user 4 --duration 600 "
+        "--render-seconds 25 --cometapi-poll-interval 5 --reconcile-interval 10",
     )
     parser.add_argument("--poll-p95-ms", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=None)
@@ -361,38 +562,50 @@ def main() -> int:
         args.users, args.jobs_per_user, args.duration = 5, 2, 60.0
     if args.full:
         args.users, args.jobs_per_user, args.duration = 200, 4, 600.0
+        # The workers poll CometAPI at the app's own pace; a render outlasts the 30 s in
+        # which the jobs are submitted. At most 100 jobs are at CometAPI at once (the
+        # team limit's ceiling), the others wait for a slot, live on the page all the same.
+        args.render_seconds, args.cometapi_poll_interval = 25.0, 5.0
+        args.reconcile_interval = 10.0  # the app's default
     install_signal_handlers()
     rng = random.Random(args.seed)
 
+    extra_env = {**UNCAPPED, "WEB_ACCESS_LOG": "true"}
+    static_root = collect_static(extra_env)
     try:
         with Harness(
             label="load",
             workers=args.workers,
             database_url=args.database_url,
             render_seconds=args.render_seconds,
+            poll_interval=args.cometapi_poll_interval,
             reconcile_interval=args.reconcile_interval,
             keep=args.keep,
             s3=args.s3,
-            extra_env=UNCAPPED,
+            extra_env=extra_env,
+            debug=False,
         ) as harness:
             names = [f"load{n:03d}" for n in range(1, args.users + 1)]
             harness.create_users(names, PASSWORD)
             counters = Counters()
-            started = time.monotonic()
-            users = [
-                User(n, harness, counters, args, started, rng) for n in range(1, args.users + 1)
-            ]
+            users = [User(n, harness, counters, args, rng) for n in range(1, args.users + 1)]
+            harness.say(f"warm-up: {args.users} users log in, {args.login_concurrency} at a time")
+            login = log_everyone_in(users, args.login_concurrency)
             harness.say(
-                f"{args.users} users x {args.jobs_per_user} jobs, polling every "
-                f"{args.poll_every:g} s, at most {args.duration:g} s"
+                f"{login['logged_in']} logged in in {login['wall_s']:g} s; now "
+                f"{args.jobs_per_user} jobs each, polling every {args.poll_every:g} s, "
+                f"at most {args.duration:g} s"
             )
+            cpu_before = cpu_seconds(harness)
+            started = time.monotonic()
             for user in users:
-                user.start()
+                user.begin(started)
             for user in users:
                 while user.is_alive():
                     user.join(0.5)
             wall = time.monotonic() - started
-            summary = analyse(harness, users, counters, args, wall)
+            cpu = cpu_report(cpu_before, cpu_seconds(harness), wall)
+            summary = analyse(harness, users, counters, args, wall, login, cpu)
             if not summary["ok"]:
                 harness.failed = True  # keep the temp dir, print log tails
     except HarnessError as exc:
@@ -401,6 +614,8 @@ def main() -> int:
     except KeyboardInterrupt:
         say("load", "interrupted")
         return 130
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
     text = json.dumps(summary, indent=2, default=str)
     print(text)
     if args.json_out:

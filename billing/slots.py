@@ -5,6 +5,8 @@ rows (never from the task queue's order): round-robin between people, each perso
 oldest first, the person whose last job was sent longest ago going first.
 """
 
+import collections
+import heapq
 import itertools
 from datetime import UTC, datetime
 
@@ -32,12 +34,13 @@ def waiting():
     return Generation.objects.filter(status=Status.WAITING, submit_started_at__isnull=True)
 
 
-def _round_robin(limited: bool) -> list:
-    """The waiting jobs' pks in the order they would be sent; with `limited`, only those
-    the per-person and team limits let through right now."""
+def _round_robin(*, full: bool) -> tuple[list, list]:
+    """The waiting jobs' pks in the order they would be sent: those the per-person and
+    team limits let through right now and, with `full`, all of them (else empty), both
+    from one read of the rows."""
     jobs = list(waiting().order_by("created_at", "pk").values_list("pk", "owner_id"))
     if not jobs:
-        return []
+        return [], []
     owners = {owner for _, owner in jobs}
     busy = dict(in_flight().values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
     free_team = StudioSettings.load().team_concurrency - sum(busy.values())
@@ -57,25 +60,41 @@ def _round_robin(limited: bool) -> list:
     }
     # Who goes first: never served, then served longest ago; ties by the oldest waiting job.
     first_job = {owner: index for index, (_, owner) in reversed(list(enumerate(jobs)))}
-    turn = {owner: (last_turn.get(owner) or NEVER, 0) for owner in owners}
+    return (
+        _order(queues, free, free_team, last_turn, first_job),
+        _order(queues, None, free_team, last_turn, first_job) if full else [],
+    )
+
+
+def _order(queues, free, free_team, last_turn, first_job) -> list:
+    """Round-robin over `queues` (owner -> their waiting pks, oldest first); with `free`
+    (owner -> slots left), stop at each person's and the team's limit."""
+    limited = free is not None
+    free = dict(free or {})
+    queues = {owner: collections.deque(pks) for owner, pks in queues.items()}
+    # A heap of turns, not a scan of every person per job: a poll reads this order, and a
+    # big team's queue is hundreds of jobs from hundreds of people.
+    turns = [
+        (0, last_turn.get(owner) or NEVER, first_job[owner], owner)
+        for owner in queues
+        if not limited or free[owner] > 0
+    ]
+    heapq.heapify(turns)
     later = itertools.count(1)
     order = []
-    while queues and (not limited or free_team > 0):
-        candidates = [o for o in queues if not limited or free[o] > 0]
-        if not candidates:
-            break
-        owner = min(candidates, key=lambda o: (turn[o][1], turn[o][0], first_job[o]))
-        order.append(queues[owner].pop(0))
-        if not queues[owner]:
-            del queues[owner]
-        turn[owner] = (turn[owner][0], next(later))
-        free[owner] -= 1
-        free_team -= 1
+    while turns and (not limited or free_team > 0):
+        _, last, first, owner = heapq.heappop(turns)
+        order.append(queues[owner].popleft())
+        if limited:
+            free[owner] -= 1
+            free_team -= 1
+        if queues[owner] and (not limited or free[owner] > 0):
+            heapq.heappush(turns, (next(later), last, first, owner))
     return order
 
 
 def admissible() -> list:
-    return _round_robin(limited=True)
+    return _round_robin(full=False)[0]
 
 
 def admit(generation: Generation) -> bool:
@@ -120,7 +139,8 @@ def dispatch() -> int:
 
 def snapshot() -> tuple[set, list]:
     """What goes now and the whole waiting order, read once for every card of a page."""
-    return set(admissible()), _round_robin(limited=False)
+    going, order = _round_robin(full=True)
+    return set(going), order
 
 
 def ahead_of(generation: Generation, plan: tuple[set, list] | None = None) -> int | None:

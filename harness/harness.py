@@ -925,15 +925,15 @@ class StudioClient:
     def request(self, kind: str, method: str, path: str, **kwargs) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
-        started = time.monotonic()
+        started = time.perf_counter()
         try:
             response = self.session.request(method, self.base_url + path, **kwargs)
         except requests.RequestException as exc:
             if self.on_response:
-                self.on_response(kind, None, time.monotonic() - started, repr(exc))
+                self.on_response(kind, None, time.perf_counter() - started, repr(exc))
             raise
         if self.on_response:
-            self.on_response(kind, response, time.monotonic() - started, None)
+            self.on_response(kind, response, time.perf_counter() - started, None)
         return response
 
     def login(self, username: str, password: str) -> None:
@@ -1003,6 +1003,12 @@ class StudioClient:
         """The page's one status request (static/js/poll.js): `view:id:version` for each
         running job it shows; the answer holds fragments for those that changed."""
         return self.request("page_poll", "GET", "/status/", params={"v": seen})
+
+    def running_jobs(self, watching: list[str]) -> requests.Response:
+        """The header's running-jobs indicator (static/js/notify.js), watching these jobs."""
+        return self.request(
+            "indicator", "GET", "/jobs/running/", params={"watch": " ".join(watching)}
+        )
 
     def detail(self, job_id: str) -> requests.Response:
         return self.request("detail", "GET", f"/videos/{job_id}/")

@@ -45,7 +45,7 @@ def test_the_defaults_are_threads_on_loopback():
         "worker_class": "gthread",
         "workers": 2,
         "threads": 8,
-        "keepalive": 5,
+        "keepalive": 20,
         "timeout": 120,
         "control_socket_disable": True,
     }
