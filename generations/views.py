@@ -123,7 +123,7 @@ def takes(request: HttpRequest, pk) -> HttpResponse:
     group = [generation]
     if generation.take_group:
         group = list(
-            gallery.with_stars(visible_generations(request.user), request.user)
+            gallery.as_cards(visible_generations(request.user), request.user)
             .filter(take_group=generation.take_group)
             .order_by("take_number")
         )
@@ -281,11 +281,7 @@ def poll(request: HttpRequest) -> JsonResponse:
     ]
     fragments = {}
     if changed:
-        jobs = (
-            gallery.with_stars(Generation.objects.filter(pk__in=changed), request.user)
-            .with_comment_counts()  # type: ignore[attr-defined]
-            .select_related("owner")
-        )
+        jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
         for generation in jobs:
             if not may_watch(request.user, *(getattr(generation, f) for f in WATCH_FIELDS)):
                 continue  # unshared a moment ago: the next poll says it is gone

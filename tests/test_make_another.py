@@ -5,6 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import Generation, first_frame_name, thumbnail_name
@@ -121,6 +123,17 @@ class TakesTests(StudioTestCase):
         for job in jobs:
             self.assertContains(page, f'id="card-{job.pk}"')
         self.assertContains(self.client.get(jobs[1].get_absolute_url()), "Take 2 of 3")
+
+    def test_the_group_page_reads_the_same_queries_for_two_takes_and_for_four(self):
+        def queries_for(takes: str) -> int:
+            Generation.objects.all().delete()
+            self.client.post(CREATE_URL, {**self.form, "takes": takes})
+            newest = Generation.objects.order_by("-take_number").first()
+            with CaptureQueriesContext(connection) as queries:
+                self.client.get(reverse("generations:takes", args=[newest.pk]))
+            return len(queries)
+
+        self.assertEqual(queries_for("2"), queries_for("4"))
 
     def test_the_same_form_sent_twice_makes_the_takes_once(self):
         token = "6f0c3f7e-8d7f-4f0e-9a39-4a1f7c1c0e11"
