@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from billing import audit
+from billing import audit, slots
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from . import gallery, wording
@@ -30,7 +30,7 @@ from .access import (
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation, poll_version_of
+from .models import ACTIVE_STATUSES, Generation, Status, poll_version_of
 from .video_page import video_page
 from .zips import zip_response
 
@@ -259,7 +259,10 @@ def status(request: HtmxHttpRequest, pk) -> HttpResponse:
 
 
 POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail.html#status"}
-POLL_LIMIT = 100
+# A waiting job's place in the queue is its own polled line inside its card or status: the
+# place moves each time a slot frees, and that should not redraw the whole card.
+WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
+POLL_LIMIT = 200
 
 
 def poll(request: HttpRequest) -> JsonResponse:
@@ -267,18 +270,25 @@ def poll(request: HttpRequest) -> JsonResponse:
     those whose version changed since the page last saw them. Most polls find nothing
     changed: they cost one light query, and only changed jobs are read in full."""
     seen = poll_request(request.GET.getlist("v"))
-    versions = {
-        pk: poll_version_of(updated_at)
-        for pk, updated_at, *watch in Generation.objects.filter(pk__in=seen)
+    rows = {
+        pk: (poll_version_of(updated_at), status == Status.WAITING and not submit_started)
+        for pk, updated_at, status, submit_started, *watch in Generation.objects.filter(
+            pk__in=seen
+        )
         .order_by()
-        .values_list("pk", "updated_at", *WATCH_FIELDS)
+        .values_list("pk", "updated_at", "status", "submit_started_at", *WATCH_FIELDS)
         if may_watch(request.user, *watch)
     }
     changed = [
         pk
         for pk, views in seen.items()
-        if pk in versions and any(version != versions[pk] for _, version in views)
+        if pk in rows
+        and any(view in POLL_PARTIALS and version != rows[pk][0] for view, version in views)
     ]
+    places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
+    if places_shown or any(rows[pk][1] for pk in changed):
+        # The cards drawn below and the places compared after them read the same order.
+        request._billing_slots = slots.recent_plan()
     fragments = {}
     if changed:
         jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
@@ -286,15 +296,37 @@ def poll(request: HttpRequest) -> JsonResponse:
             if not may_watch(request.user, *(getattr(generation, f) for f in WATCH_FIELDS)):
                 continue  # unshared a moment ago: the next poll says it is gone
             for view, version in seen[generation.pk]:
-                if version != generation.poll_version:
+                if view in POLL_PARTIALS and version != generation.poll_version:
                     html = render_to_string(
                         POLL_PARTIALS[view], {"generation": generation}, request
                     )
                     fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
+    if places_shown:
+        fragments.update(_moved_places(seen, rows, fragments))
     # Jobs the page shows that the person may no longer see (unshared, deleted): the page
     # drops them. Only ids the page sent come back, so this tells nobody anything new.
-    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in versions for view, _ in views]
+    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in rows for view, _ in views]
     return JsonResponse({"fragments": fragments, "gone": gone})
+
+
+def _moved_places(seen, rows, redrawn) -> dict[str, str]:
+    """The place lines whose number moved, each drawn alone; a line inside a card or status
+    redrawn above is already fresh."""
+    lines = {}
+    for pk, views in seen.items():
+        for view, shown in views:
+            if view not in WAIT_LINES or pk not in rows:
+                continue
+            if f"{WAIT_LINES[view]}-{pk}" in redrawn:
+                continue
+            ahead = slots.recent_places().get(pk) if rows[pk][1] else None
+            if ahead != shown:
+                context = slots.wait_line_context(
+                    Generation(pk=pk), WAIT_LINES[view], ahead,
+                    strong=WAIT_LINES[view] == "status", placeholder=True,
+                )
+                lines[f"{view}-{pk}"] = render_to_string("billing/_slot_wait.html", context)
+    return lines
 
 
 def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
@@ -307,7 +339,7 @@ def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
             key, number = uuid.UUID(pk), int(version or 0)
         except ValueError:
             continue
-        if view in POLL_PARTIALS:
+        if view in POLL_PARTIALS or view in WAIT_LINES:
             seen.setdefault(key, []).append((view, number))
     return seen
 
