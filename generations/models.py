@@ -276,9 +276,18 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
     def requeue_overdue(self, grace_seconds: float) -> list["Generation"]:
         """Jobs whose next action is overdue (their task was lost or their worker died),
         each taken with a compare-and-set so that several reconcilers re-enqueue a job once
-        per grace period and a worker that merely lags behind is not buried in duplicates."""
+        per grace period and a worker that merely lags behind is not buried in duplicates.
+        A job whose task is still in the queue, due and not yet taken, is left to it."""
+        from .tasks import due_in_queue
+
+        overdue = list(self.overdue(grace_seconds).only("pk", "next_action_at"))
+        # Read after the jobs: a task taken from the queue in between is not seen and its
+        # job is re-enqueued (at worst a duplicate, a no-op under the lease, never a loss).
+        in_queue = due_in_queue() if overdue else set()
         taken = []
-        for generation in self.overdue(grace_seconds).only("pk", "next_action_at"):
+        for generation in overdue:
+            if generation.pk in in_queue:
+                continue
             now = timezone.now()
             if self.filter(pk=generation.pk, next_action_at=generation.next_action_at).update(
                 next_action_at=now
