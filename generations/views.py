@@ -27,10 +27,11 @@ from .access import (
     may_watch,
     own_generations,
     visible_generations,
+    watcher,
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation, Status, poll_version_of
+from .models import ACTIVE_STATUSES, Generation, poll_rows
 from .video_page import video_page
 from .zips import zip_response
 
@@ -270,14 +271,11 @@ def poll(request: HttpRequest) -> JsonResponse:
     those whose version changed since the page last saw them. Most polls find nothing
     changed: they cost one light query, and only changed jobs are read in full."""
     seen = poll_request(request.GET.getlist("v"))
+    viewer = watcher(request.user)
     rows = {
-        pk: (poll_version_of(updated_at), status == Status.WAITING and not submit_started)
-        for pk, updated_at, status, submit_started, *watch in Generation.objects.filter(
-            pk__in=seen
-        )
-        .order_by()
-        .values_list("pk", "updated_at", "status", "submit_started_at", *WATCH_FIELDS)
-        if may_watch(request.user, *watch)
+        row.pk: (row.version, row.waits_for_slot)
+        for row in poll_rows(list(seen))
+        if viewer(row.owner_id, row.seen_by_team)
     }
     changed = [
         pk
