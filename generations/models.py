@@ -6,6 +6,7 @@ import io
 import random
 import unicodedata
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -300,7 +301,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
 class PollRow(NamedTuple):
     pk: uuid.UUID
-    version: int
+    poll_version: int
+    card_version: int
     waits_for_slot: bool
     owner_id: int
     seen_by_team: bool  # shared and not in the Trash
@@ -317,21 +319,39 @@ def poll_rows(pks) -> list[PollRow]:
     marks = ", ".join(["%s"] * len(by_value))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, updated_at, status = %s AND submit_started_at IS NULL, owner_id, "
-            f"shared_at IS NOT NULL AND trashed_at IS NULL FROM {table} WHERE id IN ({marks})",
-            [Status.WAITING, *by_value],
+            "SELECT id, updated_at, status, submit_started_at, shared_at, trashed_at, owner_id "
+            f"FROM {table} WHERE id IN ({marks})",
+            list(by_value),
         )
-        return [
-            PollRow(by_value[value], poll_version_of(_as_datetime(updated)), bool(waits), owner, bool(team))
-            for value, updated, waits, owner, team in cursor.fetchall()
-        ]
+        rows = cursor.fetchall()
+    polled = []
+    for value, updated, status, submit_started, shared, trashed, owner in rows:
+        submit_started, shared, trashed = map(_as_datetime, (submit_started, shared, trashed))
+        polled.append(
+            PollRow(
+                pk=by_value[value],
+                poll_version=poll_version_of(_as_datetime(updated)),
+                card_version=card_version_of(status, submit_started, shared, trashed),
+                waits_for_slot=status == Status.WAITING and submit_started is None,
+                owner_id=owner,
+                seen_by_team=shared is not None and trashed is None,
+            )
+        )
+    return polled
 
 
-def _as_datetime(value) -> datetime:
+def _as_datetime(value) -> datetime | None:
     # SQLite hands back the stored text (UTC, no zone); PostgreSQL an aware datetime.
     if isinstance(value, str):
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     return value
+
+
+def card_version_of(status, submit_started_at, shared_at, trashed_at) -> int:
+    """A digest of what a running card shows of its row (its other fields never change
+    while it runs): the status, whether it still waits for a slot, sharing, the Trash."""
+    shown = [str(status), submit_started_at is None, *map(poll_version_of, (shared_at, trashed_at))]
+    return zlib.crc32(repr(shown).encode())
 
 
 def poll_version_of(updated_at: datetime | None) -> int:
@@ -489,6 +509,13 @@ class Generation(models.Model):
     def poll_version(self) -> int:
         """Changes whenever the job's row does: the page's poll asks only for what changed."""
         return poll_version_of(self.updated_at)
+
+    @property
+    def card_version(self) -> int:
+        """Changes whenever what a running job's card shows does. Each check at CometAPI
+        writes the row (the video's page shows the time so far), but a card shows none
+        of it: a gallery of running jobs is not redrawn every few seconds for nothing."""
+        return card_version_of(self.status, self.submit_started_at, self.shared_at, self.trashed_at)
 
     @property
     def is_shared(self) -> bool:

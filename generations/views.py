@@ -272,19 +272,18 @@ def poll(request: HttpRequest) -> JsonResponse:
     changed: they cost one light query, and only changed jobs are read in full."""
     seen = poll_request(request.GET.getlist("v"))
     viewer = watcher(request.user)
-    rows = {
-        row.pk: (row.version, row.waits_for_slot)
-        for row in poll_rows(list(seen))
-        if viewer(row.owner_id, row.seen_by_team)
-    }
+    rows = {row.pk: row for row in poll_rows(list(seen)) if viewer(row.owner_id, row.seen_by_team)}
     changed = [
         pk
         for pk, views in seen.items()
         if pk in rows
-        and any(view in POLL_PARTIALS and version != rows[pk][0] for view, version in views)
+        and any(
+            view in POLL_PARTIALS and version != _version_for(view, rows[pk])
+            for view, version in views
+        )
     ]
     places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
-    if places_shown or any(rows[pk][1] for pk in changed):
+    if places_shown or any(rows[pk].waits_for_slot for pk in changed):
         # The cards drawn below and the places compared after them read the same order.
         request._billing_slots = slots.recent_plan()
     fragments = {}
@@ -294,7 +293,7 @@ def poll(request: HttpRequest) -> JsonResponse:
             if not may_watch(request.user, *(getattr(generation, f) for f in WATCH_FIELDS)):
                 continue  # unshared a moment ago: the next poll says it is gone
             for view, version in seen[generation.pk]:
-                if view in POLL_PARTIALS and version != generation.poll_version:
+                if view in POLL_PARTIALS and version != _version_for(view, generation):
                     html = render_to_string(
                         POLL_PARTIALS[view], {"generation": generation}, request
                     )
@@ -307,6 +306,12 @@ def poll(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"fragments": fragments, "gone": gone})
 
 
+def _version_for(view: str, job) -> int:
+    """A card shows less than the status part of a video's page (no time so far), so its
+    version changes less often. `job` is a Generation or a PollRow."""
+    return job.card_version if view == "card" else job.poll_version
+
+
 def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     """The place lines whose number moved, each drawn alone; a line inside a card or status
     redrawn above is already fresh."""
@@ -317,11 +322,14 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
                 continue
             if f"{WAIT_LINES[view]}-{pk}" in redrawn:
                 continue
-            ahead = slots.recent_places().get(pk) if rows[pk][1] else None
+            ahead = slots.recent_places().get(pk) if rows[pk].waits_for_slot else None
             if ahead != shown:
                 context = slots.wait_line_context(
-                    Generation(pk=pk), WAIT_LINES[view], ahead,
-                    strong=WAIT_LINES[view] == "status", placeholder=True,
+                    Generation(pk=pk),
+                    WAIT_LINES[view],
+                    ahead,
+                    strong=WAIT_LINES[view] == "status",
+                    placeholder=True,
                 )
                 lines[f"{view}-{pk}"] = render_to_string("billing/_slot_wait.html", context)
     return lines

@@ -41,19 +41,26 @@ class PollRowsTests(StudioTestCase):
     def test_they_carry_the_version_the_page_was_drawn_with(self):
         waiting = make_generation(self.alice)
         sent, rendering = make_generation(self.alice), make_generation(self.alice)
+        shared = make_generation(self.alice, shared_at=timezone.now())
+        trashed = make_generation(self.alice, shared_at=timezone.now(), trashed_at=timezone.now())
         Generation.objects.filter(pk=sent.pk).update(submit_started_at=timezone.now())
         Generation.objects.filter(pk=rendering.pk).update(
             status=Status.RENDERING,
             updated_at=timezone.now().replace(microsecond=0),  # stored without a fraction
         )
-        jobs = [Generation.objects.get(pk=job.pk) for job in (waiting, sent, rendering)]
+        jobs = [
+            Generation.objects.get(pk=j.pk) for j in (waiting, sent, rendering, shared, trashed)
+        ]
 
         rows = {row.pk: row for row in poll_rows([job.pk for job in jobs])}
 
-        self.assertEqual({pk: row.version for pk, row in rows.items()},
+        self.assertEqual({pk: row.poll_version for pk, row in rows.items()},
                          {job.pk: job.poll_version for job in jobs})  # fmt: skip
-        self.assertEqual({pk: row.waits_for_slot for pk, row in rows.items()},
-                         {waiting.pk: True, sent.pk: False, rendering.pk: False})  # fmt: skip
+        self.assertEqual({pk: row.card_version for pk, row in rows.items()},
+                         {job.pk: job.card_version for job in jobs})  # fmt: skip
+        self.assertEqual({pk for pk, row in rows.items() if row.waits_for_slot},
+                         {waiting.pk, shared.pk, trashed.pk})  # fmt: skip
+        self.assertEqual({pk for pk, row in rows.items() if row.seen_by_team}, {shared.pk})
         self.assertEqual({row.owner_id for row in rows.values()}, {self.alice.pk})
 
     def test_ids_that_are_not_there_are_left_out(self):

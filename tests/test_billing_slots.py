@@ -206,7 +206,7 @@ class PlaceInTheQueueTests(TestCase):
         first, second, third = self.waiting_page()
         third.refresh_from_db()
         second.refresh_from_db()
-        cards = [f"card:{job.pk}:{job.poll_version}" for job in (second, third)]
+        cards = [f"card:{job.pk}:{job.card_version}" for job in (second, third)]
         places = [f"wait-card:{second.pk}:0", f"wait-card:{third.pk}:1"]
         self.assertEqual(self.poll(*cards, *places), {})
 
@@ -215,7 +215,7 @@ class PlaceInTheQueueTests(TestCase):
         slots.forget_recent_plan()  # a second later
 
         third.refresh_from_db()
-        self.assertEqual(third.poll_version, int(cards[1].rsplit(":", 1)[1]))  # row untouched
+        self.assertEqual(third.card_version, int(cards[1].rsplit(":", 1)[1]))  # card unchanged
         fragments = self.poll(cards[1], places[1])
         self.assertEqual(list(fragments), [f"wait-card-{third.pk}"])
         self.assertIn("you are next", fragments[f"wait-card-{third.pk}"])

@@ -12,7 +12,8 @@ POLL_URL = reverse("generations:poll")
 
 
 def seen(view: str, generation: Generation, version: int | None = None) -> str:
-    return f"{view}:{generation.pk}:{generation.poll_version if version is None else version}"
+    shown = generation.card_version if view == "card" else generation.poll_version
+    return f"{view}:{generation.pk}:{shown if version is None else version}"
 
 
 class PollTests(StudioTestCase):
@@ -28,7 +29,7 @@ class PollTests(StudioTestCase):
 
     def test_it_answers_only_the_jobs_that_changed(self):
         quiet, moving = make_generation(self.alice), make_generation(self.alice)
-        version = moving.poll_version
+        version = moving.card_version
         moving.mark_submitted("task_1")
         moving.save()
 
@@ -50,6 +51,19 @@ class PollTests(StudioTestCase):
         self.assertIn("Veo could not make this video", fragments[f"status-{job.pk}"])
         self.assertNotIn("data-poll=", fragments[f"status-{job.pk}"])
         self.assertNotIn("data-poll=", fragments[f"card-{ready.pk}"])
+
+    def test_a_check_that_changes_nothing_on_a_card_redraws_only_the_video_page_s_status(self):
+        job = make_generation(self.alice)
+        job.mark_submitted("task_1")
+        job.mark_progress(10, started=True)
+        job.save()
+        job.refresh_from_db()
+        card, status = seen("card", job), seen("status", job)
+
+        job.mark_progress(10, started=True)  # CometAPI: still rendering, nothing new
+        job.save()
+
+        self.assertEqual(list(self.poll(card, status)), [f"status-{job.pk}"])
 
     def test_another_person_s_jobs_are_never_answered(self):
         bobs = make_generation(self.bob)
@@ -97,7 +111,7 @@ class TeamPollTests(StudioTestCase):
     def test_a_teammate_s_poll_answers_a_shared_running_job_and_drops_it_once_unshared(self):
         job = make_generation(self.bob)
         job.share_for(self.bob)
-        version = job.poll_version
+        version = job.card_version
         job.mark_submitted("task_1")
         job.save()
 
