@@ -171,6 +171,15 @@ def _kept():
     return kept
 
 
+# Where a request keeps the order its cards are drawn with (billing's slot_wait_line tag).
+PLAN_ATTRIBUTE = "_billing_slots"
+
+
+def draw_with_recent_plan(request) -> None:
+    """A poll's cards are drawn with the order its place lines are compared with."""
+    setattr(request, PLAN_ATTRIBUTE, recent_plan())
+
+
 def forget_recent_plan() -> None:
     global _recent
     _recent = None

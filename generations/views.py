@@ -284,9 +284,8 @@ def poll(request: HttpRequest) -> JsonResponse:
     ]
     places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
     if places_shown or any(rows[pk].waits_for_slot for pk in changed):
-        # The cards drawn below and the places compared after them read the same order.
-        request._billing_slots = slots.recent_plan()
-    fragments = {}
+        slots.draw_with_recent_plan(request)
+    fragments: dict[str, str] = {}
     if changed:
         jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
         for generation in jobs:
@@ -315,7 +314,7 @@ def _version_for(view: str, job) -> int:
 def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     """The place lines whose number moved, each drawn alone; a line inside a card or status
     redrawn above is already fresh."""
-    lines = {}
+    lines: dict[str, str] = {}
     for pk, views in seen.items():
         for view, shown in views:
             if view not in WAIT_LINES or pk not in rows:

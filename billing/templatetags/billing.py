@@ -26,11 +26,11 @@ def _ahead(context, generation) -> int | None:
     if generation.status != "waiting" or generation.submit_started_at is not None:
         return None
     request = context.get("request")
-    plan = getattr(request, "_billing_slots", None)
+    plan = getattr(request, slots.PLAN_ATTRIBUTE, None)
     if plan is None:
         plan = slots.snapshot()
         if request is not None:
-            request._billing_slots = plan
+            setattr(request, slots.PLAN_ATTRIBUTE, plan)
     return slots.ahead_of(generation, plan)
 
 
