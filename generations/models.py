@@ -301,6 +301,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
 class PollRow(NamedTuple):
     pk: uuid.UUID
+    status: str
     poll_version: int
     card_version: int
     waits_for_slot: bool
@@ -330,6 +331,7 @@ def poll_rows(pks) -> list[PollRow]:
         polled.append(
             PollRow(
                 pk=by_value[value],
+                status=status,
                 poll_version=poll_version_of(_as_datetime(updated)),
                 card_version=card_version_of(status, submit_started, shared, trashed),
                 waits_for_slot=status == Status.WAITING and submit_started is None,

@@ -417,13 +417,18 @@ def running(request: HttpRequest) -> JsonResponse:
             watched.append(uuid.UUID(value))
         except ValueError:
             continue
-    ended = [
-        job
-        for job in Generation.objects.filter(pk__in=watched)
-        .exclude(status__in=ACTIVE_STATUSES)
-        .only("pk", "prompt", "status", "failure_reason", *WATCH_FIELDS)
-        if may_watch(request.user, *(getattr(job, field) for field in WATCH_FIELDS))
+    viewer = watcher(request.user)
+    ended_ids = [
+        row.pk
+        for row in poll_rows(watched)
+        if row.status not in ACTIVE_STATUSES and viewer(row.owner_id, row.seen_by_team)
     ]
+    # Read in full only when one ended, a few times per job: most asks find none.
+    ended = (
+        Generation.objects.filter(pk__in=ended_ids).only("pk", "prompt", "status", "failure_reason")
+        if ended_ids
+        else []
+    )
     return JsonResponse(
         {
             "running": Generation.objects.running_for(request.user),
