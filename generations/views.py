@@ -335,17 +335,23 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
 
 
 def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
-    """Parse `view:id:version` triples; anything malformed is ignored, not an error."""
+    """Parse `view.id.version` triples, space-separated in one value as poll.js sends them
+    (one short parameter: no percent-escapes to undo, no list of parameters to build), or
+    `view:id:version`, one per value; anything malformed is ignored, not an error."""
     seen: dict[uuid.UUID, list[tuple[str, int]]] = {}
-    for value in values[:POLL_LIMIT]:
-        view, _, rest = value.partition(":")
-        pk, _, version = rest.partition(":")
+    tokens = [token for value in values for token in value.split()]
+    for token in tokens[:POLL_LIMIT]:
+        parts = token.replace(":", ".").split(".")
+        if len(parts) != 3:
+            continue
+        view, pk, version = parts
+        if view not in POLL_PARTIALS and view not in WAIT_LINES:
+            continue
         try:
-            key, number = uuid.UUID(pk), int(version or 0)
+            key, number = uuid.UUID(pk), int(version)
         except ValueError:
             continue
-        if view in POLL_PARTIALS or view in WAIT_LINES:
-            seen.setdefault(key, []).append((view, number))
+        seen.setdefault(key, []).append((view, number))
     return seen
 
 

@@ -70,10 +70,28 @@ class PollTests(StudioTestCase):
 
         self.assertEqual(self.poll(seen("card", bobs, 0), seen("status", bobs, 0)), {})
 
+    def test_it_reads_the_compact_form_poll_js_sends(self):
+        quiet, moving = make_generation(self.alice), make_generation(self.alice)
+        version = moving.card_version
+        moving.mark_submitted("task_1")
+        moving.save()
+        tokens = [seen("card", quiet).replace(":", "."), f"card.{moving.pk}.{version}"]
+
+        response = self.client.get(POLL_URL, {"v": " ".join(tokens)})
+
+        self.assertEqual(list(response.json()["fragments"]), [f"card-{moving.pk}"])
+
     def test_malformed_values_are_ignored(self):
         job = make_generation(self.alice)
 
-        fragments = self.poll("card", "card:nope:1", f"evil:{job.pk}:0", f"card:{job.pk}:x")
+        fragments = self.poll(
+            "card",
+            "card:nope:1",
+            f"evil:{job.pk}:0",
+            f"card:{job.pk}:x",
+            f"card.{job.pk}.1.2",
+            f"card.{job.pk}",
+        )
 
         self.assertEqual(fragments, {})
 
