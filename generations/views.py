@@ -263,7 +263,9 @@ POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail
 # A waiting job's place in the queue is its own polled line inside its card or status: the
 # place moves each time a slot frees, and that should not redraw the whole card.
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
-POLL_LIMIT = 200
+# Enough for 128 running cards, or 64 waiting ones (a card and its place line each), in a
+# URL that gunicorn and nginx accept (veostudio/gunicorn_conf.py, limit_request_line).
+POLL_LIMIT = 128
 
 
 def poll(request: HttpRequest) -> JsonResponse:

@@ -13,7 +13,7 @@ READ = (
     "import json, runpy\n"
     "conf = runpy.run_path('veostudio/gunicorn_conf.py')\n"
     "keys = ['wsgi_app', 'bind', 'worker_class', 'workers', 'threads', 'keepalive',\n"
-    "        'timeout', 'control_socket_disable']\n"
+    "        'timeout', 'control_socket_disable', 'limit_request_line']\n"
     "print(json.dumps({k: conf[k] for k in keys}))\n"
 )
 
@@ -48,6 +48,7 @@ def test_the_defaults_are_threads_on_loopback():
         "keepalive": 20,
         "timeout": 120,
         "control_socket_disable": True,
+        "limit_request_line": 8190,
     }
 
 
@@ -83,3 +84,19 @@ def test_a_bad_app_setting_stops_it_before_any_worker_boots():
 
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def test_a_page_poll_naming_as_many_jobs_as_the_server_reads_fits_its_request_line():
+    import uuid
+
+    from generations.views import POLL_LIMIT, poll_request
+    from harness.harness import poll_path
+
+    limit = json.loads(read_conf().stdout.strip().splitlines()[-1])["limit_request_line"]
+    ids = [uuid.uuid4() for _ in range(POLL_LIMIT // 2)]
+    markers = [f"card:{pk}:{2**32 - 1}" for pk in ids] + [f"wait-card:{pk}:999" for pk in ids]
+    line = f"GET {poll_path(markers)} HTTP/1.1"
+
+    assert len(line) <= limit
+    query = poll_path(markers).split("?v=", 1)[1].replace("+", " ")
+    assert sum(len(views) for views in poll_request([query]).values()) == POLL_LIMIT

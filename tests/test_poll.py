@@ -142,3 +142,15 @@ class TeamPollTests(StudioTestCase):
         answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
 
         self.assertEqual(answer, {"fragments": {}, "gone": [f"card-{job.pk}"]})
+
+
+def test_poll_js_never_sends_more_than_the_server_reads():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from generations.views import POLL_LIMIT
+
+    script = (Path(settings.BASE_DIR) / "static/js/poll.js").read_text()
+    assert re.search(r"var MAX_TOKENS = (\d+);", script).group(1) == str(POLL_LIMIT)

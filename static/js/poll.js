@@ -5,6 +5,8 @@
 (function () {
   "use strict";
   var INTERVAL_MS = 3000;
+  var MAX_TOKENS = 128;  // generations.views.POLL_LIMIT
+  var turn = 0;
   var timer = null;
   var inFlight = false;
   var sentAt = 0;  // when the last poll went out
@@ -45,6 +47,12 @@
     // so the URL stays short and the server splits it instead of decoding a list.
     var tokens = [];
     running().forEach(function (element) { tokens.push(element.dataset.poll.replace(/:/g, ".")); });
+    if (tokens.length > MAX_TOKENS) {
+      // More than one request line holds (a huge page): take turns, a window per tick.
+      turn = turn % tokens.length;
+      tokens = tokens.concat(tokens).slice(turn, turn + MAX_TOKENS);
+      turn += MAX_TOKENS;
+    }
     var params = new URLSearchParams({ v: tokens.join(" ") });
     inFlight = true;
     sentAt = Date.now();
