@@ -250,3 +250,21 @@ class WholeVideoPageCacheTests(StudioTestCase):
 
         self.assertContains(response, "Moved to the Trash.")
         self.assertNotContains(self.client.get(self.page), "Moved to the Trash.")
+
+    def test_a_comment_refused_keeps_the_page_s_title(self):
+        self.client.get(self.page)
+
+        response = self.client.post(
+            reverse("generations:comments", args=[self.video.pk]), {"body": ""}
+        )
+
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(
+            response, "<title>A kite over wheat · VeoStudio</title>", status_code=400
+        )
+
+    def test_the_title_of_a_kept_page_is_escaped_once(self):
+        job = make_ready_generation(self.alice, prompt="Fish & chips <by the sea>")
+        for _ in range(2):
+            response = self.client.get(job.get_absolute_url())
+            self.assertContains(response, "<title>Fish &amp; chips &lt;by the sea&gt; · VeoStudio")
