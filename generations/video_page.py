@@ -4,7 +4,9 @@ Most of the page's cost was the ORM building queries and the templates rendering
 database answering: each query here asks only for what the page shows, and the parts of the
 page that a later view would render the same come from cached fragments, keyed on what they
 show (`{% fragment %}` in detail.html and templatetags/fragments.py); the lazy querysets
-below run only when a fragment has to be rendered again.
+below run only when a fragment has to be rendered again. A finished job's whole page is kept
+too (`kept_video_page`), under the versions of one prepared query (prepared.py), so a
+reload reads neither the job nor its neighbours.
 """
 
 import hashlib
