@@ -70,6 +70,8 @@ from harness import (  # noqa: E402
 
 PASSWORD = "load-test-pass-4410"
 _POLL_MARKER = re.compile(r'data-poll="card:[^:"]+:(\d+)"')
+# A job waiting for a slot shows its place as its own polled line, as the page sends it.
+_PLACE_MARKER = re.compile(r'data-poll="wait-card:[^:"]+:(\d+)"')
 # The load is about the web server and the worker, not the studio's money rules: no cap,
 # and enough slots at CometAPI (the simulator) that no job waits in the app for long.
 UNCAPPED = {
@@ -96,6 +98,11 @@ class Counters:
         self.transport_errors: list[str] = []
         self.other_problems: list[str] = []
         self.cards_per_poll: list[int] = []  # the live jobs each page poll asked about
+        self.fragments: collections.Counter[str] = collections.Counter()  # card / place
+
+    def count_fragment(self, kind: str) -> None:
+        with self.lock:
+            self.fragments[kind] += 1
 
     def record(self, kind: str, response, seconds: float, error: str | None) -> None:
         with self.lock:
@@ -209,6 +216,11 @@ class User(threading.Thread):
         """One request for every running job, as the page does; a fragment without a
         poll marker is a job that ended."""
         seen = [f"card:{job_id}:{job['version']}" for job_id, job in running.items()]
+        seen += [
+            f"wait-card:{job_id}:{job['place']}"
+            for job_id, job in running.items()
+            if job.get("place") is not None
+        ]
         with self.counters.lock:
             self.counters.cards_per_poll.append(len(seen))
         try:
@@ -225,10 +237,19 @@ class User(threading.Thread):
         if body.get("gone"):
             self.counters.problem(f"{self.username}: own jobs reported gone: {body['gone']}")
         for element_id, html in body["fragments"].items():
+            place = _PLACE_MARKER.search(html)
+            if element_id.startswith("wait-card-"):
+                job = running.get(element_id.removeprefix("wait-card-"))
+                if job is not None:
+                    job["place"] = int(place.group(1)) if place else None
+                    self.counters.count_fragment("place")
+                continue
             job_id = element_id.removeprefix("card-")
             job = running.get(job_id)
             if job is None:
                 continue
+            self.counters.count_fragment("card")
+            job["place"] = int(place.group(1)) if place else None
             marker = _POLL_MARKER.search(html)
             if marker:
                 job["version"] = int(marker.group(1))
@@ -440,6 +461,8 @@ def analyse(
         },
         "server_latency_s": server_timings(harness),
         "live_jobs_per_page_poll": percentiles(counters.cards_per_poll, 0),
+        # What the page polls drew: whole cards (a job's row changed) and place lines only.
+        "poll_fragments": dict(counters.fragments),
         "cpu_s_during_run": cpu,
         "submit_to_ready_s": percentiles(turnaround, 2),
         "problems": counters.other_problems[:20],

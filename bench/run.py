@@ -51,6 +51,7 @@ from harness import (  # noqa: E402
     StudioClient,
     free_port,
     install_signal_handlers,
+    poll_path,
     say,
     wait_for,
 )
@@ -489,7 +490,7 @@ def bench_page_poll(run: Run, harness: Harness) -> None:
     if len(seen) != LIVE_JOBS:
         run.fail(f"the live gallery shows {len(seen)} running cards, expected {LIVE_JOBS}")
         return
-    path = "/status/?" + "&".join(f"v={value}" for value in seen)
+    path = poll_path(seen)
     accept = {"Accept": "application/json"}
     answer = client.session.get(base + path, headers=accept).json()
     if answer != {"fragments": {}, "gone": []}:

@@ -8,6 +8,7 @@ oldest first, the person whose last job was sent longest ago going first.
 import collections
 import heapq
 import itertools
+import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -131,9 +132,8 @@ def dispatch() -> int:
         if waiting().filter(pk=pk, lease=None, next_action_at__gt=now).update(next_action_at=now):
             advance_generation.enqueue(str(pk))
             woken += 1
-    if woken:
-        # Everyone's place in the queue moved: a new version makes their cards refresh.
-        waiting().update(updated_at=now)
+    # Nobody's row is touched for the places that moved: the page's poll reads each waiting
+    # job's place from recent_plan() and swaps only that one line (slot_wait_line).
     return woken
 
 
@@ -141,6 +141,67 @@ def snapshot() -> tuple[set, list]:
     """What goes now and the whole waiting order, read once for every card of a page."""
     going, order = _round_robin(full=True)
     return set(going), order
+
+
+_recent: tuple[float, tuple[set, list], dict] | None = None
+
+
+def recent_plan() -> tuple[set, list]:
+    """The snapshot, read at most once per BILLING_QUEUE_PLAN_SECONDS in each process: the
+    page's poll asks for it on every tick of everyone with a waiting job, and a big queue
+    costs milliseconds to order. A poll comes a whole interval after the page it updates,
+    later than this plan's age, so a place it shows is never older than the page's."""
+    return _kept()[1]
+
+
+def recent_places() -> dict:
+    """Each job waiting for a slot (and not going now) -> how many go before it, from
+    recent_plan()."""
+    return _kept()[2]
+
+
+def _kept():
+    global _recent
+    now = time.monotonic()
+    kept = _recent
+    if kept is None or now - kept[0] >= settings.BILLING_QUEUE_PLAN_SECONDS:
+        going, order = plan = snapshot()
+        places = {pk: ahead for ahead, pk in enumerate(order) if pk not in going}
+        kept = _recent = (now, plan, places)
+    return kept
+
+
+# Where a request keeps the order its cards are drawn with (billing's slot_wait_line tag).
+PLAN_ATTRIBUTE = "_billing_slots"
+
+
+def draw_with_recent_plan(request) -> None:
+    """A poll's cards are drawn with the order its place lines are compared with."""
+    setattr(request, PLAN_ATTRIBUTE, recent_plan())
+
+
+def forget_recent_plan() -> None:
+    global _recent
+    _recent = None
+
+
+def wait_sentence(ahead: int) -> str:
+    if ahead == 0:
+        return "Waiting for a free slot — you are next"
+    return f"Waiting for a free slot — {ahead} ahead of you"
+
+
+def wait_line_context(generation, view: str, ahead: int | None, *, strong=False, placeholder=False):
+    """For billing/_slot_wait.html; `placeholder` keeps an empty element in its place, for a
+    poll to replace the line of a job that no longer waits."""
+    return {
+        "generation": generation,
+        "view": view,
+        "ahead": ahead,
+        "sentence": "" if ahead is None else wait_sentence(ahead),
+        "strong": strong,
+        "placeholder": placeholder,
+    }
 
 
 def ahead_of(generation: Generation, plan: tuple[set, list] | None = None) -> int | None:

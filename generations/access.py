@@ -6,6 +6,8 @@ team: every signed-in person may watch what a teammate shared, and only its owne
 change it (share, unshare, retry, delete).
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -33,9 +35,16 @@ WATCH_FIELDS = ("owner_id", "shared_at", "trashed_at")
 
 
 def may_watch(user, owner_id, shared_at, trashed_at) -> bool:
+    return watcher(user)(owner_id, shared_at is not None and trashed_at is None)
+
+
+def watcher(user) -> Callable[[int, bool], bool]:
+    """The same rule as a function of (owner id, seen by the team: shared and not in the
+    Trash), with the person read once for every row of a poll."""
     if not (user.is_authenticated and user.is_active):
-        return False
-    return owner_id == user.pk or (shared_at is not None and trashed_at is None)
+        return lambda owner_id, seen_by_team: False
+    viewer = user.pk
+    return lambda owner_id, seen_by_team: owner_id == viewer or seen_by_team
 
 
 def changeable_generations(user):

@@ -62,6 +62,8 @@ class RequestBodyLimitMiddleware:
             length = -1
         if length < 0:
             return HttpResponseBadRequest("Bad Content-Length", content_type="text/plain")
+        if length <= min(settings.REQUEST_MAX_BYTES, settings.UPLOAD_REQUEST_MAX_BYTES):
+            return self.get_response(request)  # every URL takes this much: no need to resolve
         takes_upload = _view_name(request.path_info) in UPLOAD_VIEWS
         limit = settings.UPLOAD_REQUEST_MAX_BYTES if takes_upload else settings.REQUEST_MAX_BYTES
         if length > limit:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from billing import audit
+from billing import audit, slots
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from . import gallery, wording
@@ -27,10 +27,11 @@ from .access import (
     may_watch,
     own_generations,
     visible_generations,
+    watcher,
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation, poll_version_of
+from .models import ACTIVE_STATUSES, Generation, poll_rows
 from .video_page import kept_video_page
 from .zips import zip_response
 
@@ -257,7 +258,10 @@ def status(request: HtmxHttpRequest, pk) -> HttpResponse:
 
 
 POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail.html#status"}
-POLL_LIMIT = 100
+# A waiting job's place in the queue is its own polled line inside its card or status: the
+# place moves each time a slot frees, and that should not redraw the whole card.
+WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
+POLL_LIMIT = 200
 
 
 def poll(request: HttpRequest) -> JsonResponse:
@@ -265,48 +269,87 @@ def poll(request: HttpRequest) -> JsonResponse:
     those whose version changed since the page last saw them. Most polls find nothing
     changed: they cost one light query, and only changed jobs are read in full."""
     seen = poll_request(request.GET.getlist("v"))
-    versions = {
-        pk: poll_version_of(updated_at)
-        for pk, updated_at, *watch in Generation.objects.filter(pk__in=seen)
-        .order_by()
-        .values_list("pk", "updated_at", *WATCH_FIELDS)
-        if may_watch(request.user, *watch)
-    }
+    viewer = watcher(request.user)
+    rows = {row.pk: row for row in poll_rows(list(seen)) if viewer(row.owner_id, row.seen_by_team)}
     changed = [
         pk
         for pk, views in seen.items()
-        if pk in versions and any(version != versions[pk] for _, version in views)
+        if pk in rows
+        and any(
+            view in POLL_PARTIALS and version != _version_for(view, rows[pk])
+            for view, version in views
+        )
     ]
-    fragments = {}
+    places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
+    if places_shown or any(rows[pk].waits_for_slot for pk in changed):
+        slots.draw_with_recent_plan(request)
+    fragments: dict[str, str] = {}
     if changed:
         jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
         for generation in jobs:
             if not may_watch(request.user, *(getattr(generation, f) for f in WATCH_FIELDS)):
                 continue  # unshared a moment ago: the next poll says it is gone
             for view, version in seen[generation.pk]:
-                if version != generation.poll_version:
+                if view in POLL_PARTIALS and version != _version_for(view, generation):
                     html = render_to_string(
                         POLL_PARTIALS[view], {"generation": generation}, request
                     )
                     fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
+    if places_shown:
+        fragments.update(_moved_places(seen, rows, fragments))
     # Jobs the page shows that the person may no longer see (unshared, deleted): the page
     # drops them. Only ids the page sent come back, so this tells nobody anything new.
-    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in versions for view, _ in views]
+    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in rows for view, _ in views]
     return JsonResponse({"fragments": fragments, "gone": gone})
 
 
+def _version_for(view: str, job) -> int:
+    """A card shows less than the status part of a video's page (no time so far), so its
+    version changes less often. `job` is a Generation or a PollRow."""
+    return job.card_version if view == "card" else job.poll_version
+
+
+def _moved_places(seen, rows, redrawn) -> dict[str, str]:
+    """The place lines whose number moved, each drawn alone; a line inside a card or status
+    redrawn above is already fresh."""
+    lines: dict[str, str] = {}
+    for pk, views in seen.items():
+        for view, shown in views:
+            if view not in WAIT_LINES or pk not in rows:
+                continue
+            if f"{WAIT_LINES[view]}-{pk}" in redrawn:
+                continue
+            ahead = slots.recent_places().get(pk) if rows[pk].waits_for_slot else None
+            if ahead != shown:
+                context = slots.wait_line_context(
+                    Generation(pk=pk),
+                    WAIT_LINES[view],
+                    ahead,
+                    strong=WAIT_LINES[view] == "status",
+                    placeholder=True,
+                )
+                lines[f"{view}-{pk}"] = render_to_string("billing/_slot_wait.html", context)
+    return lines
+
+
 def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
-    """Parse `view:id:version` triples; anything malformed is ignored, not an error."""
+    """Parse `view.id.version` triples, space-separated in one value as poll.js sends them
+    (one short parameter: no percent-escapes to undo, no list of parameters to build), or
+    `view:id:version`, one per value; anything malformed is ignored, not an error."""
     seen: dict[uuid.UUID, list[tuple[str, int]]] = {}
-    for value in values[:POLL_LIMIT]:
-        view, _, rest = value.partition(":")
-        pk, _, version = rest.partition(":")
+    tokens = [token for value in values for token in value.split()]
+    for token in tokens[:POLL_LIMIT]:
+        parts = token.replace(":", ".").split(".")
+        if len(parts) != 3:
+            continue
+        view, pk, version = parts
+        if view not in POLL_PARTIALS and view not in WAIT_LINES:
+            continue
         try:
-            key, number = uuid.UUID(pk), int(version or 0)
+            key, number = uuid.UUID(pk), int(version)
         except ValueError:
             continue
-        if view in POLL_PARTIALS:
-            seen.setdefault(key, []).append((view, number))
+        seen.setdefault(key, []).append((view, number))
     return seen
 
 
@@ -378,13 +421,18 @@ def running(request: HttpRequest) -> JsonResponse:
             watched.append(uuid.UUID(value))
         except ValueError:
             continue
-    ended = [
-        job
-        for job in Generation.objects.filter(pk__in=watched)
-        .exclude(status__in=ACTIVE_STATUSES)
-        .only("pk", "prompt", "status", "failure_reason", *WATCH_FIELDS)
-        if may_watch(request.user, *(getattr(job, field) for field in WATCH_FIELDS))
+    viewer = watcher(request.user)
+    ended_ids = [
+        row.pk
+        for row in poll_rows(watched)
+        if row.status not in ACTIVE_STATUSES and viewer(row.owner_id, row.seen_by_team)
     ]
+    # Read in full only when one ended, a few times per job: most asks find none.
+    ended = (
+        Generation.objects.filter(pk__in=ended_ids).only("pk", "prompt", "status", "failure_reason")
+        if ended_ids
+        else []
+    )
     return JsonResponse(
         {
             "running": Generation.objects.running_for(request.user),

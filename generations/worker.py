@@ -232,7 +232,8 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
 
 
 def reconcile(grace_seconds: float = 10.0) -> int:
-    """Re-enqueue every job whose next action is overdue: its task was lost or its worker died."""
+    """Re-enqueue every job whose next action is overdue and whose task no longer waits in
+    the queue: the task was lost, or the worker that took it died. Returns how many."""
     overdue = Generation.objects.requeue_overdue(grace_seconds)
     for generation in overdue:
         log.info("generation %s: overdue, re-enqueued", generation.pk)

@@ -909,6 +909,11 @@ _VALUE = re.compile(r'value="([^"]*)"')
 _JOB_URL = re.compile(r"/videos/([0-9a-f-]{36})/$")
 
 
+def poll_path(seen: list[str]) -> str:
+    """The page's poll as static/js/poll.js sends it, for `view:id:version` markers."""
+    return "/status/?v=" + "+".join(marker.replace(":", ".") for marker in seen)
+
+
 class StudioClient:
     """A logged-in user, as a browser without JavaScript plus htmx's header for polls.
 
@@ -1002,7 +1007,7 @@ class StudioClient:
     def poll_page(self, seen: list[str]) -> requests.Response:
         """The page's one status request (static/js/poll.js): `view:id:version` for each
         running job it shows; the answer holds fragments for those that changed."""
-        return self.request("page_poll", "GET", "/status/", params={"v": seen})
+        return self.request("page_poll", "GET", poll_path(seen))
 
     def running_jobs(self, watching: list[str]) -> requests.Response:
         """The header's running-jobs indicator (static/js/notify.js), watching these jobs."""

@@ -9,11 +9,14 @@ from tests.test_browser import browser, release_server_connections, running_work
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: ids are reused after a rolled-back test, and a
+    """Each test starts with an empty cache (and no kept queue order): ids are reused after a rolled-back test, and a
     cache key made of ids must not find the last test's entry."""
     from django.core.cache import cache
 
+    from billing import slots
+
     cache.clear()
+    slots.forget_recent_plan()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from generations.access import WATCH_FIELDS, may_watch, visible_generations
+from generations.access import WATCH_FIELDS, may_watch, visible_generations, watcher
+from generations.models import Generation, Status, poll_rows
 from tests.helpers import StudioTestCase, make_generation, make_user
 
 
@@ -23,6 +24,10 @@ class MayWatchTests(StudioTestCase):
                 with self.subTest(person=str(person), shared=job.is_shared, trashed=job.in_trash):
                     values = [getattr(job, field) for field in WATCH_FIELDS]
                     self.assertEqual(may_watch(person, *values), job.pk in visible)
+            # The page's poll reads its rows with plain SQL: the same answer.
+            rows = poll_rows([job.pk for job in jobs])
+            watched = {row.pk for row in rows if watcher(person)(row.owner_id, row.seen_by_team)}
+            self.assertEqual(watched, visible & {job.pk for job in jobs})
 
     def test_a_teammate_watches_only_what_is_shared_and_not_in_the_trash(self):
         shared = make_generation(self.alice, shared_at=timezone.now())
@@ -30,3 +35,36 @@ class MayWatchTests(StudioTestCase):
         self.assertTrue(may_watch(self.bob, self.alice.pk, shared.shared_at, None))
         self.assertFalse(may_watch(self.bob, self.alice.pk, None, None))
         self.assertFalse(may_watch(self.bob, self.alice.pk, shared.shared_at, timezone.now()))
+
+
+class PollRowsTests(StudioTestCase):
+    def test_they_carry_the_version_the_page_was_drawn_with(self):
+        waiting = make_generation(self.alice)
+        sent, rendering = make_generation(self.alice), make_generation(self.alice)
+        shared = make_generation(self.alice, shared_at=timezone.now())
+        trashed = make_generation(self.alice, shared_at=timezone.now(), trashed_at=timezone.now())
+        Generation.objects.filter(pk=sent.pk).update(submit_started_at=timezone.now())
+        Generation.objects.filter(pk=rendering.pk).update(
+            status=Status.RENDERING,
+            updated_at=timezone.now().replace(microsecond=0),  # stored without a fraction
+        )
+        jobs = [
+            Generation.objects.get(pk=j.pk) for j in (waiting, sent, rendering, shared, trashed)
+        ]
+
+        rows = {row.pk: row for row in poll_rows([job.pk for job in jobs])}
+
+        self.assertEqual({pk: row.poll_version for pk, row in rows.items()},
+                         {job.pk: job.poll_version for job in jobs})  # fmt: skip
+        self.assertEqual({pk: row.card_version for pk, row in rows.items()},
+                         {job.pk: job.card_version for job in jobs})  # fmt: skip
+        self.assertEqual({pk for pk, row in rows.items() if row.waits_for_slot},
+                         {waiting.pk, shared.pk, trashed.pk})  # fmt: skip
+        self.assertEqual({pk for pk, row in rows.items() if row.seen_by_team}, {shared.pk})
+        self.assertEqual({row.owner_id for row in rows.values()}, {self.alice.pk})
+
+    def test_ids_that_are_not_there_are_left_out(self):
+        import uuid
+
+        self.assertEqual(poll_rows([uuid.uuid4()]), [])
+        self.assertEqual(poll_rows([]), [])

@@ -168,3 +168,83 @@ class CancelAndStopTests(TestCase):
         self.assertFalse(claimed.release())
         self.assertEqual(Generation.objects.get(pk=job.pk).error_code, "cancelled")
         self.assertEqual(self.sim.create_count, 0)
+
+
+@pytest.mark.usefixtures("sim")
+class PlaceInTheQueueTests(TestCase):
+    """A waiting job's place is its own polled line: when a slot frees, the page's poll
+    swaps that line, and the card (its poster, its buttons) stays as it is."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice = make_user("alice")
+
+    def setUp(self):
+        self.client.force_login(self.alice)
+
+    def poll(self, *values):
+        response = self.client.get(reverse("generations:poll"), {"v": list(values)})
+        self.assertEqual(response.status_code, 200)
+        return response.json()["fragments"]
+
+    def waiting_page(self):
+        team_limit(1)
+        jobs = [make_generation(self.alice, prompt=f"job {n}") for n in range(3)]
+        for job in jobs:
+            step(job)
+        return jobs
+
+    def test_the_gallery_card_shows_the_place_as_its_own_polled_line(self):
+        first, second, third = self.waiting_page()
+        page = self.client.get(reverse("generations:index")).content.decode()
+        self.assertIn(f'data-poll="wait-card:{third.pk}:1"', page)
+        self.assertIn("Waiting for a free slot — 1 ahead of you", page)
+        self.assertIn(f'data-poll="wait-card:{second.pk}:0"', page)
+        self.assertNotIn(f"wait-card:{first.pk}", page)  # at CometAPI: no place
+
+    def test_a_freed_slot_moves_the_place_line_and_leaves_the_cards_alone(self):
+        first, second, third = self.waiting_page()
+        third.refresh_from_db()
+        second.refresh_from_db()
+        cards = [f"card:{job.pk}:{job.card_version}" for job in (second, third)]
+        places = [f"wait-card:{second.pk}:0", f"wait-card:{third.pk}:1"]
+        self.assertEqual(self.poll(*cards, *places), {})
+
+        drive(first)  # done: its slot frees and the second job goes
+        step(Generation.objects.get(pk=second.pk))
+        slots.forget_recent_plan()  # a second later
+
+        third.refresh_from_db()
+        self.assertEqual(third.card_version, int(cards[1].rsplit(":", 1)[1]))  # card unchanged
+        fragments = self.poll(cards[1], places[1])
+        self.assertEqual(list(fragments), [f"wait-card-{third.pk}"])
+        self.assertIn("you are next", fragments[f"wait-card-{third.pk}"])
+        self.assertIn(f'data-poll="wait-card:{third.pk}:0"', fragments[f"wait-card-{third.pk}"])
+
+    def test_a_job_that_leaves_the_queue_loses_its_place_line(self):
+        first, second, third = self.waiting_page()
+        drive(first)
+        step(Generation.objects.get(pk=second.pk))
+        slots.forget_recent_plan()
+
+        fragments = self.poll(f"wait-status:{second.pk}:0")
+        line = fragments[f"wait-status-{second.pk}"]
+        self.assertIn("hidden", line)
+        self.assertNotIn("data-poll", line)
+        self.assertNotIn("Waiting for a free slot", line)
+
+    def test_the_place_a_poll_shows_is_at_most_a_second_old(self):
+        first, second, third = self.waiting_page()
+        self.assertEqual(self.poll(f"wait-card:{third.pk}:1"), {})
+        drive(first)
+        step(Generation.objects.get(pk=second.pk))
+        # Within the second, the kept order answers; after it, the new one.
+        self.assertEqual(self.poll(f"wait-card:{third.pk}:1"), {})
+        slots.forget_recent_plan()
+        self.assertIn(f"wait-card-{third.pk}", self.poll(f"wait-card:{third.pk}:1"))
+
+    def test_a_stranger_learns_nothing_about_someone_else_s_place(self):
+        _, _, third = self.waiting_page()
+        self.client.force_login(make_user("mallory"))
+        response = self.client.get(reverse("generations:poll"), {"v": f"wait-card:{third.pk}:5"})
+        self.assertEqual(response.json(), {"fragments": {}, "gone": [f"wait-card-{third.pk}"]})

@@ -107,3 +107,43 @@ def test_the_price_follows_the_form_a_cap_stops_a_job_and_an_admin_lifts_it(
         shoot(browser, base, "carol", "another long password", "/usage/?person=team", "team-usage")
         if os.environ.get("SCREENSHOT"):
             page.screenshot(path=os.environ["SCREENSHOT"], full_page=True)
+
+
+def test_a_waiting_card_s_place_moves_in_the_open_gallery_and_the_card_stays(
+    live_server,
+    release_server_connections,  # noqa: F811
+    simulator,
+    browser,  # noqa: F811
+):
+    from billing.models import StudioSettings
+    from generations.models import Generation
+
+    from .helpers import drive, make_generation, step
+
+    maya = get_user_model().objects.create_user("maya", password="a long studio password")
+    StudioSettings.load()
+    StudioSettings.objects.filter(pk=1).update(team_concurrency=1)
+    first, second, third = (
+        make_generation(maya, prompt=f"Take {n} of the pier") for n in (1, 2, 3)
+    )
+    for job in (first, second, third):
+        step(job)
+
+    context = browser.new_context(viewport=SIZES["desktop"])
+    page = log_in(context, live_server.url, "maya", "a long studio password")
+    line = page.locator(f"#wait-card-{third.pk}")
+    expect(line).to_have_text("Waiting for a free slot — 1 ahead of you")
+    page.evaluate(f"document.getElementById('card-{third.pk}').dataset.drawnFirst = 'yes'")
+
+    drive(first)  # it finishes: the second job takes the slot
+    step(Generation.objects.get(pk=second.pk))
+
+    expect(line).to_have_text("Waiting for a free slot — you are next", timeout=15_000)
+    expect(page.locator(f"#wait-card-{second.pk}")).to_be_hidden()
+    # Only the line was swapped: the card the person may be pointing at is the same element.
+    assert page.locator(f"#card-{third.pk}[data-drawn-first=yes]").count() == 1
+    RESULTS.mkdir(exist_ok=True)
+    for label, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(RESULTS / f"billing-queue-place-{label}.png"), full_page=True)
+    context.close()

@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing import slots
 from generations.models import Generation
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
@@ -11,7 +12,8 @@ POLL_URL = reverse("generations:poll")
 
 
 def seen(view: str, generation: Generation, version: int | None = None) -> str:
-    return f"{view}:{generation.pk}:{generation.poll_version if version is None else version}"
+    shown = generation.card_version if view == "card" else generation.poll_version
+    return f"{view}:{generation.pk}:{shown if version is None else version}"
 
 
 class PollTests(StudioTestCase):
@@ -27,7 +29,7 @@ class PollTests(StudioTestCase):
 
     def test_it_answers_only_the_jobs_that_changed(self):
         quiet, moving = make_generation(self.alice), make_generation(self.alice)
-        version = moving.poll_version
+        version = moving.card_version
         moving.mark_submitted("task_1")
         moving.save()
 
@@ -50,21 +52,53 @@ class PollTests(StudioTestCase):
         self.assertNotIn("data-poll=", fragments[f"status-{job.pk}"])
         self.assertNotIn("data-poll=", fragments[f"card-{ready.pk}"])
 
+    def test_a_check_that_changes_nothing_on_a_card_redraws_only_the_video_page_s_status(self):
+        job = make_generation(self.alice)
+        job.mark_submitted("task_1")
+        job.mark_progress(10, started=True)
+        job.save()
+        job.refresh_from_db()
+        card, status = seen("card", job), seen("status", job)
+
+        job.mark_progress(10, started=True)  # CometAPI: still rendering, nothing new
+        job.save()
+
+        self.assertEqual(list(self.poll(card, status)), [f"status-{job.pk}"])
+
     def test_another_person_s_jobs_are_never_answered(self):
         bobs = make_generation(self.bob)
 
         self.assertEqual(self.poll(seen("card", bobs, 0), seen("status", bobs, 0)), {})
 
+    def test_it_reads_the_compact_form_poll_js_sends(self):
+        quiet, moving = make_generation(self.alice), make_generation(self.alice)
+        version = moving.card_version
+        moving.mark_submitted("task_1")
+        moving.save()
+        tokens = [seen("card", quiet).replace(":", "."), f"card.{moving.pk}.{version}"]
+
+        response = self.client.get(POLL_URL, {"v": " ".join(tokens)})
+
+        self.assertEqual(list(response.json()["fragments"]), [f"card-{moving.pk}"])
+
     def test_malformed_values_are_ignored(self):
         job = make_generation(self.alice)
 
-        fragments = self.poll("card", "card:nope:1", f"evil:{job.pk}:0", f"card:{job.pk}:x")
+        fragments = self.poll(
+            "card",
+            "card:nope:1",
+            f"evil:{job.pk}:0",
+            f"card:{job.pk}:x",
+            f"card.{job.pk}.1.2",
+            f"card.{job.pk}",
+        )
 
         self.assertEqual(fragments, {})
 
     def test_its_queries_do_not_grow_with_the_number_of_running_jobs(self):
         def queries_for(count: int) -> int:
             jobs = [make_generation(self.alice) for _ in range(count)]
+            slots.forget_recent_plan()  # each poll reads the queue's order afresh
             with CaptureQueriesContext(connection) as captured:
                 self.poll(*(seen("card", job, 0) for job in jobs))
             return len(captured)
@@ -95,7 +129,7 @@ class TeamPollTests(StudioTestCase):
     def test_a_teammate_s_poll_answers_a_shared_running_job_and_drops_it_once_unshared(self):
         job = make_generation(self.bob)
         job.share_for(self.bob)
-        version = job.poll_version
+        version = job.card_version
         job.mark_submitted("task_1")
         job.save()
 

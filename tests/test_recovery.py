@@ -155,3 +155,96 @@ def test_finished_queue_rows_are_pruned_after_a_week(simulator, alice):
     )
     worker.reconcile()
     assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+# --- workers behind: a task still in the queue is not queued again -----------------------
+
+
+def test_a_job_whose_task_is_still_queued_is_not_queued_again_by_the_reconciler(simulator, alice):
+    generation = make_generation(alice)
+    generation.enqueue_next_step()
+    # Every worker is busy: the job's moment passes while its task waits in the queue,
+    # and the reconciler comes round again and again.
+    expire_lease(generation)
+    for _ in range(3):
+        assert worker.reconcile(grace_seconds=0) == 0
+    assert DBTaskResult.objects.count() == 1
+
+    run_queue_until_settled()  # a worker frees up and takes that one task
+
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+    assert simulator.create_count == 1
+
+
+def test_a_job_whose_queued_task_was_lost_is_re_enqueued(simulator, alice):
+    kept, lost = make_generation(alice, prompt="Kept"), make_generation(alice, prompt="Lost")
+    kept.enqueue_next_step()
+    lost.enqueue_next_step()
+    DBTaskResult.objects.filter(args_kwargs__args__0=str(lost.pk)).delete()  # lost
+    expire_lease(kept)
+    expire_lease(lost)
+
+    assert worker.reconcile(grace_seconds=0) == 1
+    assert sorted(row.args_kwargs["args"][0] for row in DBTaskResult.objects.all()) == sorted(
+        [str(kept.pk), str(lost.pk)]
+    )
+    run_queue_until_settled()
+
+    assert Generation.objects.filter(status=Status.READY).count() == 2
+    assert simulator.create_count == 2
+
+
+def test_a_job_whose_worker_died_holding_its_task_is_re_enqueued_and_polled_not_resent(
+    simulator, alice
+):
+    simulator.configure(render_seconds=0.3)
+    generation = step(make_generation(alice))
+    assert generation.status == Status.SUBMITTED
+    # A worker takes the queued poll, claims the job, and is killed: its queue row stays
+    # RUNNING forever, only the job's lease runs out.
+    task = DBTaskResult.objects.get(status="READY")
+    task.claim("worker-that-died")
+    Generation.objects.claim(generation.pk)
+
+    assert worker.reconcile(grace_seconds=0) == 0  # lease still running: it may be alive
+    expire_lease(generation)
+    assert worker.reconcile(grace_seconds=0) == 1
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    time.sleep(0.3)
+    run_queue_until_settled()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+    assert simulator.create_count == 1
+
+
+def test_the_queue_is_read_once_however_many_jobs_are_overdue(simulator, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_requeue(jobs: int) -> int:
+        for n in range(jobs):
+            generation = make_generation(alice, prompt=f"Shot {n}")
+            generation.enqueue_next_step()
+            expire_lease(generation)
+        with CaptureQueriesContext(connection) as queries:
+            assert Generation.objects.requeue_overdue(grace_seconds=0) == []
+        Generation.objects.all().delete()
+        DBTaskResult.objects.all().delete()
+        return len(queries)
+
+    assert queries_to_requeue(2) == queries_to_requeue(20) == 2  # the jobs, then the queue
+
+
+def test_tasks_left_in_the_database_queue_do_not_hold_jobs_back_once_it_is_not_used(
+    simulator, alice
+):
+    from django.test import override_settings
+
+    generation = make_generation(alice)
+    generation.enqueue_next_step()  # then the site moves to another task backend
+    expire_lease(generation)
+    other = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=other):
+        assert worker.reconcile(grace_seconds=0) == 1  # no db_worker will ever run that row

@@ -131,7 +131,7 @@ class StatusPartialTests(StudioTestCase):
         html = response.content.decode()
         self.assertTrue(html.lstrip().startswith('<li class="tile status-rendering"'))
         self.assertIn(f'id="card-{generation.pk}"', html)
-        self.assertIn(f'data-poll="card:{generation.pk}:{generation.poll_version}"', html)
+        self.assertIn(f'data-poll="card:{generation.pk}:{generation.card_version}"', html)
         self.assertIn(POLL, html)
         self.assertNotIn("<html", html)
         self.assertNotIn("status-card", html)

@@ -376,6 +376,9 @@ BILLING_TEAM_CONCURRENCY = int(env_number("BILLING_TEAM_CONCURRENCY", 4, 1, 100)
 BILLING_CREATE_PER_MINUTE = int(env_number("BILLING_CREATE_PER_MINUTE", 10, 1, 10_000))
 # A job waiting for a slot is looked at again after this long even if no wake-up came.
 BILLING_HOLD_SECONDS = env_number("BILLING_HOLD_SECONDS", 3600, 1, 24 * 3600)
+# How old the queue's order may be when a page's poll shows a waiting job's place; kept
+# below the poll interval (3 s) so that a poll never shows a place older than its page.
+BILLING_QUEUE_PLAN_SECONDS = env_number("BILLING_QUEUE_PLAN_SECONDS", 1, 0, 2)
 
 TASKS = {
     "default": {

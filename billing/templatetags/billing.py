@@ -14,24 +14,24 @@ def price_estimate(context, form):
     return estimate_context(context["request"].user, data)
 
 
-@register.simple_tag(takes_context=True)
-def slot_wait(context, generation) -> str:
-    """The "Waiting for a free slot — 2 ahead of you" line of a job held back by a limit.
-    The queue is read once per request, however many cards a page or a poll renders."""
+@register.inclusion_tag("billing/_slot_wait.html", takes_context=True)
+def slot_wait_line(context, generation, view: str, strong: bool = False):
+    """The "Waiting for a free slot — 2 ahead of you" line of a job held back by a limit,
+    as its own polled element: when only the place moves, the page's poll swaps this line,
+    not the whole card. The queue is read once per request, however many cards it shows."""
+    return slots.wait_line_context(generation, view, _ahead(context, generation), strong=strong)
+
+
+def _ahead(context, generation) -> int | None:
     if generation.status != "waiting" or generation.submit_started_at is not None:
-        return ""
+        return None
     request = context.get("request")
-    plan = getattr(request, "_billing_slots", None)
+    plan = getattr(request, slots.PLAN_ATTRIBUTE, None)
     if plan is None:
         plan = slots.snapshot()
         if request is not None:
-            request._billing_slots = plan
-    ahead = slots.ahead_of(generation, plan)
-    if ahead is None:
-        return ""
-    if ahead == 0:
-        return "Waiting for a free slot — you are next"
-    return f"Waiting for a free slot — {ahead} ahead of you"
+            setattr(request, slots.PLAN_ATTRIBUTE, plan)
+    return slots.ahead_of(generation, plan)
 
 
 @register.inclusion_tag("billing/_job_money.html")
