@@ -40,6 +40,7 @@ from .models import (
     VideoModel,
     search_key,
 )
+from .prepared import Prepared
 
 PAGE_SIZE = 24
 FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
@@ -223,12 +224,12 @@ def own_counts_version(person) -> str:
     """Moves whenever a count or a card of `person`'s gallery may: every change to a job that
     a facet reads (created, each status, trashed, restored, deleted) is an event of its
     owner; with the person's stars and every comment (see _version)."""
-    return "own:" + _version(person, GenerationEvent.objects.filter(owner=person))
+    return "own:" + _version(person, OWN_VERSION)
 
 
 def team_counts_version(person) -> str:
     """As above for everything shared: sharing and unsharing are events too."""
-    return "team:" + _version(person, GenerationEvent.objects.all())
+    return "team:" + _version(person, TEAM_VERSION)
 
 
 def _newest(rows: QuerySet, column: str = "id") -> Subquery:
@@ -241,15 +242,15 @@ def _how_many(rows: QuerySet) -> Subquery:
     )
 
 
-def _version(person, events: QuerySet) -> str:
+def _version_query(events: QuerySet, person_pk) -> QuerySet:
     """One query, asked on every gallery load: the scope's newest event, the person's
     stars (a star adds a row with a new id, an unstar removes one: count and newest id
     move) and every comment (written, edited or deleted anywhere)."""
-    stars = Favourite.objects.filter(person=person)
+    stars = Favourite.objects.filter(person_id=person_pk)
     comments = Comment.objects.all()
-    found = (
+    return (
         get_user_model()
-        .objects.filter(pk=person.pk)
+        .objects.filter(pk=person_pk)
         .annotate(
             event=_newest(events),
             stars=_how_many(stars),
@@ -259,9 +260,21 @@ def _version(person, events: QuerySet) -> str:
             edited=_newest(comments, "updated_at"),
         )
         .values_list("event", "stars", "star", "comments", "comment", "edited")
-        .first()
+        .order_by()[:1]
     )
-    return f"{person.pk}:{found}"
+
+
+_USER_PK = get_user_model()._meta.pk
+# Built once per process (prepared.py): building it cost 40 times what SQLite takes to answer.
+OWN_VERSION = Prepared(
+    lambda pk: _version_query(GenerationEvent.objects.filter(owner_id=pk), pk), _USER_PK
+)
+TEAM_VERSION = Prepared(lambda pk: _version_query(GenerationEvent.objects.all(), pk), _USER_PK)
+
+
+def _version(person, query: Prepared) -> str:
+    found = query.rows(person.pk)
+    return f"{person.pk}:{tuple(found[0]) if found else None}"
 
 
 def _grouped(rows: QuerySet, version: str | None, person) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Links to one job's pages and files, e.g. `job_url("generations:poster", pk)`.
+"""Links to one job's pages and files, e.g. `job_url("generations:poster", pk)`, and to the
+pages every page links (`page_url("generations:index")`, the header's).
 
 A gallery page links each of its 24 cards about nine times; `reverse()` costs about 40 µs
 a call (a third of the page's rendering), so each URL name is reversed once per process
@@ -26,3 +27,13 @@ def _around_the_id(name: str) -> tuple[str, str]:
 def job_url(name: str, pk) -> str:
     before, after = _around_the_id(name)
     return f"{get_script_prefix()}{before}{pk}{after}"
+
+
+@functools.cache
+def _page_path(name: str) -> str:
+    return reverse(name).removeprefix(get_script_prefix())
+
+
+def page_url(name: str) -> str:
+    """reverse(name) for a URL that takes no arguments, reversed once per process."""
+    return f"{get_script_prefix()}{_page_path(name)}"

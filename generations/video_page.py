@@ -4,20 +4,125 @@ Most of the page's cost was the ORM building queries and the templates rendering
 database answering: each query here asks only for what the page shows, and the parts of the
 page that a later view would render the same come from cached fragments, keyed on what they
 show (`{% fragment %}` in detail.html and templatetags/fragments.py); the lazy querysets
-below run only when a fragment has to be rendered again.
+below run only when a fragment has to be rendered again. A finished job's whole page is kept
+too (`kept_video_page`), under the versions of one prepared query (prepared.py), so a
+reload reads neither the job nor its neighbours.
 """
 
-from django.db.models import Q
-from django.http import HttpRequest, QueryDict
+import hashlib
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, QueryDict
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from . import gallery
-from .access import own_generations, team_generations, visible_generations
+from .access import (
+    get_for_viewing,
+    own_generations,
+    team_generations,
+    visible_generations,
+    visible_to,
+)
 from .forms import CommentForm
-from .models import Comment, Generation
+from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent
+from .prepared import Prepared
 from .team_views import TeamFilter
+from .templatetags.fragments import kept
+from .templatetags.team import comments_as_shown
 
 # What a link to another job needs (its address, its first line, its date).
 LINK_FIELDS = ("pk", "prompt", "created_at")
+
+# A whole page is kept as long as a gallery's sections: a change shows at once (it moves
+# the key); this bounds what no key names (a history actor's renamed username).
+PAGE_KEEP_SECONDS = gallery.SECTIONS_KEEP_SECONDS
+
+
+def _page_facts(user_pk, pk):
+    """Everything a finished job's page shows, as versions, in one query: the job's row
+    (every event is written with it), its maker, the viewer's star, its comments, and for
+    the neighbours, remakes and takes the newest event anywhere (a job made, shared,
+    trashed or gone is an event) with the viewer's stars (a "Favourites" list)."""
+    comments = Comment.objects.filter(generation=OuterRef("pk")).order_by().values("generation")
+    stars = Favourite.objects.filter(person_id=user_pk)
+    return (
+        Generation.objects.filter(visible_to(user_pk), pk=pk)
+        .annotate(
+            starred=Exists(stars.filter(generation=OuterRef("pk"))),
+            n_comments=Subquery(comments.annotate(n=Count("pk")).values("n")),
+            newest_comment=Subquery(comments.annotate(newest=Max("pk")).values("newest")),
+            edited=Subquery(comments.annotate(latest=Max("updated_at")).values("latest")),
+            event=gallery._newest(GenerationEvent.objects.all()),
+            n_stars=gallery._how_many(stars),
+            newest_star=gallery._newest(stars),
+        )
+        .values_list(
+            "status",
+            "prompt",
+            "updated_at",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__is_active",
+            "starred",
+            "n_comments",
+            "newest_comment",
+            "edited",
+            "event",
+            "n_stars",
+            "newest_star",
+        )
+        .order_by()[:1]
+    )
+
+
+PAGE_FACTS = Prepared(
+    _page_facts, Generation._meta.get_field("owner").target_field, Generation._meta.pk
+)
+
+
+def kept_video_page(request: HttpRequest, pk) -> dict:
+    """The context of the page of job `pk` as `request.user` sees it (404 when they may
+    not): a finished job's page comes whole from the cache while nothing it shows changed.
+    A running job's page is drawn each time: it tells the time since it started."""
+    user = request.user
+    found = PAGE_FACTS.rows(user.pk, pk) if user.is_authenticated and user.is_active else []
+    if not found:
+        raise Http404("No video here")
+    facts = found[0]
+    status, prompt, n_comments = facts[0], facts[1], facts[8]
+    list_query = request.GET.get("list", "")
+    if status in ACTIVE_STATUSES:
+        generation = get_for_viewing(request, pk)
+        return {**video_page(request, generation, list_query), "page_title": prompt}
+    # A comment's words and its author's name move no version: they are in the key.
+    comments = (
+        list(Comment.objects.filter(generation_id=pk).select_related("author"))
+        if n_comments
+        else []
+    )
+    signature = repr(
+        [
+            user.pk,
+            str(pk),
+            request.get_full_path(),
+            facts,
+            comments_as_shown(comments),
+            str(timezone.localdate()),  # a list of "today" moves at midnight
+            settings.DEMO_MODE,
+        ]
+    )
+    key = "video-page:" + hashlib.sha256(signature.encode()).hexdigest()
+
+    def draw(extra: dict) -> str:
+        generation = get_for_viewing(request, pk)
+        context = {**video_page(request, generation, list_query), **extra}
+        return render_to_string("generations/detail.html#page_content", context, request)
+
+    html = kept(key, draw, PAGE_KEEP_SECONDS)
+    return {"page_title": prompt, "page_html": html}
 
 
 def video_page(request: HttpRequest, generation: Generation, list_query: str) -> dict:

@@ -32,7 +32,7 @@ from .access import (
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation, poll_rows
-from .video_page import video_page
+from .video_page import kept_video_page
 from .zips import zip_response
 
 COMPARE_MAX = 4
@@ -114,9 +114,7 @@ def first_frame_preview(request: HttpRequest) -> JsonResponse:
 
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
-    generation = get_for_viewing(request, pk)
-    context = video_page(request, generation, request.GET.get("list", ""))
-    return render(request, "generations/detail.html", context)
+    return render(request, "generations/detail.html", kept_video_page(request, pk))
 
 
 def takes(request: HttpRequest, pk) -> HttpResponse:

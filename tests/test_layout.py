@@ -1,9 +1,15 @@
 """Small things every page gets right: the header, the favicon, the words around demo mode."""
 
+import re
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.helpers import StudioTestCase, make_ready_generation
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+
+TOKEN = re.compile(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([^"]*)"')
 
 
 class LayoutTests(StudioTestCase):
@@ -34,3 +40,44 @@ class LayoutTests(StudioTestCase):
         response = self.client.get(reverse("generations:index"))
         self.assertContains(response, 'aria-label="Log out alice"')
         self.assertContains(response, 'aria-current="page"')
+
+
+class KeptHeaderTests(StudioTestCase):
+    """The header comes from the cache (base.html's page_header fragment), and still shows
+    at once who is looking, what they run and what they may open."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+
+    def test_a_job_started_shows_in_the_header_at_once(self):
+        index = reverse("generations:index")
+        self.assertContains(self.client.get(index), '<span class="jobs-count">0</span>')
+
+        job = make_generation(self.alice)
+
+        response = self.client.get(index)
+        self.assertContains(response, '<span class="jobs-count">1</span>')
+        self.assertContains(response, f'data-watch="{job.pk}"')
+
+    def test_someone_made_an_admin_sees_the_admin_links_at_once(self):
+        index = reverse("generations:index")
+        self.assertNotContains(self.client.get(index), reverse("billing:audit"))
+
+        get_user_model().objects.filter(pk=self.alice.pk).update(is_staff=True)
+
+        self.assertContains(self.client.get(index), reverse("billing:audit"))
+
+    def test_each_person_gets_their_own_header_and_token(self):
+        index = reverse("generations:index")
+        alice = self.client.get(index).content.decode()
+        self.client.force_login(self.bob)
+        bob = self.client.get(index).content.decode()
+
+        self.assertIn('<span class="who">alice</span>', alice)
+        self.assertIn('<span class="who">bob</span>', bob)
+        self.assertNotIn("alice", bob)
+        for html in (alice, bob):
+            self.assertEqual(len(set(TOKEN.findall(html))), 1)
+        self.assertNotEqual(TOKEN.findall(alice), TOKEN.findall(bob))
+        self.assertNotIn("<csrf-token>", bob)

@@ -5,7 +5,7 @@ import uuid
 from django.test import SimpleTestCase, override_settings
 from django.urls import NoReverseMatch, get_resolver, reverse, set_script_prefix
 
-from generations.links import job_url
+from generations.links import job_url, page_url
 
 JOB_URL_NAMES = [
     f"generations:{pattern.name}"
@@ -37,3 +37,19 @@ class JobUrlTests(SimpleTestCase):
     def test_a_name_without_a_job_id_is_refused(self):
         with self.assertRaises(NoReverseMatch):
             job_url("generations:index", uuid.uuid4())
+
+
+class PageUrlTests(SimpleTestCase):
+    def test_the_header_s_links_are_the_ones_reverse_gives(self):
+        for name in ("generations:index", "generations:poll", "generations:running", "logout"):
+            with self.subTest(name):
+                self.assertEqual(page_url(name), reverse(name))
+
+    @override_settings(FORCE_SCRIPT_NAME="/studio/")
+    def test_under_a_script_prefix_too(self):
+        set_script_prefix("/studio/")
+        try:
+            self.assertEqual(page_url("generations:index"), "/studio/")
+            self.assertEqual(page_url("generations:create"), reverse("generations:create"))
+        finally:
+            set_script_prefix("/")

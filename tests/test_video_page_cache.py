@@ -168,3 +168,103 @@ class VideoPageCacheTests(StudioTestCase):
         restored = self.client.get(self.page)
         self.assertNotContains(restored, "In the Trash since")
         self.assertContains(restored, "Restored from the Trash")
+
+
+class WholeVideoPageCacheTests(StudioTestCase):
+    """A finished video's page is kept whole; what it links to around it still moves."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        self.older = make_ready_generation(self.alice, prompt="An older kite")
+        self.video = make_ready_generation(self.alice, prompt="A kite over wheat")
+        self.page = self.video.get_absolute_url()
+
+    def test_a_reload_asks_the_database_only_what_tells_a_change(self):
+        self.client.get(self.page)
+
+        with self.assertNumQueries(4):  # session, user, the page's versions, running jobs
+            again = self.client.get(self.page)
+
+        self.assertContains(again, "A kite over wheat")
+        self.assertContains(again, "<title>A kite over wheat · VeoStudio</title>", html=False)
+        self.assertContains(again, self.older.get_absolute_url())  # its "Next" link
+
+    def test_a_newer_video_becomes_its_previous_at_once(self):
+        self.assertNotContains(self.client.get(self.page), 'id="previous-link"')
+
+        newer = make_ready_generation(self.alice, prompt="A newer kite")
+
+        self.assertContains(self.client.get(self.page), newer.get_absolute_url())
+
+    def test_a_neighbour_moved_to_the_trash_is_no_longer_linked(self):
+        self.assertContains(self.client.get(self.page), self.older.get_absolute_url())
+
+        self.older.trash_for(self.alice)
+
+        self.assertNotContains(self.client.get(self.page), self.older.get_absolute_url())
+
+    def test_a_teammate_s_remake_shows_once_they_share_it(self):
+        self.video.share_for(self.alice)
+        self.client.force_login(self.bob)
+        remake = make_ready_generation(self.bob, prompt="Bob's take", made_from=self.video)
+        self.client.force_login(self.alice)
+        self.assertNotContains(self.client.get(self.page), "Bob&#x27;s take")
+
+        remake.share_for(self.bob)
+
+        self.assertContains(self.client.get(self.page), "Bob&#x27;s take")
+
+    def test_a_list_of_favourites_moves_with_a_star_elsewhere(self):
+        page = f"{self.page}?list=starred%3Dtrue"
+        self.video.set_star_for(self.alice, True)
+        self.assertNotContains(self.client.get(page), self.older.get_absolute_url())
+
+        self.older.set_star_for(self.alice, True)
+
+        self.assertContains(self.client.get(page), self.older.get_absolute_url())
+
+    def test_a_kept_page_is_never_shown_to_someone_who_may_not_see_the_video(self):
+        self.client.get(self.page)
+        self.client.get(self.page)
+
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(self.page).status_code, 404)
+
+        self.video.share_for(self.alice)
+        self.assertEqual(self.client.get(self.page).status_code, 200)
+        self.video.trash_for(self.alice)
+        self.assertEqual(self.client.get(self.page).status_code, 404)
+
+    def test_a_deactivated_viewer_gets_no_page(self):
+        self.client.get(self.page)
+        get_user_model().objects.filter(pk=self.alice.pk).update(is_active=False)
+
+        self.assertNotEqual(self.client.get(self.page).status_code, 200)
+
+    def test_a_message_still_shows_on_a_kept_page(self):
+        self.client.get(self.page)
+        self.client.post(reverse("generations:delete", args=[self.older.pk]), {"next": self.page})
+
+        response = self.client.get(self.page)
+
+        self.assertContains(response, "Moved to the Trash.")
+        self.assertNotContains(self.client.get(self.page), "Moved to the Trash.")
+
+    def test_a_comment_refused_keeps_the_page_s_title(self):
+        self.client.get(self.page)
+
+        response = self.client.post(
+            reverse("generations:comments", args=[self.video.pk]), {"body": ""}
+        )
+
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(
+            response, "<title>A kite over wheat · VeoStudio</title>", status_code=400
+        )
+
+    def test_the_title_of_a_kept_page_is_escaped_once(self):
+        job = make_ready_generation(self.alice, prompt="Fish & chips <by the sea>")
+        for _ in range(2):
+            response = self.client.get(job.get_absolute_url())
+            self.assertContains(response, "<title>Fish &amp; chips &lt;by the sea&gt; · VeoStudio")

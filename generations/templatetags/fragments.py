@@ -9,10 +9,11 @@ Each process and host has a cache of its own: a key must name everything the fra
 (read from the database in the same request), never rely on being deleted when it changes.
 """
 
+from collections.abc import Callable
+
 from django import template
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
-from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,7 +25,8 @@ TIMEOUT_SECONDS = 600
 
 # Autoescaped text can never hold a raw "<", so nothing a person wrote can spell the marker.
 _MARKER = mark_safe("<csrf-token>")
-_MARKED_INPUT = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', _MARKER)
+_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+_MARKED_INPUT = format_html(_INPUT, _MARKER)
 
 
 class FragmentNode(template.Node):
@@ -42,10 +44,31 @@ class FragmentNode(template.Node):
             with context.push(csrf_token=_MARKER):
                 html = self.nodelist.render(context)
             cache.set(key, html, TIMEOUT_SECONDS)
-        if _MARKER in html:
-            html = html.replace(_MARKED_INPUT, CsrfTokenNode().render(context))
-            html = html.replace(_MARKER, conditional_escape(context.get("csrf_token", "")))
-        return mark_safe(html)
+        return with_token(html, context.get("csrf_token", ""))
+
+
+@register.filter
+def with_token(html: str, token) -> SafeString:
+    """Kept HTML with the reader's own CSRF token where the marker is:
+    `{{ kept_html|with_token:csrf_token }}`."""
+    if _MARKER in html:
+        text = conditional_escape(token)
+        # What {% csrf_token %} renders, without building a Context for it.
+        field = "" if text in ("", "NOTPROVIDED") else _INPUT.format(text)
+        html = html.replace(_MARKED_INPUT, field).replace(_MARKER, text)
+    return mark_safe(html)
+
+
+def kept(key: str, render: Callable[[dict], str], timeout: float = TIMEOUT_SECONDS) -> SafeString:
+    """A view's part of a page from the cache under `key`, else `render(extra_context)`'s,
+    kept there: the view renders with `extra_context` (the token's marker), and reads what
+    the part shows only when it must render it. The template puts the reader's token in
+    (the with_token filter)."""
+    html = cache.get(key)
+    if html is None:
+        html = render({"csrf_token": _MARKER})
+        cache.set(key, html, timeout)
+    return mark_safe(html)
 
 
 @register.tag

@@ -1,6 +1,7 @@
 from django import template
 
 from generations.links import job_url as _job_url
+from generations.links import page_url
 
 register = template.Library()
 
@@ -10,6 +11,13 @@ def job_url(pk, name: str) -> str:
     """`{{ generation.pk|job_url:"generations:poster" }}`: `{% url %}` at a fraction of its
     cost, for the pages that link many jobs (see generations/links.py)."""
     return _job_url(name, pk)
+
+
+@register.simple_tag
+def link(name: str) -> str:
+    """`{% link "generations:index" %}`: `{% url %}` of a page without arguments, for the
+    links every page carries (see generations/links.py)."""
+    return page_url(name)
 
 
 @register.filter

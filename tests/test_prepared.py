@@ -1,0 +1,111 @@
+"""A query built once per process answers what the ORM's own query answers, for any values."""
+
+import uuid
+
+from django.test import TestCase
+
+from generations import gallery
+from generations.context_processors import running_ids
+from generations.models import Generation, Status
+from generations.prepared import Prepared
+from generations.video_page import PAGE_FACTS, _page_facts
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+
+USER_PK = Generation._meta.get_field("owner").target_field
+
+
+class PreparedTests(StudioTestCase):
+    def test_it_answers_as_the_orm_does_for_each_person(self):
+        mine = make_generation(self.alice)
+        make_generation(self.bob)
+        query = Prepared(
+            lambda pk: Generation.objects.filter(owner_id=pk).values_list("prompt"), USER_PK
+        )
+
+        for person in (self.alice, self.bob):
+            expected = list(Generation.objects.filter(owner=person).values_list("prompt"))
+            self.assertEqual(query.rows(person.pk), expected)
+        self.assertEqual(len(query.rows(self.alice.pk)), 1)
+        self.assertEqual(mine.owner_id, self.alice.pk)
+
+    def test_a_uuid_value_goes_in_as_the_database_keeps_it(self):
+        job = make_generation(self.alice)
+        query = Prepared(
+            lambda pk: Generation.objects.filter(pk=pk).values_list("status"), Generation._meta.pk
+        )
+
+        self.assertEqual(query.rows(job.pk), [(job.status,)])
+        self.assertEqual(query.rows(str(job.pk)), [(job.status,)])
+        self.assertEqual(query.rows(uuid.uuid4()), [])
+
+    def test_a_query_whose_sql_changes_with_its_values_is_refused(self):
+        query = Prepared(
+            lambda pk: (
+                Generation.objects.filter(owner_id=pk)
+                if pk > 0
+                else Generation.objects.filter(prompt="x")
+            ),
+            USER_PK,
+        )
+
+        with self.assertRaises(ValueError):
+            query.rows(self.alice.pk)
+
+    def test_the_header_s_running_jobs_are_running_for_s(self):
+        running = make_generation(self.alice)
+        done = make_ready_generation(self.alice)
+        make_generation(self.bob)
+
+        self.assertEqual(running_ids(self.alice), Generation.objects.running_for(self.alice))
+        self.assertEqual(running_ids(self.alice), [str(running.pk)])
+        self.assertNotIn(str(done.pk), running_ids(self.alice))
+        self.assertEqual(running_ids(self.bob), Generation.objects.running_for(self.bob))
+
+    def test_the_gallery_version_moves_with_an_event_a_star_and_a_comment(self):
+        job = make_ready_generation(self.alice)
+        seen = {gallery.own_counts_version(self.alice)}
+
+        job.set_star_for(self.alice, True)
+        seen.add(gallery.own_counts_version(self.alice))
+        job.trash_for(self.alice)
+        seen.add(gallery.own_counts_version(self.alice))
+        job.comments.create(author=self.alice, body="Nice")
+        seen.add(gallery.own_counts_version(self.alice))
+
+        self.assertEqual(len(seen), 4)
+        self.assertNotEqual(
+            gallery.own_counts_version(self.alice), gallery.own_counts_version(self.bob)
+        )
+
+
+class PageFactsTests(TestCase):
+    """The video page's one question agrees with visible_generations on who may look."""
+
+    def test_it_finds_exactly_what_the_person_may_watch(self):
+        from tests.helpers import make_user
+
+        alice, bob = make_user("alice"), make_user("bob")
+        private = make_ready_generation(alice)
+        shared = make_ready_generation(alice)
+        shared.share_for(alice)
+        trashed = make_ready_generation(alice)
+        trashed.share_for(alice)
+        trashed.trash_for(alice)
+        for person in (alice, bob):
+            for job in (private, shared, trashed):
+                with self.subTest(person=person.username, job=job.pk):
+                    may = (
+                        Generation.objects.filter(pk=job.pk)
+                        .filter(pk__in=_visible_ids(person))
+                        .exists()
+                    )
+                    self.assertEqual(bool(PAGE_FACTS.rows(person.pk, job.pk)), may)
+                    orm = list(_page_facts(person.pk, job.pk))
+                    self.assertEqual(len(orm), len(PAGE_FACTS.rows(person.pk, job.pk)))
+        self.assertEqual(private.status, Status.READY)
+
+
+def _visible_ids(person):
+    from generations.access import visible_generations
+
+    return visible_generations(person).values("pk")
