@@ -1,25 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .models import Generation, latest_account_problem
-from .prepared import Prepared
-
-# The header's running jobs (Generation.objects.running_for), asked on every page.
-RUNNING = Prepared(
-    lambda owner_pk: (
-        Generation.objects.filter(owner_id=owner_pk)
-        .active()
-        .order_by()
-        .values_list("pk", flat=True)[:50]
-    ),
-    Generation._meta.get_field("owner").target_field,
-)
-
-
-def running_ids(user) -> list[str]:
-    """`Generation.objects.running_for(user)`, from the query built once per process."""
-    to_python = Generation._meta.pk.to_python
-    return [str(to_python(pk)) for (pk,) in RUNNING.rows(user.pk)]
+from .models import latest_account_problem, running_ids
 
 
 def studio(request):

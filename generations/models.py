@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from . import wording
 from .links import job_url
+from .prepared import Prepared
 
 
 class Status(models.TextChoices):
@@ -1080,6 +1081,25 @@ class Generation(models.Model):
     @property
     def past_deadline(self) -> bool:
         return self.deadline is not None and timezone.now() >= self.deadline
+
+
+# The header's running jobs (Generation.objects.running_for), asked on every page.
+RUNNING = Prepared(
+    lambda owner_pk: (
+        Generation.objects.filter(owner_id=owner_pk)
+        .active()
+        .order_by()
+        .values_list("pk", flat=True)[:50]
+    ),
+    Generation._meta.get_field("owner").target_field,
+)
+
+
+def running_ids(user) -> list[str]:
+    """`Generation.objects.running_for(user)` (the header indicator, on every page and
+    every few seconds), from the query built once per process."""
+    to_python = Generation._meta.pk.to_python
+    return [str(to_python(pk)) for (pk,) in RUNNING.rows(user.pk)]
 
 
 class EventKind(models.TextChoices):

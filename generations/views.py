@@ -31,7 +31,7 @@ from .access import (
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation, poll_rows
+from .models import ACTIVE_STATUSES, Generation, poll_rows, running_ids
 from .video_page import kept_video_page
 from .zips import zip_response
 
@@ -437,7 +437,7 @@ def running(request: HttpRequest) -> JsonResponse:
     )
     return JsonResponse(
         {
-            "running": Generation.objects.running_for(request.user),
+            "running": running_ids(request.user),
             "ended": [
                 {
                     "id": str(job.pk),

@@ -5,8 +5,7 @@ import uuid
 from django.test import TestCase
 
 from generations import gallery
-from generations.context_processors import running_ids
-from generations.models import Generation, Status
+from generations.models import Generation, Status, running_ids
 from generations.prepared import Prepared
 from generations.video_page import PAGE_FACTS, _page_facts
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
