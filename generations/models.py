@@ -525,6 +525,11 @@ class Generation(models.Model):
         return self.shared_at is not None
 
     @property
+    def seen_by_team(self) -> bool:
+        """Shared and not in the Trash (as PollRow.seen_by_team, for access.watcher)."""
+        return self.shared_at is not None and self.trashed_at is None
+
+    @property
     def comment_count(self) -> int:
         # Galleries annotate `n_comments` (one query for a whole page); a lone card counts.
         if "n_comments" in self.__dict__:

@@ -20,11 +20,9 @@ from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from . import gallery, wording
 from .access import (
-    WATCH_FIELDS,
     changeable_generations,
     get_for_changing,
     get_for_viewing,
-    may_watch,
     own_generations,
     visible_generations,
     watcher,
@@ -289,7 +287,7 @@ def poll(request: HttpRequest) -> JsonResponse:
     if changed:
         jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
         for generation in jobs:
-            if not may_watch(request.user, *(getattr(generation, f) for f in WATCH_FIELDS)):
+            if not viewer(generation.owner_id, generation.seen_by_team):
                 continue  # unshared a moment ago: the next poll says it is gone
             for view, version in seen[generation.pk]:
                 if view in POLL_PARTIALS and version != _version_for(view, generation):
