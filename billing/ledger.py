@@ -67,10 +67,12 @@ def rate_for(model: str, size: str, studio: StudioSettings | None = None) -> Dec
     return (listed * (100 - studio.discount_percent) / 100).quantize(Decimal("0.0001"))
 
 
-def estimate(model: str, size: str, seconds: int, takes: int = 1) -> Estimate:
+def estimate(
+    model: str, size: str, seconds: int, takes: int = 1, studio: StudioSettings | None = None
+) -> Estimate:
     if size in EIGHT_SECONDS_ONLY:
         seconds = 8  # Veo renders these only at 8 s; price what will be made
-    return Estimate(rate_for(model, size), int(seconds), max(1, int(takes)))
+    return Estimate(rate_for(model, size, studio), int(seconds), max(1, int(takes)))
 
 
 # --- months -----------------------------------------------------------------------------
@@ -141,17 +143,24 @@ class Standing:
         return self.left is None or amount <= self.left
 
 
-def standing(person, day: date | None = None) -> Standing:
+def standing(
+    person,
+    day: date | None = None,
+    *,
+    studio: StudioSettings | None = None,
+    member: Member | None = None,
+) -> Standing:
+    """Read in one pass over the month's entries (the person's sums and the team's), with
+    the caps from the rows the caller may already hold locked."""
     first, end = month_range(day or studio_day())
-    mine = LedgerEntry.objects.in_days(first, end).filter(person=person).totals()
-    team = LedgerEntry.objects.in_days(first, end).totals()
-    member = Member.for_user(person)
+    sums = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
+    member = member or Member.for_user(person)
     return Standing(
-        spent=Decimal(mine["charged"]),
-        reserved=Decimal(mine["reserved"]),
+        spent=sums["my_charged"],
+        reserved=sums["my_reserved"],
         cap=member.monthly_cap,
-        team_spent=Decimal(team["charged"]) + Decimal(team["reserved"]),
-        team_cap=StudioSettings.load().team_cap,
+        team_spent=sums["team_charged"] + sums["team_reserved"],
+        team_cap=(studio or StudioSettings.load()).team_cap,
     )
 
 
@@ -183,13 +192,23 @@ def refusal(person, amount: Decimal, where: Standing | None = None) -> str:
     )
 
 
-def lock(person) -> None:
+def lock(person) -> tuple[StudioSettings, Member]:
     """Take the team's lock, then the person's, until the transaction ends. Always in this
-    order, so two transactions never wait on each other in a circle."""
-    StudioSettings.load()
-    StudioSettings.objects.select_for_update().get(pk=1)
-    Member.for_user(person)
-    Member.objects.select_for_update().get(user=person)
+    order, so two transactions never wait on each other in a circle. Returns the two rows
+    as read under their locks: what the caps are while the transaction holds them."""
+    return _locked(StudioSettings, StudioSettings.load, pk=1), _locked(
+        Member, lambda: Member.for_user(person), user=person
+    )
+
+
+def _locked(model, create, **lookup):
+    # The rows exist after a studio's first job: one locking read, not a read and then
+    # the locking read. The first time, the row is made and then locked.
+    try:
+        return model.objects.select_for_update().get(**lookup)
+    except model.DoesNotExist:
+        create()
+        return model.objects.select_for_update().get(**lookup)
 
 
 # --- the hook ------------------------------------------------------------------------------
@@ -221,9 +240,9 @@ def _frees_a_slot(event) -> bool:
 
 
 def _reserve(generation, event) -> None:
-    lock(generation.owner)
-    quote = estimate(generation.model, generation.size, generation.seconds)
-    where = standing(generation.owner)
+    studio, member = lock(generation.owner)
+    quote = estimate(generation.model, generation.size, generation.seconds, studio=studio)
+    where = standing(generation.owner, studio=studio, member=member)
     if not where.allows(quote.amount):
         raise CapExceeded(refusal(generation.owner, quote.amount, where))
     LedgerEntry.objects.create(

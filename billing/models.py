@@ -151,6 +151,17 @@ class LedgerQuerySet(models.QuerySet):
         )
         return {key: value or 0 for key, value in sums.items()}
 
+    def person_and_team_totals(self, person) -> dict[str, Decimal]:
+        """The balances a cap is checked against, the person's and the team's, in one query."""
+        mine = models.Q(person=person)
+        sums = self.aggregate(
+            my_reserved=models.Sum("reserved", filter=mine),
+            my_charged=models.Sum("charged", filter=mine),
+            team_reserved=models.Sum("reserved"),
+            team_charged=models.Sum("charged"),
+        )
+        return {key: Decimal(value or 0) for key, value in sums.items()}
+
     def open_reservations(self):
         return self.filter(kind=EntryKind.RESERVE, closed_by__isnull=True)
 

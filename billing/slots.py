@@ -40,12 +40,17 @@ def _round_robin(*, full: bool) -> tuple[list, list]:
     """The waiting jobs' pks in the order they would be sent: those the per-person and
     team limits let through right now and, with `full`, all of them (else empty), both
     from one read of the rows."""
+    busy = dict(in_flight().values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
+    free_team = StudioSettings.load().team_concurrency - sum(busy.values())
+    if free_team <= 0 and not full:
+        # The team is at its limit: nobody goes, whatever the queue. The worker asks this
+        # under the team's lock for every waiting job that comes due, and every New video
+        # post waits for that lock, so a full team must not cost a read of the whole queue.
+        return [], []
     jobs = list(waiting().order_by("created_at", "pk").values_list("pk", "owner_id"))
     if not jobs:
         return [], []
     owners = {owner for _, owner in jobs}
-    busy = dict(in_flight().values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
-    free_team = StudioSettings.load().team_concurrency - sum(busy.values())
     limits = dict(Member.objects.filter(user__in=owners).values_list("user_id", "concurrency"))
     last_turn = dict(
         Generation.objects.filter(owner__in=owners, submit_started_at__isnull=False)

@@ -60,15 +60,17 @@ def estimate_context(user, data) -> dict:
         takes = min(max(int(data.get("takes") or 1), 1), 4)
     except ValueError:
         takes = 1
-    quote = ledger.estimate(model, size, seconds, takes)
-    where = ledger.standing(user)
+    studio = StudioSettings.load()
+    quote = ledger.estimate(model, size, seconds, takes, studio=studio)
+    where = ledger.standing(user, studio=studio)
+    over = not where.allows(quote.amount)
     return {
         "quote": quote,
         "eight_only": size in EIGHT_SECONDS_ONLY and seconds != quote.seconds,
         "size_label": Size(size).label.split(" (")[0],
         "where": where,
-        "over": not where.allows(quote.amount),
-        "refusal": ledger.refusal(user, quote.amount, where),
+        "over": over,
+        "refusal": ledger.refusal(user, quote.amount, where) if over else "",
     }
 
 

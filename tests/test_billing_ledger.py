@@ -6,12 +6,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing import ledger, usage
 from billing.models import EntryKind, LedgerEntry, StudioSettings
-from generations.models import Status
+from generations.models import Generation, Status
 
 from .helpers import drive, make_generation, make_user
 
@@ -175,3 +177,26 @@ class MonthBoundaryTests(TestCase):
             self.assertEqual(ledger.standing(self.alice).left, Decimal("0"))
         with time_machine.travel(datetime(2027, 2, 1, 5, 30, tzinfo=UTC), tick=False):
             self.assertEqual(ledger.standing(self.alice).left, Decimal("0.64"))
+
+
+class ShortWriteTests(TestCase):
+    """Every New video post holds the studio's write lock while it checks the caps (on
+    SQLite the whole database's): the fewer statements inside, the less everyone waits."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.alice, cls.bob = make_user("alice"), make_user("bob")
+
+    def test_the_caps_are_checked_with_one_read_of_the_month(self):
+        make_generation(self.bob, model="veo3.1-fast", seconds=8)  # the team's $0.64
+        make_generation(self.alice, model="veo3.1-fast", seconds=4)  # rows exist from here
+        job = Generation(owner=self.alice, prompt="A second kite.", model="veo3.1-fast", seconds=4)
+        job.start()
+        with CaptureQueriesContext(connection) as queries:
+            job.save()
+        month_reads = [q for q in queries.captured_queries if "SUM(" in q["sql"]]
+        self.assertEqual(len(month_reads), 1)
+        self.assertLessEqual(len(queries), 9)
+        where = ledger.standing(self.alice)
+        self.assertEqual(where.reserved, Decimal("0.64"))  # her two 4-second jobs
+        self.assertEqual(where.team_spent, Decimal("1.28"))  # and Bob's 8 seconds

@@ -92,6 +92,18 @@ class RoundRobinTests(TestCase):
         held.refresh_from_db()
         self.assertLessEqual(held.next_action_at, timezone.now())
 
+    def test_a_full_team_turns_a_job_away_without_reading_the_queue(self):
+        # The worker asks under the team's lock, which every New video post waits for.
+        team_limit(1)
+        step(self.queue(self.alice, 1)[0])
+        held = self.queue(self.bob, 1)[0]
+        with self.assertNumQueries(2):  # who is at CometAPI, and the team's limit
+            self.assertEqual(slots.admissible(), [])
+        self.queue(self.bob, 30)
+        with self.assertNumQueries(2):
+            self.assertEqual(slots.admissible(), [])
+        self.assertEqual(step(held).status, Status.WAITING)
+
     def test_the_card_says_how_many_are_ahead(self):
         team_limit(2)
         alice = self.queue(self.alice, 6)
