@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "harness"))
 sys.path.insert(0, str(ROOT))
 
+from bench.load_targets import bench_load  # noqa: E402
 from bench.ready import bench_ready_to_seen  # noqa: E402
 from harness import (  # noqa: E402
     GUNICORN_CONF,
@@ -766,8 +767,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; "
                         "var/bench-short.md with --short)")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--only", choices=["pages", "ready"], help="one part: pages, "
-                        "downloads and serving; or ready-to-seen (bench/ready.py)")  # fmt: skip
+    parser.add_argument("--only", choices=["pages", "ready", "load"], help="one part: pages, "
+                        "downloads and serving; ready-to-seen (bench/ready.py); or the load "
+                        "test at full size on SQLite and PostgreSQL (bench/load_targets.py)")  # fmt: skip
     args = parser.parse_args()
     install_signal_handlers()
     out = args.out or (
@@ -815,6 +817,10 @@ def main() -> int:
             # A stack of its own with a worker, after the other one is gone: the pages'
             # figures above are taken without a worker sharing the cores.
             bench_ready_to_seen(run, dict(harness.extra_env))
+        if args.only == "load" or (args.only is None and not args.short):
+            # Last, and alone on the machine: 200 users' polls share the two cores with
+            # nothing else. The short version leaves it to .ci/run's `load.py --short`.
+            bench_load(run)
     except HarnessError as error:
         say("bench", f"the stack failed: {error}")
         return 2
