@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.urls import reverse
 
+from generations.models import Comment
 from tests.helpers import make_generation, make_ready_generation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +40,10 @@ def serious(page) -> list[str]:
 def studio(db):
     maya = get_user_model().objects.create_user("maya", password=PASSWORD, is_staff=True)
     ready = make_ready_generation(maya, prompt="A paper kite floats above a wheat field.")
+    # Shared and discussed: the Team view's "Shared" badge and a comment's moment link.
+    ready.share(actor=maya)
+    ready.save()
+    Comment.objects.create(generation=ready, author=maya, body="Hold on the kite.", at_seconds=0.5)
     running = make_generation(maya, prompt="A lighthouse at dusk, waves below.")
     running.mark_submitted("task_running")
     running.mark_progress(50, started=True)

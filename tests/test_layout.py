@@ -1,12 +1,14 @@
 """Small things every page gets right: the header, the favicon, the words around demo mode."""
 
 import re
+from html.parser import HTMLParser
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
+from generations.models import Comment
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 TOKEN = re.compile(r'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([^"]*)"')
@@ -81,3 +83,42 @@ class KeptHeaderTests(StudioTestCase):
             self.assertEqual(len(set(TOKEN.findall(html))), 1)
         self.assertNotEqual(TOKEN.findall(alice), TOKEN.findall(bob))
         self.assertNotIn("<csrf-token>", bob)
+
+
+class _FormInParagraph(HTMLParser):
+    """Finds a <form> opened inside a <p>: browsers close the paragraph first, so what was
+    meant to sit beside the form (a row of actions) ends up above it instead."""
+
+    def __init__(self):
+        super().__init__()
+        self.open_paragraphs = 0
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "p":
+            self.open_paragraphs += 1
+        elif tag == "form" and self.open_paragraphs:
+            self.found.append(dict(attrs).get("action") or "a form")
+
+    def handle_endtag(self, tag):
+        if tag == "p" and self.open_paragraphs:
+            self.open_paragraphs -= 1
+
+
+class MarkupTests(StudioTestCase):
+    def test_no_page_puts_a_form_inside_a_paragraph(self):
+        video = make_ready_generation(self.alice)
+        video.share(actor=self.alice)
+        video.save()
+        Comment.objects.create(generation=video, author=self.alice, body="Hold.", at_seconds=0.5)
+        for url in (
+            reverse("generations:index"),
+            reverse("generations:team"),
+            reverse("generations:create"),
+            video.get_absolute_url(),
+            reverse("generations:trash"),
+        ):
+            with self.subTest(url=url):
+                parser = _FormInParagraph()
+                parser.feed(self.client.get(url).content.decode())
+                self.assertEqual(parser.found, [])
