@@ -29,6 +29,20 @@ def with_first_frame(generation: Generation) -> Generation:
 
 
 class MakeAnotherTests(StudioTestCase):
+    def test_the_picked_settings_show_even_after_a_plain_form_was_kept(self):
+        # The radios are kept per set of values: a plain New video page drawn first must not
+        # stand in for a form opened with other settings.
+        self.assertContains(
+            self.client.get(CREATE_URL), 'value="veo3.1-fast" id="id_model_0" required checked'
+        )
+        source = make_ready_generation(self.alice, model="veo3.1", size="720x1280")
+        for _ in range(2):  # drawn, then kept
+            response = self.client.get(reverse("generations:make_another", args=[source.pk]))
+            self.assertContains(response, 'value="veo3.1" id="id_model_1" required checked')
+            self.assertNotContains(response, 'id="id_model_0" required checked')
+        answer = self.client.post(CREATE_URL, {"prompt": "", "model": "veo3.1", "seconds": "8"})
+        self.assertContains(answer, 'value="veo3.1" id="id_model_1" required checked')
+
     def test_the_form_opens_filled_with_the_settings_and_the_first_frame(self):
         source = with_first_frame(
             make_ready_generation(
