@@ -223,24 +223,39 @@ def fresh_connection_p50(client: StudioClient, base: str, probe: Probe, rounds: 
     return p50(times)
 
 
-def throughput(client: StudioClient, base: str, probe: Probe, seconds: float, conns: int):
-    """Requests per second with `conns` kept-alive connections asking as fast as answered."""
-    counts = [0] * conns
+def throughput(client: StudioClient, base: str, probes: list[Probe], seconds: float, conns: int):
+    """Requests per second of each probe with `conns` kept-alive connections asking as fast
+    as answered. The probes take turns, `seconds` each in rounds of a quarter of it, so a
+    change in what else the machine is doing falls on all of them alike, not on whichever
+    ran second."""
+    sessions = {probe.name: [session_like(client) for _ in range(conns)] for probe in probes}
+    answered = dict.fromkeys(sessions, 0)
+    spent = dict.fromkeys(sessions, 0.0)
+    for _ in range(4):
+        for probe in probes:
+            count, took = _round(base, probe, sessions[probe.name], seconds / 4)
+            answered[probe.name] += count
+            spent[probe.name] += took
+    return [answered[probe.name] / spent[probe.name] for probe in probes]
+
+
+def _round(base: str, probe: Probe, sessions: list, seconds: float) -> tuple[int, float]:
+    """One turn: every session asks as fast as answered for `seconds`."""
+    counts = [0] * len(sessions)
     stop = time.monotonic() + seconds
 
     def hammer(index: int) -> None:
-        session = session_like(client)
         while time.monotonic() < stop:
-            probe.once(session, base)
+            probe.once(sessions[index], base)
             counts[index] += 1
 
-    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(conns)]
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(len(sessions))]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.monotonic() - started)
+    return sum(counts), time.monotonic() - started
 
 
 # --- the stack's pieces --------------------------------------------------------------------
@@ -508,8 +523,7 @@ def bench_page_poll(run: Run, harness: Harness) -> None:
         ratio <= 1.3,
     )
     seconds = 3.0 if run.short else 8.0
-    floor_rps = throughput(client, base, floor, seconds, 32)
-    poll_rps = throughput(client, base, poll, seconds, 32)
+    floor_rps, poll_rps = throughput(client, base, [floor, poll], seconds, 32)
     ratio = poll_rps / floor_rps
     run.add(
         f"throughput with 32 connections: the page's status request ({LIVE_JOBS} cards) vs floor",
