@@ -301,13 +301,37 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
 
 class PollRow(NamedTuple):
+    """A row as the poll reads it. The versions are worked out only when asked for: a
+    gallery's poll compares card versions, a video page's the status version, and most
+    polls compare one per job and find it unchanged."""
+
     pk: uuid.UUID
     status: str
-    poll_version: int
-    card_version: int
-    waits_for_slot: bool
     owner_id: int
-    seen_by_team: bool  # shared and not in the Trash
+    updated_at: datetime | str
+    submit_started_at: datetime | str | None
+    shared_at: datetime | str | None
+    trashed_at: datetime | str | None
+
+    @property
+    def poll_version(self) -> int:
+        return poll_version_of(_as_datetime(self.updated_at))
+
+    @property
+    def card_version(self) -> int:
+        return card_version_of(
+            self.status,
+            *map(_as_datetime, (self.submit_started_at, self.shared_at, self.trashed_at)),
+        )
+
+    @property
+    def waits_for_slot(self) -> bool:
+        return self.status == Status.WAITING and self.submit_started_at is None
+
+    @property
+    def seen_by_team(self) -> bool:
+        """Shared and not in the Trash."""
+        return self.shared_at is not None and self.trashed_at is None
 
 
 def poll_rows(pks) -> list[PollRow]:
@@ -316,31 +340,19 @@ def poll_rows(pks) -> list[PollRow]:
     ORM's query building and per-column conversion cost more than the query itself."""
     if not pks:
         return []
-    by_value = {Generation._meta.pk.get_db_prep_value(pk, connection): pk for pk in pks}
+    # The column's own form of each id: a uuid where the database has the type, else hex.
+    native = connection.features.has_native_uuid_field
+    ids = [pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk)) for pk in pks]
+    by_value = {(pk if native else pk.hex): pk for pk in ids}
     table = connection.ops.quote_name(Generation._meta.db_table)
     marks = ", ".join(["%s"] * len(by_value))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, updated_at, status, submit_started_at, shared_at, trashed_at, owner_id "
+            "SELECT id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at "
             f"FROM {table} WHERE id IN ({marks})",
             list(by_value),
         )
-        rows = cursor.fetchall()
-    polled = []
-    for value, updated, status, submit_started, shared, trashed, owner in rows:
-        submit_started, shared, trashed = map(_as_datetime, (submit_started, shared, trashed))
-        polled.append(
-            PollRow(
-                pk=by_value[value],
-                status=status,
-                poll_version=poll_version_of(_as_datetime(updated)),
-                card_version=card_version_of(status, submit_started, shared, trashed),
-                waits_for_slot=status == Status.WAITING and submit_started is None,
-                owner_id=owner,
-                seen_by_team=shared is not None and trashed is None,
-            )
-        )
-    return polled
+        return [PollRow(by_value[row[0]], *row[1:]) for row in cursor.fetchall()]
 
 
 def _as_datetime(value) -> datetime | None:
