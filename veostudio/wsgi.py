@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veostudio.settings")
 
 application = get_wsgi_application()
+
+from veostudio.warmup import warm_up  # noqa: E402 - needs the apps loaded above
+
+warm_up()
