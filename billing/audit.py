@@ -1,34 +1,42 @@
-"""The audit log: job events (GenerationEvent) and our own entries for everything else,
-read together, newest first."""
+"""The audit log: job events (GenerationEvent), the ledger's money verdicts and our own
+entries for everything else, read together, newest first. Every line about a video names it:
+by its prompt while it exists, by the label kept when it was deleted, and always by its id."""
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Q
+from django.db.models.signals import pre_delete
 
-from generations.models import EventKind, GenerationEvent
+from generations.access import may_watch
+from generations.links import job_url
+from generations.models import EventKind, Generation, GenerationEvent
 
-from .models import AuditEntry
+from .ledger import dollars
+from .models import AuditEntry, EntryKind, LedgerEntry, VideoLabel
 
-# The job events a person caused, and what the log calls each (the gallery's trash events
-# are listed by their value, so this module does not depend on them existing yet).
+# The job events a person caused, and what the log calls each.
 JOB_ACTIONS = {
     EventKind.CREATED: "generated",
     EventKind.SENT_AGAIN: "retried",
     EventKind.CHECKED_AGAIN: "checked again",
     EventKind.DELETED: "deleted",
-    "cancelled": "cancelled",
-    "stopped": "stopped",
-    "trashed": "moved to the trash",
-    "restored": "restored",
-    "purged": "purged",
-    "shared": "shared",
+    EventKind.CANCELLED: "cancelled",
+    EventKind.STOPPED: "stopped",
+    EventKind.TRASHED: "moved to the trash",
+    EventKind.RESTORED: "restored",
+    EventKind.PURGED: "purged",
+    EventKind.SHARED: "shared",
+    EventKind.UNSHARED: "unshared",
 }
 OWN_ACTIONS = {
     "downloaded": "downloaded",
+    "downloaded_zip": "downloaded a ZIP",
+    "comment_deleted": "deleted a comment",
     "price_changed": "changed a price",
     "settings_changed": "changed billing settings",
     "cap_changed": "changed a cap",
@@ -40,7 +48,41 @@ OWN_ACTIONS = {
     "login_failed": "failed login",
     "locked_out": "locked out",
 }
-ACTION_CHOICES = sorted({*JOB_ACTIONS.values(), *OWN_ACTIONS.values()})
+# Money lines are the ledger's own entries: one truth for what was held and charged. A
+# person's verdict on a reservation is its closing entry, with that person as its actor.
+MONEY_ACTIONS = {
+    EntryKind.RESERVE: "reserved",
+    EntryKind.SETTLE: "charged",
+    EntryKind.RELEASE: "released",
+}
+RESOLVED = "resolved a reservation"
+MONEY_REASONS = {
+    "created": "held until the video is made",
+    "sent_again": "held for Try again until the video is made",
+    "rendered": "the video was made",
+    "task_failed_charged": "the task failed, and CometAPI charges failed tasks",
+    "task_failed": "the task failed; failed tasks are not charged",
+    "not_created": "CometAPI refused it before starting",
+    "cancelled": "cancelled before it was sent",
+    "resolved_charged": "marked as charged by CometAPI",
+    "resolved_not_charged": "marked as not charged by CometAPI",
+}
+ACTION_CHOICES = sorted({*JOB_ACTIONS.values(), *OWN_ACTIONS.values(), *MONEY_ACTIONS.values()})
+LABEL_LENGTH = 60
+
+
+def label_of(prompt: str) -> str:
+    """A video's name in the log: its prompt's first words."""
+    text = " ".join(prompt.split())
+    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1].rstrip() + "…"
+
+
+@dataclass
+class Video:
+    id: str
+    label: str = ""
+    url: str = ""  # its page, while it exists and the reader of the log may watch it
+    gone: bool = False
 
 
 @dataclass
@@ -52,59 +94,183 @@ class Line:
     detail: str
     amount: Decimal | None
     generation_ref: str
+    videos: list[Video] = field(default_factory=list)
+
+    @property
+    def about(self) -> str:
+        """The About column as plain text (for an export)."""
+        parts = [self.subject] if self.subject else []
+        for video in self.videos:
+            gone = ", deleted" if video.gone else ""
+            parts.append(f"“{video.label}” ({video.id}{gone})" if video.label else video.id)
+        return "; ".join(parts)
 
 
-def record(action: str, *, actor=None, subject=None, detail="", generation_ref=None, amount=None):
+def record(
+    action: str,
+    *,
+    actor=None,
+    subject=None,
+    detail="",
+    generation_ref=None,
+    amount=None,
+    video: Generation | None = None,
+    videos: Iterable[Generation] = (),
+):
+    """Write one entry. `video` (or `videos`, for several at once) names what it was about:
+    its id and, for when it is gone, its label as it was."""
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         subject=subject,
         action=action,
         detail=detail[:500],
-        generation_ref=generation_ref,
+        generation_ref=video.pk if video is not None else generation_ref,
+        video_label=label_of(video.prompt) if video is not None else "",
+        videos=[{"id": str(v.pk), "label": label_of(v.prompt)} for v in videos],
         amount=amount,
     )
 
 
-def lines(*, person=None, action: str = "", since=None, until=None, limit: int = 500):
-    """Audit lines filtered by who did it (or whom it was about), what, and when."""
-    events = GenerationEvent.objects.filter(kind__in=list(JOB_ACTIONS)).select_related("actor")
-    own = AuditEntry.objects.select_related("actor", "subject")
+def lines(
+    *, person=None, action: str = "", since=None, until=None, limit: int = 500, viewer=None
+) -> list[Line]:
+    """Audit lines filtered by who did it (or whom it was about), what, and when; videos
+    link to their pages for `viewer` where they may watch them."""
+    events = GenerationEvent.objects.filter(kind__in=list(JOB_ACTIONS))
+    # A verdict's own entry carries no job: its ledger entry (below) is the line for it.
+    own = AuditEntry.objects.exclude(action="resolved")
+    money = LedgerEntry.objects.all()
     if person is not None:
         events = events.filter(Q(actor=person) | Q(owner=person))
         own = own.filter(Q(actor=person) | Q(subject=person))
+        money = money.filter(Q(actor=person) | Q(person=person))
     if action:
         events = events.filter(kind__in=[k for k, v in JOB_ACTIONS.items() if v == action])
         own = own.filter(action__in=[k for k, v in OWN_ACTIONS.items() if v == action])
+        money = _money_of(money, action)
     if since:
         events, own = events.filter(created_at__gte=since), own.filter(created_at__gte=since)
+        money = money.filter(created_at__gte=since)
     if until:
         events, own = events.filter(created_at__lt=until), own.filter(created_at__lt=until)
+        money = money.filter(created_at__lt=until)
+    newest = ("-created_at", "-pk")
     found = [
-        Line(
-            at=e.created_at,
-            who=e.actor.get_username() if e.actor else "the worker",
-            action=JOB_ACTIONS[e.kind],
-            subject="",
-            detail=e.reason,
-            amount=e.amount,
-            generation_ref=str(e.generation_ref),
-        )
-        for e in events.order_by("-created_at")[:limit]
+        _event_line(e) for e in events.select_related("actor", "owner").order_by(*newest)[:limit]
     ]
     found += [
-        Line(
-            at=a.created_at,
-            who=a.actor.get_username() if a.actor else (a.username or "someone"),
-            action=OWN_ACTIONS.get(a.action, a.action),
-            subject=a.subject.get_username() if a.subject else "",
-            detail=a.detail,
-            amount=a.amount,
-            generation_ref=str(a.generation_ref or ""),
-        )
-        for a in own.order_by("-created_at")[:limit]
+        _own_line(a) for a in own.select_related("actor", "subject").order_by(*newest)[:limit]
+    ]
+    found += [
+        _money_line(m) for m in money.select_related("actor", "person").order_by(*newest)[:limit]
     ]
     found.sort(key=lambda line: line.at, reverse=True)
-    return found[:limit]
+    found = found[:limit]
+    _name_videos(found, viewer)
+    return found
+
+
+def _money_of(money, action: str):
+    resolved = Q(reason__startswith="resolved_")
+    if action == RESOLVED:
+        return money.filter(resolved)
+    kinds = [k for k, v in MONEY_ACTIONS.items() if v == action]
+    return money.filter(kind__in=kinds).exclude(resolved) if kinds else money.none()
+
+
+def _name(user) -> str:
+    return user.get_username() if user else ""
+
+
+def _event_line(event: GenerationEvent) -> Line:
+    # Whose video it was, when someone else (the worker, an admin) acted on it.
+    owner = _name(event.owner) if event.actor_id != event.owner_id else ""
+    ref = str(event.generation_ref)
+    return Line(
+        at=event.created_at,
+        who=_name(event.actor) or "the worker",
+        action=JOB_ACTIONS[event.kind],
+        subject=owner,
+        detail=event.reason,
+        amount=None,  # money is on the ledger's lines, with what was really charged
+        generation_ref=ref,
+        videos=[Video(ref)],
+    )
+
+
+def _own_line(entry: AuditEntry) -> Line:
+    videos = [Video(str(v["id"]), v.get("label", "")) for v in entry.videos or []]
+    if entry.generation_ref:
+        videos.insert(0, Video(str(entry.generation_ref), entry.video_label))
+    return Line(
+        at=entry.created_at,
+        who=_name(entry.actor) or entry.username or "someone",
+        action=OWN_ACTIONS.get(entry.action, entry.action),
+        subject=_name(entry.subject),
+        detail=entry.detail,
+        amount=entry.amount,
+        generation_ref=str(entry.generation_ref or ""),
+        videos=videos,
+    )
+
+
+def _money_line(entry: LedgerEntry) -> Line:
+    reason = MONEY_REASONS.get(entry.reason, entry.reason.replace("_", " "))
+    if entry.kind == EntryKind.RESERVE:
+        detail, amount = f"{dollars(entry.amount)} {reason}", entry.amount
+    elif entry.kind == EntryKind.SETTLE:
+        detail, amount = f"{dollars(entry.charged)} charged: {reason}", entry.charged
+    else:
+        # Nothing was spent: the line's amount is what was charged, $0.00, not what was held.
+        detail = f"nothing charged, the {dollars(entry.amount)} held was released: {reason}"
+        amount = entry.charged
+    ref = str(entry.generation_ref)
+    return Line(
+        at=entry.created_at,
+        who=_name(entry.actor) or "the system",
+        action=RESOLVED if entry.reason.startswith("resolved_") else MONEY_ACTIONS[entry.kind],
+        subject=_name(entry.person) if entry.actor_id != entry.person_id else "",
+        detail=detail,
+        amount=amount,
+        generation_ref=ref,
+        videos=[Video(ref)],
+    )
+
+
+def _name_videos(found: list[Line], viewer) -> None:
+    """Fill in each video's label and link, in two queries for the whole page."""
+    refs = {video.id for line in found for video in line.videos}
+    if not refs:
+        return
+    alive = {
+        str(pk): (prompt, owner_id, shared_at, trashed_at)
+        for pk, prompt, owner_id, shared_at, trashed_at in Generation.objects.filter(
+            pk__in=refs
+        ).values_list("pk", "prompt", "owner_id", "shared_at", "trashed_at")
+    }
+    kept = dict(
+        (str(ref), label)
+        for ref, label in VideoLabel.objects.filter(
+            generation_ref__in=refs - alive.keys()
+        ).values_list("generation_ref", "label")
+    )
+    for line in found:
+        for video in line.videos:
+            if video.id in alive:
+                prompt, *access = alive[video.id]
+                video.label = label_of(prompt)
+                if viewer is not None and may_watch(viewer, *access):
+                    video.url = job_url("generations:detail", video.id)
+            else:
+                video.gone = True
+                video.label = kept.get(video.id, video.label)
+
+
+def _keep_label(sender, instance: Generation, **kwargs) -> None:
+    # The row goes, its events stay (generation_ref): keep its name for their lines.
+    VideoLabel.objects.update_or_create(
+        generation_ref=instance.pk, defaults={"label": label_of(instance.prompt)}
+    )
 
 
 def _login_failed(sender, credentials, request=None, **kwargs):
@@ -126,3 +292,4 @@ def connect_signals() -> None:
 
     user_login_failed.connect(_login_failed, dispatch_uid="billing.audit.login_failed")
     user_locked_out.connect(_locked_out, dispatch_uid="billing.audit.locked_out")
+    pre_delete.connect(_keep_label, sender=Generation, dispatch_uid="billing.audit.keep_label")

@@ -226,7 +226,12 @@ class AuditEntry(models.Model):
     username = models.CharField(max_length=150, blank=True)  # for failed logins
     action = models.CharField(max_length=32)
     detail = models.CharField(max_length=500, blank=True)
-    generation_ref = models.UUIDField(null=True, blank=True)
+    generation_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    # The video as it was named when the thing was done (a prompt excerpt): the log still
+    # says which video after it is deleted, when only `generation_ref` is left.
+    video_label = models.CharField(max_length=200, blank=True)
+    # Several videos at once (a ZIP): [{"id": "<uuid>", "label": "…"}, …].
+    videos = models.JSONField(default=list, blank=True)
     amount = money(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -235,3 +240,15 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.detail}"
+
+
+class VideoLabel(models.Model):
+    """A deleted video's name, kept so that its job events in the audit log still say which
+    video they were about (written as the video row goes; see billing.audit)."""
+
+    generation_ref = models.UUIDField(unique=True)
+    label = models.CharField(max_length=200)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.generation_ref})"

@@ -413,10 +413,10 @@ def _dispatch() -> None:
 
 def _audit_lines(request):
     form = AuditFilterForm(request.GET or None)
-    filters: dict = {}
+    filters: dict = {"viewer": request.user}
     if form.is_valid():
         data = form.cleaned_data
-        filters = {"person": data["person"], "action": data["action"]}
+        filters.update(person=data["person"], action=data["action"])
         if data["since"]:
             filters["since"] = _start_of(data["since"])
         if data["until"]:

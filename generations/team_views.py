@@ -2,19 +2,24 @@
 the kind 404 page. Access goes through generations.access like every other view."""
 
 import uuid
+from datetime import timedelta
 from typing import cast
 
 import django_filters
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from billing import audit
 
 from . import gallery
 from .access import (
@@ -103,6 +108,9 @@ def comments(request: HttpRequest, pk) -> HttpResponse:
     is_htmx = bool(getattr(request, "htmx", False))
     if request.method == "POST":
         form = CommentForm(request.POST, duration=generation.video_duration)
+        too_fast = form.is_valid() and _too_many_comments(request.user)
+        if too_fast:
+            form.add_error(None, COMMENTS_TOO_FAST)  # the typed text stays in the form
         if form.is_valid():
             Comment.objects.create(
                 generation=generation,
@@ -115,7 +123,8 @@ def comments(request: HttpRequest, pk) -> HttpResponse:
             form = CommentForm(duration=generation.video_duration)  # empty, for the next one
         context = {"generation": generation, **team_context(generation, form)}
         if not is_htmx:
-            return render(request, "generations/detail.html", context, status=400)
+            status = 429 if too_fast else 400
+            return render(request, "generations/detail.html", context, status=status)
         return render(request, "generations/_comments.html", context)
     if not is_htmx:
         return redirect(generation.get_absolute_url() + "#comments")
@@ -124,6 +133,21 @@ def comments(request: HttpRequest, pk) -> HttpResponse:
         return HttpResponse(status=204)  # htmx swaps nothing
     context = {"generation": generation, **team_context(generation)}
     return render(request, "generations/_comments.html#list", context)
+
+
+# A person may post this many comments a minute: enough for a lively discussion, too few
+# for a script (or a stuck key) to bury a video's page.
+COMMENTS_PER_MINUTE = 6
+COMMENTS_TOO_FAST = (
+    "You are commenting very quickly. Please wait a minute and press Comment again; "
+    "your text is still here."
+)
+
+
+def _too_many_comments(person) -> bool:
+    since = timezone.now() - timedelta(minutes=1)
+    recent = Comment.objects.filter(author=person, created_at__gte=since).count()
+    return recent >= COMMENTS_PER_MINUTE
 
 
 def comment_edit(request: HttpRequest, pk, comment_pk) -> HttpResponse:
@@ -157,7 +181,16 @@ def comment_edit(request: HttpRequest, pk, comment_pk) -> HttpResponse:
 def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
     comment = get_comment_for_changing(request, pk, comment_pk)
     generation = comment.generation
-    comment.delete()
+    with transaction.atomic():
+        moment = f" at {comment.moment_label}" if comment.moment_label else ""
+        audit.record(
+            "comment_deleted",
+            actor=request.user,
+            subject=comment.author,
+            video=generation,
+            detail=f"a comment{moment}: {comment.body[:80]}",
+        )
+        comment.delete()
     if getattr(request, "htmx", False):
         return HttpResponse("")  # the comment's element is swapped for nothing
     messages.success(request, "Comment deleted.")

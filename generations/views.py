@@ -31,7 +31,7 @@ from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation, poll_rows, running_ids
 from .video_page import kept_video_page
-from .zips import zip_response
+from .zips import ready_videos, zip_response
 
 COMPARE_MAX = 4
 
@@ -138,12 +138,13 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 
 def download_zip(request: HttpRequest) -> HttpResponseBase:
-    chosen = visible_generations(request.user).filter(pk__in=_ids(request.GET))
-    response = zip_response(chosen)
-    if response is None:
+    ready = ready_videos(visible_generations(request.user).filter(pk__in=_ids(request.GET)))
+    if not ready:
         messages.info(request, "Pick at least one ready video to download.")
         return redirect("generations:index")
-    return response
+    noun = "video" if len(ready) == 1 else "videos"
+    audit.record("downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}")
+    return zip_response(ready)
 
 
 @require_POST
@@ -359,8 +360,9 @@ def video(request: HttpRequest, pk) -> HttpResponseBase:
 
 def download(request: HttpRequest, pk) -> HttpResponseBase:
     response = _serve(request, pk, "video", "video/mp4", as_attachment=True)
-    if response.status_code == 200:  # not each range request of a resumed download
-        audit.record("downloaded", actor=request.user, generation_ref=pk)
+    # Once per download, not per range request of a resumed one; a 302 hands it to S3.
+    if response.status_code in (200, 302) and "Range" not in request.headers:
+        audit.record("downloaded", actor=request.user, video=get_for_viewing(request, pk))
     return response
 
 

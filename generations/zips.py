@@ -31,16 +31,18 @@ def unique_names(generations: list[Generation]) -> list[tuple[Generation, str]]:
     return named
 
 
-def zip_response(chosen) -> StreamingHttpResponse | None:
-    """A streamed ZIP of the ready videos in `chosen` (already access-checked), or None."""
-    ready = list(
+def ready_videos(chosen) -> list[Generation]:
+    """The videos of `chosen` (already access-checked) that a ZIP can hold."""
+    return list(
         chosen.filter(status=Status.READY, trashed_at=None)
         .exclude(video="")
         .only("pk", "prompt", "created_at", "seconds", "size", "video", "video_bytes")
         .order_by("-created_at", "-pk")
     )
-    if not ready:
-        return None
+
+
+def zip_response(ready: list[Generation]) -> StreamingHttpResponse:
+    """A streamed ZIP of `ready` (from `ready_videos`, at least one)."""
     archive = ZipStream(sized=True)
     for generation, name in unique_names(ready):
         stored = generation.video
