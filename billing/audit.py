@@ -20,7 +20,7 @@ from .ledger import dollars
 from .models import AuditEntry, EntryKind, LedgerEntry, VideoLabel
 
 # The job events a person caused, and what the log calls each.
-JOB_ACTIONS = {
+JOB_ACTIONS: dict[str, str] = {
     EventKind.CREATED: "generated",
     EventKind.SENT_AGAIN: "retried",
     EventKind.CHECKED_AGAIN: "checked again",
@@ -50,7 +50,7 @@ OWN_ACTIONS = {
 }
 # Money lines are the ledger's own entries: one truth for what was held and charged. A
 # person's verdict on a reservation is its closing entry, with that person as its actor.
-MONEY_ACTIONS = {
+MONEY_ACTIONS: dict[str, str] = {
     EntryKind.RESERVE: "reserved",
     EntryKind.SETTLE: "charged",
     EntryKind.RELEASE: "released",
