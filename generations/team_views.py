@@ -186,7 +186,7 @@ def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
         audit.record(
             "comment_deleted",
             actor=request.user,
-            subject=comment.author,
+            subject=generation.owner,  # whose video it was on; the actor is its author
             video=generation,
             detail=f"a comment{moment}: {comment.body[:80]}",
         )

@@ -362,7 +362,9 @@ def download(request: HttpRequest, pk) -> HttpResponseBase:
     response = _serve(request, pk, "video", "video/mp4", as_attachment=True)
     # Once per download, not per range request of a resumed one; a 302 hands it to S3.
     if response.status_code in (200, 302) and "Range" not in request.headers:
-        audit.record("downloaded", actor=request.user, video=get_for_viewing(request, pk))
+        generation = get_for_viewing(request, pk)
+        owner = generation.owner if generation.owner_id != request.user.pk else None
+        audit.record("downloaded", actor=request.user, subject=owner, video=generation)
     return response
 
 

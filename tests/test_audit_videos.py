@@ -10,6 +10,7 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
+from billing import audit
 from billing.models import AuditEntry, LedgerEntry
 from generations.models import Comment
 
@@ -74,7 +75,9 @@ class VideoActionTests(AuditTestCase):
 
         row = self.the_row("downloaded")
         self.assertEqual(row["Who"], "bob")
+        self.assertTrue(row["About"].startswith("alice: "), row["About"])  # whose video
         self.assertIn(self.video.get_absolute_url(), row["About"])
+        self.assertEqual(self.rows("downloaded", person=self.alice.pk), [row])
 
     def test_a_zip_download_says_which_videos_and_how_many(self):
         other = make_ready_generation(self.alice, prompt="Waves break on black sand")
@@ -116,6 +119,11 @@ class VideoActionTests(AuditTestCase):
                 self.assertIn("“A red kite over the dunes at dusk”", about)
                 self.assertIn(f"(deleted, id {self.video.pk})", about)
                 self.assertNotIn("<a ", about)
+        # The same words as plain text, for an export.
+        (line,) = audit.lines(action="deleted")
+        self.assertEqual(
+            line.about, f"“A red kite over the dunes at dusk” ({self.video.pk}, deleted)"
+        )
 
 
 class MoneyVerdictTests(AuditTestCase):
