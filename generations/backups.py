@@ -40,6 +40,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection, connections
+from django.db.models import Field
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # format 1: no checksums, every stored file, no file list
@@ -121,8 +122,9 @@ def write_backup(archive: Path, say: Callable[[str], None] = print) -> dict:
         partial = Path(partial_name)
         try:
             with os.fdopen(handle, "wb") as raw:
-                mode = "w:gz" if archive.name.endswith((".gz", ".tgz")) else "w"
-                with tarfile.open(fileobj=raw, mode=mode) as tar:
+                compressed = archive.name.endswith((".gz", ".tgz"))
+                opened = tarfile.open(fileobj=raw, mode="w:gz" if compressed else "w")
+                with opened as tar:
                     _add_file(tar, DATABASE_MEMBER[kind], dump)
                     files = add_stored_files(tar, default_storage, names, Path(tmp))
                     manifest = {
@@ -183,8 +185,13 @@ def _file_columns_query() -> str:
     from generations.models import Generation
 
     meta = Generation._meta
-    columns = ", ".join(meta.get_field(field).column for field in FILE_COLUMNS)  # type: ignore[union-attr]
-    return f"SELECT {columns} FROM {meta.db_table}"
+    quote = connection.ops.quote_name
+    columns = []
+    for name in FILE_COLUMNS:
+        field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column  # plain columns, no relations
+        columns.append(quote(field.column))
+    return f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)}"
 
 
 def _names_in_sqlite(database: Path) -> list[tuple[str, str]]:
@@ -410,7 +417,7 @@ def _check_members(
 def check_archive(tar: tarfile.TarFile, kind: str, staging: Path) -> CheckedArchive:
     """Read and check the whole archive into `staging` (ours, private) before anything is
     replaced: every member expected, a plain file of the right size and checksum."""
-    headers = {}
+    headers: dict[str, tarfile.TarInfo] = {}
     for member in tar.getmembers():
         headers.setdefault(member.name, member)
     manifest = read_manifest(tar, headers)
