@@ -125,24 +125,33 @@ def write_backup(archive: Path, say: Callable[[str], None] = print) -> dict:
                 compressed = archive.name.endswith((".gz", ".tgz"))
                 opened = tarfile.open(fileobj=raw, mode="w:gz" if compressed else "w")
                 with opened as tar:
-                    _add_file(tar, DATABASE_MEMBER[kind], dump)
-                    files = add_stored_files(tar, default_storage, names, Path(tmp))
-                    manifest = {
-                        "format": FORMAT,
-                        "created_at": datetime.now(UTC).isoformat(),
-                        "database": kind,
-                        "database_file": DATABASE_MEMBER[kind],
-                        "database_bytes": dump.stat().st_size,
-                        "database_sha256": _sha256(dump),
-                        "files": len(files),
-                        "file_bytes": sum(file["bytes"] for file in files),
-                        "stored_files": files,
-                    }
-                    _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
+                    manifest = write_archive(tar, kind, dump, names, default_storage)
             _publish(partial, archive)
         finally:
             partial.unlink(missing_ok=True)
     say(f"{manifest['files']} stored file(s), {manifest['file_bytes']:,} bytes")
+    return manifest
+
+
+def write_archive(
+    tar: tarfile.TarFile, kind: str, dump: Path, names: list[tuple[str, str]], storage: Storage
+) -> dict:
+    """The database copy, each file `names` lists ((column, name) pairs), and the manifest
+    describing them all."""
+    _add_file(tar, DATABASE_MEMBER[kind], dump)
+    files = add_stored_files(tar, storage, names, dump.parent)
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(),
+        "database": kind,
+        "database_file": DATABASE_MEMBER[kind],
+        "database_bytes": dump.stat().st_size,
+        "database_sha256": _sha256(dump),
+        "files": len(files),
+        "file_bytes": sum(file["bytes"] for file in files),
+        "stored_files": files,
+    }
+    _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
     return manifest
 
 
@@ -271,7 +280,7 @@ def add_stored_files(
         seen.add(name)
         if stored_name(name, FILE_COLUMNS[column][0]) != name:
             raise BackupError(f"a job names a stored file outside the studio's folders: {name!r}")
-        copy = scratch / "file"
+        copy = scratch / "stored-file"
         try:
             with storage.open(name, "rb") as source, open(copy, "wb") as target:
                 shutil.copyfileobj(source, target, CHUNK)
