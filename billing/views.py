@@ -1,4 +1,3 @@
-import csv
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from generations.access import get_for_changing
 from generations.cometapi import CometAPIError, query_quota
+from veostudio.csvfile import csv_response
 
 from . import audit, ledger, usage
 from .forms import AuditFilterForm, MemberForm, PricesForm, TeammateForm, TeamSettingsForm
@@ -156,19 +156,26 @@ def usage_page(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def usage_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="veostudio-ledger.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["time", "day", "person", "job", "entry", "reason", "rate", "seconds", "amount",
-         "reserved change", "charged change"]
-    )  # fmt: skip
     rows = LedgerEntry.objects.select_related("person").order_by("created_at", "pk")
-    for entry in rows.iterator():
-        writer.writerow(
+    return csv_response(
+        "veostudio-ledger.csv",
+        [
+            "time",
+            "day",
+            "person",
+            "job",
+            "entry",
+            "reason",
+            "rate",
+            "seconds",
+            "amount",
+            "reserved change",
+            "charged change",
+        ],  # fmt: skip
+        (
             [
                 timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
-                entry.day.isoformat(),
+                entry.day,
                 entry.person.get_username(),
                 entry.generation_ref,
                 entry.kind,
@@ -179,8 +186,9 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
                 entry.reserved,
                 entry.charged,
             ]
-        )
-    return response
+            for entry in rows.iterator()
+        ),
+    )
 
 
 @admin_required
@@ -443,25 +451,19 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 @admin_required
 def audit_csv(request: HttpRequest) -> HttpResponse:
     _, lines = _audit_lines(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="veostudio-audit.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["time", "who", "action", "about", "detail", "amount", "job"])
-    for line in lines:
-        writer.writerow(
+    return csv_response(
+        "veostudio-audit.csv",
+        ["time", "who", "action", "about", "detail", "amount", "job"],
+        (
             [
                 timezone.localtime(line.at).isoformat(timespec="seconds"),
                 line.who,
                 line.action,
                 line.subject,
-                _csv_safe(line.detail),
-                line.amount if line.amount is not None else "",
+                line.detail,
+                line.amount,
                 line.generation_ref,
             ]
-        )
-    return response
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+            for line in lines
+        ),
+    )

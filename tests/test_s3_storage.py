@@ -7,6 +7,7 @@ Runs against moto's S3 server on loopback (the `s3_storage` fixture)."""
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -161,17 +162,23 @@ class VideoOnS3Tests(TestCase):
 
     def test_a_backup_carries_the_bucket_and_restores_into_another(self):
         generation = self.make_video()
-        archive = Path(settings.WORKER_SCRATCH_DIR) / f"{generation.pk}.tar"
+        scratch = Path(settings.WORKER_SCRATCH_DIR) / str(generation.pk)
+        (scratch / "staging").mkdir(parents=True)
+        archive = scratch / "backup.tar"
+        dump = scratch / "database.sqlite3"
+        dump.write_bytes(b"the database copy")
+        names = [(c, getattr(generation, c).name) for c in backups.FILE_COLUMNS]
         with tarfile.open(archive, "w") as tar:
-            files, size = backups.add_stored_files(tar, default_storage)
-        self.assertEqual(files, 4)
+            manifest = backups.write_archive(tar, "sqlite", dump, names, default_storage)
+        self.assertEqual(manifest["files"], 4)
         original = self.bucket.keys()
         for key in original:
             self.bucket.client.delete_object(Bucket=self.bucket.name, Key=key)
 
         with tarfile.open(archive) as tar:
-            restored = backups.restore_stored_files(tar, default_storage)
-        archive.unlink()
+            checked = backups.check_archive(tar, "sqlite", scratch / "staging")
+        restored = backups.restore_stored_files(checked.files, default_storage)
+        shutil.rmtree(scratch)
 
         self.assertEqual(restored, 4)
         self.assertEqual(self.bucket.keys(), original)

@@ -10,7 +10,8 @@ from generations.backups import BackupError, write_backup
 class Command(BaseCommand):
     help = (
         "Write a consistent copy of the database (SQLite online backup or pg_dump) and "
-        "every stored file into one archive (.tar, or .tar.gz to compress)."
+        "every file its videos name into one archive (.tar, or .tar.gz to compress), readable "
+        "by its owner only. Sessions are left out."
     )
 
     # The checks open a write transaction (SQLite's IMMEDIATE mode): a busy studio would

@@ -11,7 +11,9 @@ from generations.backups import BackupError, restore_backup
 class Command(BaseCommand):
     help = (
         "Restore a backup written by `manage.py backup` into this install (database and "
-        "stored files), then run migrations. Stop the web server and workers first."
+        "stored files), then run migrations. The whole archive is checked first: one it "
+        "does not expect changes nothing. Stop the web server and workers first; everyone "
+        "signs in again afterwards."
     )
 
     def add_arguments(self, parser):
