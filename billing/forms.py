@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -123,14 +124,13 @@ class HandOverForm(forms.Form):
 
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)
-        users = get_user_model().objects
-        self.fields["to"].queryset = users.filter(is_active=True).order_by("username")
-        self.fields["ids"].choices = [
-            (str(pk), str(pk)) for pk in person.generations.values_list("pk", flat=True)
-        ]
+        to = cast(forms.ModelChoiceField, self.fields["to"])
+        to.queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        ids = cast(forms.TypedMultipleChoiceField, self.fields["ids"])
+        ids.choices = [(str(pk), str(pk)) for pk in person.generations.values_list("pk", flat=True)]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("everything") and not data.get("ids"):
             raise ValidationError("Tick the videos to hand over, or choose all of them.")
         return data
