@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -101,10 +102,10 @@ class Deactivation:
 def deactivate(person, admin) -> Deactivation:
     """Switch an account off and finish the job: sessions, links and waiting jobs."""
     with transaction.atomic():
+        sessions = end_sessions(person)
         person.is_active = False
         person.save(update_fields=["is_active"])
         kill_links(person)
-        sessions = end_sessions(person)
     cancelled = sum(job.cancel_for(admin) for job in waiting_jobs(person))
     audit.record(
         "deactivated",
@@ -126,6 +127,19 @@ def hand_over(admin, person, new_owner, generations) -> int:
             detail=f"{moved} video(s) from {person.get_username()} to {new_owner.get_username()}",
         )
     return moved
+
+
+def _switched_off_elsewhere(sender, instance, raw=False, **kwargs) -> None:
+    """However an account is switched off (the Django admin's Active box, a script), its
+    sessions end: otherwise an old cookie works again the day it is switched back on."""
+    if raw or instance.pk is None or instance.is_active:
+        return
+    if User.objects.filter(pk=instance.pk, is_active=True).exists():
+        end_sessions(instance)  # were the save rolled back, a logout would be all it cost
+
+
+def connect_signals() -> None:
+    pre_save.connect(_switched_off_elsewhere, sender=User, dispatch_uid="billing.accounts.off")
 
 
 # --- logging in and forgotten passwords ------------------------------------------------------

@@ -177,3 +177,14 @@ class HandOverTests(DeactivationTestCase):
     def test_an_active_persons_videos_are_not_listed(self):
         url = reverse("billing:team_videos", args=[self.bob.pk])
         self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class DjangoAdminTests(DeactivationTestCase):
+    def test_unticking_active_in_the_django_admin_ends_the_sessions_too(self):
+        browser = self.logged_in_browser("alice")
+        self.alice.is_active = False
+        self.alice.save()  # as the admin's change form does
+        self.alice.is_active = True
+        self.alice.save()
+        response = browser.get(reverse("generations:index"))
+        self.assertEqual(response.status_code, 302)
