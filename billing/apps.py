@@ -7,6 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Prices, spend and the team"
 
     def ready(self) -> None:
-        from . import audit
+        from . import accounts, audit
 
         audit.connect_signals()
+        accounts.connect_signals()

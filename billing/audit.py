@@ -32,6 +32,7 @@ JOB_ACTIONS: dict[str, str] = {
     EventKind.PURGED: "purged",
     EventKind.SHARED: "shared",
     EventKind.UNSHARED: "unshared",
+    EventKind.HANDED_OVER: "handed over",
 }
 OWN_ACTIONS = {
     "downloaded": "downloaded",
@@ -44,6 +45,10 @@ OWN_ACTIONS = {
     "added_teammate": "added a teammate",
     "deactivated": "deactivated",
     "reactivated": "reactivated",
+    "new_link": "made a set-password link",
+    "reset_link_mailed": "mailed a set-password link",
+    "password_changed": "changed their password",
+    "handed_over": "handed over",
     "resolved": "resolved a reservation",
     "login_failed": "failed login",
     "locked_out": "locked out",

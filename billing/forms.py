@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -107,3 +108,29 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="inclusive"
     )
+
+
+class HandOverForm(forms.Form):
+    """Whose videos become whose: all of them, or the ticked ones."""
+
+    to = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        label="Hand over to",
+        empty_label="Choose someone",
+        error_messages={"required": "Please choose who gets the videos."},
+    )
+    everything = forms.BooleanField(required=False, label="All of their videos")
+    ids = forms.TypedMultipleChoiceField(required=False, coerce=str)
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        to = cast(forms.ModelChoiceField, self.fields["to"])
+        to.queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        ids = cast(forms.TypedMultipleChoiceField, self.fields["ids"])
+        ids.choices = [(str(pk), str(pk)) for pk in person.generations.values_list("pk", flat=True)]
+
+    def clean(self):
+        data = super().clean() or {}
+        if not data.get("everything") and not data.get("ids"):
+            raise ValidationError("Tick the videos to hand over, or choose all of them.")
+        return data

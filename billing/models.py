@@ -109,6 +109,8 @@ class Member(models.Model):
     # Dollars per month; empty means no cap of their own (the team cap still applies).
     monthly_cap = money(null=True, blank=True)
     concurrency = models.PositiveSmallIntegerField()
+    # Part of every set-password link's signature: raising it kills the links made before.
+    link_version = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.user} (cap {self.monthly_cap})"

@@ -1,41 +1,34 @@
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_POST
 
-from generations.access import get_for_changing
+from generations.access import admin_required, get_for_changing
 from generations.cometapi import CometAPIError, query_quota
+from generations.models import Generation
 from veostudio.csvfile import csv_response
 
-from . import audit, ledger, usage
-from .forms import AuditFilterForm, MemberForm, PricesForm, TeammateForm, TeamSettingsForm
+from . import accounts, audit, ledger, usage
+from .forms import (
+    AuditFilterForm,
+    HandOverForm,
+    MemberForm,
+    PricesForm,
+    TeammateForm,
+    TeamSettingsForm,
+)
 from .models import EntryKind, LedgerEntry, Member, Price, StudioSettings
 
 User = get_user_model()
-
-
-def admin_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied("Only admins may open this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- the price before Generate -------------------------------------------------------------
@@ -252,7 +245,7 @@ def team(request: HttpRequest) -> HttpResponse:
     return _team_page(request)
 
 
-def _team_page(request, *, add_form=None, settings_form=None, invite=None, status=200):
+def _team_page(request, *, add_form=None, settings_form=None, status=200):
     studio = StudioSettings.load()
     people = []
     for person in User.objects.order_by("username"):
@@ -284,9 +277,55 @@ def _team_page(request, *, add_form=None, settings_form=None, invite=None, statu
         ),
         "team_month": usage.month(None),
         "studio": studio,
-        "invite": invite,
+        "invite": _shown_link(request),
     }
     return render(request, "billing/team.html", context, status=status)
+
+
+# The latest link an admin made stays on the People page (in their session, not in a form
+# to re-post) until it is used, replaced, dismissed or an hour old: a reload keeps it.
+LINK_SESSION_KEY = "people_link"
+LINK_SHOWN_SECONDS = 3600
+
+
+def _keep_link(request, person, path: str, mailed: bool) -> None:
+    request.session[LINK_SESSION_KEY] = {
+        "user_id": person.pk,
+        "path": path,
+        "mailed": mailed,
+        "at": timezone.now().timestamp(),
+    }
+
+
+def _shown_link(request) -> dict | None:
+    kept = request.session.get(LINK_SESSION_KEY)
+    if not kept:
+        return None
+    person = User.objects.filter(pk=kept["user_id"]).first()
+    fresh = timezone.now().timestamp() - kept["at"] < LINK_SHOWN_SECONDS
+    if person is None or not fresh or not accounts.link_works(person, kept["path"]):
+        del request.session[LINK_SESSION_KEY]
+        return None
+    return {
+        "user": person,
+        "link": request.build_absolute_uri(kept["path"]),
+        "mailed": kept["mailed"],
+    }
+
+
+def _mail_link(request, person, path: str, *, first: bool) -> bool:
+    if not (person.email and settings.EMAIL_HOST_CONFIGURED):
+        return False
+    link = request.build_absolute_uri(path)
+    if first:
+        subject = "Your VeoStudio account"
+        body = f"{request.user.get_username()} added you to VeoStudio. "
+    else:
+        subject = "A new VeoStudio set-password link"
+        body = f"{request.user.get_username()} made you a new VeoStudio set-password link. "
+    send_mail(subject, body + f"Choose your password here (the link works once): {link}", None,
+              [person.email])  # fmt: skip
+    return True
 
 
 @admin_required
@@ -309,26 +348,29 @@ def team_add(request: HttpRequest) -> HttpResponse:
             subject=person,
             detail=f"{'admin' if person.is_staff else 'member'}, cap {_cap(member.monthly_cap)}",
         )
-    link = request.build_absolute_uri(
-        reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
-                "token": default_token_generator.make_token(person),
-            },
-        )
-    )
-    mailed = False
-    if person.email and settings.EMAIL_HOST_CONFIGURED:
-        send_mail(
-            "Your VeoStudio account",
-            f"{request.user.get_username()} added you to VeoStudio. "
-            f"Choose your password here (the link works once): {link}",
-            None,
-            [person.email],
-        )
-        mailed = True
-    return _team_page(request, invite={"user": person, "link": link, "mailed": mailed})
+    path = accounts.set_password_path(person)
+    _keep_link(request, person, path, _mail_link(request, person, path, first=True))
+    return redirect(reverse("billing:team") + "#invite")
+
+
+@admin_required
+@require_POST
+def team_link(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A new set-password link for someone (lost their invitation, forgot their password);
+    every link made for them before stops working."""
+    person = get_object_or_404(User, pk=user_id, is_active=True)
+    path = accounts.new_link(person)
+    mailed = _mail_link(request, person, path, first=False)
+    audit.record("new_link", actor=request.user, subject=person, detail="the older ones stopped")
+    _keep_link(request, person, path, mailed)
+    return redirect(reverse("billing:team") + "#invite")
+
+
+@admin_required
+@require_POST
+def team_link_done(request: HttpRequest) -> HttpResponse:
+    request.session.pop(LINK_SESSION_KEY, None)
+    return redirect("billing:team")
 
 
 def _cents(value):
@@ -344,14 +386,17 @@ def _cap(value) -> str:
 def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     action = request.POST.get("action", "save")
-    if action in ("deactivate", "reactivate"):
-        if person == request.user:
-            messages.error(request, "You cannot deactivate yourself.")
-            return redirect("billing:team")
-        person.is_active = action == "reactivate"
+    if action == "deactivate":
+        return redirect("billing:team_deactivate", user_id=person.pk)  # asks first
+    if action == "reactivate":
+        person.is_active = True
         person.save(update_fields=["is_active"])
-        audit.record(f"{action}d", actor=request.user, subject=person)
-        messages.success(request, f"{person.get_username()} {action}d.")
+        audit.record("reactivated", actor=request.user, subject=person)
+        messages.success(
+            request,
+            f"{person.get_username()} is switched back on. Make them a new set-password link "
+            "if they need one: the old ones stopped when they were switched off.",
+        )
         return redirect("billing:team")
     form = MemberForm(request.POST, prefix=f"m{person.pk}")
     if not form.is_valid():
@@ -387,6 +432,63 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
             )
     messages.success(request, f"Saved {person.get_username()}.")
     return redirect("billing:team")
+
+
+@admin_required
+def team_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    """GET: what switching this person off will do. POST: do it."""
+    person = get_object_or_404(User, pk=user_id)
+    if person == request.user:
+        messages.error(request, "You cannot deactivate yourself.")
+        return redirect("billing:team")
+    if not person.is_active:
+        return redirect("billing:team_videos", user_id=person.pk)
+    if request.method == "POST":
+        done = accounts.deactivate(person, request.user)
+        messages.success(
+            request,
+            f"{person.get_username()} is switched off: logged out everywhere, their "
+            f"set-password links stopped, {_jobs(done.cancelled)} cancelled for free.",
+        )
+        return redirect("billing:team_videos", user_id=person.pk)
+    videos = Generation.objects.filter(owner=person)
+    context = {
+        "person": person,
+        "waiting": accounts.waiting_jobs(person).count(),
+        "running": videos.active().count(),
+        "videos": videos.count(),
+    }
+    return render(request, "billing/team_deactivate.html", context)
+
+
+def _jobs(count: int) -> str:
+    return "no waiting job" if count == 0 else f"{count} waiting job{'s' if count > 1 else ''}"
+
+
+@admin_required
+def team_videos(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A switched-off person's videos, private ones included, and handing them over."""
+    person = get_object_or_404(User, pk=user_id, is_active=False)
+    videos = Generation.objects.filter(owner=person).order_by("-created_at")
+    form = HandOverForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        chosen = (
+            videos
+            if form.cleaned_data["everything"]
+            else videos.filter(pk__in=form.cleaned_data["ids"])
+        )
+        new_owner = form.cleaned_data["to"]
+        moved = accounts.hand_over(request.user, person, new_owner, chosen)
+        left = videos.count()
+        noun = "video" if moved == 1 else "videos"
+        messages.success(
+            request,
+            f"Handed {moved} {noun} over to {new_owner.get_username()}."
+            + (f" {left} still being made or not chosen stay here." if left else ""),
+        )
+        return redirect("billing:team_videos", user_id=person.pk)
+    context = {"person": person, "videos": videos, "form": form}
+    return render(request, "billing/team_videos.html", context, status=400 if form.errors else 200)
 
 
 @admin_required
@@ -459,7 +561,7 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
                 timezone.localtime(line.at).isoformat(timespec="seconds"),
                 line.who,
                 line.action,
-                line.subject,
+                line.about,
                 line.detail,
                 line.amount,
                 line.generation_ref,

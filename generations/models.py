@@ -1074,6 +1074,24 @@ class Generation(models.Model):
         self.shared_at = None
         return True
 
+    def hand_over_for(self, admin, new_owner) -> bool:
+        """An admin gives a finished video to someone else (its maker left the studio). It
+        keeps its privacy: shared stays shared, private becomes private to the new owner.
+        Its history and its money stay as they were; False while it is still being made."""
+        with self._locked() as job:
+            if job.is_active or job.owner_id == new_owner.pk:
+                return False
+            before = job.owner
+            job.owner = new_owner
+            job._record(
+                EventKind.HANDED_OVER,
+                f"From {before.get_username()} to {new_owner.get_username()}.",
+                actor=admin,
+            )
+            job.save(update_fields=["owner", "updated_at"])
+        self.owner = new_owner
+        return True
+
     @contextmanager
     def _locked(self) -> Iterator["Generation"]:
         # A worker step may be writing this row: take the current row under a lock.
@@ -1139,6 +1157,7 @@ class EventKind(models.TextChoices):
     PURGED = "purged", "Deleted from the Trash for good"
     SHARED = "shared", "Shared with the team"
     UNSHARED = "unshared", "Unshared"
+    HANDED_OVER = "handed_over", "Handed over"
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}

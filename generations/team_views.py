@@ -23,6 +23,7 @@ from billing import audit
 
 from . import gallery
 from .access import (
+    admin_required,
     changeable_generations,
     get_comment_for_changing,
     get_for_changing,
@@ -249,9 +250,8 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, "generations/team.html", {"sections": sections})
 
 
+@admin_required
 def studio_settings(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_staff:
-        return render(request, "generations/studio_settings.html", {"form": None}, status=403)
     current = StudioSettings.current()
     if request.method == "POST":
         form = StudioSettingsForm(request.POST, instance=current)

@@ -58,7 +58,19 @@ def studio(db):
         )
         for n in (1, 2)
     ]
-    return {"ready": ready, "running": running, "failed": failed, "maya": maya, "takes": takes}
+    # Someone who left, with a private video: the Deactivate and "Their videos" pages.
+    leo = get_user_model().objects.create_user("leo", password=PASSWORD, is_active=False)
+    make_ready_generation(leo, prompt="A private sketch of the harbour.")
+    noor = get_user_model().objects.create_user("noor", password=PASSWORD)
+    return {
+        "ready": ready,
+        "running": running,
+        "failed": failed,
+        "maya": maya,
+        "takes": takes,
+        "leo": leo,
+        "noor": noor,
+    }
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -96,10 +108,18 @@ def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
             "takes": reverse("generations:takes", args=[studio["takes"][0].pk]),
             "compare": reverse("generations:compare")
             + f"?ids={studio['takes'][0].pk}&ids={studio['takes'][1].pk}",
+            "change my password": reverse("password_change"),
+            "deactivate": reverse("billing:team_deactivate", args=[studio["noor"].pk]),
+            "their videos": reverse("billing:team_videos", args=[studio["leo"].pk]),
         }
         for name, path in pages.items():
             page.goto(url + path)
             found[name] = serious(page)
+        page.goto(url + reverse("billing:team"))
+        page.click(
+            f"form[action='{reverse('billing:team_link', args=[studio['noor'].pk])}'] button"
+        )
+        found["team with a new link"] = serious(page)
         page.goto(url + "/new/")
         page.click("#generate-button")
         page.wait_for_load_state("load")
@@ -107,5 +127,7 @@ def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
         page.click("button[aria-label='Log out maya']")
         page.wait_for_url("**/login/**")
         found["logged out"] = serious(page)
+        page.goto(url + reverse("forgot_password"))
+        found["forgot password"] = serious(page)
     context.close()
     assert {name: issues for name, issues in found.items() if issues} == {}

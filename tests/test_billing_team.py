@@ -47,7 +47,7 @@ class TeamPageTests(TeamTestCase):
 
     def test_adding_a_teammate_shows_a_one_time_set_password_link_that_works_once(self):
         response = self.client.post(
-            reverse("billing:team_add"), {"username": "dave", "monthly_cap": "25"}
+            reverse("billing:team_add"), {"username": "dave", "monthly_cap": "25"}, follow=True
         )
         self.assertContains(response, "dave can now choose a password")
         dave = User.objects.get(username="dave")
@@ -93,7 +93,11 @@ class TeamPageTests(TeamTestCase):
         self.bob.refresh_from_db()
         self.assertTrue(self.bob.is_staff)
         url = reverse("billing:team_member", args=[self.bob.pk])
-        self.client.post(url, {"action": "deactivate"})
+        asked = self.client.post(url, {"action": "deactivate"}, follow=True)
+        self.assertContains(asked, "Deactivate bob?")
+        self.bob.refresh_from_db()
+        self.assertTrue(self.bob.is_active)  # nothing happens before the admin confirms
+        self.client.post(reverse("billing:team_deactivate", args=[self.bob.pk]))
         self.bob.refresh_from_db()
         self.assertFalse(self.bob.is_active)
         self.client.post(url, {"action": "reactivate"})
@@ -103,9 +107,7 @@ class TeamPageTests(TeamTestCase):
         self.assertEqual(actions, ["role_changed", "deactivated", "reactivated"])
 
     def test_an_admin_cannot_lock_themselves_out(self):
-        self.client.post(
-            reverse("billing:team_member", args=[self.carol.pk]), {"action": "deactivate"}
-        )
+        self.client.post(reverse("billing:team_deactivate", args=[self.carol.pk]))
         self.save_member(self.carol, is_admin=None)
         self.carol.refresh_from_db()
         self.assertTrue(self.carol.is_active and self.carol.is_staff)
@@ -189,7 +191,9 @@ class MoreAuditTests(TeamTestCase):
         from django.core import mail
 
         response = self.client.post(
-            reverse("billing:team_add"), {"username": "erin", "email": "erin@example.com"}
+            reverse("billing:team_add"),
+            {"username": "erin", "email": "erin@example.com"},
+            follow=True,
         )
         self.assertContains(response, "we also e-mailed it")
         self.assertEqual(mail.outbox[0].to, ["erin@example.com"])

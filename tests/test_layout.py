@@ -76,8 +76,8 @@ class KeptHeaderTests(StudioTestCase):
         self.client.force_login(self.bob)
         bob = self.client.get(index).content.decode()
 
-        self.assertIn('<span class="who">alice</span>', alice)
-        self.assertIn('<span class="who">bob</span>', bob)
+        self.assertIn('title="Change my password">alice</a>', alice)
+        self.assertIn('title="Change my password">bob</a>', bob)
         self.assertNotIn("alice", bob)
         for html in (alice, bob):
             self.assertEqual(len(set(TOKEN.findall(html))), 1)

@@ -2,28 +2,32 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from billing import account_views
 from generations import health, views
 
 admin.site.site_header = "VeoStudio administration"
 admin.site.site_title = "VeoStudio admin"
 
 handler404 = "generations.team_views.not_found"
+handler403 = "generations.access.forbidden"
 
-# Only the auth pages the product uses: admins set and reset passwords in the admin,
-# so the public password-reset and password-change pages are not mounted at all. The
-# set-password page is, for the one-time links the Team page makes: it needs the link's
-# token, and nothing lets a stranger ask for one.
+# The account pages, in the studio's own look (billing/account_views.py). Django's own
+# password-reset request page is not mounted: "Forgot your password?" is ours, which also
+# reaches people who never chose a password and says the same whether a name exists or not.
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account_views.change_password, name="password_change"),
+    path("accounts/forgot/", account_views.forgot_password, name="forgot_password"),
+    path("accounts/forgot/sent/", account_views.forgot_password_sent, name="forgot_password_sent"),
     path(
         "accounts/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        account_views.set_password,
         name="password_reset_confirm",
     ),
     path(
         "accounts/set-password/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        account_views.set_password_done,
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),

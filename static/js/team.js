@@ -106,7 +106,24 @@
     article.replaceWith(gone);
   });
 
+  // People page: a Copy button beside a set-password link (the field stays selectable
+  // without it; the button shows only where the clipboard can be written).
+  function copyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      if (!field || !navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(
+          function () { button.textContent = "Copied"; },
+          function () { field.select(); button.textContent = "Press Ctrl+C to copy"; }
+        );
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    copyButtons();
     showMomentButtons();
     var match = /^#t=([0-9.]+)$/.exec(window.location.hash);
     var video = player();
