@@ -139,7 +139,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 def download_zip(request: HttpRequest) -> HttpResponseBase:
     chosen = visible_generations(request.user).filter(pk__in=_ids(request.GET))
-    response = zip_response(chosen)
+    response = zip_response(chosen, request)
     if response is None:
         messages.info(request, "Pick at least one ready video to download.")
         return redirect("generations:index")

@@ -4,9 +4,11 @@ show real progress, while memory stays at one read buffer whatever the number of
 
 from collections.abc import Iterator
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from zipstream import ZipStream
 
+from . import streams
 from .models import Generation, Status
 
 CHUNK = 256 * 1024
@@ -31,8 +33,9 @@ def unique_names(generations: list[Generation]) -> list[tuple[Generation, str]]:
     return named
 
 
-def zip_response(chosen) -> StreamingHttpResponse | None:
-    """A streamed ZIP of the ready videos in `chosen` (already access-checked), or None."""
+def zip_response(chosen, request: HttpRequest) -> HttpResponseBase | None:
+    """A streamed ZIP of the ready videos in `chosen` (already access-checked), or None;
+    a 429 page when the person already has as many streams going as they may."""
     ready = list(
         chosen.filter(status=Status.READY, trashed_at=None)
         .exclude(video="")
@@ -51,4 +54,4 @@ def zip_response(chosen) -> StreamingHttpResponse | None:
     last = archive.last_modified
     if last is not None:
         response["Last-Modified"] = last.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    return response
+    return streams.hold(request, response)
