@@ -87,12 +87,15 @@ def serve_file(
     elif settings.MEDIA_SERVING == "nginx":
         response = _accel_redirect(field_file.name, content_type, attachment_name)
     else:
-        response = ranged_file_response(
-            request, field_file, content_type, attachment_name, validators
-        )
-        if content_type.startswith("video/") and response.status_code in (200, 206):
-            # Only here does a web thread send the bytes (and wait for a slow reader).
-            response = streams.hold(request, response)
+
+        def build() -> HttpResponseBase:
+            return ranged_file_response(
+                request, field_file, content_type, attachment_name, validators
+            )
+
+        # Only here does a web thread send the bytes (and wait for a slow reader); images
+        # are small and many at once in a gallery, so only videos count.
+        response = streams.send(request, build) if content_type.startswith("video/") else build()
     for header, value in validators.headers().items():
         response.setdefault(header, value)
     return response

@@ -10,33 +10,62 @@ no thread waits; ZIPs are always streamed by the web process, so they stay bound
 
 import threading
 import weakref
-from collections import Counter
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-_lock = threading.Lock()
-_open: Counter = Counter()
 RETRY_AFTER_SECONDS = 10
 
+_lock = threading.Lock()
+_open: dict[object, set[object]] = {}  # person's pk -> a token per stream being sent
 
-def hold(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    """`response`, counted against its person until the server closes it; or, past the
-    bound, a 429 page instead (and `response` is closed unsent)."""
-    person = request.user.pk
+
+class Place:
+    """One stream's place, given back once (by the server's close() or when dropped)."""
+
+    def __init__(self, person):
+        self.person = person
+        self.token = object()
+
+    def release(self) -> None:
+        with _lock:
+            tokens = _open.get(self.person, set())
+            tokens.discard(self.token)
+            if not tokens:
+                _open.pop(self.person, None)
+
+
+def take(request: HttpRequest) -> Place | None:
+    """A place for one more stream of this person's, or None when they have them all."""
+    place = Place(request.user.pk)
     with _lock:
-        taken = _open[person] >= settings.MEDIA_STREAMS_PER_PERSON
-        if not taken:
-            _open[person] += 1
-    if taken:
-        response.close()
+        tokens = _open.setdefault(place.person, set())
+        if len(tokens) >= settings.MEDIA_STREAMS_PER_PERSON:
+            return None
+        tokens.add(place.token)
+    return place
+
+
+def send(request: HttpRequest, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
+    """`build()`'s answer, counted against its person until it is closed; or a 429 page
+    (and `build` is never called) when they already have as many streams as they may."""
+    place = take(request)
+    if place is None:
         return too_many(request)
+    try:
+        response = build()
+    except BaseException:
+        place.release()
+        raise
+    if not response.streaming:  # an error page or a 416: nothing to hold
+        place.release()
+        return response
     # The server calls close() when the answer is sent or the reader went away; the
-    # finalizer also counts an answer nobody closed (the test client's unread streams) once
-    # it is dropped. Either runs the release once.
-    release = weakref.finalize(response, _release, person)
+    # finalizer also frees the place of an answer nobody closed once it is dropped.
+    release = weakref.finalize(response, place.release)
     response._resource_closers.append(release)  # type: ignore[attr-defined]
     return response
 
@@ -54,11 +83,10 @@ def too_many(request: HttpRequest) -> HttpResponseBase:
 
 def open_count(person_pk) -> int:
     with _lock:
-        return _open[person_pk]
+        return len(_open.get(person_pk, ()))
 
 
-def _release(person) -> None:
+def forget() -> None:
+    """For tests: no place outlives the test that took it."""
     with _lock:
-        _open[person] -= 1
-        if _open[person] <= 0:
-            del _open[person]
+        _open.clear()

@@ -44,14 +44,20 @@ def zip_response(chosen, request: HttpRequest) -> HttpResponseBase | None:
     )
     if not ready:
         return None
-    archive = ZipStream(sized=True)
-    for generation, name in unique_names(ready):
-        stored = generation.video
-        archive.add(_chunks(stored), name, size=stored.size)
-    response = StreamingHttpResponse(archive, content_type="application/zip")
-    response["Content-Length"] = str(len(archive))
-    response["Content-Disposition"] = f'attachment; filename="veostudio-{len(ready)}-videos.zip"'
-    last = archive.last_modified
-    if last is not None:
-        response["Last-Modified"] = last.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    return streams.hold(request, response)
+
+    def build() -> HttpResponseBase:
+        archive = ZipStream(sized=True)
+        for generation, name in unique_names(ready):
+            stored = generation.video
+            archive.add(_chunks(stored), name, size=stored.size)
+        response = StreamingHttpResponse(archive, content_type="application/zip")
+        response["Content-Length"] = str(len(archive))
+        response["Content-Disposition"] = (
+            f'attachment; filename="veostudio-{len(ready)}-videos.zip"'
+        )
+        last = archive.last_modified
+        if last is not None:
+            response["Last-Modified"] = last.strftime("%a, %d %b %Y %H:%M:%S GMT")
+        return response
+
+    return streams.send(request, build)
