@@ -219,10 +219,11 @@ class GenerationForm(forms.Form):
             return None
         size = self.data.get("size") or Size.LANDSCAPE_720
         differs = size in Size.values and framing.shape_differs(frame.width, frame.height, size)
+        width, height = frame.original_size
         return {
             "url": framing.preview_url(frame.thumbnail),
-            "width": frame.width,
-            "height": frame.height,
+            "width": width,
+            "height": height,
             "cropped_url": (
                 framing.preview_url(framing.crop_to_fit(frame, size).thumbnail) if differs else ""
             ),
@@ -269,10 +270,11 @@ class FirstFramePreviewForm(forms.Form):
         frame: FirstFrame = self.cleaned_data["frame"]
         size = self.cleaned_data.get("size") or Size.LANDSCAPE_720
         differs = framing.shape_differs(frame.width, frame.height, size)
+        width, height = frame.original_size
         return {
             "token": self.cleaned_data["first_frame_token"],
-            "width": frame.width,
-            "height": frame.height,
+            "width": width,
+            "height": height,
             "differs": differs,
             "message": wording.shape_mismatch(frame, Size(size)) if differs else "",
             "cropped": (

@@ -160,13 +160,14 @@ KEPT_FRAME_GONE = (
 
 def shape_mismatch(frame, size) -> str:
     """`frame` is a FirstFrame, `size` a Size choice."""
-    image_shape = describe_shape(frame.width, frame.height)
+    width, height = frame.original_size  # what the person knows their photo by
+    image_shape = describe_shape(width, height)
     format_shape = describe_shape(*format_box(size.value))
     label = size.label.split(" (")[0]
     if image_shape == format_shape:
         image_shape = "a different shape"
     return (
-        f"Your image is {image_shape} ({frame.width}×{frame.height}) and the format is "
+        f"Your image is {image_shape} ({width}×{height}) and the format is "
         f"{label}. Choose “Crop to fit” to see and keep the centre of it, or “Let Veo crop”."
     )
 
