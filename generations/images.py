@@ -341,14 +341,15 @@ def _pixels_in_bomb_message(exc: Exception) -> str:
     return f"{int(match[1]) / 1_000_000:,.0f} megapixels" if match else ""
 
 
+def too_large_message(max_bytes: int) -> str:
+    return f"The image is larger than {human_bytes(max_bytes)}. Please upload a smaller file."
+
+
 def _file_too_large(max_bytes: int) -> ValidationError:
-    return ValidationError(
-        f"The image is larger than {_human_bytes(max_bytes)}. Please upload a smaller file.",
-        code="file_too_large",
-    )
+    return ValidationError(too_large_message(max_bytes), code="file_too_large")
 
 
-def _human_bytes(count: int) -> str:
+def human_bytes(count: int) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if count >= scale:
             return f"{count / scale:.3g} {unit}"

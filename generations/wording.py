@@ -156,6 +156,11 @@ KEPT_FRAME_GONE = (
     "The image you chose earlier is no longer kept (it expires after a few hours). "
     "Please choose it again."
 )
+# Shown by the server and, from the page's data, by create.js: one sentence, one place.
+PICTURE_STILL_REFUSED = (
+    "The picture you chose can't be used, so nothing was started. Choose another picture, "
+    "or tick “Make it without a picture” to start from your prompt alone."
+)
 
 
 def shape_mismatch(frame, size) -> str:

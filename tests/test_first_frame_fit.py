@@ -243,3 +243,45 @@ class LargePhotoPreviewTests(KeptFramesTestCase):
             CONTENT_LENGTH=str(settings.UPLOAD_REQUEST_MAX_BYTES + 1),
         )
         self.assertEqual(response.status_code, 413)
+
+
+class RefusedPictureTests(KeptFramesTestCase):
+    """Issue 18, row 9: after a refused picture, Generate sent a paid text-only video."""
+
+    def test_a_refused_picture_marks_the_form_so_the_next_send_starts_nothing(self):
+        notes = SimpleUploadedFile("notes.png", b"just some notes\n", "image/png")
+        refused = self.client.post(CREATE_URL, form_data(first_frame=notes))
+        self.assertContains(
+            refused, 'name="first_frame_refused" id="id_first_frame_refused" value="1"'
+        )
+
+        # The browser cannot send the file again: the next try carries only the mark.
+        again = self.client.post(CREATE_URL, form_data(first_frame_refused="1"))
+
+        self.assertContains(again, "nothing was started")
+        self.assertContains(again, "Make it without a picture")
+        self.assertEqual(Generation.objects.count(), 0)
+
+    def test_saying_to_go_on_without_it_makes_a_text_only_video(self):
+        response = self.client.post(
+            CREATE_URL, form_data(first_frame_refused="1", first_frame_removed="1")
+        )
+
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(Generation.objects.get().first_frame)
+
+    def test_a_good_picture_instead_is_used(self):
+        response = self.client.post(
+            CREATE_URL,
+            form_data(first_frame_refused="1", first_frame=portrait_photo(), size="720x1280"),
+        )
+
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(Generation.objects.get().first_frame)
+
+    def test_a_fresh_form_carries_no_mark(self):
+        response = self.client.get(CREATE_URL)
+        self.assertContains(response, 'id="id_first_frame_refused" value=""')
+        self.assertContains(response, 'id="frame-refused" hidden')
+        self.assertContains(response, 'data-max-bytes="20971520"')
+        self.assertContains(response, "up to 20 MB")
