@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generations import framing
+from generations.images import normalise_first_frame
 from generations.models import Generation
 from tests import factories_media as media
 from tests.helpers import StudioTestCase, make_user
@@ -178,7 +179,7 @@ class KeptFramesBoundTests(KeptFramesTestCase):
         self.assertEqual(len(kept_files()), 2)
 
     def test_the_folder_stays_under_its_byte_bound_oldest_first(self):
-        frame = FirstFrameFitTests._frame(None)  # type: ignore[arg-type]
+        frame = normalise_first_frame(portrait_photo())
         people = [self.alice, self.bob] + [make_user(f"p{n}") for n in range(4)]
         bound = len(frame.image) * 3
         with patch.object(framing, "KEPT_MAX_BYTES", bound):

@@ -49,7 +49,7 @@ class StreamBoundTests(StudioTestCase):
 
     def test_the_bound_is_per_person(self):
         self.generation.share_for(self.alice)
-        held = [self.client.get(self.video), self.client.get(self.video)]
+        held = [self.client.get(self.video), self.client.get(self.video)]  # alice's, unread
         self.client.force_login(self.bob)
         self.assertEqual(self.client.get(self.video).status_code, 200)
         self.assertEqual(len(held), 2)
