@@ -1,10 +1,11 @@
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from . import framing, wording
-from .images import FirstFrame, normalise_first_frame
+from .images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
 from .models import (
     COMMENT_MAX_LENGTH,
     EIGHT_SECONDS_ONLY,
@@ -60,8 +61,14 @@ class GenerationForm(forms.Form):
         label="First frame (optional)",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-        help_text="A JPEG, PNG or WebP still, up to 20 MB. Veo starts the video from it.",
+        help_text=f"A JPEG, PNG or WebP still, up to {human_bytes(settings.FIRST_FRAME_MAX_BYTES)}. "
+        "Veo starts the video from it.",
     )
+    # Set (by the server's refusal or by the page's script) while a chosen picture was
+    # refused: the form then starts nothing until another picture is chosen or the person
+    # says, with `first_frame_removed`, to go on without one.
+    first_frame_refused = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    first_frame_removed = forms.BooleanField(label="Make it without a picture", required=False)
     first_frame_fit = forms.ChoiceField(
         label="The image and the format have different shapes",
         choices=framing.Fit.CHOICES,
@@ -119,6 +126,24 @@ class GenerationForm(forms.Form):
     # Rendered into the page (a data- attribute) so that its script keeps no copy of the rule.
     eight_seconds_only = sorted(EIGHT_SECONDS_ONLY)
     shape_tolerance = framing.SHAPE_TOLERANCE
+    picture_still_refused = wording.PICTURE_STILL_REFUSED
+
+    @property
+    def first_frame_max_bytes(self) -> int:
+        return settings.FIRST_FRAME_MAX_BYTES
+
+    @property
+    def first_frame_too_large(self) -> str:
+        return too_large_message(settings.FIRST_FRAME_MAX_BYTES)
+
+    @property
+    def picture_was_refused(self) -> bool:
+        """Whether the page shows a refused picture the person has not yet replaced."""
+        if not self.is_bound:
+            return False
+        if "first_frame" in self.errors:
+            return True
+        return bool(self.data.get("first_frame_refused")) and not self.kept_token
 
     def clean_prompt(self) -> str:
         prompt = unicodedata.normalize("NFC", self.cleaned_data["prompt"]).strip()
@@ -165,6 +190,15 @@ class GenerationForm(forms.Form):
             and self.source is not None
         ):
             cleaned["first_frame"] = self.source.first_frame_copy()
+        if (
+            cleaned.get("first_frame_refused")
+            and not cleaned.get("first_frame_removed")
+            and not cleaned.get("first_frame")
+            and "first_frame" not in self.errors
+        ):
+            self.add_error(
+                "first_frame", ValidationError(wording.PICTURE_STILL_REFUSED, code="refused")
+            )
         size, seconds = cleaned.get("size"), cleaned.get("seconds")
         if size in EIGHT_SECONDS_ONLY and seconds and seconds != Seconds.EIGHT:
             label = Size(size).label.split(" (")[0]
@@ -219,10 +253,11 @@ class GenerationForm(forms.Form):
             return None
         size = self.data.get("size") or Size.LANDSCAPE_720
         differs = size in Size.values and framing.shape_differs(frame.width, frame.height, size)
+        width, height = frame.original_size
         return {
             "url": framing.preview_url(frame.thumbnail),
-            "width": frame.width,
-            "height": frame.height,
+            "width": width,
+            "height": height,
             "cropped_url": (
                 framing.preview_url(framing.crop_to_fit(frame, size).thumbnail) if differs else ""
             ),
@@ -269,10 +304,11 @@ class FirstFramePreviewForm(forms.Form):
         frame: FirstFrame = self.cleaned_data["frame"]
         size = self.cleaned_data.get("size") or Size.LANDSCAPE_720
         differs = framing.shape_differs(frame.width, frame.height, size)
+        width, height = frame.original_size
         return {
             "token": self.cleaned_data["first_frame_token"],
-            "width": frame.width,
-            "height": frame.height,
+            "width": width,
+            "height": height,
             "differs": differs,
             "message": wording.shape_mismatch(frame, Size(size)) if differs else "",
             "cropped": (

@@ -9,6 +9,7 @@ import base64
 import io
 import math
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from django.core import signing
@@ -30,6 +31,8 @@ from .images import (
 SHAPE_TOLERANCE = 0.05
 KEPT_FOLDER = "kept-frames"
 KEPT_FOR = timedelta(hours=12)
+# All kept images together, whoever's: one person's is at most about 5 MB (a 3840-pixel JPEG).
+KEPT_MAX_BYTES = 100 * 1024 * 1024
 _SALT = "veostudio.kept-first-frame"
 
 
@@ -102,38 +105,49 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def keep(frame: FirstFrame, owner) -> str:
-    """Store a checked image for `owner`; returns the token the form carries for it."""
+    """Store a checked image for `owner`; returns the token the form carries for it.
+
+    Each person keeps one image, the latest: a refused form or a new pick replaces it (so
+    ten refused posts hold one picture, not ten). The folder as a whole is held under
+    KEPT_MAX_BYTES, the oldest going first, and nothing stays past KEPT_FOR."""
     sweep()
-    name = default_storage.save(f"{KEPT_FOLDER}/{uuid.uuid4().hex}.jpg", ContentFile(frame.image))
-    return signing.dumps({"name": name, "owner": owner.pk}, salt=_SALT)
+    # Before saving, not after: two tabs keeping at once then both keep theirs.
+    for name in _files(prefix=_owner_prefix(owner)):
+        default_storage.delete(name)
+    name = default_storage.save(
+        f"{KEPT_FOLDER}/{_owner_prefix(owner)}{uuid.uuid4().hex}.jpg", ContentFile(frame.image)
+    )
+    _hold_under(KEPT_MAX_BYTES, keep=name)
+    return signing.dumps(
+        {"name": name, "owner": owner.pk, "size": list(frame.original_size)}, salt=_SALT
+    )
 
 
 def kept(token: str, owner) -> FirstFrame | None:
     """The image kept under `token`, checked again; None if it is not this person's or gone."""
-    name = _name(token, owner)
-    if name is None or not default_storage.exists(name):
+    data = _payload(token, owner)
+    if data is None or not default_storage.exists(data["name"]):
         return None
-    with default_storage.open(name, "rb") as handle:
-        data = handle.read()
-    return normalise_first_frame(SimpleUploadedFile("kept.jpg", data, "image/jpeg"))
+    with default_storage.open(data["name"], "rb") as handle:
+        image = handle.read()
+    frame = normalise_first_frame(SimpleUploadedFile("kept.jpg", image, "image/jpeg"))
+    size = data.get("size")
+    if isinstance(size, list) and len(size) == 2 and all(isinstance(n, int) for n in size):
+        frame = replace(frame, original_width=size[0], original_height=size[1])
+    return frame
 
 
 def discard(token: str, owner) -> None:
-    name = _name(token, owner)
-    if name is not None:
-        default_storage.delete(name)
+    data = _payload(token, owner)
+    if data is not None:
+        default_storage.delete(data["name"])
 
 
 def sweep(now=None) -> int:
     """Delete kept images older than KEPT_FOR (forms that were abandoned); returns how many."""
     cutoff = (now or timezone.now()) - KEPT_FOR
-    try:
-        _, files = default_storage.listdir(KEPT_FOLDER)
-    except FileNotFoundError:
-        return 0
     removed = 0
-    for file in files:
-        name = f"{KEPT_FOLDER}/{file}"
+    for name in _files():
         try:
             if default_storage.get_modified_time(name) < cutoff:
                 default_storage.delete(name)
@@ -143,12 +157,45 @@ def sweep(now=None) -> int:
     return removed
 
 
-def _name(token: str, owner) -> str | None:
+def _hold_under(max_bytes: int, keep: str) -> None:
+    """Delete the oldest kept images until the folder holds at most `max_bytes`."""
+    files = []
+    for name in _files():
+        try:
+            files.append(
+                (default_storage.get_modified_time(name), name, default_storage.size(name))
+            )
+        except (FileNotFoundError, OSError):
+            continue
+    total = sum(size for _, _, size in files)
+    for _, name, size in sorted(files):
+        if total <= max_bytes:
+            break
+        if name != keep:
+            default_storage.delete(name)
+            total -= size
+
+
+def _files(prefix: str = "") -> list[str]:
+    try:
+        _, files = default_storage.listdir(KEPT_FOLDER)
+    except FileNotFoundError:
+        return []
+    return [f"{KEPT_FOLDER}/{file}" for file in files if file.startswith(prefix)]
+
+
+def _owner_prefix(owner) -> str:
+    return f"{owner.pk}-"
+
+
+def _payload(token: str, owner) -> dict | None:
     try:
         data = signing.loads(token, salt=_SALT, max_age=KEPT_FOR)
     except signing.BadSignature:
         return None
-    name = data.get("name", "") if isinstance(data, dict) else ""
-    if data.get("owner") != owner.pk or not name.startswith(f"{KEPT_FOLDER}/"):
+    if not isinstance(data, dict) or data.get("owner") != owner.pk:
         return None
-    return name
+    name = data.get("name", "")
+    if not isinstance(name, str) or not name.startswith(f"{KEPT_FOLDER}/"):
+        return None
+    return data

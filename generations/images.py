@@ -60,6 +60,16 @@ class FirstFrame:
     height: int
     thumbnail: bytes
     content_type: str = "image/jpeg"
+    # The picture as the person chose it, upright, before it was scaled to Veo's largest
+    # size (a 3000×4000 photo is kept as 2880×3840): what previews and messages show.
+    original_width: int = 0
+    original_height: int = 0
+
+    @property
+    def original_size(self) -> tuple[int, int]:
+        if self.original_width and self.original_height:
+            return self.original_width, self.original_height
+        return self.width, self.height
 
     @property
     def sha256(self) -> str:
@@ -179,7 +189,10 @@ def _normalise(data: bytes, max_pixels: int) -> FirstFrame:
     image.load()
     icc_profile = image.info.get("icc_profile")
 
+    decoded = image.size
     _transpose(image)
+    if image.size != decoded and image.size == decoded[::-1]:
+        width, height = height, width  # EXIF said the photo was taken on its side
     image = _flatten(image)
     # In place, and before the colour conversion makes another copy.
     image.thumbnail((OUTPUT_MAX_SIDE, OUTPUT_MAX_SIDE), Image.Resampling.LANCZOS, 3.0)
@@ -194,6 +207,8 @@ def _normalise(data: bytes, max_pixels: int) -> FirstFrame:
         height=rgb.height,
         thumbnail=_jpeg(thumb, THUMBNAIL_QUALITY),
         content_type="image/jpeg",
+        original_width=width,
+        original_height=height,
     )
 
 
@@ -326,14 +341,15 @@ def _pixels_in_bomb_message(exc: Exception) -> str:
     return f"{int(match[1]) / 1_000_000:,.0f} megapixels" if match else ""
 
 
+def too_large_message(max_bytes: int) -> str:
+    return f"The image is larger than {human_bytes(max_bytes)}. Please upload a smaller file."
+
+
 def _file_too_large(max_bytes: int) -> ValidationError:
-    return ValidationError(
-        f"The image is larger than {_human_bytes(max_bytes)}. Please upload a smaller file.",
-        code="file_too_large",
-    )
+    return ValidationError(too_large_message(max_bytes), code="file_too_large")
 
 
-def _human_bytes(count: int) -> str:
+def human_bytes(count: int) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if count >= scale:
             return f"{count / scale:.3g} {unit}"

@@ -76,7 +76,9 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
-UPLOAD_VIEWS = {"generations:create"}
+# The form, and the preview its page asks for the moment a picture is chosen: both take
+# the picture the form accepts.
+UPLOAD_VIEWS = {"generations:create", "generations:first_frame_preview"}
 
 
 def _view_name(path: str) -> str:

@@ -4,12 +4,15 @@ Django's FileResponse ignores Range; without 206 answers Safari will not play an
 """
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
+
+if TYPE_CHECKING:
+    from .files import Validators
 
 CHUNK = 64 * 1024
 # At most 18 digits: enough for any file, and int() stays cheap on hostile headers.
@@ -74,9 +77,12 @@ def ranged_file_response(
     field_file: FieldFile,
     content_type: str,
     attachment_name: str | None = None,
+    validators: "Validators | None" = None,
 ) -> HttpResponseBase:
+    """The file or the range asked for; `validators` (files.py) decide If-Range and give
+    the size already read from the file system."""
     try:
-        size = field_file.size
+        size = validators.size if validators and validators.size is not None else field_file.size
         assert field_file.name is not None  # .size has already raised ValueError if not
         handle = field_file.storage.open(field_file.name, "rb")
     except FileNotFoundError:
@@ -84,6 +90,9 @@ def ranged_file_response(
     wanted = (
         parse_range(request.headers.get("Range", ""), size) if "Range" in request.headers else None
     )
+    if_range = request.headers.get("If-Range")
+    if wanted is not None and if_range and not (validators and validators.still_current(if_range)):
+        wanted = None  # the browser's part is of another file: start again from the top
     if wanted is False:
         handle.close()
         response: HttpResponseBase = HttpResponse(status=416)
@@ -97,7 +106,6 @@ def ranged_file_response(
     )
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     if wanted:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"

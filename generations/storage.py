@@ -65,10 +65,15 @@ def presigned_url(
     seconds: int,
     attachment_name: str | None = None,
 ) -> str:
-    """A short-lived link to one object in the bucket, with the answer headers we choose."""
+    """A short-lived link to one object in the bucket, with the answer headers we choose.
+    The browser may keep the object's bytes no longer than the link lives; it only reaches
+    the link again through a redirect that checked access (files.py)."""
     storage = default_storage
     assert isinstance(storage, S3Storage), "presigned URLs need STORAGE_BACKEND=s3"
-    parameters = {"ResponseContentType": content_type}
+    parameters = {
+        "ResponseContentType": content_type,
+        "ResponseCacheControl": f"private, max-age={seconds}",
+    }
     if attachment_name:
         parameters["ResponseContentDisposition"] = content_disposition_header(True, attachment_name)
     return storage.url(name, parameters=parameters, expire=seconds)

@@ -142,9 +142,13 @@ def download_zip(request: HttpRequest) -> HttpResponseBase:
     if not ready:
         messages.info(request, "Pick at least one ready video to download.")
         return redirect("generations:index")
-    noun = "video" if len(ready) == 1 else "videos"
-    audit.record("downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}")
-    return zip_response(ready)
+    response = zip_response(ready, request)
+    if response.status_code == 200:  # not a refusal past the person's streams
+        noun = "video" if len(ready) == 1 else "videos"
+        audit.record(
+            "downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}"
+        )
+    return response
 
 
 @require_POST

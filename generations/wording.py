@@ -156,17 +156,23 @@ KEPT_FRAME_GONE = (
     "The image you chose earlier is no longer kept (it expires after a few hours). "
     "Please choose it again."
 )
+# Shown by the server and, from the page's data, by create.js: one sentence, one place.
+PICTURE_STILL_REFUSED = (
+    "The picture you chose can't be used, so nothing was started. Choose another picture, "
+    "or tick “Make it without a picture” to start from your prompt alone."
+)
 
 
 def shape_mismatch(frame, size) -> str:
     """`frame` is a FirstFrame, `size` a Size choice."""
-    image_shape = describe_shape(frame.width, frame.height)
+    width, height = frame.original_size  # what the person knows their photo by
+    image_shape = describe_shape(width, height)
     format_shape = describe_shape(*format_box(size.value))
     label = size.label.split(" (")[0]
     if image_shape == format_shape:
         image_shape = "a different shape"
     return (
-        f"Your image is {image_shape} ({frame.width}×{frame.height}) and the format is "
+        f"Your image is {image_shape} ({width}×{height}) and the format is "
         f"{label}. Choose “Crop to fit” to see and keep the centre of it, or “Let Veo crop”."
     )
 

@@ -4,9 +4,11 @@ show real progress, while memory stays at one read buffer whatever the number of
 
 from collections.abc import Iterator
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from zipstream import ZipStream
 
+from . import streams
 from .models import Generation, Status
 
 CHUNK = 256 * 1024
@@ -41,16 +43,23 @@ def ready_videos(chosen) -> list[Generation]:
     )
 
 
-def zip_response(ready: list[Generation]) -> StreamingHttpResponse:
-    """A streamed ZIP of `ready` (from `ready_videos`, at least one)."""
-    archive = ZipStream(sized=True)
-    for generation, name in unique_names(ready):
-        stored = generation.video
-        archive.add(_chunks(stored), name, size=stored.size)
-    response = StreamingHttpResponse(archive, content_type="application/zip")
-    response["Content-Length"] = str(len(archive))
-    response["Content-Disposition"] = f'attachment; filename="veostudio-{len(ready)}-videos.zip"'
-    last = archive.last_modified
-    if last is not None:
-        response["Last-Modified"] = last.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    return response
+def zip_response(ready: list[Generation], request: HttpRequest) -> HttpResponseBase:
+    """A streamed ZIP of `ready` (from `ready_videos`, at least one); a 429 page when the
+    person already has as many streams going as they may."""
+
+    def build() -> HttpResponseBase:
+        archive = ZipStream(sized=True)
+        for generation, name in unique_names(ready):
+            stored = generation.video
+            archive.add(_chunks(stored), name, size=stored.size)
+        response = StreamingHttpResponse(archive, content_type="application/zip")
+        response["Content-Length"] = str(len(archive))
+        response["Content-Disposition"] = (
+            f'attachment; filename="veostudio-{len(ready)}-videos.zip"'
+        )
+        last = archive.last_modified
+        if last is not None:
+            response["Last-Modified"] = last.strftime("%a, %d %b %Y %H:%M:%S GMT")
+        return response
+
+    return streams.send(request, build)

@@ -14,9 +14,11 @@ def _empty_cache():
     from django.core.cache import cache
 
     from billing import slots
+    from generations import streams
 
     cache.clear()
     slots.forget_recent_plan()
+    streams.forget()
 
 
 @pytest.fixture(scope="session")

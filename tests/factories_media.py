@@ -315,3 +315,13 @@ def audio_only_mp4(seconds: float = 1.0, rate: int = 48_000) -> bytes:
         for packet in stream.encode():
             container.mux(packet)
     return out.getvalue()
+
+
+def phone_photo_bytes(width: int = 3000, height: int = 4000) -> bytes:
+    """A JPEG as a phone takes it: large in pixels and, being grainy, in bytes (about 4 MB
+    at 3000×4000, over the 2.5 MB a plain request may carry)."""
+    grain = Image.effect_noise((width, height), 16)
+    picture = Image.merge(
+        "RGB", (grain, grain.rotate(180), grain.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    )
+    return _save(picture, "JPEG", quality=85)

@@ -106,10 +106,11 @@ class NoStoreTests(StudioTestCase):
         response = self.client.post(reverse("generations:check_again", args=[generation.pk]))
         self.assertIn("no-store", response["Cache-Control"])
 
-    def test_the_video_files_keep_their_own_private_caching_for_seeking(self):
+    def test_the_video_files_keep_their_own_private_caching_checked_on_each_use(self):
         generation = make_ready_generation(self.alice)
         response = self.client.get(reverse("generations:video", args=[generation.pk]))
-        self.assertEqual(response["Cache-Control"], "private, max-age=3600")
+        self.assertEqual(response["Cache-Control"], "private, no-cache")
+        self.assertTrue(response["ETag"])
 
 
 class AdminFileLinkTests(StudioTestCase):

@@ -144,7 +144,7 @@ class VideoThroughNginxTests(LiveServerTestCase):
         self.assertEqual(answer.headers["Content-Type"], "video/mp4")
         self.assertEqual(answer.headers["Content-Length"], str(self.size))
         self.assertEqual(answer.headers["Accept-Ranges"], "bytes")
-        self.assertEqual(answer.headers["Cache-Control"], "private, max-age=3600")
+        self.assertEqual(answer.headers["Cache-Control"], "private, no-cache")
         self.assertNotIn("X-Accel-Redirect", answer.headers)
         self.assertIn("nginx", answer.headers.get("Server", ""))
 
@@ -185,6 +185,28 @@ class VideoThroughNginxTests(LiveServerTestCase):
             answer = stranger.get(self.url(name), headers={"Range": "bytes=0-99"}, timeout=10)
             self.assertEqual(answer.status_code, 404, name)
             self.assertNotIn(self.data[:100], answer.content)
+
+    def test_a_reload_is_a_304_from_either_side_and_unsharing_makes_it_a_404(self):
+        self.generation.share_for(self.alice)
+        teammate = self.session_for(self.bob)
+        for name in ("video", "poster"):
+            first = teammate.get(self.url(name), timeout=10)
+            self.assertEqual(first.status_code, 200, name)
+            self.assertEqual(first.headers["Cache-Control"], "private, no-cache")
+            # nginx's own validators for the file are the ones Django compares.
+            validators = {
+                "If-None-Match": first.headers["ETag"],
+                "If-Modified-Since": first.headers["Last-Modified"],
+            }
+            again = teammate.get(self.url(name), headers=validators, timeout=10)
+            self.assertEqual(again.status_code, 304, name)
+            self.assertEqual(again.content, b"")
+
+        self.generation.unshare_for(self.alice)
+
+        for name in ("video", "poster"):
+            gone = teammate.get(self.url(name), headers={"If-None-Match": "*"}, timeout=10)
+            self.assertEqual(gone.status_code, 404, name)
 
     def test_the_internal_location_cannot_be_asked_for_directly(self):
         direct = f"{self.nginx.url}{settings.NGINX_MEDIA_PREFIX}{self.generation.video.name}"

@@ -121,7 +121,7 @@ class RangeTests(StudioTestCase):
     def test_media_is_private_and_not_sniffed(self):
         response = self.get()
 
-        self.assertEqual(response["Cache-Control"], "private, max-age=3600")
+        self.assertEqual(response["Cache-Control"], "private, no-cache")
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
 
     def test_the_poster_is_served_as_a_jpeg(self):

@@ -11,12 +11,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import time_machine
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -115,9 +117,43 @@ class VideoOnS3Tests(TestCase):
         query = parse_qs(urlsplit(answer["Location"]).query)
         self.assertIn("X-Amz-Signature", query)
         self.assertEqual(query["X-Amz-Expires"], ["60"])
-        self.assertEqual(answer["Cache-Control"], "private, max-age=30")
+        # The redirect is checked with us on every use; the bucket's bytes live as the link.
+        self.assertEqual(answer["Cache-Control"], "private, no-cache")
+        self.assertEqual(self.follow(answer).headers["Cache-Control"], "private, max-age=60")
         unsigned = answer["Location"].split("?")[0]
         self.assertEqual(requests.get(unsigned, timeout=10).status_code, 403)
+
+    def test_a_reload_is_a_304_until_unshared_then_a_404(self):
+        generation = self.make_video()
+        generation.share_for(self.alice)
+        self.client.force_login(self.bob)
+        url = reverse("generations:video", args=[generation.pk])
+
+        first = self.client.get(url)
+        self.assertEqual(self.follow(first).status_code, 200)
+        again = self.client.get(url, headers={"If-None-Match": first["ETag"]})
+        self.assertEqual(again.status_code, 304)
+        self.assertEqual(again["ETag"], first["ETag"])
+
+        generation.unshare_for(self.alice)
+        self.assertEqual(
+            self.client.get(url, headers={"If-None-Match": first["ETag"]}).status_code, 404
+        )
+
+    def test_a_304_never_hands_back_a_link_close_to_expiring(self):
+        generation = self.make_video()
+        url = reverse("generations:video", args=[generation.pk])
+        start = (int(time.time()) // 30 + 1) * 30  # the start of a 30 s window
+        with time_machine.travel(start, tick=False):
+            first = self.client.get(url)
+        with time_machine.travel(start + 29, tick=False):  # the link has 31 s left
+            self.assertEqual(
+                self.client.get(url, headers={"If-None-Match": first["ETag"]}).status_code, 304
+            )
+        with time_machine.travel(start + 30, tick=False):  # a new link goes out instead
+            later = self.client.get(url, headers={"If-None-Match": first["ETag"]})
+        self.assertEqual(later.status_code, 302)
+        self.assertNotEqual(later["ETag"], first["ETag"])
 
     def test_the_download_link_names_the_file_for_saving(self):
         generation = self.make_video()

@@ -305,6 +305,9 @@ FIRST_FRAME_MAX_PIXELS = 4096 * 4096
 # How many uploads one web process decodes at once, and how long another one waits.
 FIRST_FRAME_DECODE_CONCURRENCY = int(env_number("FIRST_FRAME_DECODE_CONCURRENCY", 2, 1, 64))
 FIRST_FRAME_DECODE_WAIT_SECONDS = 20.0
+# Videos and ZIPs one person may have the web process stream at once (generations/streams.py):
+# the compare page plays 4 videos side by side.
+MEDIA_STREAMS_PER_PERSON = int(env_number("MEDIA_STREAMS_PER_PERSON", 4, 1, 64))
 
 # CometAPI
 COMETAPI_KEY = env_str("COMETAPI_KEY", "")

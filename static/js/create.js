@@ -22,6 +22,12 @@
     var fit = document.getElementById("field-first_frame_fit");
     var fitMessage = document.getElementById("fit-message");
     var errors = document.getElementById("first-frame-errors");
+    // A refused picture stays refused until another is chosen or the person ticks
+    // "Make it without a picture": Generate must not quietly send a video without it.
+    var refused = form.querySelector("input[name=first_frame_refused]");
+    var refusedBox = document.getElementById("frame-refused");
+    var removed = form.querySelector("input[name=first_frame_removed]");
+    var maxBytes = parseInt(input.dataset.maxBytes || "0", 10);  // the form's own limit
     var tolerance = parseFloat(form.dataset.shapeTolerance || "0.05");
     var image = null;  // {width, height} of the chosen image, once known
     var objectUrl = null;
@@ -43,6 +49,20 @@
       errors.appendChild(p);
       input.setAttribute("aria-invalid", "true");
       input.focus();
+    }
+
+    function refuse(text) {
+      clear(false);
+      refused.value = "1";
+      removed.checked = false;
+      refusedBox.hidden = false;
+      showError(text);
+    }
+
+    function accepted() {
+      refused.value = "";
+      removed.checked = false;
+      refusedBox.hidden = true;
     }
 
     function updateFit(answer) {
@@ -73,14 +93,17 @@
       if (withFile && input.files.length) data.append("first_frame", input.files[0]);
       if (token.value) data.append("first_frame_token", token.value);
       return fetch(form.dataset.previewUrl, { method: "POST", body: data, credentials: "same-origin" })
-        .then(function (response) { return response.json(); })
+        .then(function (response) {
+          if (response.status === 413) return { ok: false, error: input.dataset.tooLarge };
+          return response.json();
+        })
         .then(function (answer) {
           if (mine !== request) return;
           if (!answer.ok) {
-            clear(false);
-            showError(answer.error);
+            refuse(answer.error);
             return;
           }
+          accepted();
           token.value = answer.token;
           image = { width: answer.width, height: answer.height };
           caption.textContent = "Your image, " + answer.width + "×" + answer.height;
@@ -103,6 +126,11 @@
       showError("");
       if (!input.files.length) { clear(true); return; }
       var file = input.files[0];
+      if (maxBytes && file.size > maxBytes) {  // no need to send it to hear that
+        request++;
+        refuse(input.dataset.tooLarge);
+        return;
+      }
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = URL.createObjectURL(file);
       original.src = objectUrl;  // the instant preview, before the server has answered
@@ -119,9 +147,22 @@
     input.addEventListener("change", chosen);
     document.getElementById("frame-remove").addEventListener("click", function () {
       clear(false);
+      accepted();
       showError("");
       input.focus();
     });
+    removed.addEventListener("change", function () {
+      if (removed.checked) showError("");
+    });
+    // Captured, so it runs before app.js marks the form as sent ("Starting…").
+    form.addEventListener("submit", function (event) {
+      if (refused.value && !input.files.length && !token.value && !removed.checked) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        refusedBox.hidden = false;
+        showError(input.dataset.stillRefused);
+      }
+    }, true);
     form.querySelectorAll("input[name=size]").forEach(function (radio) {
       radio.addEventListener("change", function () {
         if (!image) return;
