@@ -37,6 +37,7 @@ OWN_ACTIONS = {
     "deactivated": "deactivated",
     "reactivated": "reactivated",
     "resolved": "resolved a reservation",
+    "rendered_unreserved": "made without a reservation",
     "login_failed": "failed login",
     "locked_out": "locked out",
 }
