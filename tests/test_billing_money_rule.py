@@ -78,6 +78,44 @@ class TakingMoneyBackTests(TestCase):
         self.assertEqual(job.status, Status.FAILED)
         return job
 
+    def try_every_trick(self, rounds: int = 5) -> None:
+        """What the issue's member did all day: start a video, stop waiting once CometAPI
+        has it, say nothing was charged (now refused), have an admin say so too (the
+        worst case: a wrong verdict), check it again, start another."""
+        for n in range(rounds):
+            if self.post_new(f"trick {n}").status_code != 302:
+                continue  # refused by the cap: nothing was made
+            job = step(Generation.objects.get(prompt=f"trick {n}"))
+            self.client.post(reverse("billing:stop", args=[job.pk]))
+            entry = LedgerEntry.objects.open_reservations().get(generation_ref=job.pk)
+            mine = self.client.post(
+                reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"}
+            )
+            self.assertEqual(mine.status_code, 403)
+            self.admin.post(reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"})
+            self.client.post(reverse("generations:check_again", args=[job.pk]))
+        for job in Generation.objects.all():
+            drive(job)
+
+    def test_the_day_of_the_issue_ends_within_the_person_s_cap(self):
+        self.try_every_trick()
+        ready = Generation.objects.filter(status=Status.READY).count()
+        self.assertEqual(ready, 1)
+        self.assertEqual(usage.month(self.alice).spent, Decimal("0.64"))
+        self.assertEqual(ledger.standing(self.alice).left, Decimal("0.36"))
+        assert_every_ready_video_is_charged(self)
+
+    def test_the_day_of_the_issue_ends_within_the_team_s_cap(self):
+        from billing.models import StudioSettings
+
+        Member.objects.filter(user=self.alice).update(monthly_cap=None)
+        StudioSettings.objects.filter(pk=StudioSettings.load().pk).update(team_cap=Decimal("1.50"))
+        self.try_every_trick(rounds=6)
+        self.assertEqual(Generation.objects.filter(status=Status.READY).count(), 2)
+        self.assertEqual(usage.month(None).spent, Decimal("1.28"))
+        self.assertEqual(ledger.standing(self.alice).left, Decimal("0.22"))
+        assert_every_ready_video_is_charged(self)
+
     def test_the_person_cannot_release_their_own_reservation(self):
         job = self.stopped_job()
         entry = LedgerEntry.objects.get(generation_ref=job.pk)
