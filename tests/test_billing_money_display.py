@@ -70,6 +70,19 @@ class JobPageCostTests(TestCase):
     def test_a_running_job_shows_its_estimate_as_held(self):
         self.assertIn("held until CometAPI finishes it", self.cost_on_page(self.job()))
 
+    def test_an_admin_s_verdict_shows_on_the_job_s_page_at_once(self):
+        job = make_generation(self.alice, model="veo3.1-fast", seconds=4)
+        job.mark_submitted("task_gone")
+        job.save()
+        job.stop_for(self.alice)
+        self.assertIn("$0.32 held", self.cost_on_page(job))  # and now kept in the cache
+        admin = make_user("carol")
+        admin.is_staff = True
+        admin.save()
+        entry = LedgerEntry.objects.get(generation_ref=job.pk)
+        ledger.resolve(entry.pk, "not_charged", admin)
+        self.assertIn("an admin confirmed CometAPI did not charge it", self.cost_on_page(job))
+
     def test_every_release_and_settle_names_its_job(self):
         made = drive(self.job())
         cancelled = self.job()
