@@ -50,6 +50,7 @@ OWN_ACTIONS = {
     "password_changed": "changed their password",
     "handed_over": "handed over",
     "resolved": "resolved a reservation",
+    "rendered_unreserved": "made without a reservation",
     "login_failed": "failed login",
     "locked_out": "locked out",
 }

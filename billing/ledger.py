@@ -3,6 +3,13 @@ made the video, release when nothing was made (or a failed task is not charged).
 
 `on_events` is the one hook from generations: it runs inside the transaction that writes a
 job's events, so a job's change of state and its change of money commit together.
+
+The one rule for money: a reservation is released only when the job can no longer make a
+video, by the system (refused, failed task, cancelled before sending) or by an admin's
+verdict on a job that has ended (`resolve`). Every way a job goes (back) to CometAPI (a new
+job, Try again, Check again) passes `check_rate` and holds a reservation checked against the
+caps, in the transaction of its state change; a video that renders with nothing held for it
+is reserved and charged at once and flagged for the admins (`rendered_unreserved`).
 """
 
 from dataclasses import dataclass
@@ -13,9 +20,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from generations.models import EIGHT_SECONDS_ONLY, EventKind, Size
+from generations.models import EIGHT_SECONDS_ONLY, EventKind, GenerationEvent, Size
 
+from . import audit
 from .models import EntryKind, LedgerEntry, Member, Price, StudioSettings, Tier
+
+# The events that send a job (back) to CometAPI: each is counted by the per-minute limit.
+SENDS = (EventKind.CREATED, EventKind.SENT_AGAIN, EventKind.CHECKED_AGAIN)
+UNRESERVED = "rendered_unreserved"
 
 CENT = Decimal("0.01")
 TIERS: dict[str, str] = {
@@ -27,7 +39,9 @@ TIERS: dict[str, str] = {
 
 
 def dollars(value) -> str:
-    return f"${Decimal(value or 0).quantize(CENT, ROUND_HALF_UP)}"
+    amount = Decimal(value or 0).quantize(CENT, ROUND_HALF_UP)
+    # abs() also turns a rounded-away -0.004 into 0.00: never "$-0.00".
+    return f"{'-' if amount < 0 else ''}${abs(amount)}"
 
 
 def rate_label(rate: Decimal) -> str:
@@ -185,10 +199,15 @@ class CapExceeded(Exception):
 def refusal(person, amount: Decimal, where: Standing | None = None) -> str:
     where = where or standing(person)
     whose = "the team's" if where.team_is_tighter else "your"
+    # Caps are set on the People page (billing:team), which only admins open.
+    ask = (
+        "You can raise the cap on the People page."
+        if getattr(person, "is_staff", False)
+        else f"Ask {admins_to_ask()} to raise the cap on the People page."
+    )
     return (
         f"This would cost {dollars(amount)}, but {whose} monthly cap leaves "
-        f"{dollars(where.left)} this month. Nothing was sent to CometAPI. "
-        f"Ask {admins_to_ask()} to raise the cap on the Team page."
+        f"{dollars(where.left)} this month. Nothing was sent to CometAPI. {ask}"
     )
 
 
@@ -219,14 +238,16 @@ def on_events(generation, events) -> None:
     for event in events:
         if event.kind in (EventKind.CREATED, EventKind.SENT_AGAIN):
             _reserve(generation, event)
+        elif event.kind == EventKind.CHECKED_AGAIN:
+            _hold_for_check(generation, event)
         elif event.kind == EventKind.RENDERED:
-            _close(generation, event, EntryKind.SETTLE, "rendered")
+            _settle(generation, event, "rendered")
         elif event.kind == EventKind.FAILED:
             _after_failure(generation, event)
         elif event.kind == "cancelled":
-            _close(generation, event, EntryKind.RELEASE, "cancelled")
+            _release(generation, event, "cancelled")
         # Timed out, uncertain or stopped: a task may exist and may be billed, so its
-        # reservation stays until CometAPI finishes it or a person resolves it.
+        # reservation stays until CometAPI finishes it or an admin gives a verdict.
     if any(_frees_a_slot(event) for event in events):
         from . import slots
 
@@ -239,17 +260,20 @@ def _frees_a_slot(event) -> bool:
     return event.from_status in slots.AT_COMETAPI and event.to_status not in slots.AT_COMETAPI
 
 
-def _reserve(generation, event) -> None:
-    studio, member = lock(generation.owner)
+def _reserve(generation, event, *, checked: bool = True) -> LedgerEntry:
+    # Unchecked (a video already made) takes no lock: the worker holds the job's row, and
+    # the locks are always taken team, person, then job.
+    studio, member = lock(generation.owner) if checked else (StudioSettings.load(), None)
     quote = estimate(generation.model, generation.size, generation.seconds, studio=studio)
-    where = standing(generation.owner, studio=studio, member=member)
-    if not where.allows(quote.amount):
-        raise CapExceeded(refusal(generation.owner, quote.amount, where))
-    LedgerEntry.objects.create(
+    if checked:
+        where = standing(generation.owner, studio=studio, member=member)
+        if not where.allows(quote.amount):
+            raise CapExceeded(refusal(generation.owner, quote.amount, where))
+    entry = LedgerEntry.objects.create(
         person_id=generation.owner_id,
         generation_ref=generation.pk,
         kind=EntryKind.RESERVE,
-        reason=event.kind,
+        reason=event.kind if checked else UNRESERVED,
         rate=quote.rate,
         seconds=quote.seconds,
         amount=quote.amount,
@@ -259,29 +283,70 @@ def _reserve(generation, event) -> None:
         actor=event.actor,
     )
     event.amount = quote.amount
+    return entry
+
+
+def _hold_for_check(generation, event) -> None:
+    """Check again watches the same task: its reservation still holds it, or the task was
+    already charged by a verdict. Released by a verdict ("nothing was charged"), it may yet
+    make a video, so it is held again, under the caps, like a new job."""
+    latest = charge_of(generation)
+    if latest is None or _closed_as(latest) == EntryKind.RELEASE:
+        _reserve(generation, event)
+
+
+def _closed_as(reservation: LedgerEntry) -> str | None:
+    return (
+        LedgerEntry.objects.filter(reservation=reservation).values_list("kind", flat=True).first()
+    )
 
 
 def _after_failure(generation, event) -> None:
     if not generation.task_id:
         # Refused before a task existed (400, 401, 402, a rate limit that never got through).
-        _close(generation, event, EntryKind.RELEASE, "not_created")
+        _release(generation, event, "not_created")
     elif generation.error_code.startswith("task:"):
         if StudioSettings.load().failed_tasks_charged:
-            _close(generation, event, EntryKind.SETTLE, "task_failed_charged")
+            _settle(generation, event, "task_failed_charged")
         else:
-            _close(generation, event, EntryKind.RELEASE, "task_failed")
+            _release(generation, event, "task_failed")
 
 
-def _close(generation, event, kind: str, reason: str) -> None:
-    reservation = (
+def _open_reservation(generation) -> LedgerEntry | None:
+    return (
         LedgerEntry.objects.open_reservations()
         .filter(generation_ref=generation.pk)
         .order_by("-pk")
         .first()
     )
+
+
+def _release(generation, event, reason: str) -> None:
+    reservation = _open_reservation(generation)
     if reservation is None:
         return
-    close(reservation, kind, reason, actor=event.actor)
+    close(reservation, EntryKind.RELEASE, reason, actor=event.actor)
+    event.amount = Decimal("0")  # what the event did to the bill: nothing
+
+
+def _settle(generation, event, reason: str) -> None:
+    reservation = _open_reservation(generation)
+    if reservation is None:
+        latest = charge_of(generation)
+        if latest is not None and _closed_as(latest) == EntryKind.SETTLE:
+            return  # an admin already recorded this task as charged: never twice
+        # Made with nothing held for it: CometAPI bills it all the same. Charge it now,
+        # past any cap (the money is spent), and tell the admins.
+        reservation = _reserve(generation, event, checked=False)
+        reason = UNRESERVED
+        audit.record(
+            UNRESERVED,
+            subject=generation.owner,
+            detail="CometAPI made a video that had no reservation; it is charged now.",
+            generation_ref=generation.pk,
+            amount=reservation.amount,
+        )
+    close(reservation, EntryKind.SETTLE, reason, actor=event.actor)
     event.amount = reservation.amount
 
 
@@ -305,6 +370,57 @@ def close(reservation: LedgerEntry, kind: str, reason: str, actor=None) -> Ledge
     )
 
 
+class CannotResolve(Exception):
+    """A verdict that may not be given: the job is still being made, or the reservation
+    was already closed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def resolve(entry_id: int, verdict: str, admin) -> LedgerEntry:
+    """An admin's verdict on a reservation whose job ended without CometAPI's word (stopped,
+    timed out, uncertain, lost contact). Taken under the job's row lock, so a Check again
+    or a worker step cannot slip in between: a job still being made is never resolved, and
+    a job checked again after a "not charged" verdict is held again (`_hold_for_check`)."""
+    from generations.models import Generation
+
+    reservation = LedgerEntry.objects.open_reservations().filter(pk=entry_id).first()
+    if reservation is None:
+        raise LedgerEntry.DoesNotExist(entry_id)
+    with transaction.atomic():
+        job = Generation.objects.select_for_update().filter(pk=reservation.generation_ref).first()
+        if job is not None and job.is_active:
+            raise CannotResolve(
+                "This video is still being made: its cost is settled when CometAPI finishes it."
+            )
+        reservation = (
+            LedgerEntry.objects.open_reservations()
+            .select_for_update(of=("self",))
+            .filter(pk=entry_id)
+            .first()
+        )
+        if reservation is None:
+            raise CannotResolve("Someone already gave a verdict on this one.")
+        charged = verdict == "charged"
+        kind = EntryKind.SETTLE if charged else EntryKind.RELEASE
+        entry = close(reservation, kind, f"resolved_{verdict}", actor=admin)
+        audit.record(
+            "resolved",
+            actor=admin,
+            subject=reservation.person,
+            detail=f"charged {dollars(reservation.amount)}"
+            if charged
+            else f"not charged: {dollars(reservation.amount)} released",
+            generation_ref=reservation.generation_ref,
+            amount=reservation.amount if charged else Decimal("0"),
+        )
+        if job is not None:
+            job.note_money_changed()
+    return entry
+
+
 def charge_of(generation) -> LedgerEntry | None:
     """The rate and amount the job was (last) sent at."""
     return (
@@ -312,6 +428,43 @@ def charge_of(generation) -> LedgerEntry | None:
         .order_by("-pk")
         .first()
     )
+
+
+@dataclass
+class JobMoney:
+    """What a job's page says about its cost: its latest attempt's reservation and how it
+    was closed, if it was."""
+
+    reservation: LedgerEntry
+    closing: LedgerEntry | None
+    active: bool
+
+    @property
+    def state(self) -> str:
+        if self.closing is None:
+            return "held" if self.active else "awaiting_verdict"
+        return "charged" if self.closing.kind == EntryKind.SETTLE else "not_charged"
+
+    @property
+    def reason(self) -> str:
+        return self.closing.reason if self.closing else ""
+
+    @property
+    def label(self) -> str:
+        return Estimate(self.reservation.rate, self.reservation.seconds, 1).label
+
+
+def money_of(generation) -> JobMoney | None:
+    latest = (
+        LedgerEntry.objects.filter(generation_ref=generation.pk, kind=EntryKind.RESERVE)
+        .select_related("closed_by")
+        .order_by("-pk")
+        .first()
+    )
+    if latest is None:
+        return None
+    closing = getattr(latest, "closed_by", None)
+    return JobMoney(latest, closing, generation.is_active)
 
 
 class TooFast(Exception):
@@ -323,15 +476,17 @@ class TooFast(Exception):
 
 
 def check_rate(person, jobs: int = 1) -> None:
-    """Refuse a burst: more than BILLING_CREATE_PER_MINUTE new jobs from one person in a
-    minute. Counted from the ledger under the person's lock, so parallel posts count too."""
+    """Refuse a burst: more than BILLING_CREATE_PER_MINUTE sends from one person in a minute
+    (new jobs, Try again, Check again alike). Counted from the jobs' events under the
+    person's lock, so parallel posts count too: call it in the transaction that records
+    the send."""
     from django.conf import settings
 
     lock(person)
     limit = settings.BILLING_CREATE_PER_MINUTE
-    recent = LedgerEntry.objects.filter(
-        person=person,
-        kind=EntryKind.RESERVE,
+    recent = GenerationEvent.objects.filter(
+        owner=person,
+        kind__in=SENDS,
         created_at__gte=timezone.now() - timedelta(minutes=1),
     ).count()
     if recent + jobs > limit:

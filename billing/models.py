@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from generations.models import VideoModel
@@ -137,32 +138,55 @@ class EntryKind(models.TextChoices):
     RELEASE = "release", "Released"
 
 
+# Money columns are summed as whole ten-thousandths of a dollar: SQLite keeps a DecimalField
+# as a float, so its SUM drifts (10,000 entries of $0.0001 came back as $0.999999999999906).
+# Rounding each value to an integer before adding is exact on SQLite and PostgreSQL alike.
+SCALE = 10_000
+
+
+def exact_sum(field: str, **options) -> models.Sum:
+    ticks = Cast(Round(models.F(field) * SCALE), models.BigIntegerField())
+    return models.Sum(ticks, **options)
+
+
+def from_ticks(value: int | None) -> Decimal:
+    return (Decimal(value or 0) / SCALE).quantize(Decimal("0.0001"))
+
+
 class LedgerQuerySet(models.QuerySet):
     def in_days(self, first, end):
         return self.filter(day__gte=first, day__lt=end)
 
     def totals(self) -> dict[str, Any]:
         sums = self.aggregate(
-            reserved=models.Sum("reserved"),
-            charged=models.Sum("charged"),
-            not_charged=models.Sum(
+            reserved=exact_sum("reserved"),
+            charged=exact_sum("charged"),
+            not_charged=exact_sum(
                 "amount", filter=models.Q(kind=EntryKind.RELEASE, reason="task_failed")
             ),
             seconds=models.Sum("seconds", filter=models.Q(kind=EntryKind.SETTLE)),
             videos=models.Count("pk", filter=models.Q(kind=EntryKind.SETTLE)),
         )
-        return {key: value or 0 for key, value in sums.items()}
+        money = ("reserved", "charged", "not_charged")
+        return {
+            key: from_ticks(value) if key in money else value or 0 for key, value in sums.items()
+        }
 
     def person_and_team_totals(self, person) -> dict[str, Decimal]:
         """The balances a cap is checked against, the person's and the team's, in one query."""
         mine = models.Q(person=person)
         sums = self.aggregate(
-            my_reserved=models.Sum("reserved", filter=mine),
-            my_charged=models.Sum("charged", filter=mine),
-            team_reserved=models.Sum("reserved"),
-            team_charged=models.Sum("charged"),
+            my_reserved=exact_sum("reserved", filter=mine),
+            my_charged=exact_sum("charged", filter=mine),
+            team_reserved=exact_sum("reserved"),
+            team_charged=exact_sum("charged"),
         )
-        return {key: Decimal(value or 0) for key, value in sums.items()}
+        return {key: from_ticks(value) for key, value in sums.items()}
+
+    def per_day(self) -> dict:
+        """Each day's charges, exact."""
+        rows = self.values("day").annotate(total=exact_sum("charged")).values_list("day", "total")
+        return {day: from_ticks(total) for day, total in rows}
 
     def open_reservations(self):
         return self.filter(kind=EntryKind.RESERVE, closed_by__isnull=True)

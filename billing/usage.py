@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Sum
 
 from .ledger import last_months, month_range, studio_day
 from .models import LedgerEntry
@@ -53,13 +52,7 @@ def per_person(day: date | None = None) -> list[tuple]:
 def chart(person=None, day: date | None = None) -> dict:
     """Bars of the spend per day of the month, laid out for an inline SVG."""
     first, end = month_range(day or studio_day())
-    spent = dict(
-        entries(person)
-        .in_days(first, end)
-        .values("day")
-        .annotate(total=Sum("charged"))
-        .values_list("day", "total")
-    )
+    spent = entries(person).in_days(first, end).per_day()
     days = (end - first).days
     top = max([Decimal(v or 0) for v in spent.values()] + [Decimal("0")])
     slot = CHART_WIDTH / days
@@ -101,3 +94,13 @@ def open_reservations(person=None):
         ).values_list("pk", flat=True)
     )
     return [entry for entry in open_ if entry.generation_ref not in active]
+
+
+def rendered_unreserved(person=None, day: date | None = None):
+    """This month's videos that CometAPI made with nothing held for them, charged when they
+    were made: for the admins to look into (how did a job reach CometAPI unreserved?)."""
+    from .ledger import UNRESERVED
+
+    first, end = month_range(day or studio_day())
+    found = entries(person).in_days(first, end).filter(kind="settle", reason=UNRESERVED)
+    return list(found.select_related("person").order_by("-created_at")[:50])

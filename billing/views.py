@@ -26,7 +26,7 @@ from .forms import (
     TeammateForm,
     TeamSettingsForm,
 )
-from .models import EntryKind, LedgerEntry, Member, Price, StudioSettings
+from .models import LedgerEntry, Member, Price, StudioSettings
 
 User = get_user_model()
 
@@ -86,38 +86,34 @@ def stop(request: HttpRequest, pk) -> HttpResponse:
     if generation.stop_for(request.user):
         messages.warning(
             request,
-            "Stopped waiting. CometAPI may still make this video and charge for it.",
+            "Stopped waiting. CometAPI may still make this video and charge for it, so its "
+            "cost stays reserved until an admin confirms whether it was charged.",
         )
     else:
         messages.info(request, "This video is not running any more.")
     return redirect(generation)
 
 
+@admin_required
 @require_POST
 def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
-    """A person's verdict on a reservation nobody else can settle (uncertain, stopped)."""
-    mine = LedgerEntry.objects.open_reservations()
-    if not request.user.is_staff:
-        mine = mine.filter(person=request.user)
+    """An admin's verdict on a reservation nobody else can settle (uncertain, stopped)."""
     verdict = request.POST.get("verdict")
     if verdict not in ("charged", "not_charged"):
         messages.error(request, "Please choose whether CometAPI charged it.")
         return redirect("billing:usage")
-    with transaction.atomic():
-        reservation = mine.select_for_update(of=("self",)).filter(pk=entry_id).first()
-        if reservation is None:
-            raise Http404("No such open reservation")
-        kind = EntryKind.SETTLE if verdict == "charged" else EntryKind.RELEASE
-        ledger.close(reservation, kind, f"resolved_{verdict}", actor=request.user)
-        audit.record(
-            "resolved",
-            actor=request.user,
-            subject=reservation.person,
-            detail="charged" if verdict == "charged" else "not charged",
-            amount=reservation.amount,
-        )
-        audit_ref = reservation.generation_ref
-    messages.success(request, f"Recorded as {verdict.replace('_', ' ')} ({audit_ref}).")
+    try:
+        entry = ledger.resolve(entry_id, verdict, request.user)
+    except LedgerEntry.DoesNotExist:
+        raise Http404("No such open reservation") from None
+    except ledger.CannotResolve as refusal:
+        messages.error(request, refusal.message)
+        return redirect("billing:usage")
+    said = "charged" if verdict == "charged" else "not charged"
+    messages.success(
+        request,
+        f"Recorded as {said}: {ledger.dollars(entry.charged)} for job {entry.generation_ref}.",
+    )
     return redirect("billing:usage")
 
 
@@ -133,13 +129,16 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         elif request.GET.get("person"):
             wanted = request.GET["person"]
             person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
+    # The verdicts are the admins': on their own page they see every job waiting for one.
+    verdicts_for = None if request.user.is_staff and person == request.user else person
     context = {
         "person": person,
         "team": team,
         "month": usage.month(person),
         "months": usage.months(person),
         "chart": usage.chart(person),
-        "open_reservations": usage.open_reservations(person),
+        "open_reservations": usage.open_reservations(verdicts_for),
+        "unreserved": usage.rendered_unreserved(verdicts_for) if request.user.is_staff else [],
         "standing": ledger.standing(person) if person else None,
     }
     if request.user.is_staff:

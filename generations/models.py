@@ -973,24 +973,50 @@ class Generation(models.Model):
         return True
 
     def check_again_for(self, person) -> bool:
-        """A person's "Check again"; False when the job no longer waits for a check."""
-        with self._locked() as job:
+        """A person's "Check again"; False when the job no longer waits for a check. Raises
+        billing's TooFast or CapExceeded (and changes nothing) past a limit or a cap."""
+        with self._locked_for_sending() as job:
             if not job.can_check_again:
                 return False
+            job._check_rate()
             job.check_again(actor=person)
-            job.save()
+            job.save()  # holds its cost again if a verdict had released it, or refuses
             job.enqueue_next_step()
         return True
 
     def submit_again_for(self, person) -> bool:
-        """A person's "Try again" or "Send again"; False when the job is not in a state for it."""
-        with self._locked() as job:
+        """A person's "Try again" or "Send again"; False when the job is not in a state for it.
+        Raises billing's TooFast or CapExceeded (and changes nothing) past a limit or a cap."""
+        with self._locked_for_sending() as job:
             if not job.can_submit_again:
                 return False
+            job._check_rate()
             job.submit_again(actor=person)
-            job.save()
+            job.save()  # reserves the new attempt under the caps, or refuses
             job.enqueue_next_step()
         return True
+
+    @contextmanager
+    def _locked_for_sending(self) -> Iterator["Generation"]:
+        """The job under its row lock, the team's and the owner's money locks taken first
+        (the order every New video post takes them in), for a change that sends it back
+        to CometAPI: its rate check, state change and reservation commit together."""
+        from billing.ledger import lock
+
+        with transaction.atomic():
+            lock(self.owner)
+            with self._locked() as job:
+                yield job
+
+    def _check_rate(self) -> None:
+        from billing.ledger import check_rate
+
+        check_rate(self.owner)
+
+    def note_money_changed(self) -> None:
+        """An admin's verdict changed what the job's page says it cost: its row's version
+        moves, so no kept page shows the old figure."""
+        Generation.objects.filter(pk=self.pk).update(updated_at=timezone.now())
 
     def delete_for(self, person) -> bool:
         """Delete a finished job and its files; a job still being made cannot be deleted."""

@@ -392,8 +392,11 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
 @require_POST
 def check_again(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_changing(request, pk)
-    if not generation.check_again_for(request.user):
-        messages.info(request, "This video is not waiting for a check.")
+    try:
+        if not generation.check_again_for(request.user):
+            messages.info(request, "This video is not waiting for a check.")
+    except (CapExceeded, TooFast) as refusal:
+        messages.error(request, refusal.message)
     return redirect(generation)
 
 
@@ -403,7 +406,7 @@ def submit_again(request: HttpRequest, pk) -> HttpResponse:
     try:
         if generation.submit_again_for(request.user):
             messages.info(request, "Sent again. This starts a new paid job at CometAPI.")
-    except CapExceeded as refusal:
+    except (CapExceeded, TooFast) as refusal:
         messages.error(request, refusal.message)
     return redirect(generation)
 

@@ -73,17 +73,32 @@ class SettleAndReleaseTests(TestCase):
         self.assertEqual(usage.month(self.alice).spent, Decimal("0.64"))
 
     @override_settings(COMETAPI_READ_TIMEOUT=0.3)
-    def test_an_uncertain_submission_stays_reserved_until_a_person_resolves_it(self):
+    def test_an_uncertain_submission_stays_reserved_until_an_admin_resolves_it(self):
         self.sim.hang_next("create", 2)
         job = drive(self.job())
         self.assertEqual(job.status, Status.UNCERTAIN)
         self.assertEqual(kinds(job), [("reserve", "created")])
         self.assertEqual(usage.month(self.alice).reserved, Decimal("0.64"))
+        entry = LedgerEntry.objects.get(generation_ref=job.pk)
 
+        # Alice sees it waiting, but the verdict is not hers to give.
         self.client.force_login(self.alice)
         page = self.client.get(reverse("billing:usage"))
         self.assertContains(page, "Waiting for a verdict")
-        entry = LedgerEntry.objects.get(generation_ref=job.pk)
+        self.assertNotContains(page, "Nothing was charged</button>")
+        refused = self.client.post(
+            reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"}
+        )
+        self.assertEqual(refused.status_code, 403)
+        self.assertEqual(kinds(job), [("reserve", "created")])
+
+        admin = make_user("carol")
+        admin.is_staff = True
+        admin.save()
+        self.client.force_login(admin)
+        self.assertContains(
+            self.client.get(reverse("billing:usage")), "Nothing was charged</button>"
+        )
         response = self.client.post(
             reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"}
         )
@@ -95,14 +110,15 @@ class SettleAndReleaseTests(TestCase):
         )
         self.assertEqual(again.status_code, 404)  # closed once, for good
 
-    def test_someone_else_cannot_resolve_a_reservation(self):
+    def test_a_member_cannot_resolve_any_reservation(self):
         job = self.job()
         entry = LedgerEntry.objects.get(generation_ref=job.pk)
-        self.client.force_login(make_user("bob"))
-        response = self.client.post(
-            reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"}
-        )
-        self.assertEqual(response.status_code, 404)
+        for person in (self.alice, make_user("bob")):
+            self.client.force_login(person)
+            response = self.client.post(
+                reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"}
+            )
+            self.assertEqual(response.status_code, 403)
         self.assertEqual(kinds(job), [("reserve", "created")])
 
     def test_trying_again_reserves_the_new_attempt(self):

@@ -9,19 +9,29 @@ Also run on PostgreSQL:
 import threading
 import time
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
+import pytest
+import time_machine
 from django.db import connection
-from django.test import Client, TransactionTestCase
+from django.test import Client, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from billing import ledger, slots
 from billing.models import LedgerEntry, Member, Price, StudioSettings
+from generations import worker
 from generations.models import Generation, Status
 
-from .helpers import make_generation, make_user
+from .helpers import drive, make_generation, make_user, step
+
+
+@pytest.fixture
+def sim(request, simulator):
+    request.cls.sim = simulator
+
 
 FORM = {"model": "veo3.1-fast", "seconds": "8", "size": "1280x720"}
 
@@ -130,3 +140,145 @@ class SlotRaceTests(TransactionTestCase):
             status=Status.WAITING, submit_started_at__lte=timezone.now()
         )
         self.assertEqual(in_flight.count(), 2)
+
+
+real_charge_of = ledger.charge_of
+
+
+def slow_charge_of(*args, **kwargs):
+    """Check again reads what its job holds, then dawdles: a verdict slipping in between
+    would leave a job on its way back to CometAPI with nothing held."""
+    found = real_charge_of(*args, **kwargs)
+    time.sleep(0.05)
+    return found
+
+
+def failed_job(owner, prompt: str) -> Generation:
+    """A job CometAPI refused: its money was released, Try again is offered."""
+    job = make_generation(owner, prompt=prompt, seconds=8)
+    job.mark_failed("CometAPI refused it.", "invalid_request")
+    job.save()
+    return job
+
+
+def stopped_job(owner, prompt: str) -> Generation:
+    """A job sent to CometAPI whose owner stopped waiting: its $0.64 stays held."""
+    job = make_generation(owner, prompt=prompt, seconds=8)
+    job.mark_submitted(f"task_{prompt}")
+    job.save()
+    job.stop_for(owner)
+    job.refresh_from_db()
+    return job
+
+
+class SendingAgainRaceTests(TransactionTestCase):
+    """Issue 18: a person could take back a reservation while the job could still render,
+    and Try again was not counted by the per-minute limit."""
+
+    def setUp(self):
+        self.alice = make_user("alice")
+        self.carol = make_user("carol")
+        self.carol.is_staff = True
+        self.carol.save()
+        StudioSettings.load()
+        Price.table()
+        Member.for_user(self.alice)
+        Member.for_user(self.carol)
+
+    def post_as(self, user, name: str, pk) -> str:
+        """The page the person lands on (its text: the test client's captured context is
+        shared between threads)."""
+        client = Client()
+        client.force_login(user)
+        response = client.post(reverse(name, args=[pk]), follow=True)
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    @mock.patch("billing.ledger.standing", slow_standing)
+    def test_two_try_agains_at_once_never_pass_the_cap(self):
+        Member.objects.filter(user=self.alice).update(monthly_cap=Decimal("1.00"))
+        jobs = [failed_job(self.alice, f"refused {n}") for n in range(2)]
+        said = at_once(
+            2, lambda n: self.post_as(self.alice, "generations:submit_again", jobs[n].pk)
+        )
+        self.assertEqual(sum("This starts a new paid job" in s for s in said), 1)
+        self.assertEqual(sum("monthly cap leaves $0.36" in s for s in said), 1)
+        self.assertEqual(Generation.objects.filter(status=Status.WAITING).count(), 1)
+        self.assertEqual(ledger.standing(self.alice).reserved, Decimal("0.64"))
+
+    def test_twelve_try_agains_at_once_stop_at_the_limit(self):
+        with time_machine.travel(timezone.now() - timedelta(minutes=5)):
+            jobs = [failed_job(self.alice, f"refused {n}") for n in range(12)]
+        with override_settings(BILLING_CREATE_PER_MINUTE=10):
+            said = at_once(
+                12, lambda n: self.post_as(self.alice, "generations:submit_again", jobs[n].pk)
+            )
+        self.assertEqual(sum("This starts a new paid job" in s for s in said), 10)
+        self.assertEqual(sum("up to 10 a minute" in s for s in said), 2)
+        recent = LedgerEntry.objects.filter(
+            kind="reserve", created_at__gte=timezone.now() - timedelta(minutes=1)
+        )
+        self.assertEqual(recent.count(), 10)
+
+    @mock.patch("billing.ledger.charge_of", slow_charge_of)
+    def test_a_verdict_racing_check_again_never_leaves_a_running_job_unreserved(self):
+        jobs = [stopped_job(self.alice, f"stopped{n}") for n in range(3)]
+        for job in jobs:
+            entry = LedgerEntry.objects.get(generation_ref=job.pk)
+
+            def race(n, job=job, entry=entry):
+                if n == 0:
+                    return self.post_as(self.alice, "generations:check_again", job.pk)
+                try:
+                    return ledger.resolve(entry.pk, "not_charged", self.carol)
+                except ledger.CannotResolve as refusal:
+                    return refusal.message
+
+            results = at_once(2, race)
+            self.assertFalse([r for r in results if isinstance(r, Exception)], results)
+            job.refresh_from_db()
+            still_held = LedgerEntry.objects.open_reservations().filter(generation_ref=job.pk)
+            if job.is_active:
+                self.assertEqual(still_held.count(), 1, results)
+            else:
+                self.assertEqual(still_held.count(), 0, results)
+        # Every job that went back to CometAPI holds its cost: the month shows it.
+        running = Generation.objects.filter(status=Status.RENDERING).count()
+        self.assertEqual(ledger.standing(self.alice).reserved, Decimal("0.64") * running)
+
+
+@pytest.mark.usefixtures("sim")
+class VerdictRacingTheWorkerTests(TransactionTestCase):
+    def test_a_verdict_while_the_worker_renders_is_refused_and_the_video_is_charged(self):
+        alice, carol = make_user("alice"), make_user("carol")
+        carol.is_staff = True
+        carol.save()
+        StudioSettings.load()
+        Price.table()
+        for round_ in range(3):
+            job = make_generation(alice, prompt=f"kite {round_}", seconds=8)
+            job = step(job)  # sent: the next check finds it made
+            self.assertEqual(job.status, Status.SUBMITTED)
+            entry = LedgerEntry.objects.get(generation_ref=job.pk)
+
+            def race(n, job=job, entry=entry):
+                if n == 0:
+                    Generation.objects.filter(pk=job.pk).update(next_action_at=timezone.now())
+                    return worker.advance(job.pk)
+                try:
+                    return ledger.resolve(entry.pk, "not_charged", carol)
+                except ledger.CannotResolve as refusal:
+                    return refusal.message
+
+            results = at_once(2, race)
+            self.assertIn("still being made", str(results[1]))
+            job = drive(job)
+            self.assertEqual(job.status, Status.READY)
+            self.assertEqual(
+                list(
+                    LedgerEntry.objects.filter(generation_ref=job.pk)
+                    .order_by("pk")
+                    .values_list("kind", "reason")
+                ),
+                [("reserve", "created"), ("settle", "rendered")],
+            )

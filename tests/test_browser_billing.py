@@ -1,5 +1,5 @@
 """In real Chromium: the price follows the settings, a person over their cap is told so and
-nothing reaches CometAPI, an admin raises the cap on the Team page, and the person generates."""
+nothing reaches CometAPI, an admin raises the cap on the People page, and the person generates."""
 
 import os
 from decimal import Decimal

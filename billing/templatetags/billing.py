@@ -36,9 +36,7 @@ def _ahead(context, generation) -> int | None:
 
 @register.inclusion_tag("billing/_job_money.html")
 def job_money(generation):
-    charge = ledger.charge_of(generation)
-    label = ledger.Estimate(charge.rate, charge.seconds, 1).label if charge else ""
-    return {"generation": generation, "charge": charge, "label": label}
+    return {"generation": generation, "money": ledger.money_of(generation)}
 
 
 @register.filter
