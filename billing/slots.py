@@ -130,13 +130,11 @@ def admit(generation: Generation) -> bool:
 
 def dispatch() -> int:
     """Wake the waiting jobs that may go now; admission still decides under the lock."""
-    from generations.tasks import advance_generation
-
     now = timezone.now()
     woken = 0
     for pk in admissible():
+        # Due now is all a wake-up takes: the worker's loop reads the due rows.
         if waiting().filter(pk=pk, lease=None, next_action_at__gt=now).update(next_action_at=now):
-            advance_generation.enqueue(str(pk))
             woken += 1
     # Nobody's row is touched for the places that moved: the page's poll reads each waiting
     # job's place from recent_plan() and swaps only that one line (slot_wait_line).
