@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import Error as DatabaseError
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
 from billing import slots
@@ -38,6 +38,8 @@ MAX_VIDEO_BYTES = 2 * 1024**3
 PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
 # Waits after a database error: 1, 2, 4 … seconds, never more than this.
 DATABASE_WAIT_MAX_SECONDS = 30.0
+# The database busy, locked or out of reach, as opposed to a query of ours that is wrong.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 def get_client() -> CometAPIClient:
@@ -76,7 +78,7 @@ def _run_step(generation: Generation, client: CometAPIClient) -> str:
             poll(generation, client)
         elif generation.status == Status.SAVING:
             download(generation, client)
-    except DatabaseError:
+    except DATABASE_AWAY:
         # The database, not the job: leave the row as it is, as a killed worker would. Its
         # lease runs out and the step is taken again once the database answers.
         raise
@@ -102,7 +104,7 @@ def _release(generation: Generation, lease_ends: float) -> bool:
     while True:
         try:
             return generation.release()
-        except DatabaseError as error:
+        except DATABASE_AWAY as error:
             if time.monotonic() >= lease_ends:
                 raise
             delay = _database_wait(waited, error)

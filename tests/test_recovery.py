@@ -274,3 +274,45 @@ def test_the_worker_outlives_a_write_that_holds_sqlite_longer_than_its_timeout(
 
     assert any("database is locked" in r.getMessage() for r in caplog.records)
     assert simulator.create_count == 1
+
+
+def test_a_database_error_in_a_step_leaves_the_job_as_a_killed_worker_would(simulator, alice):
+    generation = make_generation(alice)
+
+    with mock.patch.object(worker.slots, "admit", side_effect=OperationalError("disk I/O error")):
+        with pytest.raises(OperationalError):
+            worker.advance_next()
+
+    generation.refresh_from_db()
+    assert (generation.status, generation.attempts) == (Status.WAITING, 0)
+    assert generation.submit_started_at is None  # no attempt spent, nothing sent
+    assert simulator.create_count == 0
+    expire_lease(generation)
+    run_queue_until_settled()
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+    assert simulator.create_count == 1
+
+
+def test_a_paid_task_id_is_written_once_the_database_is_free_again(simulator, alice):
+    generation = make_generation(alice)
+    real_release = Generation.release
+    calls = []
+
+    def locked_once(job):
+        calls.append(job.status)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real_release(job)
+
+    with (
+        mock.patch.object(worker, "DATABASE_WAIT_MAX_SECONDS", 0.05),
+        mock.patch.object(Generation, "release", locked_once),
+    ):
+        assert worker.advance_next() == Status.SUBMITTED
+
+    generation.refresh_from_db()
+    assert calls == [Status.SUBMITTED, Status.SUBMITTED]
+    assert generation.status == Status.SUBMITTED
+    assert generation.task_id  # not lost to the lock, so never "uncertain"
+    assert simulator.create_count == 1
