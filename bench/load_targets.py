@@ -108,7 +108,7 @@ def report(run: Any, name: str, summary: dict) -> None:
             "page_poll_after_last_submission_s",
             "poll_fragments",
             "cpu_s_during_run",
-            "reconciler_reenqueues",
+            "queue_at_end",
             "failures",
         )
     }

@@ -1,7 +1,7 @@
 """How many jobs are at CometAPI at once, and whose job goes next.
 
 A job over a limit waits here, unpaid, not at CometAPI. The order is decided from our own
-rows (never from the task queue's order): round-robin between people, each person's jobs
+rows (never from the order they come due): round-robin between people, each person's jobs
 oldest first, the person whose last job was sent longest ago going first.
 """
 
@@ -107,7 +107,7 @@ def admissible() -> list:
 def admit(generation: Generation) -> bool:
     """The worker's gate before sending a job: True once it holds a slot (its
     `submit_started_at` is written in the same transaction as the check), False when it
-    must wait for one (its next action moves out, so the reconciler leaves it alone) or
+    must wait for one (its next action moves out: it is not due until a slot frees) or
     when it is no longer this worker's job to send."""
     with transaction.atomic():
         StudioSettings.load()
@@ -130,13 +130,11 @@ def admit(generation: Generation) -> bool:
 
 def dispatch() -> int:
     """Wake the waiting jobs that may go now; admission still decides under the lock."""
-    from generations.tasks import advance_generation
-
     now = timezone.now()
     woken = 0
     for pk in admissible():
+        # Due now is all a wake-up takes: the worker's loop reads the due rows.
         if waiting().filter(pk=pk, lease=None, next_action_at__gt=now).update(next_action_at=now):
-            advance_generation.enqueue(str(pk))
             woken += 1
     # Nobody's row is touched for the places that moved: the page's poll reads each waiting
     # job's place from recent_plan() and swaps only that one line (slot_wait_line).

@@ -159,10 +159,6 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         )
         return self.annotate(n_comments=Coalesce(models.Subquery(counts), 0))
 
-    def overdue(self, grace_seconds: float):
-        cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-        return self.active().filter(Q(next_action_at__lt=cutoff) | Q(next_action_at=None))
-
     def create_takes(
         self, owner, request: dict, first_frame=None, takes: int = 1, made_from=None
     ) -> tuple[list["Generation"], bool]:
@@ -251,7 +247,6 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
                 check_rate(owner, jobs=1)  # and saving reserves the money, or refuses
                 generation.save(force_insert=True)
-                generation.enqueue_next_step()
         except IntegrityError:
             _delete_files(saved_files)
             return mine.get(client_token=token), False
@@ -260,44 +255,47 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             raise
         return generation, True
 
+    def due(self, now=None):
+        """The queue: active jobs whose next action has come (a job without one is due
+        too, so that no active job can be forgotten). A claimed job's next action is its
+        lease's end, so the job of a worker that died comes due again by itself."""
+        now = now or timezone.now()
+        return self.active().filter(Q(next_action_at__lte=now) | Q(next_action_at=None))
+
     def claim(self, pk) -> "Generation | None":
         """Take the job for one worker step if its next action is due and no live worker
         holds it. The lease is written with a conditional UPDATE, so two workers never act
         on one job at once."""
-        now = timezone.now()
         current = self.filter(pk=pk).values_list("status", flat=True).first()
         if current not in ACTIVE_STATUSES:
             return None
-        token = uuid.uuid4()
-        taken = self.filter(pk=pk, status=current, next_action_at__lte=now).update(
-            lease=token, next_action_at=now + timedelta(seconds=lease_seconds(current))
+        return self._take(pk, current)
+
+    def claim_next(self) -> "Generation | None":
+        """Take the job that has been due longest, or None when nothing is due."""
+        due = self.due().order_by(models.F("next_action_at").asc(nulls_first=True), "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            # PostgreSQL: workers skip the rows another one is taking instead of queueing
+            # behind its lock, and the row is leased in the same transaction.
+            with transaction.atomic():
+                row = due.select_for_update(skip_locked=True).values_list("pk", "status").first()
+                return self._take(*row) if row else None
+        for pk, status in due.values_list("pk", "status")[:10]:
+            taken = self._take(pk, status)
+            if taken:  # else another worker took it between the read and the update
+                return taken
+        return None
+
+    def _take(self, pk, status: str) -> "Generation | None":
+        now = timezone.now()
+        taken = (
+            self.due(now)
+            .filter(pk=pk, status=status)
+            .update(
+                lease=uuid.uuid4(), next_action_at=now + timedelta(seconds=lease_seconds(status))
+            )
         )
-        if not taken:
-            return None
-        return Generation.objects.get(pk=pk)
-
-    def requeue_overdue(self, grace_seconds: float) -> list["Generation"]:
-        """Jobs whose next action is overdue (their task was lost or their worker died),
-        each taken with a compare-and-set so that several reconcilers re-enqueue a job once
-        per grace period and a worker that merely lags behind is not buried in duplicates.
-        A job whose task is still in the queue, due and not yet taken, is left to it."""
-        from .tasks import due_in_queue
-
-        overdue = list(self.overdue(grace_seconds).only("pk", "next_action_at"))
-        # Read after the jobs: a task taken from the queue in between is not seen and its
-        # job is re-enqueued (at worst a duplicate, a no-op under the lease, never a loss).
-        in_queue = due_in_queue() if overdue else set()
-        taken = []
-        for generation in overdue:
-            if generation.pk in in_queue:
-                continue
-            now = timezone.now()
-            if self.filter(pk=generation.pk, next_action_at=generation.next_action_at).update(
-                next_action_at=now
-            ):
-                generation.next_action_at = now
-                taken.append(generation)
-        return taken
+        return Generation.objects.get(pk=pk) if taken else None
 
 
 class PollRow(NamedTuple):
@@ -786,20 +784,6 @@ class Generation(models.Model):
             submit_started_at=self.submit_started_at
         )
 
-    def enqueue_next_step(self) -> None:
-        """Queue the job's next step once the surrounding transaction commits."""
-        from .tasks import advance_generation
-
-        pk, run_after = str(self.pk), self.next_action_at or timezone.now()
-
-        def send():
-            task = advance_generation
-            if run_after > timezone.now():
-                task = task.using(run_after=run_after)
-            task.enqueue(pk)
-
-        transaction.on_commit(send)
-
     # --- what a worker step does (in memory; `release` writes it) -------------------
 
     def schedule(self, delay: float = 0.0) -> None:
@@ -981,7 +965,6 @@ class Generation(models.Model):
             job._check_rate()
             job.check_again(actor=person)
             job.save()  # holds its cost again if a verdict had released it, or refuses
-            job.enqueue_next_step()
         return True
 
     def submit_again_for(self, person) -> bool:
@@ -993,7 +976,6 @@ class Generation(models.Model):
             job._check_rate()
             job.submit_again(actor=person)
             job.save()  # reserves the new attempt under the caps, or refuses
-            job.enqueue_next_step()
         return True
 
     @contextmanager

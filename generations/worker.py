@@ -1,14 +1,18 @@
-"""The worker's steps: submit, poll once, download. Each is small, idempotent and safe
-to be killed between any two lines; the Generation row says where a job stands.
+"""The worker: a loop over the Generation rows whose next action is due, and its steps
+(submit, poll once, download). Each step is small, idempotent and safe to be killed between
+any two lines; the Generation row says where a job stands, and it is the only queue.
 
-A step first claims its job (`Generation.objects.claim`, a lease), changes it through the
-model's `mark_*` methods, and writes the outcome with `Generation.release` only while it
-still holds that lease. Every state change, and its event, is in models.py.
+A step first claims its job (`Generation.objects.claim_next`, a lease that also moves its
+next action to the lease's end), changes it through the model's `mark_*` methods, and
+writes the outcome with `Generation.release` only while it still holds that lease. A worker
+that dies holding a job simply lets the lease run out: the row is due again and the next
+worker to look takes it. Every state change, and its event, is in models.py.
 """
 
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,21 +21,25 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import Error as DatabaseError
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
 from billing import slots
 
 from . import storage, wording
 from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
-from .models import Generation, Status, WorkerHeartbeat, poster_name, video_name
+from .models import Generation, Status, WorkerHeartbeat, lease_seconds, poster_name, video_name
 from .video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
 log = logging.getLogger(__name__)
 
 MAX_VIDEO_BYTES = 2 * 1024**3
 PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
-ABANDONED_TASK_AGE = timedelta(hours=6)
-FINISHED_TASK_KEEP = timedelta(days=7)
+# Waits after a database error: 1, 2, 4 … seconds, never more than this.
+DATABASE_WAIT_MAX_SECONDS = 30.0
+# The database busy, locked or out of reach, as opposed to a query of ours that is wrong.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 def get_client() -> CometAPIClient:
@@ -44,11 +52,25 @@ def get_client() -> CometAPIClient:
 
 
 def advance(pk, client: CometAPIClient | None = None) -> str | None:
-    """Run whichever step the job needs now. Returns the status it left, or None if not due."""
+    """Run whichever step this job needs now. Returns the status it left, or None if the
+    job was not due or another worker holds it."""
     generation = Generation.objects.claim(pk)
     if generation is None:
         return None
-    client = client or get_client()
+    return _run_step(generation, client or get_client())
+
+
+def advance_next(client: CometAPIClient | None = None) -> str | None:
+    """Claim the job that has been due longest and run its step. Returns the status it
+    left, or None when nothing is due."""
+    generation = Generation.objects.claim_next()
+    if generation is None:
+        return None
+    return _run_step(generation, client or get_client())
+
+
+def _run_step(generation: Generation, client: CometAPIClient) -> str:
+    lease_ends = time.monotonic() + lease_seconds(generation.status)
     try:
         if generation.status == Status.WAITING:
             submit(generation, client)
@@ -56,6 +78,10 @@ def advance(pk, client: CometAPIClient | None = None) -> str | None:
             poll(generation, client)
         elif generation.status == Status.SAVING:
             download(generation, client)
+    except DATABASE_AWAY:
+        # The database, not the job: leave the row as it is, as a killed worker would. Its
+        # lease runs out and the step is taken again once the database answers.
+        raise
     except Exception:
         # A bug or an outage of our own must not spin forever or lose the job silently.
         log.exception("generation %s: step failed unexpectedly", generation.pk)
@@ -65,12 +91,25 @@ def advance(pk, client: CometAPIClient | None = None) -> str | None:
             generation.retry_later(generation.backoff(), "Something went wrong on our side.")
         else:
             generation.mark_failed(wording.INTERNAL_FAILURE, "internal")
-    if generation.release():
-        if generation.is_active:
-            generation.enqueue_next_step()
-    else:
+    if not _release(generation, lease_ends):
         log.warning("generation %s: lease lost, outcome of this step dropped", generation.pk)
     return generation.status
+
+
+def _release(generation: Generation, lease_ends: float) -> bool:
+    """Write the step's outcome, waiting out a busy database while the lease lasts: the
+    outcome may be a paid task's id, which only this worker knows. Written late is safe,
+    as the write is conditional on the lease: once another worker holds it, nothing is."""
+    waited = 0
+    while True:
+        try:
+            return generation.release()
+        except DATABASE_AWAY as error:
+            if time.monotonic() >= lease_ends:
+                raise
+            delay = _database_wait(waited, error)
+            waited += 1
+            time.sleep(min(delay, max(lease_ends - time.monotonic(), 0.1)))
 
 
 # --- the three steps -------------------------------------------------------------------
@@ -220,6 +259,7 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
             handle.write(chunk)
             if time.monotonic() - renewed > 10:
                 generation.renew_lease()
+                beat()  # a long download must not look like a dead worker
                 renewed = time.monotonic()
         handle.flush()
         os.fsync(handle.fileno())
@@ -228,38 +268,68 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
     return total
 
 
-# --- recovery ----------------------------------------------------------------------------
+# --- the loop ----------------------------------------------------------------------------
 
 
-def reconcile(grace_seconds: float = 10.0) -> int:
-    """Re-enqueue every job whose next action is overdue and whose task no longer waits in
-    the queue: the task was lost, or the worker that took it died. Returns how many."""
-    overdue = Generation.objects.requeue_overdue(grace_seconds)
-    for generation in overdue:
-        log.info("generation %s: overdue, re-enqueued", generation.pk)
-        generation.enqueue_next_step()
-    slots.dispatch()  # a slot freed while its wake-up was lost
+def run(stop: threading.Event, interval: float = 0.5, name: str | None = None) -> None:
+    """The worker process: due steps one after another, sleeping `interval` when nothing is
+    due, and every RECONCILE_INTERVAL_SECONDS the heartbeat and the tidying. It returns
+    only when `stop` is set: a busy, locked or briefly absent database makes it wait and
+    go on, as does any other error in a pass (logged with its traceback)."""
+    name = name or f"{socket.gethostname()}:{os.getpid()}"
+    tidy_at = 0.0
+    waited = 0
+    while not stop.is_set():
+        busy = False
+        try:
+            if time.monotonic() >= tidy_at:
+                tidy_at = time.monotonic() + settings.RECONCILE_INTERVAL_SECONDS
+                beat(name)
+                tidy()
+            busy = advance_next() is not None
+            waited = 0
+        except DatabaseError as error:
+            _forget_connections()
+            stop.wait(_database_wait(waited, error))
+            waited += 1
+            continue
+        except Exception:
+            log.exception("worker pass failed; going on")
+        try:
+            close_old_connections()  # as after a web request: CONN_MAX_AGE, broken ones
+        except DatabaseError:
+            _forget_connections()
+        if not busy:
+            stop.wait(interval)
+
+
+def _database_wait(waited: int, error: Exception) -> float:
+    """How long to wait after the `waited`-th database error in a row, logged in a line."""
+    delay = min(2.0**waited, DATABASE_WAIT_MAX_SECONDS)
+    reason = (str(error).strip() or type(error).__name__).splitlines()[0][:200]
+    log.warning("database busy or unreachable (%s); trying again in %.0f s", reason, delay)
+    return delay
+
+
+def _forget_connections() -> None:
+    # A connection that failed may be broken (PostgreSQL restarted): the next query opens
+    # a new one. Closing may fail the same way; then there is nothing left to close.
+    for conn in connections.all(initialized_only=True):
+        try:
+            conn.close()
+        except DatabaseError:
+            pass
+
+
+def tidy() -> None:
+    """The periodic work beside the steps: wake waiting jobs whose slot has freed (in case
+    the wake-up at the moment it freed was lost), remove downloads abandoned by a killed
+    worker, and purge the Trash."""
+    slots.dispatch()
     _discard_abandoned_partials()
-    _tidy_queue()
     purged = Generation.objects.purge_trash(timedelta(days=settings.TRASH_KEEP_DAYS))
     if purged:
         log.info("purged %d videos from the Trash", purged)
-    return len(overdue)
-
-
-def _tidy_queue() -> None:
-    """A worker killed mid-task leaves its queue row RUNNING forever (django-tasks issue #46).
-    The job itself was already recovered above; this only keeps the queue table honest."""
-    from django_tasks_db.models import DBTaskResult
-
-    now = timezone.now()
-    DBTaskResult.objects.filter(status="RUNNING", started_at__lt=now - ABANDONED_TASK_AGE).update(
-        status="FAILED", finished_at=now
-    )
-    # Finished queue rows carry nothing the Generation row does not; keep a week for debugging.
-    DBTaskResult.objects.filter(
-        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=now - FINISHED_TASK_KEEP
-    ).delete()
 
 
 def _discard_abandoned_partials() -> None:

@@ -57,7 +57,7 @@ PYTHON = str(_VENV_PYTHON) if _VENV_PYTHON.exists() else sys.executable
 _APP_VARIABLES = re.compile(
     r"^(DEBUG|VEOSTUDIO_.*|SECURE_HTTPS|SECRET_KEY|ALLOWED_HOSTS|CSRF_TRUSTED_ORIGINS|"
     r"DATABASE_URL|SQLITE_PATH|MEDIA_ROOT|COMETAPI_.*|SIMULATOR_PORT|WORKER_.*|"
-    r"RECONCILE_.*|TASKS_BACKEND|AXES_.*|TIME_ZONE|LOG_LEVEL|DJANGO_SETTINGS_MODULE|"
+    r"RECONCILE_.*|AXES_.*|TIME_ZONE|LOG_LEVEL|DJANGO_SETTINGS_MODULE|"
     r"HOST|PORT|STORAGE_BACKEND|MEDIA_SERVING|NGINX_.*|S3_.*|WEB_.*|GUNICORN_.*)$"
 )
 GUNICORN_CONF = ROOT / "veostudio" / "gunicorn_conf.py"
@@ -751,7 +751,7 @@ class Harness:
             self.wait_worker_ready(index)
 
     def wait_worker_ready(self, index: int, timeout: float = 60) -> None:
-        """Until the worker's reconciler thread has written its first heartbeat."""
+        """Until the worker's loop has written its first heartbeat."""
         worker = self.workers[index]
         name = f"{socket.gethostname()}:{worker.pid}"
 
@@ -861,12 +861,12 @@ class Harness:
             raise HarnessError(f"created {count} users, wanted {len(names)}")
 
     def timings(self) -> dict[str, Any]:
-        """The worker's lease per active status, reconcile grace and the age at which an
+        """The worker's lease per active status and the age at which an
         abandoned download is removed, in seconds, as the app computes them here."""
         return self.ask("timings")
 
     def queue_counts(self) -> dict[str, int]:
-        """django-tasks-db rows by state; "noop" = ran but found its job not due."""
+        """The job rows as a queue: active, due now, held by a worker."""
         return self.ask("queue")
 
     # -- simulator control

@@ -9,7 +9,7 @@
    Expect ``ready``, within a minute of the kill.
 3. ``download``: the worker died in the middle of the video download (the harness
    proxy dribbles the body out). Expect ``ready``, the stored video byte-identical to
-   what the simulator serves, and the abandoned ``*.part`` removed by the reconciler.
+   what the simulator serves, and the abandoned ``*.part`` removed by the worker's housekeeping.
 
 4. ``restart``: web server and worker both killed with ten jobs in flight. Expect every
    job to end ``ready`` with ten creates upstream, not more (a create caught in the air
@@ -141,12 +141,11 @@ def scenario_submit(h: Harness, result: Result) -> None:
     h.start_worker()
     timings = h.timings()
     lease = timings["lease_seconds"]["waiting"]
-    grace = timings["reconcile_grace_seconds"]
-    budget = lease + grace + 3 * RECONCILE_INTERVAL + 20
+    budget = lease + 3 * RECONCILE_INTERVAL + 20
     job = wait_terminal(h, job_id, timeout=budget)
     result.recover_seconds = time.monotonic() - killed_at
     result.outcome = job["status"]
-    # Give the reconciler a few more passes to make a mistake (a second create).
+    # Give the worker a few more passes to make a mistake (a second create).
     time.sleep(3 * RECONCILE_INTERVAL + 1)
     stats = h.sim_stats()
     job = h.job(job_id)
@@ -170,8 +169,8 @@ def scenario_submit(h: Harness, result: Result) -> None:
         f"detail page does not say {UNCERTAIN_TEXT!r} ({page.status_code})",
     )
     result.notes.append(
-        f"lease for a submit is {lease:.0f} s (connect+read+60, app minimum) "
-        f"+ {grace:.0f} s reconcile grace"
+        f"lease for a submit is {lease:.0f} s (connect+read+60, app minimum); "
+        "its end is when the job is due again"
     )
 
 
@@ -208,10 +207,7 @@ def scenario_poll(h: Harness, result: Result) -> None:
         "the killed worker had already seen the poll fail (kill came too late)",
     )
     timings = h.timings()
-    result.notes.append(
-        f"poll lease {timings['lease_seconds']['rendering']:.0f} s "
-        f"+ {timings['reconcile_grace_seconds']:.0f} s grace"
-    )
+    result.notes.append(f"poll lease {timings['lease_seconds']['rendering']:.0f} s, then due again")
 
 
 # -- 3. killed in the middle of the download -----------------------------------------
@@ -281,9 +277,9 @@ def scenario_download(h: Harness, result: Result) -> None:
         f"video {len(data)} bytes, {info.width}x{info.height}, {info.duration:.1f} s"
     )
 
-    # The abandoned partial: never served, and the reconciler deletes it once it is
-    # older than PARTIAL_DOWNLOAD_MAX_AGE. Waiting that long does not fit in CI, so
-    # its mtime is moved back past the limit and the reconciler has to remove it.
+    # The abandoned partial: never served, and the worker's housekeeping deletes it once
+    # it is older than PARTIAL_DOWNLOAD_MAX_AGE. Waiting that long does not fit in CI, so
+    # its mtime is moved back past the limit and the worker has to remove it.
     leftovers = [p for p in partial_dir.glob("*.part") if p.exists()]
     result.check(
         all(p.name not in job["video"] for p in leftovers),
@@ -300,7 +296,7 @@ def scenario_download(h: Harness, result: Result) -> None:
             wait_for(
                 lambda: not any(p.exists() for p in leftovers),
                 timeout=4 * RECONCILE_INTERVAL + 10,
-                what="the reconciler to delete the abandoned .part",
+                what="the worker to delete the abandoned .part",
             )
             result.notes.append(
                 f"abandoned .part ({sizes} bytes) kept while young, deleted "

@@ -18,12 +18,10 @@ With ``--serve`` each request is ``{"op": ..., **arguments}`` and each answer on
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -81,16 +79,19 @@ def heartbeat(name: str) -> bool:
 
 
 def queue() -> dict[str, int]:
-    """django-tasks-db rows by state; "noop" = ran but found its job not due (None)."""
-    from django_tasks_db.models import DBTaskResult
+    """The queue, which is the job rows: active jobs, those due now (none of them held by a
+    live worker) and those a worker holds (lease taken, its end not yet passed)."""
+    from django.utils import timezone
 
-    counts: Counter[str] = Counter()
-    for status, value in DBTaskResult.objects.values_list("status", "return_value"):
-        counts["total"] += 1
-        counts[str(status).lower()] += 1
-        if status == "SUCCESSFUL" and value is None:
-            counts["noop"] += 1
-    return dict(counts)
+    from generations.models import Generation
+
+    now = timezone.now()
+    active = Generation.objects.active()
+    return {
+        "active": active.count(),
+        "due": Generation.objects.due(now).count(),
+        "held": active.filter(lease__isnull=False, next_action_at__gt=now).count(),
+    }
 
 
 def timings() -> dict[str, Any]:
@@ -98,10 +99,8 @@ def timings() -> dict[str, Any]:
     from generations import worker
     from generations.models import ACTIVE_STATUSES, lease_seconds
 
-    grace = inspect.signature(worker.reconcile).parameters["grace_seconds"].default
     return {
         "lease_seconds": {str(s): lease_seconds(s) for s in ACTIVE_STATUSES},
-        "reconcile_grace_seconds": grace,
         "partial_download_max_age": worker.PARTIAL_DOWNLOAD_MAX_AGE.total_seconds(),
     }
 

@@ -70,7 +70,7 @@ class RoundRobinTests(TestCase):
         self.assertEqual(Generation.objects.filter(status=Status.SUBMITTED).count(), 1)
         self.assertEqual(self.sim.create_count, 1)
 
-    def test_a_held_job_is_not_overdue_and_the_reconciler_leaves_it_alone(self):
+    def test_a_held_job_is_not_due_and_the_worker_leaves_it_alone(self):
         team_limit(1)
         first, held = self.queue(self.alice, 2)
         step(first)
@@ -78,8 +78,9 @@ class RoundRobinTests(TestCase):
         self.assertEqual(held.status, Status.WAITING)
         self.assertIsNone(held.submit_started_at)
         self.assertGreater(held.next_action_at, timezone.now())
-        self.assertFalse(Generation.objects.overdue(10).filter(pk=held.pk).exists())
-        self.assertEqual(worker.reconcile(grace_seconds=0), 0)
+        self.assertFalse(Generation.objects.due().filter(pk=held.pk).exists())
+        worker.tidy()
+        self.assertIsNone(worker.advance_next())
         self.assertEqual(Generation.objects.get(pk=held.pk).next_action_at, held.next_action_at)
 
     def test_a_freed_slot_wakes_the_next_job_at_once(self):

@@ -6,9 +6,8 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import override_settings
-from django_tasks_db.management.commands.db_worker import Worker
 
 from generations import worker
 
@@ -28,39 +27,18 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def running_worker(simulator):
-    """`manage.py worker` in threads: the real queue worker plus the reconciler."""
-    queue = Worker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="browser-test",
-        excluded_queue_names=[],
-    )
+    """`manage.py worker` in a thread: the loop over due jobs, its housekeeping included."""
     stop = threading.Event()
 
-    def reconcile():
-        while not stop.wait(0.5):
-            worker.reconcile(grace_seconds=2)
-            close_old_connections()
-        connection.close()
-
-    def run_queue():
-        queue.run()
+    def run():
+        worker.run(stop, interval=0.1, name="browser-test")
         connection.close()  # or PostgreSQL cannot drop the test database afterwards
 
-    threads = [
-        threading.Thread(target=run_queue, daemon=True),
-        threading.Thread(target=reconcile, daemon=True),
-    ]
-    for thread in threads:
+    thread = threading.Thread(target=run, daemon=True)
+    with override_settings(RECONCILE_INTERVAL_SECONDS=0.5):
         thread.start()
-    yield queue
-    queue.running = False
-    stop.set()
-    for thread in threads:
+        yield thread
+        stop.set()
         thread.join(timeout=5)
 
 

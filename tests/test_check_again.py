@@ -1,8 +1,7 @@
-"""The "Check again" button on a timed-out job: back to rendering (or waiting), queued again."""
+"""The "Check again" button on a timed-out job: back to rendering (or waiting), due again."""
 
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from generations.models import Generation, Status
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
@@ -27,7 +26,7 @@ class CheckAgainTests(StudioTestCase):
         )
         self.assertContains(response, "Check again</button>")
 
-    def test_it_puts_the_job_back_to_rendering_and_enqueues_it(self):
+    def test_it_puts_the_job_back_to_rendering_and_due_for_the_worker(self):
         generation = self.timed_out(task_id="task_slow")
 
         with self.captureOnCommitCallbacks(execute=True):
@@ -38,8 +37,7 @@ class CheckAgainTests(StudioTestCase):
         self.assertEqual(generation.status, Status.RENDERING)
         self.assertEqual(generation.failure_reason, "")
         self.assertGreater(generation.deadline, timezone.now())
-        task = DBTaskResult.objects.get()
-        self.assertEqual(task.args_kwargs["args"], [str(generation.pk)])
+        self.assertEqual(list(Generation.objects.due()), [generation])
 
     def test_it_sends_a_job_without_a_task_id_back_to_waiting(self):
         generation = self.timed_out()
@@ -49,7 +47,7 @@ class CheckAgainTests(StudioTestCase):
 
         generation.refresh_from_db()
         self.assertEqual(generation.status, Status.WAITING)
-        self.assertEqual(DBTaskResult.objects.count(), 1)
+        self.assertEqual(list(Generation.objects.due()), [generation])
 
     def test_it_changes_nothing_on_a_ready_job(self):
         generation = make_ready_generation(self.alice)
@@ -62,7 +60,7 @@ class CheckAgainTests(StudioTestCase):
         self.assertContains(response, "This video is not waiting for a check.")
         generation.refresh_from_db()
         self.assertEqual(generation.status, Status.READY)
-        self.assertEqual(DBTaskResult.objects.count(), 0)
+        self.assertFalse(Generation.objects.due().exists())
 
     def test_it_refuses_get(self):
         generation = self.timed_out(task_id="task_slow")

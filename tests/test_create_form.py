@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils.html import escape
-from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from generations.models import Generation, GenerationQuerySet, Status
@@ -92,18 +91,12 @@ class TextToVideoTests(CreateFormTestCase):
                 self.post(valid_data(prompt=f"A lighthouse in {size}", size=size, seconds="8"))
                 self.assertTrue(Generation.objects.filter(size=size, seconds=8).exists())
 
-    def test_it_enqueues_a_task_only_after_the_transaction_commits(self):
-        with self.captureOnCommitCallbacks(execute=False) as callbacks:
-            self.post(valid_data())
-            self.assertEqual(DBTaskResult.objects.count(), 0)
-        self.assertEqual(len(callbacks), 1)
+    def test_a_new_job_is_due_for_the_worker_at_once(self):
+        self.post(valid_data(prompt="A second, different shot."))
 
-        with self.captureOnCommitCallbacks(execute=True):
-            self.post(valid_data(prompt="A second, different shot."))
         generation = Generation.objects.get(prompt="A second, different shot.")
-        task = DBTaskResult.objects.get()
-        self.assertEqual(task.task_path, "generations.tasks.advance_generation")
-        self.assertEqual(task.args_kwargs["args"], [str(generation.pk)])
+        self.assertEqual(list(Generation.objects.due()), [generation])
+        self.assertIsNone(generation.lease)
 
     def test_it_ignores_a_forged_owner_field(self):
         self.post(valid_data(owner=str(self.bob.pk), owner_id=str(self.bob.pk)))
@@ -354,7 +347,7 @@ class DoubleSubmitTests(CreateFormTestCase):
         self.assertEqual(first["Location"], generation.get_absolute_url())
         self.assertRedirects(second, generation.get_absolute_url())
         self.assertContains(second, "You had already started this video")
-        self.assertEqual(DBTaskResult.objects.count(), 1)
+        self.assertEqual(Generation.objects.due().count(), 1)
 
     def test_the_same_token_with_an_image_stores_the_image_once(self):
         token = str(uuid.uuid4())

@@ -1,14 +1,21 @@
-"""A worker can die between any two steps. The reconciler finds the job again, through
-the real task queue, and nothing is ever submitted twice."""
+"""A worker can die between any two steps. The job row is the queue: a killed worker's
+lease runs out, the row is due again, the next worker takes it, and nothing is ever
+submitted twice. And the worker outlives a busy or briefly absent database."""
 
+import logging
 import os
+import sqlite3
+import threading
 import time
+import uuid
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.db import OperationalError, connection, connections
+from django.test import override_settings
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from generations import worker
 from generations.models import Generation, Status
@@ -18,14 +25,13 @@ from .helpers import expire_lease, make_generation, make_user, step
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def run_queue_until_settled(rounds: int = 40) -> None:
-    """Drain the database queue as `manage.py worker` would, skipping the waits between polls."""
+def run_queue_until_settled(rounds: int = 80) -> None:
+    """Take due jobs as `manage.py worker` does, skipping the waits between polls."""
     for _ in range(rounds):
-        now = timezone.now()
-        Generation.objects.active().update(next_action_at=now)
-        DBTaskResult.objects.filter(status="READY").update(run_after=now)
-        worker.reconcile(grace_seconds=0)
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0)
+        Generation.objects.active().filter(lease=None).update(next_action_at=timezone.now())
+        worker.tidy()
+        while worker.advance_next() is not None:
+            pass
         if not Generation.objects.active().exists():
             return
 
@@ -35,10 +41,9 @@ def alice(simulator):
     return make_user("alice")
 
 
-def test_a_new_job_travels_through_the_real_queue(simulator, alice):
+def test_a_new_job_is_taken_from_its_row_and_finished(simulator, alice):
     generation = make_generation(alice)
-    generation.enqueue_next_step()
-    assert DBTaskResult.objects.count() == 1
+    assert list(Generation.objects.due()) == [generation]
 
     run_queue_until_settled()
 
@@ -68,16 +73,15 @@ def test_killed_before_the_task_id_was_saved_is_marked_uncertain_not_resent(simu
     assert simulator.create_count == 1
 
 
-def test_killed_during_a_poll_is_resumed_by_the_reconciler(simulator, alice):
+def test_killed_during_a_poll_is_taken_again_once_its_lease_runs_out(simulator, alice):
     simulator.configure(render_seconds=0.3)
     generation = step(make_generation(alice))
     assert generation.status == Status.SUBMITTED
-    DBTaskResult.objects.all().delete()  # the queued poll died with its worker
-    Generation.objects.claim(generation.pk)  # and so did the one that had started
+    Generation.objects.filter(pk=generation.pk).update(next_action_at=timezone.now())
+    assert Generation.objects.claim_next() is not None  # the worker that was then killed
 
-    assert worker.reconcile(grace_seconds=0) == 0  # lease still running: not yet overdue
+    assert worker.advance_next() is None  # lease still running: it may be alive
     expire_lease(generation)
-    assert worker.reconcile(grace_seconds=0) == 1
     time.sleep(0.3)
     run_queue_until_settled()
 
@@ -114,7 +118,10 @@ def test_a_restart_with_ten_jobs_in_flight_finishes_all_with_ten_creates(simulat
         step(generation)  # some submitted, some waiting
     for generation in jobs[4:6]:
         step(step(generation))  # some saving
-    DBTaskResult.objects.all().delete()  # the restart lost the whole queue
+    # The workers were killed holding them all, and their leases have run out since.
+    Generation.objects.active().update(
+        lease=uuid.uuid4(), next_action_at=timezone.now() - timedelta(minutes=5)
+    )
 
     run_queue_until_settled()
 
@@ -123,128 +130,189 @@ def test_a_restart_with_ten_jobs_in_flight_finishes_all_with_ten_creates(simulat
     assert len(simulator.creates) == 10
 
 
-def test_two_reconcilers_re_enqueue_an_overdue_job_once(simulator, alice):
-    generation = make_generation(alice)
-    expire_lease(generation)
-    assert worker.reconcile(grace_seconds=10) == 1
-    assert worker.reconcile(grace_seconds=10) == 0  # not overdue again until the grace passes
-    assert DBTaskResult.objects.count() == 1
+def test_two_workers_never_take_the_same_job(simulator, alice):
+    first, second = make_generation(alice, prompt="One"), make_generation(alice, prompt="Two")
+
+    taken = [Generation.objects.claim_next(), Generation.objects.claim_next()]
+
+    assert {job.pk for job in taken} == {first.pk, second.pk}
+    assert taken[0].lease != taken[1].lease
+    assert Generation.objects.claim_next() is None  # both held; nothing else is due
+    assert Generation.objects.claim(first.pk) is None
 
 
-def test_queue_rows_left_running_by_a_killed_worker_are_closed(simulator, alice):
-    from datetime import timedelta
+def test_the_job_due_longest_goes_first(simulator, alice):
+    later, sooner = make_generation(alice, prompt="Later"), make_generation(alice, prompt="Sooner")
+    now = timezone.now()
+    Generation.objects.filter(pk=later.pk).update(next_action_at=now - timedelta(seconds=1))
+    Generation.objects.filter(pk=sooner.pk).update(next_action_at=now - timedelta(minutes=1))
 
-    generation = make_generation(alice)
-    generation.enqueue_next_step()
-    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(hours=7))
-    worker.reconcile()
-    assert DBTaskResult.objects.get().status == "FAILED"
+    assert Generation.objects.claim_next().pk == sooner.pk
 
 
-def test_finished_queue_rows_are_pruned_after_a_week(simulator, alice):
-    from datetime import timedelta
-
-    for _ in range(2):
-        make_generation(alice).enqueue_next_step()
-    old, recent = DBTaskResult.objects.all()
-    DBTaskResult.objects.filter(pk=old.pk).update(
-        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=8)
+def test_a_job_not_yet_due_or_finished_is_left_alone(simulator, alice):
+    waiting = make_generation(alice)
+    Generation.objects.filter(pk=waiting.pk).update(
+        next_action_at=timezone.now() + timedelta(minutes=1)
     )
-    DBTaskResult.objects.filter(pk=recent.pk).update(
-        status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=1)
-    )
-    worker.reconcile()
-    assert list(DBTaskResult.objects.values_list("pk", flat=True)) == [recent.pk]
+    make_generation(alice, prompt="Failed").mark_failed("Nope")  # in memory only
+    Generation.objects.exclude(pk=waiting.pk).update(status=Status.FAILED)
+
+    assert Generation.objects.claim_next() is None
 
 
-# --- workers behind: a task still in the queue is not queued again -----------------------
-
-
-def test_a_job_whose_task_is_still_queued_is_not_queued_again_by_the_reconciler(simulator, alice):
+def test_an_active_job_that_lost_its_due_time_is_still_taken(simulator, alice):
     generation = make_generation(alice)
-    generation.enqueue_next_step()
-    # Every worker is busy: the job's moment passes while its task waits in the queue,
-    # and the reconciler comes round again and again.
+    Generation.objects.filter(pk=generation.pk).update(next_action_at=None)
+
+    run_queue_until_settled()
+
+    generation.refresh_from_db()
+    assert generation.status == Status.READY
+
+
+# --- the loop: `manage.py worker` ----------------------------------------------------------
+
+
+class RunningWorker:
+    """`worker.run` in a thread, as `manage.py worker` runs it."""
+
+    def __init__(self):
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        worker.run(self.stop, interval=0.05, name="test-worker")
+        connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+
+
+def wait_for_status(generation, status, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        generation.refresh_from_db()
+        if generation.status == status:
+            return generation
+        time.sleep(0.05)
+    raise AssertionError(f"still {generation.status}, wanted {status}")
+
+
+@override_settings(COMETAPI_POLL_INTERVAL=0.05, RECONCILE_INTERVAL_SECONDS=0.2)
+def test_the_worker_loop_finishes_a_job_and_keeps_its_heartbeat(simulator, alice):
+    generation = make_generation(alice)
+
+    with RunningWorker():
+        wait_for_status(generation, Status.READY)
+
+    assert simulator.create_count == 1
+    assert worker.WorkerHeartbeat.objects.filter(name="test-worker").exists()
+
+
+@override_settings(COMETAPI_POLL_INTERVAL=0.05, RECONCILE_INTERVAL_SECONDS=0.2)
+def test_the_worker_waits_out_database_errors_and_goes_on(simulator, alice, caplog):
+    generation = make_generation(alice)
+    real_claim_next = Generation.objects.claim_next
+    failures = iter([OperationalError("database is locked"), OperationalError("server closed")])
+
+    def flaky_claim_next():
+        error = next(failures, None)
+        if error:
+            raise error
+        return real_claim_next()
+
+    with (
+        mock.patch.object(worker, "DATABASE_WAIT_MAX_SECONDS", 0.2),
+        mock.patch.object(Generation.objects, "claim_next", side_effect=flaky_claim_next),
+        caplog.at_level(logging.WARNING, logger="generations.worker"),
+        RunningWorker() as running,
+    ):
+        wait_for_status(generation, Status.READY)
+        assert running.thread.is_alive()
+
+    waits = [r.getMessage() for r in caplog.records if "database busy" in r.getMessage()]
+    assert waits == [
+        "database busy or unreachable (database is locked); trying again in 0 s",
+        "database busy or unreachable (server closed); trying again in 0 s",
+    ]
+    assert simulator.create_count == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's file lock")
+@override_settings(COMETAPI_POLL_INTERVAL=0.05, RECONCILE_INTERVAL_SECONDS=0.2)
+def test_the_worker_outlives_a_write_that_holds_sqlite_longer_than_its_timeout(
+    simulator, alice, caplog
+):
+    generation = make_generation(alice)
+    options = connections.settings["default"]["OPTIONS"]
+    # A long management command: an IMMEDIATE transaction held on the file from another
+    # connection, longer than the worker's busy timeout (shortened from 20 s to 0.3 s).
+    blocker = sqlite3.connect(connections.settings["default"]["NAME"], isolation_level=None)
+    with (
+        mock.patch.dict(options, {"timeout": 0.3}),
+        mock.patch.object(worker, "DATABASE_WAIT_MAX_SECONDS", 0.5),
+        caplog.at_level(logging.WARNING, logger="generations.worker"),
+    ):
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with RunningWorker() as running:
+                time.sleep(2.0)
+                assert running.thread.is_alive()
+                blocker.execute("COMMIT")
+                wait_for_status(generation, Status.READY)
+        finally:
+            if blocker.in_transaction:
+                blocker.execute("ROLLBACK")
+            blocker.close()
+
+    assert any("database is locked" in r.getMessage() for r in caplog.records)
+    assert simulator.create_count == 1
+
+
+def test_a_database_error_in_a_step_leaves_the_job_as_a_killed_worker_would(simulator, alice):
+    generation = make_generation(alice)
+
+    with mock.patch.object(worker.slots, "admit", side_effect=OperationalError("disk I/O error")):
+        with pytest.raises(OperationalError):
+            worker.advance_next()
+
+    generation.refresh_from_db()
+    assert (generation.status, generation.attempts) == (Status.WAITING, 0)
+    assert generation.submit_started_at is None  # no attempt spent, nothing sent
+    assert simulator.create_count == 0
     expire_lease(generation)
-    for _ in range(3):
-        assert worker.reconcile(grace_seconds=0) == 0
-    assert DBTaskResult.objects.count() == 1
-
-    run_queue_until_settled()  # a worker frees up and takes that one task
-
+    run_queue_until_settled()
     generation.refresh_from_db()
     assert generation.status == Status.READY
     assert simulator.create_count == 1
 
 
-def test_a_job_whose_queued_task_was_lost_is_re_enqueued(simulator, alice):
-    kept, lost = make_generation(alice, prompt="Kept"), make_generation(alice, prompt="Lost")
-    kept.enqueue_next_step()
-    lost.enqueue_next_step()
-    DBTaskResult.objects.filter(args_kwargs__args__0=str(lost.pk)).delete()  # lost
-    expire_lease(kept)
-    expire_lease(lost)
+def test_a_paid_task_id_is_written_once_the_database_is_free_again(simulator, alice):
+    generation = make_generation(alice)
+    real_release = Generation.release
+    calls = []
 
-    assert worker.reconcile(grace_seconds=0) == 1
-    assert sorted(row.args_kwargs["args"][0] for row in DBTaskResult.objects.all()) == sorted(
-        [str(kept.pk), str(lost.pk)]
-    )
-    run_queue_until_settled()
+    def locked_once(job):
+        calls.append(job.status)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real_release(job)
 
-    assert Generation.objects.filter(status=Status.READY).count() == 2
-    assert simulator.create_count == 2
+    with (
+        mock.patch.object(worker, "DATABASE_WAIT_MAX_SECONDS", 0.05),
+        mock.patch.object(Generation, "release", locked_once),
+    ):
+        assert worker.advance_next() == Status.SUBMITTED
 
-
-def test_a_job_whose_worker_died_holding_its_task_is_re_enqueued_and_polled_not_resent(
-    simulator, alice
-):
-    simulator.configure(render_seconds=0.3)
-    generation = step(make_generation(alice))
+    generation.refresh_from_db()
+    assert calls == [Status.SUBMITTED, Status.SUBMITTED]
     assert generation.status == Status.SUBMITTED
-    # A worker takes the queued poll, claims the job, and is killed: its queue row stays
-    # RUNNING forever, only the job's lease runs out.
-    task = DBTaskResult.objects.get(status="READY")
-    task.claim("worker-that-died")
-    Generation.objects.claim(generation.pk)
-
-    assert worker.reconcile(grace_seconds=0) == 0  # lease still running: it may be alive
-    expire_lease(generation)
-    assert worker.reconcile(grace_seconds=0) == 1
-    assert DBTaskResult.objects.filter(status="READY").count() == 1
-    time.sleep(0.3)
-    run_queue_until_settled()
-
-    generation.refresh_from_db()
-    assert generation.status == Status.READY
+    assert generation.task_id  # not lost to the lock, so never "uncertain"
     assert simulator.create_count == 1
-
-
-def test_the_queue_is_read_once_however_many_jobs_are_overdue(simulator, alice):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def queries_to_requeue(jobs: int) -> int:
-        for n in range(jobs):
-            generation = make_generation(alice, prompt=f"Shot {n}")
-            generation.enqueue_next_step()
-            expire_lease(generation)
-        with CaptureQueriesContext(connection) as queries:
-            assert Generation.objects.requeue_overdue(grace_seconds=0) == []
-        Generation.objects.all().delete()
-        DBTaskResult.objects.all().delete()
-        return len(queries)
-
-    assert queries_to_requeue(2) == queries_to_requeue(20) == 2  # the jobs, then the queue
-
-
-def test_tasks_left_in_the_database_queue_do_not_hold_jobs_back_once_it_is_not_used(
-    simulator, alice
-):
-    from django.test import override_settings
-
-    generation = make_generation(alice)
-    generation.enqueue_next_step()  # then the site moves to another task backend
-    expire_lease(generation)
-    other = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    with override_settings(TASKS=other):
-        assert worker.reconcile(grace_seconds=0) == 1  # no db_worker will ever run that row

@@ -126,7 +126,7 @@ class TrashTests(StudioTestCase):
 
 
 class PurgeTests(StudioTestCase):
-    def test_the_reconciler_purges_after_the_keep_period_with_every_file(self):
+    def test_the_worker_purges_after_the_keep_period_with_every_file(self):
         old = make_ready_generation(self.alice, prompt="Old")
         old.first_frame.name = default_storage.save(
             first_frame_name(), ContentFile(jpeg_bytes(8, 8))
@@ -141,7 +141,7 @@ class PurgeTests(StudioTestCase):
         old_files = paths_of(old)
         self.assertEqual(len(old_files), 3)
 
-        worker.reconcile()
+        worker.tidy()
 
         self.assertFalse(Generation.objects.filter(pk=old.pk).exists())
         self.assertFalse(any(path.exists() for path in old_files))
@@ -156,7 +156,7 @@ class PurgeTests(StudioTestCase):
         with time_machine.travel(timezone.now() - timedelta(days=2)):
             video.trash_for(self.alice)
 
-        worker.reconcile()
+        worker.tidy()
 
         self.assertFalse(Generation.objects.filter(pk=video.pk).exists())
 

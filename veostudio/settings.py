@@ -84,7 +84,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "django_tasks_db",
     "axes",
     "generations",
     "billing",
@@ -328,8 +327,10 @@ COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
 # least this fast on average once its first 5 s are over; see generations/cometapi.py.
 COMETAPI_DOWNLOAD_MAX_SECONDS = env_number("COMETAPI_DOWNLOAD_MAX_SECONDS", 600, 1, 6 * 3600)
 COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 1024 * 1024)
-# A step whose worker died is retaken after this long.
+# A step whose worker died is retaken after this long: its lease's end is its due time.
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
+# Seconds between the worker's passes of heartbeat, slot wake-ups, Trash purge and the
+# removal of downloads a killed worker abandoned (the name is older than the loop).
 RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
 # The gallery: days a deleted video waits in the Trash before the worker purges it.
 TRASH_KEEP_DAYS = env_number("TRASH_KEEP_DAYS", 30, 0.001, 3650)
@@ -385,13 +386,6 @@ BILLING_HOLD_SECONDS = env_number("BILLING_HOLD_SECONDS", 3600, 1, 24 * 3600)
 # How old the queue's order may be when a page's poll shows a waiting job's place; kept
 # below the poll interval (3 s) so that a poll never shows a place older than its page.
 BILLING_QUEUE_PLAN_SECONDS = env_number("BILLING_QUEUE_PLAN_SECONDS", 1, 0, 2)
-
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
 
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1); the client
 # address is read that many entries from the right. 0 = use the socket's address.
@@ -449,8 +443,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.tasks": {"level": "WARNING"},
-        "django_tasks_db": {"level": "WARNING"},
         # Its debug lines carry full URLs, and the quota query's URL carries the key.
         "urllib3": {"level": "INFO"},
     },

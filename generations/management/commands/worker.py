@@ -1,43 +1,35 @@
-import logging
+import signal
 import threading
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
 from generations import worker
 
-log = logging.getLogger("generations.worker")
-
 
 class Command(BaseCommand):
-    help = "Run the background worker: the task queue plus the reconciler and heartbeat."
+    help = (
+        "Run the background worker: claim the jobs whose next action is due, one step at "
+        "a time, with the heartbeat, slot wake-ups and Trash purge in the same loop."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=0.5, help="queue poll seconds")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="seconds between looks when nothing is due"
+        )
 
     def handle(self, *args, interval: float, **options):
         stop = threading.Event()
-        reconciler = threading.Thread(
-            target=self.reconcile_forever, args=(stop,), name="reconciler", daemon=True
-        )
-        reconciler.start()
-        self.stdout.write(f"Worker started (CometAPI at {settings.COMETAPI_BASE_URL})")
-        try:
-            call_command("db_worker", interval=interval, reload=False, startup_delay=False)
-        finally:
+
+        def finish(signum, frame):
+            # The step under way ends first; a second signal stops at once, which a
+            # step survives too (its lease runs out and another worker takes it again).
+            if stop.is_set():
+                raise SystemExit(1)
             stop.set()
 
-    def reconcile_forever(self, stop: threading.Event) -> None:
-        # The queue alone can lose work (a killed worker leaves its task RUNNING
-        # forever), so every few seconds jobs whose next step is overdue are re-enqueued.
-        while not stop.is_set():
-            try:
-                worker.beat()
-                worker.reconcile()
-            except Exception:
-                log.exception("reconciler pass failed; trying again")
-            finally:
-                close_old_connections()
-            stop.wait(settings.RECONCILE_INTERVAL_SECONDS)
+        signal.signal(signal.SIGTERM, finish)
+        signal.signal(signal.SIGINT, finish)
+        self.stdout.write(f"Worker started (CometAPI at {settings.COMETAPI_BASE_URL})")
+        worker.run(stop, interval=interval)
+        self.stdout.write("Worker stopped")
