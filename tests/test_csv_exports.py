@@ -72,14 +72,18 @@ class AuditCsvTests(FormulaCase):
 
     def test_a_detail_that_starts_like_a_formula_is_guarded_and_amounts_stay_numbers(self):
         audit.record(
-            "resolved", actor=self.admin, subject=self.plus, detail="-1+1", amount=Decimal("-0.32")
+            "price_changed",
+            actor=self.admin,
+            subject=self.plus,
+            detail="-1+1",
+            amount=Decimal("-0.32"),
         )
         rows = self.download("billing:audit_csv")
 
         self.assertOnlyData(rows)
-        resolved = next(row for row in rows if row[2] == "resolved a reservation")
-        self.assertEqual(resolved[1:5], ["carol", "resolved a reservation", "'+cmd", "'-1+1"])
-        self.assertEqual(Decimal(resolved[5]), Decimal("-0.32"))
+        changed = next(row for row in rows if row[2] == "changed a price")
+        self.assertEqual(changed[1:5], ["carol", "changed a price", "'+cmd", "'-1+1"])
+        self.assertEqual(Decimal(changed[5]), Decimal("-0.32"))
 
 
 @pytest.fixture

@@ -263,7 +263,7 @@ class StudioDefaultTests(StudioTestCase):
     def test_a_person_who_is_not_an_admin_cannot_change_the_default(self):
         page = self.client.get(reverse("generations:studio_settings"))
         self.assertEqual(page.status_code, 403)
-        self.assertContains(page, "Only a studio admin", status_code=403)
+        self.assertContains(page, "This page is for the studio's admins", status_code=403)
 
         self.client.post(reverse("generations:studio_settings"), {"share_new_videos": "on"})
 

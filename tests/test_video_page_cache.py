@@ -142,8 +142,8 @@ class VideoPageCacheTests(StudioTestCase):
         teammate = self.seen_by(self.bob)
         self.assertNotContains(teammate, delete)
         self.assertNotContains(teammate, "Unshare")
-        self.assertContains(teammate, ">bob</span>")  # the header names who is looking
-        self.assertNotContains(teammate, ">alice</span>")
+        self.assertContains(teammate, ">bob</a>")  # the header names who is looking
+        self.assertNotContains(teammate, ">alice</a>")
         self.assertContains(self.seen_by(self.alice), delete)
 
     def test_a_teammate_sees_at_once_that_the_maker_left_the_studio(self):
