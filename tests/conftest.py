@@ -44,6 +44,15 @@ def simulator(_simulator_server):
         yield _simulator_server
 
 
+@pytest.fixture
+def sim(request, simulator):
+    """The same simulator for a TestCase class, as `self.sim`: mark the class
+    `@pytest.mark.usefixtures("sim")`. A test function can ask for `sim` or `simulator`."""
+    if request.cls is not None:
+        request.cls.sim = simulator
+    return simulator
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """moto's S3 server mode on loopback: real HTTP, real signatures, nothing leaves the box."""

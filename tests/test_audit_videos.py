@@ -178,11 +178,6 @@ class MoneyVerdictTests(AuditTestCase):
         self.assertEqual(sorted(line[5] for line in lines[1:]), ["0.3200", "0.6400"])
 
 
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 @pytest.mark.usefixtures("sim")
 class ChargedTests(AuditTestCase):
     def test_a_made_video_is_charged_against_it_by_the_system(self):

@@ -82,11 +82,6 @@ class AuditCsvTests(FormulaCase):
         self.assertEqual(Decimal(resolved[5]), Decimal("-0.32"))
 
 
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 @pytest.mark.usefixtures("sim")  # a real fake CometAPI on loopback renders the job
 class UsageCsvTests(FormulaCase):
     def test_the_person_column_is_text_and_the_money_columns_are_numbers(self):
