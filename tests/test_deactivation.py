@@ -187,4 +187,8 @@ class DjangoAdminTests(DeactivationTestCase):
         self.alice.is_active = True
         self.alice.save()
         response = browser.get(reverse("generations:index"))
-        self.assertEqual(response.status_code, 302)
+        self.assertRedirects(
+            response,
+            f"{reverse('login')}?next={reverse('generations:index')}",
+            fetch_redirect_response=False,
+        )

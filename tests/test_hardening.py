@@ -179,5 +179,11 @@ def test_tracebacks_are_indented_under_their_line_and_other_breaks_escaped():
     out = formatter.format(record).splitlines()
 
     assert out[0].endswith("step failed: a\\rb\\x1b[2J")
-    assert len(out) > 2
+    assert out[1] == "    | Traceback (most recent call last):"
+    # The forged line and the fake ERROR stay inside the traceback, under its bar.
+    assert out[-3:] == [
+        "    | ValueError: bad prompt",
+        "    | " + FORGED.splitlines()[1],
+        "    | ERROR fake",
+    ]
     assert all(line.startswith("    | ") for line in out[1:])

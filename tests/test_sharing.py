@@ -266,8 +266,11 @@ class StudioDefaultTests(StudioTestCase):
         self.assertEqual(page.status_code, 403)
         self.assertContains(page, "Only an admin can open it.", status_code=403)
 
-        self.client.post(reverse("generations:studio_settings"), {"share_new_videos": "on"})
+        refused = self.client.post(
+            reverse("generations:studio_settings"), {"share_new_videos": "on"}
+        )
 
+        self.assertEqual(refused.status_code, 403)
         self.assertFalse(StudioSettings.current().share_new_videos)
 
     def test_the_settings_stay_one_row(self):
