@@ -25,9 +25,7 @@ class AuditTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.alice, cls.bob = make_user("alice"), make_user("bob")
-        cls.carol = make_user("carol")
-        cls.carol.is_staff = True
-        cls.carol.save()
+        cls.carol = make_user("carol", is_staff=True)
 
     def rows(self, did: str, **query) -> list[dict[str, str]]:
         """The audit page's lines for `action`, as the admin Carol reads them."""

@@ -19,7 +19,13 @@ from PIL import Image
 
 from generations.models import Generation, GenerationQuerySet, Status
 from tests import factories_media as media
-from tests.helpers import StudioTestCase, make_generation, make_user, multipart_body
+from tests.helpers import (
+    StudioTestCase,
+    make_generation,
+    make_user,
+    multipart_body,
+    valid_data,
+)
 
 CREATE_URL = reverse("generations:create")
 XSS = "<script>alert(1)</script>"
@@ -36,16 +42,6 @@ def media_files() -> set[str]:
     """Every file under MEDIA_ROOT, relative to it."""
     root = Path(settings.MEDIA_ROOT)
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
-
-
-def valid_data(**overrides) -> dict:
-    return {
-        "prompt": "A paper kite floats above a wheat field at golden hour.",
-        "model": "veo3.1-fast",
-        "seconds": "4",
-        "size": "1280x720",
-        **overrides,
-    }
 
 
 # Hashing the cast's passwords with PBKDF2 would cost more than the tests themselves.

@@ -32,9 +32,7 @@ def is_number(text: str) -> bool:
 class FormulaCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.admin = make_user("carol")
-        cls.admin.is_staff = True
-        cls.admin.save()
+        cls.admin = make_user("carol", is_staff=True)
         cls.plus = make_user("+cmd")
 
     def setUp(self):

@@ -18,9 +18,7 @@ User = get_user_model()
 class DeactivationTestCase(TestCase):
     def setUp(self):
         self.alice, self.bob = make_user("alice"), make_user("bob")
-        self.carol = make_user("carol")
-        self.carol.is_staff = True
-        self.carol.save()
+        self.carol = make_user("carol", is_staff=True)
         self.client.force_login(self.carol)
 
     def logged_in_browser(self, username):

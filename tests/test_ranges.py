@@ -6,13 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations.ranges import parse_range
-from tests.helpers import StudioTestCase, make_generation, make_ready_generation
-
-
-def body(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
+from tests.helpers import StudioTestCase, body, make_generation, make_ready_generation
 
 
 class RangeTests(StudioTestCase):

@@ -1,30 +1,10 @@
 """Sharing a video with the team: who may share, what a teammate then sees, and how
 unsharing closes every door at once."""
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from generations.models import (
-    EventKind,
-    Generation,
-    StudioSettings,
-    first_frame_name,
-    thumbnail_name,
-)
-from tests.factories_media import jpeg_bytes
-from tests.helpers import StudioTestCase, make_ready_generation, make_user
-
-
-def with_first_frame(generation: Generation) -> Generation:
-    generation.first_frame.name = default_storage.save(
-        first_frame_name(), ContentFile(jpeg_bytes(128, 72))
-    )
-    generation.first_frame_thumbnail.name = default_storage.save(
-        thumbnail_name(), ContentFile(jpeg_bytes(64, 36))
-    )
-    generation.save()
-    return generation
+from generations.models import EventKind, Generation, StudioSettings
+from tests.helpers import StudioTestCase, make_ready_generation, make_user, with_first_frame
 
 
 def every_url_of(generation: Generation) -> dict[str, str]:
@@ -226,9 +206,7 @@ class StudioDefaultTests(StudioTestCase):
         self.assertFalse(self.create().is_shared)
 
     def test_an_admin_sets_new_videos_to_be_shared(self):
-        admin = make_user("ada")
-        admin.is_staff = True
-        admin.save()
+        admin = make_user("ada", is_staff=True)
         self.client.force_login(admin)
 
         response = self.client.post(

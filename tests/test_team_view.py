@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import Comment, Favourite, Generation
-from tests.helpers import StudioTestCase, make_ready_generation, make_user
-from tests.test_sharing import with_first_frame
+from tests.helpers import StudioTestCase, make_ready_generation, make_user, with_first_frame
 
 TEAM_URL = reverse("generations:team")
 
