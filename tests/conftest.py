@@ -1,3 +1,16 @@
+"""What every test file shares.
+
+One style: a test that uses the database, the test client or the cast is a method of a
+`TestCase` class (most start from `tests.helpers.StudioTestCase`: Alice logged in, Bob who
+must never see her videos), named as a sentence, asserting the exact outcome. Plain pytest
+functions are kept where pytest's fixtures are the point: browser tests (`live_server`,
+`browser`), the simulator's own tests, pure parsers, and scripts run in a subprocess.
+(test_faults, test_downloader, test_recovery and test_isolation's parametrized walk are
+older function files with the `db` fixture; they stay so until changed for a reason.)
+Fixtures here serve both: a class takes the simulator as `self.sim` with
+`@pytest.mark.usefixtures("sim")`, a function asks for `sim` (or `simulator`).
+"""
+
 import pytest
 from django.test import override_settings
 
