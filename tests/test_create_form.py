@@ -423,10 +423,11 @@ class DoubleSubmitTests(CreateFormTestCase):
     def test_another_users_identical_job_does_not_swallow_mine(self):
         bobs = make_generation(self.bob, prompt=valid_data()["prompt"])
 
-        self.post(valid_data())
+        response = self.post(valid_data())
 
         mine = Generation.objects.get(owner=self.alice)
-        self.assertNotEqual(mine.pk, bobs.pk)
+        self.assertRedirects(response, mine.get_absolute_url(), fetch_redirect_response=False)
+        self.assertEqual(set(Generation.objects.all()), {mine, bobs})
 
 
 class EscapingTests(CreateFormTestCase):

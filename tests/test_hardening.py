@@ -3,6 +3,7 @@ uses, forged log lines, prompts that grow after they were counted, pages left in
 browser's cache, and admin file links that went nowhere."""
 
 import logging
+import re
 import sys
 import unicodedata
 
@@ -138,7 +139,13 @@ class AdminFileLinkTests(StudioTestCase):
     def test_a_job_without_files_shows_a_dash(self):
         generation = make_generation(self.alice)
         page = self.client.get(reverse("admin:generations_generation_change", args=[generation.pk]))
-        self.assertNotIn(reverse("generations:video", args=[generation.pk]), page.content.decode())
+
+        self.assertEqual(page.status_code, 200)
+        html = page.content.decode()
+        self.assertNotIn(reverse("generations:video", args=[generation.pk]), html)
+        for field in ("video_link", "poster_link", "first_frame_link"):
+            shown = re.search(rf'field-{field}\b.*?<div class="readonly">(.*?)</div>', html, re.S)
+            self.assertEqual(shown[1], "—", field)
 
 
 FORGED = "bad prompt\n2026-12-01 09:00:00,000 INFO generations.worker generation 1: saved"

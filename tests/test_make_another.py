@@ -80,9 +80,10 @@ class MakeAnotherTests(StudioTestCase):
             "made_from": str(source.pk),
         }
 
-        self.client.post(CREATE_URL, form)
+        response = self.client.post(CREATE_URL, form)
 
         made = Generation.objects.exclude(pk=source.pk).get()
+        self.assertRedirects(response, made.get_absolute_url(), fetch_redirect_response=False)
         self.assertFalse(made.first_frame)
 
     def test_someone_else_s_video_cannot_be_a_source(self):

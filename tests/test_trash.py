@@ -53,8 +53,13 @@ class TrashTests(StudioTestCase):
         video = make_ready_generation(self.alice)
         video.trash_for(self.alice)
 
-        self.client.post(reverse("generations:restore", args=[video.pk]))
+        trash = reverse("generations:trash")
+        response = self.client.post(
+            reverse("generations:restore", args=[video.pk]), {"next": trash}, follow=True
+        )
 
+        self.assertRedirects(response, trash)
+        self.assertContains(response, "Restored to the gallery.")
         video.refresh_from_db()
         self.assertFalse(video.in_trash)
 
