@@ -1,3 +1,16 @@
+"""What every test file shares.
+
+One style: a test that uses the database, the test client or the cast is a method of a
+`TestCase` class (most start from `tests.helpers.StudioTestCase`: Alice logged in, Bob who
+must never see her videos), named as a sentence, asserting the exact outcome. Plain pytest
+functions are kept where pytest's fixtures are the point: browser tests (`live_server`,
+`browser`), the simulator's own tests, pure parsers, and scripts run in a subprocess.
+(test_faults, test_downloader, test_recovery and test_isolation's parametrized walk are
+older function files with the `db` fixture; they stay so until changed for a reason.)
+Fixtures here serve both: a class takes the simulator as `self.sim` with
+`@pytest.mark.usefixtures("sim")`, a function asks for `sim` (or `simulator`).
+"""
+
 import pytest
 from django.test import override_settings
 
@@ -42,6 +55,15 @@ def simulator(_simulator_server):
         COMETAPI_POLL_INTERVAL=1.0,
     ):
         yield _simulator_server
+
+
+@pytest.fixture
+def sim(request, simulator):
+    """The same simulator for a TestCase class, as `self.sim`: mark the class
+    `@pytest.mark.usefixtures("sim")`. A test function can ask for `sim` or `simulator`."""
+    if request.cls is not None:
+        request.cls.sim = simulator
+    return simulator
 
 
 @pytest.fixture(scope="session")

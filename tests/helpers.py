@@ -1,5 +1,7 @@
-"""A shared cast, a way to run the worker one step at a time, and a hand-built upload."""
+"""A shared cast, a way to run the worker one step at a time, a filled-in form, a hand-built
+upload, and small helpers more than one test file needs."""
 
+import socket
 import uuid
 from datetime import timedelta
 
@@ -10,7 +12,14 @@ from django.test import TestCase
 from django.utils import timezone
 
 from generations import worker
-from generations.models import Generation, Status, poster_name, video_name
+from generations.models import (
+    Generation,
+    Status,
+    first_frame_name,
+    poster_name,
+    thumbnail_name,
+    video_name,
+)
 from generations.video import probe_mp4
 
 from .factories_media import jpeg_bytes, make_mp4
@@ -35,8 +44,9 @@ class StudioTestCase(TestCase):
 PASSWORD = "correct horse battery"
 
 
-def make_user(username: str = "alice", password: str = PASSWORD):
-    return get_user_model().objects.create_user(username=username, password=password)
+def make_user(username: str = "alice", password: str = PASSWORD, **fields):
+    """A person of the studio; `is_staff=True` makes them an admin."""
+    return get_user_model().objects.create_user(username=username, password=password, **fields)
 
 
 def make_generation(owner, **fields) -> Generation:
@@ -58,6 +68,44 @@ def make_ready_generation(owner, seconds: float = 1.0, **fields) -> Generation:
     generation.mark_saved(video_name=name, size=len(data), info=info, poster_name=poster)
     generation.save()
     return generation
+
+
+def with_first_frame(generation: Generation) -> Generation:
+    """The job as if it had been made from a picture: a first frame and its thumbnail."""
+    generation.first_frame.name = default_storage.save(
+        first_frame_name(), ContentFile(jpeg_bytes(128, 72))
+    )
+    generation.first_frame_thumbnail.name = default_storage.save(
+        thumbnail_name(), ContentFile(jpeg_bytes(64, 36))
+    )
+    generation.first_frame_sha256 = "a" * 64
+    generation.save()
+    return generation
+
+
+def valid_data(**overrides) -> dict:
+    """The "New video" form as a person fills it in, with `overrides` changed."""
+    return {
+        "prompt": "A paper kite floats above a wheat field at golden hour.",
+        "model": "veo3.1-fast",
+        "seconds": "4",
+        "size": "1280x720",
+        **overrides,
+    }
+
+
+def body(response) -> bytes:
+    """What the response carries, streamed or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def drive(generation: Generation, *, max_steps: int = 40) -> Generation:

@@ -4,7 +4,6 @@ an admin (a Copy button, a new link that kills the old one, a page that survives
 
 import email
 import re
-import socket
 import threading
 
 from aiosmtpd.controller import Controller
@@ -15,7 +14,7 @@ from django.urls import reverse
 
 from billing.models import AuditEntry
 
-from .helpers import PASSWORD, make_user
+from .helpers import PASSWORD, free_port, make_user
 
 User = get_user_model()
 NEW_PASSWORD = "a brand new passphrase 7"
@@ -73,9 +72,7 @@ class ChangeMyPasswordTests(TestCase):
 
 class SetPasswordPageTests(TestCase):
     def setUp(self):
-        self.admin = make_user("carol")
-        self.admin.is_staff = True
-        self.admin.save()
+        self.admin = make_user("carol", is_staff=True)
         self.client.force_login(self.admin)
 
     def add(self, username, **fields):
@@ -181,20 +178,12 @@ class SwitchedOffLoginTests(TestCase):
 class ForgotPasswordWithoutMailTests(TestCase):
     @override_settings(**NO_MAIL)
     def test_the_page_says_whom_to_ask(self):
-        admin = make_user("carol")
-        admin.is_staff = True
-        admin.save()
+        make_user("carol", is_staff=True)
         login = self.client.get(reverse("login"))
         self.assertContains(login, f'href="{reverse("forgot_password")}"')
         page = self.client.get(reverse("forgot_password"))
         self.assertContains(page, "ask carol for a set-password link")
         self.assertNotContains(page, "<form")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Mailbox:

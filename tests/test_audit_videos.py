@@ -25,9 +25,7 @@ class AuditTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.alice, cls.bob = make_user("alice"), make_user("bob")
-        cls.carol = make_user("carol")
-        cls.carol.is_staff = True
-        cls.carol.save()
+        cls.carol = make_user("carol", is_staff=True)
 
     def rows(self, did: str, **query) -> list[dict[str, str]]:
         """The audit page's lines for `action`, as the admin Carol reads them."""
@@ -176,11 +174,6 @@ class MoneyVerdictTests(AuditTestCase):
         response = self.client.get(reverse("billing:audit_csv"), {"action": "reserved"})
         lines = list(csv.reader(io.StringIO(response.content.decode())))
         self.assertEqual(sorted(line[5] for line in lines[1:]), ["0.3200", "0.6400"])
-
-
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
 
 
 @pytest.mark.usefixtures("sim")

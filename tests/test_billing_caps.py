@@ -13,12 +13,6 @@ from generations.models import Generation
 
 from .helpers import drive, make_user
 
-
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 FORM = {
     "prompt": "A paper kite floats above a wheat field.",
     "model": "veo3.1-fast",

@@ -18,11 +18,6 @@ from generations.models import Generation, Status
 from .helpers import drive, make_generation, make_user
 
 
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 def kinds(job):
     return list(
         LedgerEntry.objects.filter(generation_ref=job.pk)

@@ -14,11 +14,6 @@ from generations.models import Generation, Status
 from .helpers import drive, make_generation, make_user, step
 
 
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 def team_limit(n: int) -> None:
     StudioSettings.load()
     StudioSettings.objects.filter(pk=1).update(team_concurrency=n)

@@ -107,8 +107,10 @@ class TeamPageTests(TeamTestCase):
         self.assertEqual(actions, ["role_changed", "deactivated", "reactivated"])
 
     def test_an_admin_cannot_lock_themselves_out(self):
-        self.client.post(reverse("billing:team_deactivate", args=[self.carol.pk]))
-        self.save_member(self.carol, is_admin=None)
+        off = reverse("billing:team_deactivate", args=[self.carol.pk])
+        self.assertContains(self.client.post(off, follow=True), "You cannot deactivate yourself.")
+        kept = self.save_member(self.carol, is_admin=None)
+        self.assertContains(kept, "You cannot remove your own admin role.")
         self.carol.refresh_from_db()
         self.assertTrue(self.carol.is_active and self.carol.is_staff)
 

@@ -14,11 +14,6 @@ from generations.models import Status
 from .helpers import drive, make_generation, make_user
 
 
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 @pytest.mark.usefixtures("sim")
 class UsagePageTests(TestCase):
     @classmethod

@@ -67,7 +67,8 @@ class CommentLimitTests(StudioTestCase):
 
     def test_a_refused_empty_comment_is_not_counted_against_the_pace(self):
         for _ in range(COMMENTS_PER_MINUTE + 2):
-            self.client.post(self.url, {"body": "   "})
+            refused = self.client.post(self.url, {"body": "   "})
+            self.assertEqual(refused.status_code, 400)
 
         response = self.client.post(self.url, {"body": "Now with words"})
 

@@ -148,8 +148,11 @@ class CommentTests(StudioTestCase):
         comment = Comment.objects.get()
         edit = reverse("generations:comment_edit", args=[self.generation.pk, comment.pk])
 
-        self.client.post(edit, {"body": "Changed", "cancel": "1"})
+        cancelled = self.client.post(edit, {"body": "Changed", "cancel": "1"})
         bad = self.client.post(edit, {"body": " "})
+
+        back = self.generation.get_absolute_url() + f"#comment-{comment.pk}"
+        self.assertRedirects(cancelled, back, fetch_redirect_response=False)
 
         self.assertContains(bad, "Please write something first.")
         comment.refresh_from_db()

@@ -32,9 +32,7 @@ def is_number(text: str) -> bool:
 class FormulaCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.admin = make_user("carol")
-        cls.admin.is_staff = True
-        cls.admin.save()
+        cls.admin = make_user("carol", is_staff=True)
         cls.plus = make_user("+cmd")
 
     def setUp(self):
@@ -84,11 +82,6 @@ class AuditCsvTests(FormulaCase):
         changed = next(row for row in rows if row[2] == "changed a price")
         self.assertEqual(changed[1:5], ["carol", "changed a price", "'+cmd", "'-1+1"])
         self.assertEqual(Decimal(changed[5]), Decimal("-0.32"))
-
-
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
 
 
 @pytest.mark.usefixtures("sim")  # a real fake CometAPI on loopback renders the job

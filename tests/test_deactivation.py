@@ -18,9 +18,7 @@ User = get_user_model()
 class DeactivationTestCase(TestCase):
     def setUp(self):
         self.alice, self.bob = make_user("alice"), make_user("bob")
-        self.carol = make_user("carol")
-        self.carol.is_staff = True
-        self.carol.save()
+        self.carol = make_user("carol", is_staff=True)
         self.client.force_login(self.carol)
 
     def logged_in_browser(self, username):
@@ -187,4 +185,8 @@ class DjangoAdminTests(DeactivationTestCase):
         self.alice.is_active = True
         self.alice.save()
         response = browser.get(reverse("generations:index"))
-        self.assertEqual(response.status_code, 302)
+        self.assertRedirects(
+            response,
+            f"{reverse('login')}?next={reverse('generations:index')}",
+            fetch_redirect_response=False,
+        )

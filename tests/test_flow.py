@@ -16,11 +16,6 @@ from .factories_media import png_bytes
 from .helpers import drive, make_user
 
 
-@pytest.fixture
-def sim(request, simulator):
-    request.cls.sim = simulator
-
-
 @pytest.mark.usefixtures("sim")
 class GenerateEndToEndTests(TestCase):
     @classmethod

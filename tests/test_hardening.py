@@ -3,17 +3,18 @@ uses, forged log lines, prompts that grow after they were counted, pages left in
 browser's cache, and admin file links that went nowhere."""
 
 import logging
+import re
 import sys
 import unicodedata
 
 import pytest
-from django.test import Client
+from django.test import Client, SimpleTestCase
 from django.urls import NoReverseMatch, reverse
 
 from generations.forms import PROMPT_MAX_LENGTH, GenerationForm
 from generations.logs import SingleLineFormatter
 from generations.models import Generation
-from tests.helpers import StudioTestCase, drive, make_generation, make_ready_generation, make_user
+from tests.helpers import StudioTestCase, drive, make_generation, make_ready_generation
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -138,46 +139,62 @@ class AdminFileLinkTests(StudioTestCase):
     def test_a_job_without_files_shows_a_dash(self):
         generation = make_generation(self.alice)
         page = self.client.get(reverse("admin:generations_generation_change", args=[generation.pk]))
-        self.assertNotIn(reverse("generations:video", args=[generation.pk]), page.content.decode())
+
+        self.assertEqual(page.status_code, 200)
+        html = page.content.decode()
+        self.assertNotIn(reverse("generations:video", args=[generation.pk]), html)
+        for field in ("video_link", "poster_link", "first_frame_link"):
+            shown = re.search(rf'field-{field}\b.*?<div class="readonly">(.*?)</div>', html, re.S)
+            self.assertEqual(shown[1], "—", field)
 
 
 FORGED = "bad prompt\n2026-12-01 09:00:00,000 INFO generations.worker generation 1: saved"
 
 
-def test_an_upstream_newline_cannot_forge_a_log_line(simulator, caplog, db):
-    simulator.fail_next(
-        "create", 400, body={"error": {"message": FORGED, "code": "invalid_request"}}
-    )
-    generation = make_generation(make_user("alice"))
+@pytest.mark.usefixtures("sim")  # CometAPI's error text comes over real HTTP
+class ForgedLogLineTests(StudioTestCase):
+    def test_an_upstream_newline_cannot_forge_a_log_line(self):
+        self.sim.fail_next(
+            "create", 400, body={"error": {"message": FORGED, "code": "invalid_request"}}
+        )
+        generation = make_generation(self.alice)
 
-    with caplog.at_level(logging.WARNING, logger="generations.worker"):
-        drive(generation)
+        with self.assertLogs("generations.worker", logging.WARNING) as logs:
+            drive(generation)
 
-    formatter = SingleLineFormatter(FORMAT)
-    lines = [formatter.format(record) for record in caplog.records]
-    assert any("bad prompt\\n2026-12-01" in line for line in lines)
-    assert all("\n" not in line for line in lines)
-
-
-def test_the_settings_use_the_single_line_formatter():
-    formatters = {
-        type(handler.formatter) for handler in logging.getLogger().handlers if handler.formatter
-    }
-    assert SingleLineFormatter in formatters
+        formatter = SingleLineFormatter(FORMAT)
+        lines = [formatter.format(record) for record in logs.records]
+        self.assertTrue(any("bad prompt\\n2026-12-01" in line for line in lines), lines)
+        self.assertEqual([line for line in lines if "\n" in line], [])
 
 
-def test_tracebacks_are_indented_under_their_line_and_other_breaks_escaped():
-    formatter = SingleLineFormatter(FORMAT)
-    try:
-        raise ValueError(FORGED + "\u2028ERROR fake")
-    except ValueError:
-        exc_info = sys.exc_info()
-    record = logging.LogRecord(
-        "x", logging.ERROR, __file__, 1, "step failed: %s", ("a\rb\x1b[2J",), exc_info
-    )
+class SingleLineFormatterTests(SimpleTestCase):
+    def test_the_settings_use_the_single_line_formatter(self):
+        root = logging.getLogger()
+        formatters = {type(handler.formatter) for handler in root.handlers if handler.formatter}
+        self.assertIn(SingleLineFormatter, formatters)
 
-    out = formatter.format(record).splitlines()
+    def test_tracebacks_are_indented_under_their_line_and_other_breaks_escaped(self):
+        formatter = SingleLineFormatter(FORMAT)
+        try:
+            raise ValueError(FORGED + "\u2028ERROR fake")
+        except ValueError:
+            exc_info = sys.exc_info()
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "step failed: %s", ("a\rb\x1b[2J",), exc_info
+        )
 
-    assert out[0].endswith("step failed: a\\rb\\x1b[2J")
-    assert len(out) > 2
-    assert all(line.startswith("    | ") for line in out[1:])
+        out = formatter.format(record).splitlines()
+
+        self.assertTrue(out[0].endswith("step failed: a\\rb\\x1b[2J"), out[0])
+        self.assertEqual(out[1], "    | Traceback (most recent call last):")
+        # The forged line and the fake ERROR stay inside the traceback, under its bar.
+        self.assertEqual(
+            out[-3:],
+            [
+                "    | ValueError: bad prompt",
+                "    | " + FORGED.splitlines()[1],
+                "    | ERROR fake",
+            ],
+        )
+        self.assertEqual([line for line in out[1:] if not line.startswith("    | ")], [])

@@ -146,7 +146,8 @@ class InlineCodeTests(PagesTestCase):
                 with self.subTest(status=generation.status, query=query):
                     url = reverse("generations:status", args=[generation.pk]) + query
                     response = self.client.get(url, headers={"HX-Request": "true"})
-                    self.assertIn(response.status_code, (200, 286))
+                    ended = not generation.is_active  # htmx is told to stop polling
+                    self.assertEqual(response.status_code, 286 if ended else 200)
                     self.assertEqual(inline_code_in(response.content.decode()), [])
 
     def test_it_finds_none_on_the_locked_out_page(self):

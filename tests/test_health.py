@@ -113,9 +113,7 @@ class ReadyzTests(StudioTestCase):
         self.client.force_login(self.alice)  # not staff
         self.assertEqual(self.ready().json(), {"ok": True})
 
-        admin = make_user("ops")
-        admin.is_staff = True
-        admin.save()
+        admin = make_user("ops", is_staff=True)
         self.client.force_login(admin)
         self.assertEqual(set(self.ready().json()) - {"ok"}, DETAILS)
 

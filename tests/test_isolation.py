@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from generations.models import Comment, Generation, Status, first_frame_name, thumbnail_name
 from tests.factories_media import jpeg_bytes
-from tests.helpers import make_ready_generation, make_user
+from tests.helpers import body, make_ready_generation, make_user
 
 SECRET_PROMPT = "Alice private lighthouse 7f3a"  # nothing HTML would escape
 SHARED_PROMPT = "Alice shared harbour 2c9d"
@@ -130,12 +130,6 @@ def snapshot(generation: Generation) -> tuple:
     )
 
 
-def content_of(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
-
-
 def test_the_walk_finds_every_url_that_shows_a_generation():
     labels = {label for label, *_ in GUARDED}
     for name in ("detail", "status", "video", "download", "poster", "first_frame", "comments"):
@@ -183,7 +177,7 @@ def test_each_role_gets_exactly_its_due_at_any_url(cast, label, name, route, par
     if not takes_pk:
         url = url_for(name, route, parameters, {})
         response = getattr(teammate, method)(url)
-        assert SECRET_PROMPT.encode() not in content_of(response)
+        assert SECRET_PROMPT.encode() not in body(response)
         assert response.status_code in (200, 302, 403, 405), f"bob {method.upper()} {url}"
         assert snapshot(private)[:4] == (alice.pk, Status.READY, None, private.events.count())
         return
@@ -192,20 +186,20 @@ def test_each_role_gets_exactly_its_due_at_any_url(cast, label, name, route, par
     before = snapshot(private)
     url = url_for(name, route, parameters, values_for(private))
     response = getattr(teammate, method)(url)
-    private_status, content = response.status_code, content_of(response)
+    private_status, content = response.status_code, body(response)
     nowhere = getattr(teammate, method)(url_for(name, route, parameters, nowhere_values()))
     assert private_status == nowhere.status_code
     assert private_status in (404, 405), f"bob {method.upper()} {url} (private)"
     assert SECRET_PROMPT.encode() not in content
     assert str(private.pk).encode() not in content
-    assert _PER_RESPONSE.sub(b"", content) == _PER_RESPONSE.sub(b"", content_of(nowhere))
+    assert _PER_RESPONSE.sub(b"", content) == _PER_RESPONSE.sub(b"", body(nowhere))
     assert snapshot(private) == before, "bob changed alice's private video"
 
     # A teammate on a shared video: through for watching and talking, 404 for the rest.
     before = snapshot(shared)
     url = url_for(name, route, parameters, values_for(shared))
     response = getattr(teammate, method)(url)
-    content = content_of(response)
+    content = body(response)
     assert SECRET_PROMPT.encode() not in content
     if label in TEAMMATE_MAY[method]:
         assert response.status_code in (200, 206, 302, 400), f"bob {method.upper()} {url}"
@@ -224,7 +218,7 @@ def test_each_role_gets_exactly_its_due_at_any_url(cast, label, name, route, par
         url = url_for(name, route, parameters, values_for(generation))
         response = getattr(owner, method)(url)
         if label == "generations:detail":
-            assert prompt.encode() in content_of(response)  # so its absence means something
+            assert prompt.encode() in body(response)  # so its absence means something
         if response.status_code == 405:
             # A POST-only action refuses GET to everyone alike; its POST case checks the owner.
             assert method == "get"

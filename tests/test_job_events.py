@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations.models import EventKind, Generation, GenerationEvent, Status
-from tests.helpers import StudioTestCase, drive, make_generation, make_user
+from tests.helpers import StudioTestCase, drive, make_generation
 
 
 def kinds(generation: Generation) -> list[str]:
@@ -128,33 +128,31 @@ class WorkerEventTests(StudioTestCase):
                 self.assertEqual(kinds(generation), ["created", kind])
 
 
-@pytest.mark.django_db
-def test_a_whole_job_s_history_through_the_real_client(simulator):
-    alice = make_user("alice")
-    simulator.fail_next("create", 503)
+@pytest.mark.usefixtures("sim")  # the real client against the loopback CometAPI
+class RealClientEventTests(StudioTestCase):
+    def test_a_whole_job_s_history_through_the_real_client(self):
+        self.sim.fail_next("create", 503)
 
-    generation = drive(make_generation(alice))
+        generation = drive(make_generation(self.alice))
 
-    assert generation.status == Status.READY
-    history = kinds(generation)
-    assert history[:3] == ["created", "retry", "submitted"]
-    assert history[-2:] == ["rendered", "saved"]
-    retry = generation.history.get(kind="retry")
-    assert "server problems" in retry.reason
+        self.assertEqual(generation.status, Status.READY)
+        history = kinds(generation)
+        self.assertEqual(history[:3], ["created", "retry", "submitted"])
+        self.assertEqual(history[-2:], ["rendered", "saved"])
+        retry = generation.history.get(kind="retry")
+        self.assertIn("server problems", retry.reason)
 
+    def test_a_retried_job_shows_each_attempt_and_failure(self):
+        self.sim.configure(outcome="failed")
+        generation = drive(make_generation(self.alice))
+        self.assertEqual(generation.status, Status.FAILED)
 
-@pytest.mark.django_db
-def test_a_retried_job_shows_each_attempt_and_failure(simulator):
-    alice = make_user("alice")
-    simulator.configure(outcome="failed")
-    generation = drive(make_generation(alice))
-    assert generation.status == Status.FAILED
+        self.sim.configure(outcome="completed")
+        self.assertTrue(generation.submit_again_for(self.alice))
+        generation = drive(generation)
 
-    simulator.configure(outcome="completed")
-    assert generation.submit_again_for(alice)
-    generation = drive(generation)
-
-    assert generation.status == Status.READY
-    history = kinds(generation)
-    assert history.count("submitted") == 2
-    assert history.index("failed") < history.index("sent_again") < history.index("saved")
+        self.assertEqual(generation.status, Status.READY)
+        history = kinds(generation)
+        self.assertEqual(history.count("submitted"), 2)
+        self.assertLess(history.index("failed"), history.index("sent_again"))
+        self.assertLess(history.index("sent_again"), history.index("saved"))

@@ -3,29 +3,14 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from generations.models import Generation, first_frame_name, thumbnail_name
-from tests.factories_media import jpeg_bytes
-from tests.helpers import StudioTestCase, make_ready_generation
+from generations.models import Generation
+from tests.helpers import StudioTestCase, make_ready_generation, with_first_frame
 
 CREATE_URL = reverse("generations:create")
-
-
-def with_first_frame(generation: Generation) -> Generation:
-    generation.first_frame.name = default_storage.save(
-        first_frame_name(), ContentFile(jpeg_bytes(128, 72))
-    )
-    generation.first_frame_thumbnail.name = default_storage.save(
-        thumbnail_name(), ContentFile(jpeg_bytes(64, 36))
-    )
-    generation.first_frame_sha256 = "a" * 64
-    generation.save()
-    return generation
 
 
 class MakeAnotherTests(StudioTestCase):
@@ -95,9 +80,10 @@ class MakeAnotherTests(StudioTestCase):
             "made_from": str(source.pk),
         }
 
-        self.client.post(CREATE_URL, form)
+        response = self.client.post(CREATE_URL, form)
 
         made = Generation.objects.exclude(pk=source.pk).get()
+        self.assertRedirects(response, made.get_absolute_url(), fetch_redirect_response=False)
         self.assertFalse(made.first_frame)
 
     def test_someone_else_s_video_cannot_be_a_source(self):

@@ -10,9 +10,7 @@ import time
 from django.urls import reverse
 from django.utils.http import http_date
 
-from tests.helpers import StudioTestCase, make_ready_generation, make_user
-from tests.test_ranges import body
-from tests.test_sharing import with_first_frame
+from tests.helpers import StudioTestCase, body, make_ready_generation, make_user, with_first_frame
 
 MEDIA = ("video", "download", "poster", "first_frame")
 

@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.test import LiveServerTestCase, override_settings
 from django.urls import reverse
 
-from .helpers import make_ready_generation
+from .helpers import free_port, make_ready_generation
 
 NGINX_CONF = """
 {user}
@@ -58,12 +58,6 @@ def nginx_binary() -> str:
     found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
     assert found, "nginx is not installed: apt-get install -y nginx-light (.ci/run does it)"
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Nginx:

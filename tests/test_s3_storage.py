@@ -181,7 +181,7 @@ class VideoOnS3Tests(TestCase):
         self.assertNotEqual(self.bucket.keys(), [])  # in the Trash, files kept for an undo
         answer = self.client.post(reverse("generations:delete_forever", args=[generation.pk]))
 
-        self.assertIn(answer.status_code, (200, 302))
+        self.assertRedirects(answer, reverse("generations:trash"), fetch_redirect_response=False)
         self.assertFalse(Generation.objects.filter(pk=generation.pk).exists())
         self.assertEqual(self.bucket.keys(), [])
 

@@ -15,8 +15,11 @@ class SelectionIsolationTests(StudioTestCase):
     def test_someone_else_s_videos_cannot_be_trashed_starred_or_restored(self):
         for action in ("trash", "star", "restore"):
             with self.subTest(action):
-                self.client.post(
+                response = self.client.post(
                     reverse("generations:selection"), {"action": action, "ids": self.ids}
+                )
+                self.assertRedirects(
+                    response, reverse("generations:index"), fetch_redirect_response=False
                 )
 
         self.assertEqual(Generation.objects.in_trash().count(), 0)

@@ -12,8 +12,7 @@ from django.test import LiveServerTestCase, override_settings
 from django.urls import reverse
 
 from generations import streams
-from tests.helpers import StudioTestCase, make_ready_generation
-from tests.test_ranges import body
+from tests.helpers import StudioTestCase, body, make_ready_generation
 
 
 @override_settings(MEDIA_STREAMS_PER_PERSON=2)

@@ -37,8 +37,9 @@ class SubmitAgainTests(StudioTestCase):
         generation.save()
 
         with self.captureOnCommitCallbacks(execute=True):
-            self.client.post(reverse("generations:submit_again", args=[generation.pk]))
+            response = self.client.post(reverse("generations:submit_again", args=[generation.pk]))
 
+        self.assertRedirects(response, generation.get_absolute_url(), fetch_redirect_response=False)
         generation.refresh_from_db()
         self.assertEqual(generation.status, Status.SUBMITTED)
         self.assertEqual(generation.task_id, "task_live")

@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import Comment, Favourite, Generation
-from tests.helpers import StudioTestCase, make_ready_generation, make_user
-from tests.test_sharing import with_first_frame
+from tests.helpers import StudioTestCase, make_ready_generation, make_user, with_first_frame
 
 TEAM_URL = reverse("generations:team")
 
@@ -173,13 +172,19 @@ class BuildingOnATeammatesVideoTests(StudioTestCase):
         self.assertEqual([f.generation_id for f in starred], [self.source.pk])
 
     def test_a_teammate_cannot_trash_or_unshare_a_selection_of_someone_else_s(self):
-        self.client.post(
+        trashed = self.client.post(
             reverse("generations:selection"), {"action": "trash", "ids": [self.source.pk]}
         )
-        self.client.post(
-            reverse("generations:share_many"), {"action": "unshare", "ids": [self.source.pk]}
+        unshared = self.client.post(
+            reverse("generations:share_many"),
+            {"action": "unshare", "ids": [self.source.pk]},
+            follow=True,
         )
 
+        index = reverse("generations:index")
+        self.assertRedirects(trashed, index, fetch_redirect_response=False)
+        self.assertRedirects(unshared, index)
+        self.assertContains(unshared, "Unshared 0 videos.")
         self.source.refresh_from_db()
         self.assertTrue(self.source.is_shared)
         self.assertFalse(self.source.in_trash)

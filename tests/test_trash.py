@@ -53,8 +53,13 @@ class TrashTests(StudioTestCase):
         video = make_ready_generation(self.alice)
         video.trash_for(self.alice)
 
-        self.client.post(reverse("generations:restore", args=[video.pk]))
+        trash = reverse("generations:trash")
+        response = self.client.post(
+            reverse("generations:restore", args=[video.pk]), {"next": trash}, follow=True
+        )
 
+        self.assertRedirects(response, trash)
+        self.assertContains(response, "Restored to the gallery.")
         video.refresh_from_db()
         self.assertFalse(video.in_trash)
 
@@ -78,8 +83,9 @@ class TrashTests(StudioTestCase):
         job.trash_for(self.alice)
 
         page = self.client.get(job.get_absolute_url())
-        self.client.post(reverse("generations:submit_again", args=[job.pk]))
-        self.client.post(reverse("generations:check_again", args=[job.pk]))
+        for action in ("submit_again", "check_again"):
+            answer = self.client.post(reverse(f"generations:{action}", args=[job.pk]))
+            self.assertRedirects(answer, job.get_absolute_url(), fetch_redirect_response=False)
 
         self.assertNotContains(page, "Try again (a new paid job)")
         self.assertContains(page, "Restore")
@@ -107,8 +113,12 @@ class TrashTests(StudioTestCase):
     def test_delete_forever_is_only_for_what_is_in_the_trash(self):
         video = make_ready_generation(self.alice)
 
-        self.client.post(reverse("generations:delete_forever", args=[video.pk]))
+        response = self.client.post(
+            reverse("generations:delete_forever", args=[video.pk]), follow=True
+        )
 
+        self.assertRedirects(response, video.get_absolute_url())
+        self.assertContains(response, "Move the video to the Trash first.")
         self.assertTrue(Generation.objects.filter(pk=video.pk).exists())
 
     def test_a_selection_moves_to_the_trash_and_running_ones_stay(self):

@@ -26,21 +26,11 @@ from generations.middleware import RequestBodyLimitMiddleware
 from generations.models import Generation
 from generations.uploads import CappedUploadHandler, OversizedUpload
 from tests import factories_media as media
-from tests.helpers import StudioTestCase
+from tests.helpers import StudioTestCase, valid_data
 
 CREATE_URL = reverse("generations:create")
 MB = 1024 * 1024
 README = Path(settings.BASE_DIR) / "README.md"
-
-
-def valid_data(**overrides) -> dict:
-    return {
-        "prompt": "A paper kite floats above a wheat field at golden hour.",
-        "model": "veo3.1-fast",
-        "seconds": "4",
-        "size": "1280x720",
-        **overrides,
-    }
 
 
 class _Unreadable(io.RawIOBase):
