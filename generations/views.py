@@ -42,14 +42,22 @@ class HtmxHttpRequest(HttpRequest):
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
     base = own_generations(request.user).in_gallery()
-    version = gallery.own_counts_version(request.user)
+    if request.GET.get("counts"):
+        # Asked by the page once shown: the filters' counts and the number of videos.
+        version = gallery.own_counts_version(request.user)
+        counts = gallery.gallery_counts(request, base, version)
+        return render(
+            request,
+            "generations/_filters.html#counts",
+            {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
+        )
     if request.htmx and request.GET.get("page"):
         # "Load more": the next cards and the next link
-        page = gallery.gallery_page(request, base, counts_version=version)
+        page = gallery.gallery_page(request, base)
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
-    sections = gallery.gallery_sections(request, base, version, action)
+    sections = gallery.gallery_sections(request, base, action)
     return render(request, "generations/index.html", {"sections": sections})
 
 
