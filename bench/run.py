@@ -411,10 +411,13 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
     searched = Probe(run, "gallery searched", f"/?{SEARCHED}", 200)
     detail = Probe(run, "video page", f"/videos/{video_id}/", 200)
     status = Probe(run, "status", f"/videos/{video_id}/status/", 286, {"HX-Request": "true"})
-    sample(session, base, [floor, gallery, searched, detail, status], rounds)
+    # What the gallery asks for once shown: its filters' counts and the number of videos.
+    counts = Probe(run, "gallery counts", "/?counts=1", 200, {"HX-Request": "true"})
+    sample(session, base, [floor, gallery, searched, detail, status, counts], rounds)
     base_p50 = p50(floor.times)
     run.numbers.setdefault("p50_ms", {})[rows] = {
-        p.name: round(p50(p.times) * 1000, 2) for p in (floor, gallery, searched, detail, status)
+        p.name: round(p50(p.times) * 1000, 2)
+        for p in (floor, gallery, searched, detail, status, counts)
     }
     if rows == run.numbers["first_rows"]:
         fresh = fresh_connection_p50(client, base, floor, rounds // 2)
@@ -456,21 +459,30 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         ("gallery page", "/"),
         ("gallery searched and filtered", f"/?{SEARCHED}"),
         ("a video's page", f"/videos/{video_id}/"),
+        ("the gallery's counts, asked after the page", "/?counts=1"),
     ]:
         cold = after_a_change(run, client, base, video_id, path, cold_rounds)
         run.numbers.setdefault("after_a_change_p50_ms", {}).setdefault(rows, {})[name] = round(
             cold * 1000, 2
         )
         ratio = cold / base_p50
+        page = "counts" not in name
         run.add(
             f"{name} at {rows:,} generations right after a change (cold), p50",
             f"{ms(cold)} vs floor {ms(base_p50)}",
             ratio,
-            "≤ 4× floor",
-            ratio <= 4,
+            "≤ 4× floor" if page else "– (after the page is shown)",
+            ratio <= 4 if page else None,
         )
     if rows != run.numbers["first_rows"]:
         return
+    run.add(
+        f"the gallery's counts at {rows:,} generations, asked after the page, p50",
+        f"{ms(p50(counts.times))} vs floor {ms(base_p50)}",
+        p50(counts.times) / base_p50,
+        "– (after the page is shown)",
+        None,
+    )
     run.add(
         "status partial of a finished job, p50",
         f"{ms(p50(status.times))} vs floor {ms(base_p50)}",
