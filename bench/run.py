@@ -452,6 +452,13 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         "≤ 2× floor",
         ratio <= 2,
     )
+    run.add(
+        f"the gallery's counts at {rows:,} generations, asked after the page, p50",
+        f"{ms(p50(counts.times))} vs floor {ms(base_p50)}",
+        p50(counts.times) / base_p50,
+        "– (after the page is shown)",
+        None,
+    )
     # Cold: the first load after something the page shows changed (a star on the video,
     # toggled before each load), so no kept section, count or page serves it.
     cold_rounds = 20 if run.short else 60
@@ -476,13 +483,6 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         )
     if rows != run.numbers["first_rows"]:
         return
-    run.add(
-        f"the gallery's counts at {rows:,} generations, asked after the page, p50",
-        f"{ms(p50(counts.times))} vs floor {ms(base_p50)}",
-        p50(counts.times) / base_p50,
-        "– (after the page is shown)",
-        None,
-    )
     run.add(
         "status partial of a finished job, p50",
         f"{ms(p50(status.times))} vs floor {ms(base_p50)}",
@@ -817,6 +817,10 @@ def main() -> int:
                         "cold, at each size, and the page poll; ready-to-seen (bench/ready.py); "
                         "or the load test at full size on SQLite and PostgreSQL "
                         "(bench/load_targets.py)")  # fmt: skip
+    parser.add_argument("--without", default="", help="cache layers to switch off, e.g. "
+                        "cards,page (bench/without.py)")  # fmt: skip
+    parser.add_argument("--rows", help="with --only gallery: the sizes, e.g. 100000 "
+                        "(default 10000,100000)")  # fmt: skip
     parser.add_argument("--database-url", help="with --only gallery: a postgres:// URL (a "
                         "database of the run's own is made and dropped)")  # fmt: skip
     args = parser.parse_args()
@@ -827,6 +831,8 @@ def main() -> int:
     run = Run(short=args.short)
     video_size = (50 if args.short else 200) * MIB
     row_steps = [10_000] if args.short else [10_000, 100_000]
+    if args.rows:
+        row_steps = [int(rows) for rows in args.rows.split(",")]
     run.numbers["first_rows"] = row_steps[0]
 
     harness = Harness(
@@ -840,7 +846,9 @@ def main() -> int:
     # indexes its files at start-up), with the video's bytes as a static file beside them.
     static_root = Path(os.environ.get("TMPDIR", "/tmp")) / f"veostudio-bench-static-{os.getpid()}"
     harness.extra_env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings", BENCH_STATIC_ROOT=str(static_root)
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        BENCH_STATIC_ROOT=str(static_root),
+        BENCH_WITHOUT=args.without,
     )
     files = Path(os.environ.get("TMPDIR", "/tmp")) / f"veostudio-bench-files-{os.getpid()}"
     files.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@
 person's visible jobs, a team view can pass its own base and reuse all of it.
 """
 
+import copy
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -132,6 +133,25 @@ class GalleryFilter(django_filters.FilterSet):
         method="apply",
         empty_label=None,
     )
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter deep-copies every filter (their choices too) on each request: a
+        # sixth of drawing a gallery page. Ours keep nothing of a request but their parent.
+        ours = type(self).base_filters
+        self.base_filters = {}  # what the parent deep-copies
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        del self.base_filters
+        self.filters = {name: copy.copy(one) for name, one in ours.items()}
+        for one in self.filters.values():
+            one.model, one.parent = self.queryset.model, self
+            one.method = one.method  # its FilterMethod points at the filter: this copy
+
+    def get_form_class(self):
+        # One form class per filter set (the parent builds one on each request).
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
 
     def apply(self, queryset, name, value):
         return queryset.filter(self.clause(name, value))
@@ -497,14 +517,45 @@ def gallery_counts(
     return GalleryCounts(filterset, facets, total, max(1, -(-total // page_size)))
 
 
+# How long a page's drawn sections are kept at most (see COUNTS_KEEP_SECONDS).
+SECTIONS_KEEP_SECONDS = COUNTS_KEEP_SECONDS
+
+
 def gallery_sections(
     request: HttpRequest,
     base: QuerySet,
+    counts_version: str,
     action: str,
     filterset_class: type[GalleryFilter] = GalleryFilter,
 ) -> dict:
-    """A gallery page's filters and cards, rendered, with what the page says around them;
-    the counts follow (gallery_counts)."""
+    """A gallery page's filters and cards, rendered, with what the page says around them
+    (the counts follow: gallery_counts).
+
+    Kept in the cache under everything they show: `counts_version` (which must name the
+    base as well as its state, the viewer's stars and the comments: see
+    own_counts_version), the viewer and the exact query. A reload or the way back from a
+    video costs two small queries instead of reading and drawing 24 cards (bench/README.md
+    has the figures). Nothing in them is personal beyond the viewer's own stars and
+    switches, and no token: the page around them is drawn for every request."""
+    signature = "|".join(
+        [
+            counts_version,
+            str(request.user.pk),
+            filterset_class.__name__,
+            action,
+            str(timezone.localdate()),  # "today", "last 7 days" move at midnight
+            str(sorted(request.GET.lists())),
+        ]
+    )
+    key = "gallery-sections:" + hashlib.sha256(signature.encode()).hexdigest()
+    sections = cache.get(key)
+    if sections is None:
+        sections = _draw_sections(request, base, action, filterset_class)
+        cache.set(key, sections, SECTIONS_KEEP_SECONDS)
+    return sections
+
+
+def _draw_sections(request, base, action, filterset_class) -> dict:
     page = gallery_page(request, base, filterset_class=filterset_class)
     context = {"gallery": page, "page": page.page, "action": action}
     shown = page.page.object_list
@@ -513,6 +564,6 @@ def gallery_sections(
         "cards": render_to_string("generations/_gallery_cards.html", context, request)
         if shown
         else "",
-        "ids": [str(generation.pk) for generation in shown],
+        "ids": [str(generation.pk) for generation in shown],  # text unpickles fast
         "is_filtered": page.is_filtered,
     }

@@ -217,7 +217,8 @@ def team(request: HttpRequest) -> HttpResponse:
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:team")
-    sections = gallery.gallery_sections(request, base, action, TeamFilter)
+    version = gallery.team_counts_version(request.user)
+    sections = gallery.gallery_sections(request, base, version, action, TeamFilter)
     return render(request, "generations/team.html", {"sections": sections})
 
 

@@ -35,9 +35,9 @@ from .templatetags.team import comments_as_shown
 # What a link to another job needs (its address, its first line, its date).
 LINK_FIELDS = ("pk", "prompt", "created_at")
 
-# A whole page is kept a minute at most: a change shows at once (it moves
+# A whole page is kept as long as a gallery's sections: a change shows at once (it moves
 # the key); this bounds what no key names (a history actor's renamed username).
-PAGE_KEEP_SECONDS = 60
+PAGE_KEEP_SECONDS = gallery.SECTIONS_KEEP_SECONDS
 
 
 def _page_facts(user_pk, pk):

@@ -57,7 +57,8 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
-    sections = gallery.gallery_sections(request, base, action)
+    version = gallery.own_counts_version(request.user)
+    sections = gallery.gallery_sections(request, base, version, action)
     return render(request, "generations/index.html", {"sections": sections})
 
 
