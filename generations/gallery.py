@@ -1,7 +1,10 @@
-"""The gallery as a pipeline over any base queryset: search, filters with counts, sort, pages.
+"""The gallery as a pipeline over any base queryset: search, filters, sort, pages, and the
+filters' counts.
 
-`gallery_page(request, base)` is what a page of cards needs; the personal gallery passes the
-person's visible jobs, a team view can pass its own base and reuse all of it.
+`gallery_sections(request, base, version, action)` draws what a page of cards shows (the
+personal gallery passes the person's visible jobs, the Team view what is shared);
+`gallery_counts` answers the page's request for its counts, made once the page is shown,
+because counting walks every row the search keeps.
 """
 
 import copy
@@ -137,10 +140,10 @@ class GalleryFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # django-filter deep-copies every filter (their choices too) on each request: a
         # sixth of drawing a gallery page. Ours keep nothing of a request but their parent.
-        ours = type(self).base_filters
-        self.base_filters = {}  # what the parent deep-copies
+        ours: dict[str, django_filters.Filter] = self.base_filters
+        self.__dict__["base_filters"] = {}  # what the parent deep-copies
         super().__init__(data, queryset, request=request, prefix=prefix)
-        del self.base_filters
+        del self.__dict__["base_filters"]
         self.filters = {name: copy.copy(one) for name, one in ours.items()}
         for one in self.filters.values():
             one.model, one.parent = self.queryset.model, self
