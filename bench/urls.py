@@ -1,6 +1,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from bench import without
+
+without.apply()
+
 
 def floor(request: HttpRequest) -> HttpResponse:
     """The cheapest page a logged-in person can ask for: session, user, middleware, no query

@@ -1,9 +1,13 @@
-"""The gallery as a pipeline over any base queryset: search, filters with counts, sort, pages.
+"""The gallery as a pipeline over any base queryset: search, filters, sort, pages, and the
+filters' counts.
 
-`gallery_page(request, base)` is what a page of cards needs; the personal gallery passes the
-person's visible jobs, a team view can pass its own base and reuse all of it.
+`gallery_sections(request, base, version, action)` draws what a page of cards shows (the
+personal gallery passes the person's visible jobs, the Team view what is shared);
+`gallery_counts` answers the page's request for its counts, made once the page is shown,
+because counting walks every row the search keeps.
 """
 
+import copy
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -12,7 +16,6 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -134,6 +137,25 @@ class GalleryFilter(django_filters.FilterSet):
         empty_label=None,
     )
 
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter deep-copies every filter (their choices too) on each request: a
+        # sixth of drawing a gallery page. Ours keep nothing of a request but their parent.
+        ours: dict[str, django_filters.Filter] = self.base_filters
+        self.__dict__["base_filters"] = {}  # what the parent deep-copies
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        del self.__dict__["base_filters"]
+        self.filters = {name: copy.copy(one) for name, one in ours.items()}
+        for one in self.filters.values():
+            one.model, one.parent = self.queryset.model, self
+            one.method = one.method  # its FilterMethod points at the filter: this copy
+
+    def get_form_class(self):
+        # One form class per filter set (the parent builds one on each request).
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def apply(self, queryset, name, value):
         return queryset.filter(self.clause(name, value))
 
@@ -192,19 +214,8 @@ def as_cards(queryset: QuerySet, person) -> QuerySet:
 class Facet:
     name: str
     label: str
-    options: list[tuple[str, str, int]] = field(default_factory=list)  # value, label, count
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count, which the facet query already gave."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @property
-    def count(self) -> int:
-        return self._known_count
+    # value, label, count (None before the counts are taken)
+    options: list[tuple[str, str, int | None]] = field(default_factory=list)
 
 
 def _all(clauses) -> Q:
@@ -355,10 +366,49 @@ STARRED = Choice("true", "Favourites", "starred", frozenset({True}))
 
 
 @dataclass
+class CardPage:
+    """One page of cards, found without counting the rows: a row more than the page says
+    whether another page follows. Counting is the walk over every row that made a first
+    load slow (see facet_counts); the count comes after the page (GalleryCounts)."""
+
+    object_list: list
+    number: int
+    more: bool
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def card_page(rows: QuerySet, number, size: int) -> CardPage:
+    """Page `number` (any text: a bad one is the first page; one past the end, the last
+    page with rows, as Paginator.get_page does) of `rows`."""
+    try:
+        wanted = max(1, int(number))
+    except (TypeError, ValueError):
+        wanted = 1
+    found = list(rows[(wanted - 1) * size : wanted * size + 1])
+    if not found and wanted > 1:
+        last = max(1, -(-rows.count() // size))
+        return card_page(rows, last, size) if last < wanted else CardPage([], wanted, False)
+    return CardPage(found[:size], wanted, len(found) > size)
+
+
+@dataclass
 class GalleryPage:
     filterset: GalleryFilter
-    page: Page
-    facets: list[Facet]
+    page: CardPage
     query: str  # the filters as a query string, without the page
     sort: str
 
@@ -374,9 +424,34 @@ class GalleryPage:
         return self.page_url(self.page.previous_page_number()) if self.page.has_previous() else ""
 
     @property
+    def facets(self) -> list[Facet]:
+        """The filters' choices, uncounted: what the page draws before its counts come."""
+        facets = [
+            Facet(
+                name,
+                str(self.filterset.filters[name].label or name.title()),
+                [(c.key, c.label, None) for c in FACET_CHOICES[name].values()],
+            )
+            for name in FACETS
+        ]
+        facets.append(Facet("starred", "Favourites", [(STARRED.key, STARRED.label, None)]))
+        if self.filterset.is_valid():
+            for name, (label, choices) in reversed(self.filterset.extra_facets().items()):
+                facets.insert(
+                    0, Facet(name, label, [(c.key, c.label, None) for c in choices.values()])
+                )
+        return facets
+
+    @property
+    def counts_url(self) -> str:
+        return f"?{self.query}&counts=1" if self.query else "?counts=1"
+
+    @property
     def is_filtered(self) -> bool:
         return any(
-            value for key, value in self.filterset.data.items() if key not in ("page", "sort")
+            value
+            for key, value in self.filterset.data.items()
+            if key not in ("page", "sort", "counts")
         )
 
 
@@ -398,33 +473,54 @@ def filtered(
     return filterset, rows.order_by(*SORTS[sort]), sort
 
 
+def _query(request: HttpRequest) -> str:
+    data = request.GET.copy()
+    data.pop("page", None)
+    data.pop("counts", None)
+    return data.urlencode()
+
+
 def gallery_page(
     request: HttpRequest,
     base: QuerySet,
     page_size: int = PAGE_SIZE,
     filterset_class: type[GalleryFilter] = GalleryFilter,
-    counts_version: str | None = None,
 ) -> GalleryPage:
     """One page of cards of `base` (already limited to what the person may see), searched,
-    filtered and sorted from the request, with each filter value's count (kept in the
-    cache under `counts_version` when the caller gives one)."""
+    filtered and sorted from the request; no counts (see gallery_counts)."""
     filterset, rows, sort = filtered(request, base, filterset_class=filterset_class)
-    data = request.GET.copy()
-    data.pop("page", None)
-    facets: list[Facet] = []
-    total = 0
-    if filterset.is_valid():
-        facets, total = facet_counts(filterset, base, counts_version)
     # What the cards show beyond the row (a star, the maker, a comment count) is added to
-    # the page's rows only: the counts above read the bare rows.
-    cards = as_cards(rows, request.user)
-    paginator = CountedPaginator(cards, page_size, count=total)
-    page = paginator.get_page(request.GET.get("page"))
-    return GalleryPage(filterset, page, facets, data.urlencode(), sort)
+    # the page's rows only.
+    page = card_page(as_cards(rows, request.user), request.GET.get("page"), page_size)
+    return GalleryPage(filterset, page, _query(request), sort)
 
 
-# --- whole sections of a gallery page, kept while nothing they show changes -----------------
+@dataclass
+class GalleryCounts:
+    filterset: GalleryFilter
+    facets: list[Facet]
+    total: int
+    pages: int
 
+
+def gallery_counts(
+    request: HttpRequest,
+    base: QuerySet,
+    counts_version: str | None,
+    filterset_class: type[GalleryFilter] = GalleryFilter,
+    page_size: int = PAGE_SIZE,
+) -> GalleryCounts:
+    """Each filter value's count and the number of videos, for the page's filters: asked
+    by the page once it is shown (hx-trigger="load"), so the walk over every row never
+    holds the page back. Kept in the cache under `counts_version` (see _grouped)."""
+    filterset, _, _ = filtered(request, base, filterset_class=filterset_class)
+    if not filterset.is_valid():
+        return GalleryCounts(filterset, [], 0, 1)
+    facets, total = facet_counts(filterset, base, counts_version)
+    return GalleryCounts(filterset, facets, total, max(1, -(-total // page_size)))
+
+
+# How long a page's drawn sections are kept at most (see COUNTS_KEEP_SECONDS).
 SECTIONS_KEEP_SECONDS = COUNTS_KEEP_SECONDS
 
 
@@ -435,15 +531,15 @@ def gallery_sections(
     action: str,
     filterset_class: type[GalleryFilter] = GalleryFilter,
 ) -> dict:
-    """A gallery page's filters and cards, rendered, with what the page says around them.
+    """A gallery page's filters and cards, rendered, with what the page says around them
+    (the counts follow: gallery_counts).
 
     Kept in the cache under everything they show: `counts_version` (which must name the
     base as well as its state, the viewer's stars and the comments: see
-    own_counts_version), the viewer and the exact query. A reload, the way back from a video, or a teammate's
-    second look costs a few small queries instead of counting, reading and drawing 24 cards.
-    Nothing in them is personal beyond the viewer's own stars and switches, and no token:
-    the page around them (base.html, the selection form) is drawn for every request."""
-    query = sorted(request.GET.lists())
+    own_counts_version), the viewer and the exact query. A reload or the way back from a
+    video costs two small queries instead of reading and drawing 24 cards (bench/README.md
+    has the figures). Nothing in them is personal beyond the viewer's own stars and
+    switches, and no token: the page around them is drawn for every request."""
     signature = "|".join(
         [
             counts_version,
@@ -451,26 +547,26 @@ def gallery_sections(
             filterset_class.__name__,
             action,
             str(timezone.localdate()),  # "today", "last 7 days" move at midnight
-            str(query),
+            str(sorted(request.GET.lists())),
         ]
     )
     key = "gallery-sections:" + hashlib.sha256(signature.encode()).hexdigest()
     sections = cache.get(key)
     if sections is None:
-        page = gallery_page(
-            request, base, filterset_class=filterset_class, counts_version=counts_version
-        )
-        context = {"gallery": page, "page": page.page, "action": action}
-        shown = list(page.page.object_list)
-        sections = {
-            "filters": render_to_string("generations/_filters.html", context, request),
-            "cards": render_to_string("generations/_gallery_cards.html", context, request)
-            if shown
-            else "",
-            "ids": [str(generation.pk) for generation in shown],  # text unpickles fast
-            "facets": page.facets,
-            "total": page.page.paginator.count,
-            "is_filtered": page.is_filtered,
-        }
+        sections = _draw_sections(request, base, action, filterset_class)
         cache.set(key, sections, SECTIONS_KEEP_SECONDS)
     return sections
+
+
+def _draw_sections(request, base, action, filterset_class) -> dict:
+    page = gallery_page(request, base, filterset_class=filterset_class)
+    context = {"gallery": page, "page": page.page, "action": action}
+    shown = page.page.object_list
+    return {
+        "filters": render_to_string("generations/_filters.html", context, request),
+        "cards": render_to_string("generations/_gallery_cards.html", context, request)
+        if shown
+        else "",
+        "ids": [str(generation.pk) for generation in shown],  # text unpickles fast
+        "is_filtered": page.is_filtered,
+    }

@@ -466,6 +466,14 @@ class Generation(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "-created_at"]),
+            # A page of someone's gallery, walked in its order (newest first, the id breaking
+            # ties): without it PostgreSQL sorted all of that person's videos for 24 cards
+            # (38 ms at 10,000, 101 ms at 100,000 on the first load after a change).
+            models.Index(
+                fields=["owner", "-created_at", "-id"],
+                condition=Q(trashed_at__isnull=True),
+                name="generation_gallery_page",
+            ),
             # The Team view: what is shared, out of the Trash, newest first. `trashed_at IS
             # NULL` leads, as an equality the planners can walk in order without a sort.
             models.Index(

@@ -238,14 +238,20 @@ def team(request: HttpRequest) -> HttpResponse:
     """Everything shared with the team, with each maker's name: the gallery's search,
     filters, sort and compare, plus a person."""
     base = team_generations(request.user).in_gallery()
-    version = gallery.team_counts_version(request.user)
-    if getattr(request, "htmx", False) and request.GET.get("page"):
-        page = gallery.gallery_page(
-            request, base, filterset_class=TeamFilter, counts_version=version
+    if request.GET.get("counts"):
+        version = gallery.team_counts_version(request.user)
+        counts = gallery.gallery_counts(request, base, version, TeamFilter)
+        return render(
+            request,
+            "generations/_filters.html#counts",
+            {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
         )
+    if getattr(request, "htmx", False) and request.GET.get("page"):
+        page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:team")
+    version = gallery.team_counts_version(request.user)
     sections = gallery.gallery_sections(request, base, version, action, TeamFilter)
     return render(request, "generations/team.html", {"sections": sections})
 

@@ -42,13 +42,22 @@ class HtmxHttpRequest(HttpRequest):
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
     base = own_generations(request.user).in_gallery()
-    version = gallery.own_counts_version(request.user)
+    if request.GET.get("counts"):
+        # Asked by the page once shown: the filters' counts and the number of videos.
+        version = gallery.own_counts_version(request.user)
+        counts = gallery.gallery_counts(request, base, version)
+        return render(
+            request,
+            "generations/_filters.html#counts",
+            {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
+        )
     if request.htmx and request.GET.get("page"):
         # "Load more": the next cards and the next link
-        page = gallery.gallery_page(request, base, counts_version=version)
+        page = gallery.gallery_page(request, base)
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
+    version = gallery.own_counts_version(request.user)
     sections = gallery.gallery_sections(request, base, version, action)
     return render(request, "generations/index.html", {"sections": sections})
 
@@ -267,6 +276,12 @@ WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
 # Enough for 128 running cards, or 64 waiting ones (a card and its place line each), in a
 # URL that gunicorn and nginx accept (veostudio/gunicorn_conf.py, limit_request_line).
 POLL_LIMIT = 128
+# How often a page asks /status/ (its running cards) and the header asks /jobs/running/, and
+# how often the header asks from a hidden tab (the page's own poll pauses there). Rendered
+# into the page (gallery_tags.poll_attributes), read by static/js/poll.js and notify.js.
+POLL_EVERY_MS = 3000
+RUNNING_EVERY_MS = 5000
+RUNNING_HIDDEN_EVERY_MS = 15000
 
 
 def poll(request: HttpRequest) -> JsonResponse:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from generations.models import Generation, Size
 from tests.helpers import make_ready_generation
@@ -94,7 +95,9 @@ def test_search_filter_star_compare_zip_trash_and_undo(live_server, browser, stu
     page.press("#id_q", "Enter")
     page.wait_for_url("**q=cafe**")
     assert page.locator(".tile").count() == 3
-    assert "Landscape (2)" in page.locator("select[name=orientation]").inner_text()
+    # The counts arrive once the page is shown, with the number of videos.
+    expect(page.locator("select[name=orientation]")).to_contain_text("Landscape (2)")
+    expect(page.locator("#result-count")).to_have_text("3 videos")
     page.select_option("select[name=orientation]", "landscape")
     page.wait_for_url("**orientation=landscape**")
     assert "q=cafe" in page.url

@@ -1,11 +1,14 @@
 """A page makes one status request per interval, whatever the number of running jobs."""
 
+from unittest.mock import patch
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing import slots
 from generations.models import Generation
+from generations.views import POLL_EVERY_MS, POLL_LIMIT, RUNNING_EVERY_MS
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 POLL_URL = reverse("generations:poll")
@@ -144,13 +147,21 @@ class TeamPollTests(StudioTestCase):
         self.assertEqual(answer, {"fragments": {}, "gone": [f"card-{job.pk}"]})
 
 
-def test_poll_js_never_sends_more_than_the_server_reads():
-    import re
-    from pathlib import Path
+class PollNumbersTests(StudioTestCase):
+    def test_the_page_gives_its_scripts_the_server_s_poll_numbers(self):
+        make_generation(self.alice)
 
-    from django.conf import settings
+        page = self.client.get(reverse("generations:index"))
 
-    from generations.views import POLL_LIMIT
+        self.assertContains(page, f'data-poll-limit="{POLL_LIMIT}"')
+        self.assertContains(page, f'data-poll-every-ms="{POLL_EVERY_MS}"')
+        self.assertContains(page, f'data-running-every-ms="{RUNNING_EVERY_MS}"')
 
-    script = (Path(settings.BASE_DIR) / "static/js/poll.js").read_text()
-    assert re.search(r"var MAX_TOKENS = (\d+);", script).group(1) == str(POLL_LIMIT)
+    def test_the_server_reads_as_many_jobs_as_the_page_says_it_may_send(self):
+        jobs = [make_generation(self.alice) for _ in range(3)]
+        tokens = [seen("card", job, 0) for job in jobs]
+
+        with patch("generations.views.POLL_LIMIT", 2):
+            answer = self.client.get(POLL_URL, {"v": " ".join(tokens)}).json()
+
+        self.assertEqual(len(answer["fragments"]), 2)

@@ -6,6 +6,7 @@ of 6 on a quiet machine, and about 100 ms while the workers were starting beside
 """
 
 import logging
+import sys
 from pathlib import Path
 
 from django.apps import apps
@@ -20,10 +21,13 @@ def our_template_names() -> list[str]:
     """The project's own templates (templates/ and each of our apps' templates/), by the
     names views ask for them."""
     roots = [Path(folder) for folder in engines["django"].dirs]
+    # A virtualenv may sit inside the project (.venv): its apps are not ours.
+    installed = Path(sys.prefix).resolve()
     roots += [
         Path(app.path) / "templates"
         for app in apps.get_app_configs()
         if Path(app.path).is_relative_to(settings.BASE_DIR)
+        and not Path(app.path).resolve().is_relative_to(installed)
     ]
     return sorted(
         str(path.relative_to(root))

@@ -1,5 +1,8 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from generations import views
 from generations.links import job_url as _job_url
 from generations.links import page_url
 
@@ -46,3 +49,16 @@ def duration_words(elapsed) -> str:
     from generations.wording import duration_label
 
     return duration_label(elapsed)
+
+
+@register.simple_tag
+def poll_attributes() -> SafeString:
+    """The numbers the page's scripts poll by, from the server's own constants."""
+    return format_html(
+        ' data-poll-every-ms="{}" data-poll-limit="{}" data-running-every-ms="{}"'
+        ' data-running-hidden-every-ms="{}"',
+        views.POLL_EVERY_MS,
+        views.POLL_LIMIT,
+        views.RUNNING_EVERY_MS,
+        views.RUNNING_HIDDEN_EVERY_MS,
+    )

@@ -2,10 +2,11 @@
 // screen readers and, if the person allowed it from a button, a browser notification.
 (function () {
   "use strict";
-  var POLL_MS = 5000;
-  // The page's own status polling pauses in a hidden tab, so this one small request is the
-  // only way to hear that a job ended there; it goes slower while the tab is hidden.
-  var HIDDEN_POLL_MS = 15000;
+  // From the server, on <body> (generations.views). The page's own status polling pauses
+  // in a hidden tab, so this one small request is the only way to hear that a job ended
+  // there; it goes slower while the tab is hidden.
+  var POLL_MS = Number(document.body.dataset.runningEveryMs) || 5000;
+  var HIDDEN_POLL_MS = Number(document.body.dataset.runningHiddenEveryMs) || 15000;
   var indicator, watching = new Set(), announced = new Set(), known = new Map(), timer = null;
   var originalTitle = document.title;
 

@@ -4,8 +4,9 @@
 // job is left on the page and pauses while the tab is hidden.
 (function () {
   "use strict";
-  var INTERVAL_MS = 3000;
-  var MAX_TOKENS = 128;  // generations.views.POLL_LIMIT
+  // Both numbers come from the server, on <body> (generations.views).
+  var INTERVAL_MS = Number(document.body.dataset.pollEveryMs) || 3000;
+  var MAX_TOKENS = Number(document.body.dataset.pollLimit) || 1;
   var turn = 0;
   var timer = null;
   var inFlight = false;
