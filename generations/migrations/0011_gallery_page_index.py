@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('generations', '0008_event_owner_newest'),
+        ('generations', '0010_drop_task_queue'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
