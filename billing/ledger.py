@@ -249,13 +249,13 @@ def on_events(generation, events) -> None:
         # Timed out, uncertain or stopped: a task may exist and may be billed, so its
         # reservation stays until CometAPI finishes it or an admin gives a verdict.
     if any(_frees_a_slot(event) for event in events):
-        from . import slots
+        from generations import slots
 
         transaction.on_commit(slots.dispatch)
 
 
 def _frees_a_slot(event) -> bool:
-    from . import slots
+    from generations import slots
 
     return event.from_status in slots.AT_COMETAPI and event.to_status not in slots.AT_COMETAPI
 

@@ -512,7 +512,7 @@ def team_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _dispatch() -> None:
-    from . import slots
+    from generations import slots
 
     slots.dispatch()  # a raised team limit lets waiting jobs go at once
 

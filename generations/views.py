@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from billing import audit, slots
+from billing import audit
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
-from . import gallery, wording
+from . import gallery, slots, wording
 from .access import (
     changeable_generations,
     get_for_changing,

@@ -6,9 +6,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import slots
 from billing.models import LedgerEntry, Member, StudioSettings
-from generations import worker
+from generations import slots, worker
 from generations.models import Generation, Status
 
 from .helpers import drive, make_generation, make_user, step

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing import slots
+from generations import slots
 from generations.models import Generation
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 

@@ -1,6 +1,8 @@
 from django import template
 
-from .. import ledger, slots
+from generations import slots
+
+from .. import ledger
 
 register = template.Library()
 

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from generations.models import Generation, Status
+from billing.models import Member, StudioSettings
 
-from .models import Member, StudioSettings
+from .models import Generation, Status
 
 # A job sent (or being sent) that CometAPI has not finished: it holds a slot.
 AT_COMETAPI = {Status.SUBMITTED, Status.RENDERING}
