@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from .models import Comment, Generation
+from .templatetags.team import person
 
 
 def visible_generations(user):
@@ -112,8 +113,6 @@ def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
 
 def admin_names() -> str:
     """Whom a person should ask: the active admins' names, e.g. "ana, ben or cleo"."""
-    from .templatetags.team import person
-
     names = [
         person(admin)
         for admin in get_user_model()

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from billing import audit
 from billing.ledger import CapExceeded, TooFast, refusal_for
+from billing.models import AuditEntry
 
 from . import gallery, slots, wording
 from .access import (
@@ -145,7 +145,7 @@ def download_zip(request: HttpRequest) -> HttpResponseBase:
     response = zip_response(ready, request)
     if response.status_code == 200:  # not a refusal past the person's streams
         noun = "video" if len(ready) == 1 else "videos"
-        audit.record(
+        AuditEntry.record(
             "downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}"
         )
     return response
@@ -368,7 +368,7 @@ def download(request: HttpRequest, pk) -> HttpResponseBase:
     if response.status_code in (200, 302) and "Range" not in request.headers:
         generation = get_for_viewing(request, pk)
         owner = generation.owner if generation.owner_id != request.user.pk else None
-        audit.record("downloaded", actor=request.user, subject=owner, video=generation)
+        AuditEntry.record("downloaded", actor=request.user, subject=owner, video=generation)
     return response
 
 
@@ -387,6 +387,30 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
         raise Http404("Nothing stored here yet")
     name = generation.download_name if as_attachment else None
     return serve_file(request, stored, content_type, attachment_name=name)
+
+
+@require_POST
+def cancel(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.cancel_for(request.user):
+        messages.success(request, "Cancelled. It was never sent, so nothing was charged.")
+    else:
+        messages.info(request, "This video is already being sent; you can stop waiting for it.")
+    return redirect(generation)
+
+
+@require_POST
+def stop(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.stop_for(request.user):
+        messages.warning(
+            request,
+            "Stopped waiting. CometAPI may still make this video and charge for it, so its "
+            "cost stays reserved until an admin confirms whether it was charged.",
+        )
+    else:
+        messages.info(request, "This video is not running any more.")
+    return redirect(generation)
 
 
 @require_POST

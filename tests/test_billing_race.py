@@ -230,7 +230,9 @@ class SendingAgainRaceTests(TransactionTestCase):
                 if n == 0:
                     return self.post_as(self.alice, "generations:check_again", job.pk)
                 try:
-                    return ledger.resolve(entry.pk, "not_charged", self.carol)
+                    return Generation.objects.resolve_reservation(
+                        entry.pk, "not_charged", self.carol
+                    )
                 except ledger.CannotResolve as refusal:
                     return refusal.message
 
@@ -266,7 +268,7 @@ class VerdictRacingTheWorkerTests(TransactionTestCase):
                     Generation.objects.filter(pk=job.pk).update(next_action_at=timezone.now())
                     return worker.advance(job.pk)
                 try:
-                    return ledger.resolve(entry.pk, "not_charged", carol)
+                    return Generation.objects.resolve_reservation(entry.pk, "not_charged", carol)
                 except ledger.CannotResolve as refusal:
                     return refusal.message
 

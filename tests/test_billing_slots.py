@@ -141,7 +141,7 @@ class CancelAndStopTests(TestCase):
         waiting = make_generation(self.alice, prompt="second")
         step(running)
         step(waiting)
-        response = self.client.post(reverse("billing:cancel", args=[waiting.pk]), follow=True)
+        response = self.client.post(reverse("generations:cancel", args=[waiting.pk]), follow=True)
         self.assertContains(response, "nothing was charged")
         waiting.refresh_from_db()
         self.assertEqual((waiting.status, waiting.error_code), (Status.FAILED, "cancelled"))
@@ -157,7 +157,7 @@ class CancelAndStopTests(TestCase):
         page = self.client.get(job.get_absolute_url())
         self.assertContains(page, "Stop waiting")
         self.assertNotContains(page, "Cancel (nothing is charged)")
-        response = self.client.post(reverse("billing:stop", args=[job.pk]), follow=True)
+        response = self.client.post(reverse("generations:stop", args=[job.pk]), follow=True)
         self.assertContains(response, "CometAPI may still make this video and charge for it")
         job.refresh_from_db()
         self.assertEqual(job.error_code, "stopped")
@@ -167,7 +167,7 @@ class CancelAndStopTests(TestCase):
     def test_a_job_being_sent_cannot_be_cancelled_only_stopped(self):
         job = make_generation(self.alice)
         Generation.objects.filter(pk=job.pk).update(submit_started_at=timezone.now())
-        response = self.client.post(reverse("billing:cancel", args=[job.pk]), follow=True)
+        response = self.client.post(reverse("generations:cancel", args=[job.pk]), follow=True)
         self.assertContains(response, "already being sent")
         self.assertEqual(Generation.objects.get(pk=job.pk).status, Status.WAITING)
 

@@ -12,9 +12,8 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from billing import audit
-from billing.models import LedgerEntry
-from veostudio.csvfile import FORMULA_STARTS, cell
+from billing.models import AuditEntry, LedgerEntry
+from lib.csvfile import FORMULA_STARTS, cell
 
 from .helpers import drive, make_generation, make_user
 
@@ -71,15 +70,20 @@ class AuditCsvTests(FormulaCase):
         self.assertEqual(about_plus[0][3], "'+cmd")  # the "about" column names the person
 
     def test_a_detail_that_starts_like_a_formula_is_guarded_and_amounts_stay_numbers(self):
-        audit.record(
-            "resolved", actor=self.admin, subject=self.plus, detail="-1+1", amount=Decimal("-0.32")
+        # (A verdict's own entry is shown by its ledger line; a cap change is shown as written.)
+        AuditEntry.record(
+            "cap_changed",
+            actor=self.admin,
+            subject=self.plus,
+            detail="-1+1",
+            amount=Decimal("-0.32"),
         )
         rows = self.download("billing:audit_csv")
 
         self.assertOnlyData(rows)
-        resolved = next(row for row in rows if row[2] == "resolved a reservation")
-        self.assertEqual(resolved[1:5], ["carol", "resolved a reservation", "'+cmd", "'-1+1"])
-        self.assertEqual(Decimal(resolved[5]), Decimal("-0.32"))
+        changed = next(row for row in rows if row[2] == "changed a cap")
+        self.assertEqual(changed[1:5], ["carol", "changed a cap", "'+cmd", "'-1+1"])
+        self.assertEqual(Decimal(changed[5]), Decimal("-0.32"))
 
 
 @pytest.fixture

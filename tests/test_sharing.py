@@ -5,13 +5,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from generations.models import (
-    EventKind,
-    Generation,
-    StudioSettings,
-    first_frame_name,
-    thumbnail_name,
-)
+from billing.models import StudioSettings
+from generations.models import EventKind, Generation, first_frame_name, thumbnail_name
 from tests.factories_media import jpeg_bytes
 from tests.helpers import StudioTestCase, make_ready_generation, make_user
 
@@ -235,7 +230,7 @@ class StudioDefaultTests(StudioTestCase):
         )
 
         self.assertContains(response, "Studio settings saved.")
-        self.assertTrue(StudioSettings.current().share_new_videos)
+        self.assertTrue(StudioSettings.load().share_new_videos)
         self.assertEqual(StudioSettings.objects.get().updated_by, admin)
 
         self.client.force_login(self.alice)
@@ -249,7 +244,7 @@ class StudioDefaultTests(StudioTestCase):
         form = reverse("generations:create")
         self.assertNotContains(self.client.get(form), "will be shared with the team")
 
-        StudioSettings(share_new_videos=True).save()
+        StudioSettings.objects.filter(pk=StudioSettings.load().pk).update(share_new_videos=True)
 
         self.assertContains(self.client.get(form), "will be shared with the team")
 
@@ -263,18 +258,22 @@ class StudioDefaultTests(StudioTestCase):
     def test_a_person_who_is_not_an_admin_cannot_change_the_default(self):
         page = self.client.get(reverse("generations:studio_settings"))
         self.assertEqual(page.status_code, 403)
-        self.assertContains(page, "Only a studio admin", status_code=403)
+        self.assertContains(page, "Only an admin can open it", status_code=403)
 
         self.client.post(reverse("generations:studio_settings"), {"share_new_videos": "on"})
 
-        self.assertFalse(StudioSettings.current().share_new_videos)
+        self.assertFalse(StudioSettings.load().share_new_videos)
 
     def test_the_settings_stay_one_row(self):
-        StudioSettings(share_new_videos=True).save()
-        StudioSettings(share_new_videos=False).save()
+        studio = StudioSettings.load()
+        studio.share_new_videos = True
+        studio.save()
+        studio.pk = 2  # a second row saved by mistake lands on the one row
+        studio.share_new_videos = False
+        studio.save()
 
         self.assertEqual(StudioSettings.objects.count(), 1)
-        self.assertFalse(StudioSettings.current().share_new_videos)
+        self.assertFalse(StudioSettings.load().share_new_videos)
 
 
 class DeactivatedTeammateTests(StudioTestCase):

@@ -2,6 +2,7 @@ from django import template
 
 from generations.links import job_url as _job_url
 from generations.links import page_url
+from generations.wording import duration_label
 
 register = template.Library()
 
@@ -43,6 +44,4 @@ def attr_value(form, name: str) -> str:
 
 @register.filter
 def duration_words(elapsed) -> str:
-    from generations.wording import duration_label
-
     return duration_label(elapsed)

@@ -1,5 +1,7 @@
 from django import template
 
+from billing.models import StudioSettings
+
 register = template.Library()
 
 
@@ -40,6 +42,4 @@ def comments_as_shown(comments) -> list[tuple]:
 
 @register.simple_tag
 def studio_shares_new_videos() -> bool:
-    from generations.models import StudioSettings
-
-    return StudioSettings.current().share_new_videos
+    return StudioSettings.load().share_new_videos
