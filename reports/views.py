@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 from generations import slots
-from generations.access import admin_required
+from generations.access import admin_required, is_admin
 from generations.cometapi import CometAPIError, query_quota
 from generations.models import Generation
 from lib.csvfile import csv_response
@@ -97,14 +97,14 @@ def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
 def usage_page(request: HttpRequest) -> HttpResponse:
     person: Any = request.user
     team = False
-    if request.user.is_staff:
+    if is_admin(request.user):
         if request.GET.get("person") == "team":
             person, team = None, True
         elif request.GET.get("person"):
             wanted = request.GET["person"]
             person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
     # The verdicts are the admins': on their own page they see every job waiting for one.
-    verdicts_for = None if request.user.is_staff and person == request.user else person
+    verdicts_for = None if is_admin(request.user) and person == request.user else person
     context = {
         "person": person,
         "team": team,
@@ -112,10 +112,10 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "months": usage.months(person),
         "chart": usage.chart(person),
         "open_reservations": usage.open_reservations(verdicts_for),
-        "unreserved": usage.rendered_unreserved(verdicts_for) if request.user.is_staff else [],
+        "unreserved": usage.rendered_unreserved(verdicts_for) if is_admin(request.user) else [],
         "standing": ledger.standing(person) if person else None,
     }
-    if request.user.is_staff:
+    if is_admin(request.user):
         context["people"] = usage.per_person()
     return render(request, "billing/usage.html", context)
 
