@@ -137,7 +137,7 @@ def _switched_off_elsewhere(sender, instance, raw=False, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    pre_save.connect(_switched_off_elsewhere, sender=User, dispatch_uid="billing.accounts.off")
+    pre_save.connect(_switched_off_elsewhere, sender=User, dispatch_uid="reports.accounts.off")
 
 
 # --- logging in and forgotten passwords ------------------------------------------------------
