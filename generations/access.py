@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from .models import Comment, Generation
-from .templatetags.team import person
+from .wording import person_name
 
 
 def visible_generations(user):
@@ -125,7 +125,7 @@ def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
 def admin_names() -> str:
     """Whom a person should ask: the active admins' names, e.g. "ana, ben or cleo"."""
     names = [
-        person(admin)
+        person_name(admin)
         for admin in get_user_model()
         .objects.filter(is_staff=True, is_active=True)
         .order_by("username")[:5]

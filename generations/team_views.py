@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from billing.models import AuditEntry, StudioSettings
 
-from . import gallery
+from . import gallery, wording
 from .access import (
     admin_required,
     changeable_generations,
@@ -32,7 +32,6 @@ from .access import (
 )
 from .forms import CommentForm, StudioSettingsForm
 from .models import Comment, Generation
-from .templatetags.team import person
 
 
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
@@ -230,7 +229,7 @@ PEOPLE_MAX = 200
 
 
 def _person_label(user) -> str:
-    name = person(user)
+    name = wording.person_name(user)
     return name if user.is_active else f"{name} (no longer in the studio)"
 
 
