@@ -25,9 +25,9 @@ PY_OK := import sys; assert sys.version_info >= (3, 12)
 
 help:
 	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
-	@echo "make test    install, lint, type checks, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
+	@echo "make test    install, lint, import layers, type checks, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
 	@echo "make install create .venv with Python >= 3.12 and install requirements-dev.txt"
-	@echo "make lint    ruff check, ruff format --check and mypy"
+	@echo "make lint    ruff check, ruff format --check, the import layers (lint-imports) and mypy"
 	@echo "make bench   run the speed benchmarks (bench/run.py) and write bench/RESULTS.md"
 	@echo "make bench-short  the short benchmark CI runs (report in var/bench-short.md)"
 	@echo "make clean   remove .venv, collected static files and caches (keeps the database and media)"
@@ -56,6 +56,7 @@ run: install
 test: install chromium nginx
 	@mkdir -p var
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -74,6 +75,7 @@ bench-short: install chromium
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
 
 # The browser tests need Debian's Chromium; without it the suite fails rather than skipping them.

@@ -179,7 +179,8 @@ def fill(rows: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from generations.models import Favourite, Generation, Size, Status, search_key
+    from generations.models import Favourite, Generation, Status, search_key
+    from veo.catalogue import Size
 
     person = get_user_model().objects.create_user("bench", password="bench-pass-1234")
     words = ["cafe rain", "paper kite", "harbour fog", "night market", "desert road"]

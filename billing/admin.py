@@ -10,7 +10,29 @@ class PriceAdmin(admin.ModelAdmin):
 
 @admin.register(StudioSettings)
 class StudioSettingsAdmin(admin.ModelAdmin):
-    list_display = ("discount_percent", "failed_tasks_charged", "team_cap", "team_concurrency")
+    """The one settings row: billing's and the team's choices together."""
+
+    list_display = (
+        "__str__",
+        "discount_percent",
+        "failed_tasks_charged",
+        "team_cap",
+        "team_concurrency",
+        "share_new_videos",
+        "updated_by",
+        "updated_at",
+    )
+    readonly_fields = ("updated_by", "updated_at")
+
+    def has_add_permission(self, request):
+        return not StudioSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Member)

@@ -5,9 +5,3 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "billing"
     verbose_name = "Prices, spend and the team"
-
-    def ready(self) -> None:
-        from . import accounts, audit
-
-        audit.connect_signals()
-        accounts.connect_signals()

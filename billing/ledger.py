@@ -1,8 +1,11 @@
 """Prices, estimates and the ledger: reserve when a job is accepted, settle when CometAPI
 made the video, release when nothing was made (or a failed task is not charged).
 
-`on_events` is the one hook from generations: it runs inside the transaction that writes a
-job's events, so a job's change of state and its change of money commit together.
+Money only: nothing here reads or writes a job. The jobs (generations) call `reserve`,
+`hold_again`, `settle`, `failed_task`, `release` and `check_rate` with plain values (a `Job`:
+who, which job id, what it renders) inside the transaction that writes the job's change of
+state, so the state and the money commit together; the refusals are this module's own
+exceptions (`CapExceeded`, `TooFast`), which the jobs let through to their views.
 
 The one rule for money: a reservation is released only when the job can no longer make a
 video, by the system (refused, failed task, cancelled before sending) or by an admin's
@@ -12,30 +15,34 @@ caps, in the transaction of its state change; a video that renders with nothing 
 is reserved and charged at once and flagged for the admins (`rendered_unreserved`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
-from generations.models import EIGHT_SECONDS_ONLY, EventKind, GenerationEvent, Size
+from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Tier
 
-from . import audit
-from .models import EntryKind, LedgerEntry, Member, Price, StudioSettings, Tier
+from .models import AuditEntry, EntryKind, LedgerEntry, Member, Price, StudioSettings
 
-# The events that send a job (back) to CometAPI: each is counted by the per-minute limit.
-SENDS = (EventKind.CREATED, EventKind.SENT_AGAIN, EventKind.CHECKED_AGAIN)
 UNRESERVED = "rendered_unreserved"
 
 CENT = Decimal("0.01")
-TIERS: dict[str, str] = {
-    Size.LANDSCAPE_720: Tier.P720,
-    Size.PORTRAIT_720: Tier.P720,
-    Size.LANDSCAPE_1080: Tier.P1080,
-    Size.LANDSCAPE_4K: Tier.K4,
-}
+
+
+class Job(NamedTuple):
+    """What the ledger needs to know of a job: whose it is, its id, and what it renders."""
+
+    person: Any  # the owner (a user)
+    ref: UUID
+    model: str
+    size: str
+    seconds: int
 
 
 def dollars(value) -> str:
@@ -230,69 +237,48 @@ def _locked(model, create, **lookup):
         return model.objects.select_for_update().get(**lookup)
 
 
-# --- the hook ------------------------------------------------------------------------------
+# --- what a job's changes of state do to the money ----------------------------------------
 
 
-def on_events(generation, events) -> None:
-    """Write the money side of a job's new events (same transaction as the events)."""
-    for event in events:
-        if event.kind in (EventKind.CREATED, EventKind.SENT_AGAIN):
-            _reserve(generation, event)
-        elif event.kind == EventKind.CHECKED_AGAIN:
-            _hold_for_check(generation, event)
-        elif event.kind == EventKind.RENDERED:
-            _settle(generation, event, "rendered")
-        elif event.kind == EventKind.FAILED:
-            _after_failure(generation, event)
-        elif event.kind == "cancelled":
-            _release(generation, event, "cancelled")
-        # Timed out, uncertain or stopped: a task may exist and may be billed, so its
-        # reservation stays until CometAPI finishes it or an admin gives a verdict.
-    if any(_frees_a_slot(event) for event in events):
-        from . import slots
-
-        transaction.on_commit(slots.dispatch)
+def reserve(job: Job, *, reason: str, actor=None) -> Decimal:
+    """Hold a new attempt's cost, under the person's and the team's caps (their locks are
+    taken first); raises CapExceeded, changing nothing. Returns the amount held."""
+    return _reserve(job, reason=reason, actor=actor).amount
 
 
-def _frees_a_slot(event) -> bool:
-    from . import slots
-
-    return event.from_status in slots.AT_COMETAPI and event.to_status not in slots.AT_COMETAPI
-
-
-def _reserve(generation, event, *, checked: bool = True) -> LedgerEntry:
+def _reserve(job: Job, *, reason: str, actor=None, checked: bool = True) -> LedgerEntry:
     # Unchecked (a video already made) takes no lock: the worker holds the job's row, and
     # the locks are always taken team, person, then job.
-    studio, member = lock(generation.owner) if checked else (StudioSettings.load(), None)
-    quote = estimate(generation.model, generation.size, generation.seconds, studio=studio)
+    studio, member = lock(job.person) if checked else (StudioSettings.load(), None)
+    quote = estimate(job.model, job.size, job.seconds, studio=studio)
     if checked:
-        where = standing(generation.owner, studio=studio, member=member)
+        where = standing(job.person, studio=studio, member=member)
         if not where.allows(quote.amount):
-            raise CapExceeded(refusal(generation.owner, quote.amount, where))
-    entry = LedgerEntry.objects.create(
-        person_id=generation.owner_id,
-        generation_ref=generation.pk,
+            raise CapExceeded(refusal(job.person, quote.amount, where))
+    return LedgerEntry.objects.create(
+        person_id=job.person.pk,
+        generation_ref=job.ref,
         kind=EntryKind.RESERVE,
-        reason=event.kind if checked else UNRESERVED,
+        reason=reason if checked else UNRESERVED,
         rate=quote.rate,
         seconds=quote.seconds,
         amount=quote.amount,
         reserved=quote.amount,
         charged=Decimal("0"),
         day=studio_day(),
-        actor=event.actor,
+        actor=actor,
     )
-    event.amount = quote.amount
-    return entry
 
 
-def _hold_for_check(generation, event) -> None:
+def hold_again(job: Job, *, reason: str, actor=None) -> Decimal | None:
     """Check again watches the same task: its reservation still holds it, or the task was
-    already charged by a verdict. Released by a verdict ("nothing was charged"), it may yet
-    make a video, so it is held again, under the caps, like a new job."""
-    latest = charge_of(generation)
+    already charged by a verdict (None: nothing new held). Released by a verdict ("nothing
+    was charged"), it may yet make a video, so it is held again, under the caps, like a new
+    job."""
+    latest = charge_of(job.ref)
     if latest is None or _closed_as(latest) == EntryKind.RELEASE:
-        _reserve(generation, event)
+        return reserve(job, reason=reason, actor=actor)
+    return None
 
 
 def _closed_as(reservation: LedgerEntry) -> str | None:
@@ -301,53 +287,52 @@ def _closed_as(reservation: LedgerEntry) -> str | None:
     )
 
 
-def _after_failure(generation, event) -> None:
-    if not generation.task_id:
-        # Refused before a task existed (400, 401, 402, a rate limit that never got through).
-        _release(generation, event, "not_created")
-    elif generation.error_code.startswith("task:"):
-        if StudioSettings.load().failed_tasks_charged:
-            _settle(generation, event, "task_failed_charged")
-        else:
-            _release(generation, event, "task_failed")
+def failed_task(job: Job, *, actor=None) -> Decimal | None:
+    """A task CometAPI says failed: charged or released as the studio's settings say."""
+    if StudioSettings.load().failed_tasks_charged:
+        return settle(job, reason="task_failed_charged", actor=actor)
+    return release(job.ref, reason="task_failed", actor=actor)
 
 
-def _open_reservation(generation) -> LedgerEntry | None:
+def _open_reservation(job_ref) -> LedgerEntry | None:
     return (
         LedgerEntry.objects.open_reservations()
-        .filter(generation_ref=generation.pk)
+        .filter(generation_ref=job_ref)
         .order_by("-pk")
         .first()
     )
 
 
-def _release(generation, event, reason: str) -> None:
-    reservation = _open_reservation(generation)
+def release(job_ref, *, reason: str, actor=None) -> Decimal | None:
+    """Release the job's open reservation: call it only when no video can come of the job.
+    Returns what the job was charged by it (nothing), or None when nothing was held."""
+    reservation = _open_reservation(job_ref)
     if reservation is None:
-        return
-    close(reservation, EntryKind.RELEASE, reason, actor=event.actor)
-    event.amount = Decimal("0")  # what the event did to the bill: nothing
+        return None
+    close(reservation, EntryKind.RELEASE, reason, actor=actor)
+    return Decimal("0")
 
 
-def _settle(generation, event, reason: str) -> None:
-    reservation = _open_reservation(generation)
+def settle(job: Job, *, reason: str, actor=None) -> Decimal | None:
+    """Charge the job's reservation; None when an admin already recorded it as charged."""
+    reservation = _open_reservation(job.ref)
     if reservation is None:
-        latest = charge_of(generation)
+        latest = charge_of(job.ref)
         if latest is not None and _closed_as(latest) == EntryKind.SETTLE:
-            return  # an admin already recorded this task as charged: never twice
+            return None  # an admin already recorded this task as charged: never twice
         # Made with nothing held for it: CometAPI bills it all the same. Charge it now,
         # past any cap (the money is spent), and tell the admins.
-        reservation = _reserve(generation, event, checked=False)
+        reservation = _reserve(job, reason=reason, actor=actor, checked=False)
         reason = UNRESERVED
-        audit.record(
+        AuditEntry.record(
             UNRESERVED,
-            subject=generation.owner,
+            subject=job.person,
             detail="CometAPI made a video that had no reservation; it is charged now.",
-            generation_ref=generation.pk,
+            generation_ref=job.ref,
             amount=reservation.amount,
         )
-    close(reservation, EntryKind.SETTLE, reason, actor=event.actor)
-    event.amount = reservation.amount
+    close(reservation, EntryKind.SETTLE, reason, actor=actor)
+    return reservation.amount
 
 
 def close(reservation: LedgerEntry, kind: str, reason: str, actor=None) -> LedgerEntry:
@@ -379,52 +364,47 @@ class CannotResolve(Exception):
         self.message = message
 
 
-def resolve(entry_id: int, verdict: str, admin) -> LedgerEntry:
-    """An admin's verdict on a reservation whose job ended without CometAPI's word (stopped,
-    timed out, uncertain, lost contact). Taken under the job's row lock, so a Check again
-    or a worker step cannot slip in between: a job still being made is never resolved, and
-    a job checked again after a "not charged" verdict is held again (`_hold_for_check`)."""
-    from generations.models import Generation
-
+def open_reservation(entry_id: int) -> LedgerEntry:
+    """A reservation still open, or LedgerEntry.DoesNotExist."""
     reservation = LedgerEntry.objects.open_reservations().filter(pk=entry_id).first()
     if reservation is None:
         raise LedgerEntry.DoesNotExist(entry_id)
-    with transaction.atomic():
-        job = Generation.objects.select_for_update().filter(pk=reservation.generation_ref).first()
-        if job is not None and job.is_active:
-            raise CannotResolve(
-                "This video is still being made: its cost is settled when CometAPI finishes it."
-            )
-        reservation = (
-            LedgerEntry.objects.open_reservations()
-            .select_for_update(of=("self",))
-            .filter(pk=entry_id)
-            .first()
-        )
-        if reservation is None:
-            raise CannotResolve("Someone already gave a verdict on this one.")
-        charged = verdict == "charged"
-        kind = EntryKind.SETTLE if charged else EntryKind.RELEASE
-        entry = close(reservation, kind, f"resolved_{verdict}", actor=admin)
-        audit.record(
-            "resolved",
-            actor=admin,
-            subject=reservation.person,
-            detail=f"charged {dollars(reservation.amount)}"
-            if charged
-            else f"not charged: {dollars(reservation.amount)} released",
-            generation_ref=reservation.generation_ref,
-            amount=reservation.amount if charged else Decimal("0"),
-        )
-        if job is not None:
-            job.note_money_changed()
+    return reservation
+
+
+def resolve(entry_id: int, verdict: str, admin) -> LedgerEntry:
+    """An admin's verdict on a reservation whose job ended without CometAPI's word (stopped,
+    timed out, uncertain, lost contact). The caller holds the job's row lock and has seen
+    that the job no longer runs (generations' `resolve_reservation`), so a Check again or a
+    worker step cannot slip in between."""
+    reservation = (
+        LedgerEntry.objects.open_reservations()
+        .select_for_update(of=("self",))
+        .filter(pk=entry_id)
+        .first()
+    )
+    if reservation is None:
+        raise CannotResolve("Someone already gave a verdict on this one.")
+    charged = verdict == "charged"
+    kind = EntryKind.SETTLE if charged else EntryKind.RELEASE
+    entry = close(reservation, kind, f"resolved_{verdict}", actor=admin)
+    AuditEntry.record(
+        "resolved",
+        actor=admin,
+        subject=reservation.person,
+        detail=f"charged {dollars(reservation.amount)}"
+        if charged
+        else f"not charged: {dollars(reservation.amount)} released",
+        generation_ref=reservation.generation_ref,
+        amount=reservation.amount if charged else Decimal("0"),
+    )
     return entry
 
 
-def charge_of(generation) -> LedgerEntry | None:
+def charge_of(job_ref) -> LedgerEntry | None:
     """The rate and amount the job was (last) sent at."""
     return (
-        LedgerEntry.objects.filter(generation_ref=generation.pk, kind=EntryKind.RESERVE)
+        LedgerEntry.objects.filter(generation_ref=job_ref, kind=EntryKind.RESERVE)
         .order_by("-pk")
         .first()
     )
@@ -454,9 +434,9 @@ class JobMoney:
         return Estimate(self.reservation.rate, self.reservation.seconds, 1).label
 
 
-def money_of(generation) -> JobMoney | None:
+def money_of(job_ref, active: bool) -> JobMoney | None:
     latest = (
-        LedgerEntry.objects.filter(generation_ref=generation.pk, kind=EntryKind.RESERVE)
+        LedgerEntry.objects.filter(generation_ref=job_ref, kind=EntryKind.RESERVE)
         .select_related("closed_by")
         .order_by("-pk")
         .first()
@@ -464,7 +444,7 @@ def money_of(generation) -> JobMoney | None:
     if latest is None:
         return None
     closing = getattr(latest, "closed_by", None)
-    return JobMoney(latest, closing, generation.is_active)
+    return JobMoney(latest, closing, active)
 
 
 class TooFast(Exception):
@@ -475,21 +455,14 @@ class TooFast(Exception):
         self.message = message
 
 
-def check_rate(person, jobs: int = 1) -> None:
+def check_rate(person, sends_since: Callable[[datetime], int], jobs: int = 1) -> None:
     """Refuse a burst: more than BILLING_CREATE_PER_MINUTE sends from one person in a minute
-    (new jobs, Try again, Check again alike). Counted from the jobs' events under the
-    person's lock, so parallel posts count too: call it in the transaction that records
-    the send."""
-    from django.conf import settings
-
+    (new jobs, Try again, Check again alike). `sends_since(when)` counts the person's sends
+    from then on (the jobs know what a send is); it is asked under the person's lock, so
+    parallel posts count too: call this in the transaction that records the send."""
     lock(person)
     limit = settings.BILLING_CREATE_PER_MINUTE
-    recent = GenerationEvent.objects.filter(
-        owner=person,
-        kind__in=SENDS,
-        created_at__gte=timezone.now() - timedelta(minutes=1),
-    ).count()
-    if recent + jobs > limit:
+    if sends_since(timezone.now() - timedelta(minutes=1)) + jobs > limit:
         raise TooFast(
             f"That is a lot of videos at once: you can start up to {limit} a minute. "
             "Nothing was sent. Please wait a minute and try again."

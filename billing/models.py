@@ -1,7 +1,8 @@
-"""Money and people: the price table, the studio's billing settings, each person's cap and
+"""Money and people: the price table, the studio's settings (one row), each person's cap and
 concurrency, the append-only ledger, and the audit entries for things that are not job events.
 """
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -11,14 +12,7 @@ from django.db import models
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
-from generations.models import VideoModel
-
-
-class Tier(models.TextChoices):
-    P720 = "720p", "720p"
-    P1080 = "1080p", "1080p"
-    K4 = "4k", "4K"
-
+from veo.catalogue import Tier, VideoModel
 
 # Public list prices in dollars per second (Veo 3.1 on Google's price list, 2026-11). The
 # first migration writes them; a row found missing later is written again from here.
@@ -69,8 +63,10 @@ class Price(models.Model):
 
 
 class StudioSettings(models.Model):
-    """One row. Its row lock is the team's lock: every reservation and every slot admission
-    takes it first, so checks and writes for the team happen one at a time."""
+    """The studio's settings, one row (pk=1), read through `load()`: billing's (discount,
+    caps, concurrency) and the team's (whether new videos start shared). Its row lock is the
+    team's lock: every reservation and every slot admission takes it first, so checks and
+    writes for the team happen one at a time."""
 
     discount_percent = models.DecimalField(
         max_digits=5,
@@ -80,12 +76,26 @@ class StudioSettings(models.Model):
     failed_tasks_charged = models.BooleanField(default=False)
     team_cap = money(null=True, blank=True)
     team_concurrency = models.PositiveSmallIntegerField()
+    share_new_videos = models.BooleanField(
+        "Share new videos with the team",
+        default=False,
+        help_text="New videos start shared; their makers can still unshare each one.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        verbose_name_plural = "studio settings"
+        verbose_name = verbose_name_plural = "studio settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="one_studio_row")]
 
     def __str__(self) -> str:
-        return "Studio billing settings"
+        return "Studio settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
 
     @classmethod
     def load(cls) -> "StudioSettings":
@@ -267,10 +277,45 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.action}: {self.detail}"
 
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        *,
+        actor=None,
+        subject=None,
+        detail="",
+        generation_ref=None,
+        amount=None,
+        video=None,
+        videos: Iterable = (),
+    ) -> "AuditEntry":
+        """Write one entry. `video` (or `videos`, for several at once; anything with a `pk`
+        and a `prompt`) names what it was about: its id and, for when it is gone, its label."""
+        return cls.objects.create(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            subject=subject,
+            action=action,
+            detail=detail[:500],
+            generation_ref=video.pk if video is not None else generation_ref,
+            video_label=label_of(video.prompt) if video is not None else "",
+            videos=[{"id": str(v.pk), "label": label_of(v.prompt)} for v in videos],
+            amount=amount,
+        )
+
+
+LABEL_LENGTH = 60
+
+
+def label_of(prompt: str) -> str:
+    """A video's name in the audit log: its prompt's first words."""
+    text = " ".join(prompt.split())
+    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1].rstrip() + "…"
+
 
 class VideoLabel(models.Model):
     """A deleted video's name, kept so that its job events in the audit log still say which
-    video they were about (written as the video row goes; see billing.audit)."""
+    video they were about (written as the video row goes; see reports/audit.py)."""
 
     generation_ref = models.UUIDField(unique=True)
     label = models.CharField(max_length=200)

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from .models import Comment, Generation
+from .wording import person_name
 
 
 def visible_generations(user):
@@ -90,6 +91,17 @@ def get_comment_for_changing(request: HttpRequest, pk, comment_pk) -> Comment:
     )
 
 
+def is_admin(user) -> bool:
+    """A studio admin: staff, and still active. The one test every admin door and every
+    admin-only part of a page asks."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_staff", False)
+    )
+
+
 def admin_required(view):
     """The door to every admin page: anyone else gets the studio's 403 page in a plain
     sentence. Answered here rather than raised, so a member's click is not logged as an
@@ -97,7 +109,7 @@ def admin_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_authenticated and request.user.is_active and request.user.is_staff):
+        if not is_admin(request.user):
             return forbidden(request)
         return view(request, *args, **kwargs)
 
@@ -112,10 +124,8 @@ def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
 
 def admin_names() -> str:
     """Whom a person should ask: the active admins' names, e.g. "ana, ben or cleo"."""
-    from .templatetags.team import person
-
     names = [
-        person(admin)
+        person_name(admin)
         for admin in get_user_model()
         .objects.filter(is_staff=True, is_active=True)
         .order_by("username")[:5]

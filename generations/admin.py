@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Comment, Generation, GenerationEvent, StudioSettings, WorkerHeartbeat
+from .models import Comment, Generation, GenerationEvent, WorkerHeartbeat
 
 EVENT_COLUMNS = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "code")
 
@@ -85,19 +85,3 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="comment")
     def short_body(self, obj):
         return obj.body[:60]
-
-
-@admin.register(StudioSettings)
-class StudioSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "share_new_videos", "updated_by", "updated_at"]
-    readonly_fields = ["updated_by", "updated_at"]
-
-    def has_add_permission(self, request):
-        return not StudioSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)

@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_out
+
+from .wording import LOGGED_OUT
 
 
 class GenerationsConfig(AppConfig):
@@ -7,16 +11,13 @@ class GenerationsConfig(AppConfig):
     verbose_name = "Video generations"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
+        # The queue's policy listens for freed slots (models.slot_freed) from the start.
+        from . import slots  # noqa: F401
 
         user_logged_out.connect(_say_logged_out, dispatch_uid="veostudio-logged-out")
 
 
 def _say_logged_out(sender, request, user, **kwargs) -> None:
     # LOGOUT_REDIRECT_URL is the login page; without this it looks as if nothing happened.
-    from django.contrib import messages
-
-    from .wording import LOGGED_OUT
-
     if request is not None:
         messages.info(request, LOGGED_OUT, fail_silently=True)

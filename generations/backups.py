@@ -42,6 +42,8 @@ from django.core.files.storage import FileSystemStorage, Storage, default_storag
 from django.db import connection, connections
 from django.db.models import Field
 
+from generations.models import Generation
+
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # format 1: no checksums, every stored file, no file list
 MANIFEST = "veostudio-backup.json"
@@ -191,8 +193,6 @@ def _forget_sessions(database: sqlite3.Connection) -> None:
 
 
 def _file_columns_query() -> str:
-    from generations.models import Generation
-
     meta = Generation._meta
     quote = connection.ops.quote_name
     columns = []

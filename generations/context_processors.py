@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from .access import is_admin
 from .models import latest_account_problem, running_ids
 
 
@@ -9,7 +10,7 @@ def studio(request):
     user = getattr(request, "user", None)
     # Partials have no banner: a poll must not pay for a query it cannot show.
     is_partial = bool(getattr(request, "htmx", False)) and not request.htmx.history_restore_request
-    if user is not None and user.is_staff and not is_partial:
+    if is_admin(user) and not is_partial:
         context["account_problem"] = latest_account_problem()
     if user is not None and user.is_authenticated and not is_partial:
         # Lazy: fragments rendered with this request never show the header, so never ask.

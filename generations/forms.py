@@ -4,16 +4,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from billing.models import StudioSettings
+from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
+
 from . import framing, wording
 from .images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
-from .models import (
-    COMMENT_MAX_LENGTH,
-    EIGHT_SECONDS_ONLY,
-    Seconds,
-    Size,
-    StudioSettings,
-    VideoModel,
-)
+from .models import COMMENT_MAX_LENGTH
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
@@ -201,7 +197,7 @@ class GenerationForm(forms.Form):
             )
         size, seconds = cleaned.get("size"), cleaned.get("seconds")
         if size in EIGHT_SECONDS_ONLY and seconds and seconds != Seconds.EIGHT:
-            label = Size(size).label.split(" (")[0]
+            label = size_name(size)
             self.add_error(
                 "seconds",
                 ValidationError(

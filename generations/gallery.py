@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from .models import (
     ACTIVE_STATUSES,
+    FAILED_STATUSES,
     PORTRAIT_SIZES,
     Comment,
     Favourite,
@@ -46,7 +47,6 @@ from .models import (
 from .prepared import Prepared
 
 PAGE_SIZE = 24
-FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
 
 
 @dataclass(frozen=True)

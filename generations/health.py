@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from .access import is_admin
 from .models import Generation, WorkerHeartbeat
 
 HEARTBEAT_STALE = timedelta(minutes=2)
@@ -49,8 +50,7 @@ def _may_see_details(request: HttpRequest) -> bool:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if token and given and secrets.compare_digest(given.encode(), token.encode()):
         return True
-    user = getattr(request, "user", None)
-    return bool(user and user.is_active and user.is_staff)
+    return is_admin(getattr(request, "user", None))
 
 
 def _checks() -> dict[str, object]:

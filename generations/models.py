@@ -7,9 +7,10 @@ import random
 import unicodedata
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
@@ -18,9 +19,23 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
+from PIL import Image
+
+from billing import ledger
+from billing.models import LedgerEntry, StudioSettings
+from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the forms)
+    EIGHT_SECONDS_ONLY,
+    PORTRAIT_SIZES,
+    SIZE_LABELS,
+    Seconds,
+    Size,
+    VideoModel,
+)
 
 from . import wording
+from .images import FirstFrame
 from .links import job_url
 from .prepared import Prepared
 
@@ -37,36 +52,24 @@ class Status(models.TextChoices):
 
 
 ACTIVE_STATUSES = [Status.WAITING, Status.SUBMITTED, Status.RENDERING, Status.SAVING]
+# Ended without a video: the gallery's "Failed" and the statuses Try again is offered on.
+FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
+# A job sent (or being sent) that CometAPI has not finished: it holds a slot.
+AT_COMETAPI = frozenset({Status.SUBMITTED, Status.RENDERING})
+
+# Sent after the commit that takes a job away from CometAPI (a slot is free): the queue's
+# policy (slots.py) listens and wakes the next waiting job. A signal, because slots.py reads
+# this module and this module must not import it back.
+slot_freed = Signal()
 
 
-class VideoModel(models.TextChoices):
-    FAST = "veo3.1-fast", "Veo 3.1 Fast"
-    STANDARD = "veo3.1", "Veo 3.1"
+def waits_for_slot(status: str, submit_started_at) -> bool:
+    """Accepted but not yet sent, held back by a concurrency limit: unpaid, cancellable, and
+    shown with its place in the queue. The one definition (WAITS_FOR_SLOT for queries)."""
+    return status == Status.WAITING and submit_started_at is None
 
 
-class Size(models.TextChoices):
-    LANDSCAPE_720 = "1280x720", "Landscape 720p (1280×720)"
-    PORTRAIT_720 = "720x1280", "Portrait 720p (720×1280)"
-    LANDSCAPE_1080 = "1920x1080", "Landscape 1080p (1920×1080)"
-    LANDSCAPE_4K = "3840x2160", "Landscape 4K (3840×2160)"
-
-
-PORTRAIT_SIZES = [Size.PORTRAIT_720]
-SIZE_LABELS: dict[str, str] = {
-    Size.LANDSCAPE_720: "720p",
-    Size.PORTRAIT_720: "720p-portrait",
-    Size.LANDSCAPE_1080: "1080p",
-    Size.LANDSCAPE_4K: "4k",
-}
-
-# Veo renders 1080p and 4K only as 8-second clips. The form and the page script read this.
-EIGHT_SECONDS_ONLY = {Size.LANDSCAPE_1080, Size.LANDSCAPE_4K}
-
-
-class Seconds(models.IntegerChoices):
-    FOUR = 4, "4 seconds"
-    SIX = 6, "6 seconds"
-    EIGHT = 8, "8 seconds"
+WAITS_FOR_SLOT = Q(status=Status.WAITING, submit_started_at__isnull=True)
 
 
 REPEAT_WINDOW = timedelta(seconds=30)
@@ -139,6 +142,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
 
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def waiting_for_slot(self):
+        return self.filter(WAITS_FOR_SLOT)
 
     def running_for(self, user) -> list[str]:
         """Ids of the jobs `user` started that are still being made (the header indicator)."""
@@ -240,12 +246,10 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
                 )
                 generation.first_frame_thumbnail.name = saved_files[-1]
             generation.start(actor=owner)
-            if StudioSettings.current().share_new_videos:
+            if StudioSettings.load().share_new_videos:
                 generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
             with transaction.atomic():
-                from billing.ledger import check_rate
-
-                check_rate(owner, jobs=1)  # and saving reserves the money, or refuses
+                generation._check_rate()  # and saving reserves the money, or refuses
                 generation.save(force_insert=True)
         except IntegrityError:
             _delete_files(saved_files)
@@ -254,6 +258,24 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             _delete_files(saved_files)
             raise
         return generation, True
+
+    def resolve_reservation(self, entry_id: int, verdict: str, admin) -> LedgerEntry:
+        """An admin's verdict ("charged" or "not_charged") on a reservation whose job ended
+        without CometAPI's word. Taken under the job's row lock (the job first, then the
+        reservation): a job still being made is never resolved, and a job checked again
+        after a "not charged" verdict is held again (`_hold_again`). Raises
+        LedgerEntry.DoesNotExist, or billing's CannotResolve with a sentence to show."""
+        reservation = ledger.open_reservation(entry_id)
+        with transaction.atomic():
+            job = self.select_for_update().filter(pk=reservation.generation_ref).first()
+            if job is not None and job.is_active:
+                raise ledger.CannotResolve(
+                    "This video is still being made: its cost is settled when CometAPI finishes it."
+                )
+            entry = ledger.resolve(entry_id, verdict, admin)
+            if job is not None:
+                job.note_money_changed()
+        return entry
 
     def due(self, now=None):
         """The queue: active jobs whose next action has come (a job without one is due
@@ -324,7 +346,7 @@ class PollRow(NamedTuple):
 
     @property
     def waits_for_slot(self) -> bool:
-        return self.status == Status.WAITING and self.submit_started_at is None
+        return waits_for_slot(self.status, self.submit_started_at)
 
     @property
     def seen_by_team(self) -> bool:
@@ -638,7 +660,7 @@ class Generation(models.Model):
 
     @property
     def can_submit_again(self) -> bool:
-        ended = self.status in (Status.UNCERTAIN, Status.FAILED, Status.TIMED_OUT)
+        ended = self.status in FAILED_STATUSES
         return ended and self.trashed_at is None
 
     @property
@@ -698,12 +720,8 @@ class Generation(models.Model):
     def first_frame_copy(self):
         """The kept first frame as a form would give it, for "Make another like this": the new
         job saves its own copy, so purging one job never takes the other's image."""
-        from .images import FirstFrame
-
         if not (self.first_frame and self.first_frame_thumbnail):
             return None
-        from PIL import Image
-
         with self.first_frame.open("rb") as handle:
             image = handle.read()
         with self.first_frame_thumbnail.open("rb") as handle:
@@ -727,31 +745,80 @@ class Generation(models.Model):
         return self.__dict__.setdefault("_unsaved_events", [])
 
     def _record(
-        self, kind: str, reason: str = "", *, actor=None, was: str | None = None, code: str = ""
+        self,
+        kind: str,
+        reason: str = "",
+        *,
+        actor=None,
+        was: str | None = None,
+        code: str = "",
+        money: "Callable[[GenerationEvent], Decimal | None] | None" = None,
     ) -> None:
-        self._pending_events.append(
-            GenerationEvent(
-                generation_ref=self.pk,
-                owner_id=self.owner_id,
-                actor=actor,
-                kind=kind,
-                from_status=self.status if was is None else was,
-                to_status=self.status,
-                reason=reason[:500],
-                code=code or (self.error_code if kind in FAILURE_KINDS else ""),
-            )
+        """Note an event, written with the row; `money` is what it does to the bill, run in
+        the same transaction (its amount, if any, is kept on the event)."""
+        event = GenerationEvent(
+            generation_ref=self.pk,
+            owner_id=self.owner_id,
+            actor=actor,
+            kind=kind,
+            from_status=self.status if was is None else was,
+            to_status=self.status,
+            reason=reason[:500],
+            code=code or (self.error_code if kind in FAILURE_KINDS else ""),
         )
+        event.money = money
+        self._pending_events.append(event)
 
     def _write_events(self) -> None:
         events = self._pending_events
         for event in events:
             event.generation = self
-        if events:
-            from billing.ledger import on_events
-
-            on_events(self, events)  # the money side, in this same transaction
+            if event.money is not None:
+                amount = event.money(event)  # billing's refusal undoes the whole save
+                if amount is not None:
+                    event.amount = amount
         GenerationEvent.objects.bulk_create(events)
+        if any(event.frees_a_slot for event in events):
+            transaction.on_commit(lambda: slot_freed.send(sender=Generation))
         events.clear()
+
+    # --- the money side of a change of state (billing's plain-value calls) ------------
+
+    def _bill(self) -> ledger.Job:
+        return ledger.Job(self.owner, self.pk, self.model, self.size, self.seconds)
+
+    def _reserve(self, event: "GenerationEvent") -> Decimal:
+        return ledger.reserve(self._bill(), reason=event.kind, actor=event.actor)
+
+    def _hold_again(self, event: "GenerationEvent") -> Decimal | None:
+        return ledger.hold_again(self._bill(), reason=event.kind, actor=event.actor)
+
+    def _settle(self, event: "GenerationEvent") -> Decimal | None:
+        return ledger.settle(self._bill(), reason=EventKind.RENDERED, actor=event.actor)
+
+    def _cancelled(self, event: "GenerationEvent") -> Decimal | None:
+        return ledger.release(self.pk, reason=EventKind.CANCELLED, actor=event.actor)
+
+    def _after_failure(self, event: "GenerationEvent") -> Decimal | None:
+        # Only where no video can come of the job. Lost contact or a failed download: the
+        # task may be made and billed, so its reservation stays until CometAPI finishes it
+        # or an admin gives a verdict (so for timed out, uncertain and stopped, too).
+        if not self.task_id:
+            # Refused before a task existed (400, 401, 402, a rate limit that never got through).
+            return ledger.release(self.pk, reason="not_created", actor=event.actor)
+        if self.error_code.startswith("task:"):
+            return ledger.failed_task(self._bill(), actor=event.actor)
+        return None
+
+    def _check_rate(self) -> None:
+        """billing's per-minute limit, counted from this person's sends (raises TooFast)."""
+
+        def sends_since(when) -> int:
+            return GenerationEvent.objects.filter(
+                owner_id=self.owner_id, kind__in=SENDS, created_at__gte=when
+            ).count()
+
+        ledger.check_rate(self.owner, sends_since)
 
     @classmethod
     def state_fields(cls) -> list[str]:
@@ -800,7 +867,7 @@ class Generation(models.Model):
     def start(self, actor=None) -> None:
         """A new job: waiting to be sent, with a fresh deadline."""
         self._begin()
-        self._record(EventKind.CREATED, actor=actor or self.owner, was="")
+        self._record(EventKind.CREATED, actor=actor or self.owner, was="", money=self._reserve)
 
     def _begin(self) -> None:
         self.started_at = timezone.now()
@@ -842,7 +909,7 @@ class Generation(models.Model):
         self.completed_at = completed_at or timezone.now()
         self.attempts = 0
         self.schedule()
-        self._record(EventKind.RENDERED, was=was)
+        self._record(EventKind.RENDERED, was=was, money=self._settle)
 
     def mark_saved(self, *, video_name, size, info, poster_name) -> None:
         was = self.status
@@ -865,7 +932,7 @@ class Generation(models.Model):
         self.failure_reason = reason
         self.error_code = code[:100]
         self.next_action_at = None
-        self._record(EventKind.FAILED, reason, was=was)
+        self._record(EventKind.FAILED, reason, was=was, money=self._after_failure)
 
     def mark_timed_out(self) -> None:
         was = self.status
@@ -903,7 +970,7 @@ class Generation(models.Model):
         self.error_code = ""
         self.attempts = 0
         self.schedule()
-        self._record(EventKind.CHECKED_AGAIN, actor=actor, was=was)
+        self._record(EventKind.CHECKED_AGAIN, actor=actor, was=was, money=self._hold_again)
 
     def submit_again(self, actor=None) -> None:
         """Send an uncertain or failed job once more: a new paid task at CometAPI."""
@@ -917,12 +984,16 @@ class Generation(models.Model):
         self.video_url = ""
         was = self.status
         self._begin()
-        self._record(EventKind.SENT_AGAIN, actor=actor, was=was)
+        self._record(EventKind.SENT_AGAIN, actor=actor, was=was, money=self._reserve)
+
+    @property
+    def waits_for_slot(self) -> bool:
+        return waits_for_slot(self.status, self.submit_started_at)
 
     @property
     def can_cancel(self) -> bool:
         # Not yet handed to CometAPI: nothing can be billed.
-        return self.status == Status.WAITING and self.submit_started_at is None
+        return self.waits_for_slot
 
     @property
     def can_stop(self) -> bool:
@@ -935,7 +1006,7 @@ class Generation(models.Model):
         self.error_code = "cancelled"
         self.next_action_at = None
         self.lease = None  # a worker holding the job loses it and writes nothing
-        self._record(EventKind.CANCELLED, actor=actor, was=was)
+        self._record(EventKind.CANCELLED, actor=actor, was=was, money=self._cancelled)
 
     def stop(self, actor=None) -> None:
         was = self.status
@@ -991,17 +1062,10 @@ class Generation(models.Model):
         """The job under its row lock, the team's and the owner's money locks taken first
         (the order every New video post takes them in), for a change that sends it back
         to CometAPI: its rate check, state change and reservation commit together."""
-        from billing.ledger import lock
-
         with transaction.atomic():
-            lock(self.owner)
+            ledger.lock(self.owner)
             with self._locked() as job:
                 yield job
-
-    def _check_rate(self) -> None:
-        from billing.ledger import check_rate
-
-        check_rate(self.owner)
 
     def note_money_changed(self) -> None:
         """An admin's verdict changed what the job's page says it cost: its row's version
@@ -1177,6 +1241,8 @@ class EventKind(models.TextChoices):
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}
+# The events that send a job (back) to CometAPI: each is counted by the per-minute limit.
+SENDS = (EventKind.CREATED, EventKind.SENT_AGAIN, EventKind.CHECKED_AGAIN)
 # Events that carry CometAPI's latest word on a job (what the account banner reads).
 OUTCOME_KINDS = [
     EventKind.SUBMITTED,
@@ -1220,8 +1286,15 @@ class GenerationEvent(models.Model):
             models.Index(fields=["owner", "-id"], name="event_owner_newest"),
         ]
 
+    # What the event does to the bill before it is written (Generation._record); not a column.
+    money: "Callable[[GenerationEvent], Decimal | None] | None" = None
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.from_status} → {self.to_status})"
+
+    @property
+    def frees_a_slot(self) -> bool:
+        return self.from_status in AT_COMETAPI and self.to_status not in AT_COMETAPI
 
     @property
     def by_worker(self) -> bool:
@@ -1256,36 +1329,6 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ★ {self.generation_id}"
-
-
-class StudioSettings(models.Model):
-    """The studio's own choices, set by an admin on the settings page: one row."""
-
-    share_new_videos = models.BooleanField(
-        "Share new videos with the team",
-        default=False,
-        help_text="New videos start shared; their makers can still unshare each one.",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = verbose_name_plural = "studio settings"
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_studio_settings_row")]
-
-    def __str__(self) -> str:
-        return "Studio settings"
-
-    def save(self, *args, **kwargs) -> None:
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def current(cls) -> "StudioSettings":
-        found = cls.objects.filter(pk=1).first()
-        return found or cls(pk=1)
 
 
 class CommentQuerySet(models.QuerySet):

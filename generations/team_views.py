@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from billing import audit
+from billing.models import AuditEntry, StudioSettings
 
-from . import gallery
+from . import gallery, wording
 from .access import (
     admin_required,
     changeable_generations,
@@ -31,8 +31,7 @@ from .access import (
     team_generations,
 )
 from .forms import CommentForm, StudioSettingsForm
-from .models import Comment, Generation, StudioSettings
-from .templatetags.team import person
+from .models import Comment, Generation
 
 
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
@@ -184,7 +183,7 @@ def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
     generation = comment.generation
     with transaction.atomic():
         moment = f" at {comment.moment_label}" if comment.moment_label else ""
-        audit.record(
+        AuditEntry.record(
             "comment_deleted",
             actor=request.user,
             subject=generation.owner,  # whose video it was on; the actor is its author
@@ -230,7 +229,7 @@ PEOPLE_MAX = 200
 
 
 def _person_label(user) -> str:
-    name = person(user)
+    name = wording.person_name(user)
     return name if user.is_active else f"{name} (no longer in the studio)"
 
 
@@ -258,13 +257,14 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def studio_settings(request: HttpRequest) -> HttpResponse:
-    current = StudioSettings.current()
+    current = StudioSettings.load()
     if request.method == "POST":
         form = StudioSettingsForm(request.POST, instance=current)
         if form.is_valid():
             saved = form.save(commit=False)
             saved.updated_by = request.user
-            saved.save()
+            # Only this page's field: billing's settings on the same row are not written back.
+            saved.save(update_fields=["share_new_videos", "updated_by", "updated_at"])
             messages.success(request, "Studio settings saved.")
             return redirect("generations:studio_settings")
     else:

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from billing import audit, slots
 from billing.ledger import CapExceeded, TooFast, refusal_for
+from billing.models import AuditEntry
 
-from . import gallery, wording
+from . import gallery, slots, wording
 from .access import (
     changeable_generations,
     get_for_changing,
@@ -30,6 +30,7 @@ from .access import (
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation, poll_rows, running_ids
+from .polling import POLL_LIMIT
 from .video_page import kept_video_page
 from .zips import ready_videos, zip_response
 
@@ -154,7 +155,7 @@ def download_zip(request: HttpRequest) -> HttpResponseBase:
     response = zip_response(ready, request)
     if response.status_code == 200:  # not a refusal past the person's streams
         noun = "video" if len(ready) == 1 else "videos"
-        audit.record(
+        AuditEntry.record(
             "downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}"
         )
     return response
@@ -273,15 +274,6 @@ POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail
 # A waiting job's place in the queue is its own polled line inside its card or status: the
 # place moves each time a slot frees, and that should not redraw the whole card.
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
-# Enough for 128 running cards, or 64 waiting ones (a card and its place line each), in a
-# URL that gunicorn and nginx accept (veostudio/gunicorn_conf.py, limit_request_line).
-POLL_LIMIT = 128
-# How often a page asks /status/ (its running cards) and the header asks /jobs/running/, and
-# how often the header asks from a hidden tab (the page's own poll pauses there). Rendered
-# into the page (gallery_tags.poll_attributes), read by static/js/poll.js and notify.js.
-POLL_EVERY_MS = 3000
-RUNNING_EVERY_MS = 5000
-RUNNING_HIDDEN_EVERY_MS = 15000
 
 
 def poll(request: HttpRequest) -> JsonResponse:
@@ -383,7 +375,7 @@ def download(request: HttpRequest, pk) -> HttpResponseBase:
     if response.status_code in (200, 302) and "Range" not in request.headers:
         generation = get_for_viewing(request, pk)
         owner = generation.owner if generation.owner_id != request.user.pk else None
-        audit.record("downloaded", actor=request.user, subject=owner, video=generation)
+        AuditEntry.record("downloaded", actor=request.user, subject=owner, video=generation)
     return response
 
 
@@ -402,6 +394,30 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
         raise Http404("Nothing stored here yet")
     name = generation.download_name if as_attachment else None
     return serve_file(request, stored, content_type, attachment_name=name)
+
+
+@require_POST
+def cancel(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.cancel_for(request.user):
+        messages.success(request, "Cancelled. It was never sent, so nothing was charged.")
+    else:
+        messages.info(request, "This video is already being sent; you can stop waiting for it.")
+    return redirect(generation)
+
+
+@require_POST
+def stop(request: HttpRequest, pk) -> HttpResponse:
+    generation = get_for_changing(request, pk)
+    if generation.stop_for(request.user):
+        messages.warning(
+            request,
+            "Stopped waiting. CometAPI may still make this video and charge for it, so its "
+            "cost stays reserved until an admin confirms whether it was charged.",
+        )
+    else:
+        messages.info(request, "This video is not running any more.")
+    return redirect(generation)
 
 
 @require_POST

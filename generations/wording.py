@@ -253,3 +253,11 @@ def parse_moment(text: str) -> float | None:
     if minutes and float(seconds) >= 60:
         return None
     return int(minutes or 0) * 60 + float(seconds)
+
+
+def person_name(user) -> str:
+    """The name a teammate reads: their full name when they gave one, else their username.
+    Deactivated people keep it, so what they shared and wrote still says who it was."""
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()

@@ -25,7 +25,7 @@ from django.db import Error as DatabaseError
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
-from billing import slots
+from generations import slots
 
 from . import storage, wording
 from .cometapi import CometAPIClient, CometAPIError, DownloadLimits

@@ -26,8 +26,7 @@ def _empty_cache():
     cache key made of ids must not find the last test's entry."""
     from django.core.cache import cache
 
-    from billing import slots
-    from generations import streams
+    from generations import slots, streams
 
     cache.clear()
     slots.forget_recent_plan()

@@ -10,9 +10,9 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from billing import audit
 from billing.models import AuditEntry, LedgerEntry
 from generations.models import Comment
+from reports import audit
 
 from .helpers import drive, make_generation, make_ready_generation, make_user
 
@@ -139,7 +139,7 @@ class MoneyVerdictTests(AuditTestCase):
     def test_a_cancelled_video_shows_nothing_charged_not_the_held_amount(self):
         job = make_generation(self.alice, prompt="Snow on pines", seconds=8)
         self.client.force_login(self.alice)
-        self.client.post(reverse("billing:cancel", args=[job.pk]))
+        self.client.post(reverse("generations:cancel", args=[job.pk]))
 
         row = self.the_row("released")
         self.assertEqual(row["Amount"], "$0.00")

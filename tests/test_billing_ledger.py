@@ -11,9 +11,10 @@ from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing import ledger, usage
+from billing import ledger
 from billing.models import EntryKind, LedgerEntry, StudioSettings
 from generations.models import Generation, Status
+from reports import usage
 
 from .helpers import drive, make_generation, make_user
 

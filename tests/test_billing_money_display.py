@@ -8,9 +8,10 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from billing import ledger, usage
+from billing import ledger
 from billing.models import EntryKind, LedgerEntry, Member, StudioSettings
 from generations.models import Generation, GenerationEvent, Status
+from reports import usage
 
 from .helpers import drive, make_generation, make_user
 
@@ -47,7 +48,7 @@ class JobPageCostTests(TestCase):
 
     def test_a_cancelled_job_says_nothing_was_charged(self):
         job = self.job()
-        self.client.post(reverse("billing:cancel", args=[job.pk]))
+        self.client.post(reverse("generations:cancel", args=[job.pk]))
         cost = self.cost_on_page(job)
         self.assertIn("Not charged: it was cancelled before it was sent", cost)
         self.assertNotIn("$0.32 ·", cost)
@@ -80,7 +81,7 @@ class JobPageCostTests(TestCase):
         admin.is_staff = True
         admin.save()
         entry = LedgerEntry.objects.get(generation_ref=job.pk)
-        ledger.resolve(entry.pk, "not_charged", admin)
+        Generation.objects.resolve_reservation(entry.pk, "not_charged", admin)
         self.assertIn("an admin confirmed CometAPI did not charge it", self.cost_on_page(job))
 
     def test_every_release_and_settle_names_its_job(self):

@@ -12,9 +12,10 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import ledger, usage
+from billing import ledger
 from billing.models import AuditEntry, EntryKind, LedgerEntry, Member
-from generations.models import Generation, GenerationEvent, Status
+from generations.models import SENDS, Generation, GenerationEvent, Status
+from reports import usage
 
 from .helpers import drive, make_generation, make_user, step
 
@@ -73,7 +74,7 @@ class TakingMoneyBackTests(TestCase):
         self.assertEqual(self.post_new("first").status_code, 302)
         job = step(Generation.objects.get(prompt="first"))  # sent: CometAPI has it
         self.assertEqual(job.status, Status.SUBMITTED)
-        self.client.post(reverse("billing:stop", args=[job.pk]))
+        self.client.post(reverse("generations:stop", args=[job.pk]))
         job.refresh_from_db()
         self.assertEqual(job.status, Status.FAILED)
         return job
@@ -86,7 +87,7 @@ class TakingMoneyBackTests(TestCase):
             if self.post_new(f"trick {n}").status_code != 302:
                 continue  # refused by the cap: nothing was made
             job = step(Generation.objects.get(prompt=f"trick {n}"))
-            self.client.post(reverse("billing:stop", args=[job.pk]))
+            self.client.post(reverse("generations:stop", args=[job.pk]))
             entry = LedgerEntry.objects.open_reservations().get(generation_ref=job.pk)
             mine = self.client.post(
                 reverse("billing:resolve", args=[entry.pk]), {"verdict": "not_charged"}
@@ -302,7 +303,7 @@ class TryAgainIsCountedTests(TestCase):
         self.assertContains(another, "you can start up to 10 a minute")
         sends = GenerationEvent.objects.filter(
             owner=self.alice,
-            kind__in=ledger.SENDS,
+            kind__in=SENDS,
             created_at__gte=timezone.now() - timedelta(minutes=1),
         )
         self.assertEqual(sends.count(), 10)

@@ -69,7 +69,7 @@ class JobPriceTests(StudioTestCase):
         Price.objects.filter(model="veo3.1-fast", tier="720p").update(
             list_per_second=Decimal("1.00")
         )
-        charge = ledger.charge_of(job)
+        charge = ledger.charge_of(job.pk)
         assert charge is not None
         self.assertEqual((charge.rate, charge.amount), (Decimal("0.08"), Decimal("0.64")))
         created = job.events.get(kind=EventKind.CREATED)

@@ -20,9 +20,9 @@ from django.test import Client, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import ledger, slots
+from billing import ledger
 from billing.models import LedgerEntry, Member, Price, StudioSettings
-from generations import worker
+from generations import slots, worker
 from generations.models import Generation, Status
 
 from .helpers import drive, make_generation, make_user, step
@@ -133,7 +133,7 @@ class SlotRaceTests(TransactionTestCase):
         jobs = [make_generation(person) for person in people]
         claimed = [Generation.objects.claim(job.pk) for job in jobs]
         assert all(claimed)
-        with mock.patch("billing.slots.admissible", slow_admissible):
+        with mock.patch("generations.slots.admissible", slow_admissible):
             admitted = at_once(6, lambda n: slots.admit(claimed[n]))
         self.assertEqual(admitted.count(True), 2, admitted)
         in_flight = Generation.objects.filter(
@@ -230,7 +230,9 @@ class SendingAgainRaceTests(TransactionTestCase):
                 if n == 0:
                     return self.post_as(self.alice, "generations:check_again", job.pk)
                 try:
-                    return ledger.resolve(entry.pk, "not_charged", self.carol)
+                    return Generation.objects.resolve_reservation(
+                        entry.pk, "not_charged", self.carol
+                    )
                 except ledger.CannotResolve as refusal:
                     return refusal.message
 
@@ -266,7 +268,7 @@ class VerdictRacingTheWorkerTests(TransactionTestCase):
                     Generation.objects.filter(pk=job.pk).update(next_action_at=timezone.now())
                     return worker.advance(job.pk)
                 try:
-                    return ledger.resolve(entry.pk, "not_charged", carol)
+                    return Generation.objects.resolve_reservation(entry.pk, "not_charged", carol)
                 except ledger.CannotResolve as refusal:
                     return refusal.message
 

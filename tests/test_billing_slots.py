@@ -6,9 +6,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import slots
 from billing.models import LedgerEntry, Member, StudioSettings
-from generations import worker
+from generations import slots, worker
 from generations.models import Generation, Status
 
 from .helpers import drive, make_generation, make_user, step
@@ -137,7 +136,7 @@ class CancelAndStopTests(TestCase):
         waiting = make_generation(self.alice, prompt="second")
         step(running)
         step(waiting)
-        response = self.client.post(reverse("billing:cancel", args=[waiting.pk]), follow=True)
+        response = self.client.post(reverse("generations:cancel", args=[waiting.pk]), follow=True)
         self.assertContains(response, "nothing was charged")
         waiting.refresh_from_db()
         self.assertEqual((waiting.status, waiting.error_code), (Status.FAILED, "cancelled"))
@@ -153,7 +152,7 @@ class CancelAndStopTests(TestCase):
         page = self.client.get(job.get_absolute_url())
         self.assertContains(page, "Stop waiting")
         self.assertNotContains(page, "Cancel (nothing is charged)")
-        response = self.client.post(reverse("billing:stop", args=[job.pk]), follow=True)
+        response = self.client.post(reverse("generations:stop", args=[job.pk]), follow=True)
         self.assertContains(response, "CometAPI may still make this video and charge for it")
         job.refresh_from_db()
         self.assertEqual(job.error_code, "stopped")
@@ -163,7 +162,7 @@ class CancelAndStopTests(TestCase):
     def test_a_job_being_sent_cannot_be_cancelled_only_stopped(self):
         job = make_generation(self.alice)
         Generation.objects.filter(pk=job.pk).update(submit_started_at=timezone.now())
-        response = self.client.post(reverse("billing:cancel", args=[job.pk]), follow=True)
+        response = self.client.post(reverse("generations:cancel", args=[job.pk]), follow=True)
         self.assertContains(response, "already being sent")
         self.assertEqual(Generation.objects.get(pk=job.pk).status, Status.WAITING)
 

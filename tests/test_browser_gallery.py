@@ -9,9 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from generations.models import Generation, Size
+from generations.models import Generation
 from tests.helpers import make_ready_generation
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from veo.catalogue import Size
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,8 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from billing import audit
-from billing.models import LedgerEntry
-from veostudio.csvfile import FORMULA_STARTS, cell
+from billing.models import AuditEntry, LedgerEntry
+from lib.csvfile import FORMULA_STARTS, cell
 
 from .helpers import drive, make_generation, make_user
 
@@ -69,7 +68,7 @@ class AuditCsvTests(FormulaCase):
         self.assertEqual(about_plus[0][3], "'+cmd")  # the "about" column names the person
 
     def test_a_detail_that_starts_like_a_formula_is_guarded_and_amounts_stay_numbers(self):
-        audit.record(
+        AuditEntry.record(
             "price_changed",
             actor=self.admin,
             subject=self.plus,

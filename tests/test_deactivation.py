@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from billing import usage
 from billing.models import AuditEntry, LedgerEntry
 from generations.models import EventKind, Generation, Status
+from reports import usage
 
 from .helpers import PASSWORD, make_generation, make_ready_generation, make_user
 

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.models import Favourite, Generation, Size, Status
+from generations.models import Favourite, Generation, Status
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from veo.catalogue import Size
 
 INDEX_URL = reverse("generations:index")
 CREATE_URL = reverse("generations:create")

@@ -30,7 +30,7 @@ class AuthPagesTests(StudioTestCase):
     ]
 
     def test_djangos_own_password_reset_and_change_paths_are_not_mounted(self):
-        # Ours are (billing/account_views.py, tests/test_accounts.py); Django's
+        # Ours are (reports/account_views.py, tests/test_accounts.py); Django's
         # password-reset request page, which skips people with no password yet, is not.
         anonymous = Client()
         for url in self.UNUSED:

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing import slots
+from generations import slots
 from generations.models import Generation
-from generations.views import POLL_EVERY_MS, POLL_LIMIT, RUNNING_EVERY_MS
+from generations.polling import POLL_EVERY_MS, POLL_LIMIT, RUNNING_EVERY_MS
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 POLL_URL = reverse("generations:poll")

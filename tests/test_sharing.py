@@ -3,7 +3,8 @@ unsharing closes every door at once."""
 
 from django.urls import reverse
 
-from generations.models import EventKind, Generation, StudioSettings
+from billing.models import StudioSettings
+from generations.models import EventKind, Generation
 from tests.helpers import StudioTestCase, make_ready_generation, make_user, with_first_frame
 
 
@@ -214,7 +215,7 @@ class StudioDefaultTests(StudioTestCase):
         )
 
         self.assertContains(response, "Studio settings saved.")
-        self.assertTrue(StudioSettings.current().share_new_videos)
+        self.assertTrue(StudioSettings.load().share_new_videos)
         self.assertEqual(StudioSettings.objects.get().updated_by, admin)
 
         self.client.force_login(self.alice)
@@ -228,7 +229,7 @@ class StudioDefaultTests(StudioTestCase):
         form = reverse("generations:create")
         self.assertNotContains(self.client.get(form), "will be shared with the team")
 
-        StudioSettings(share_new_videos=True).save()
+        StudioSettings.objects.filter(pk=StudioSettings.load().pk).update(share_new_videos=True)
 
         self.assertContains(self.client.get(form), "will be shared with the team")
 
@@ -249,14 +250,18 @@ class StudioDefaultTests(StudioTestCase):
         )
 
         self.assertEqual(refused.status_code, 403)
-        self.assertFalse(StudioSettings.current().share_new_videos)
+        self.assertFalse(StudioSettings.load().share_new_videos)
 
     def test_the_settings_stay_one_row(self):
-        StudioSettings(share_new_videos=True).save()
-        StudioSettings(share_new_videos=False).save()
+        studio = StudioSettings.load()
+        studio.share_new_videos = True
+        studio.save()
+        studio.pk = 2  # a second row saved by mistake lands on the one row
+        studio.share_new_videos = False
+        studio.save()
 
         self.assertEqual(StudioSettings.objects.count(), 1)
-        self.assertFalse(StudioSettings.current().share_new_videos)
+        self.assertFalse(StudioSettings.load().share_new_videos)
 
 
 class DeactivatedTeammateTests(StudioTestCase):

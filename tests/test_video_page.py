@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import wording
-from generations.models import EventKind, Size, Status
+from generations.models import EventKind, Status
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from veo.catalogue import Size
 
 
 class DetailPageTests(StudioTestCase):

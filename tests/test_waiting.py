@@ -5,8 +5,9 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.models import USUAL_SECONDS_BEFORE_HISTORY, Generation, Status, VideoModel
+from generations.models import USUAL_SECONDS_BEFORE_HISTORY, Generation, Status
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from veo.catalogue import VideoModel
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "axes",
     "generations",
     "billing",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from billing import account_views
 from generations import health, views
+from reports import account_views
 
 admin.site.site_header = "VeoStudio administration"
 admin.site.site_title = "VeoStudio admin"
@@ -11,7 +11,7 @@ admin.site.site_title = "VeoStudio admin"
 handler404 = "generations.team_views.not_found"
 handler403 = "generations.access.forbidden"
 
-# The account pages, in the studio's own look (billing/account_views.py). Django's own
+# The account pages, in the studio's own look (reports/account_views.py). Django's own
 # password-reset request page is not mounted: "Forgot your password?" is ours, which also
 # reaches people who never chose a password and says the same whether a name exists or not.
 urlpatterns = [
@@ -34,6 +34,6 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("", include("billing.urls")),
+    path("", include("reports.urls")),
     path("", include("generations.urls")),
 ]

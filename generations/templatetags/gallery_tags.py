@@ -2,9 +2,10 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from generations import views
+from generations import polling
 from generations.links import job_url as _job_url
 from generations.links import page_url
+from generations.wording import duration_label
 
 register = template.Library()
 
@@ -46,8 +47,6 @@ def attr_value(form, name: str) -> str:
 
 @register.filter
 def duration_words(elapsed) -> str:
-    from generations.wording import duration_label
-
     return duration_label(elapsed)
 
 
@@ -57,8 +56,8 @@ def poll_attributes() -> SafeString:
     return format_html(
         ' data-poll-every-ms="{}" data-poll-limit="{}" data-running-every-ms="{}"'
         ' data-running-hidden-every-ms="{}"',
-        views.POLL_EVERY_MS,
-        views.POLL_LIMIT,
-        views.RUNNING_EVERY_MS,
-        views.RUNNING_HIDDEN_EVERY_MS,
+        polling.POLL_EVERY_MS,
+        polling.POLL_LIMIT,
+        polling.RUNNING_EVERY_MS,
+        polling.RUNNING_HIDDEN_EVERY_MS,
     )

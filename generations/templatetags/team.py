@@ -1,15 +1,14 @@
 from django import template
 
+from billing.models import StudioSettings
+from generations.wording import person_name
+
 register = template.Library()
 
 
 @register.filter
 def person(user) -> str:
-    """The name a teammate reads: their full name when they gave one, else their username.
-    Deactivated people keep it, so what they shared and wrote still says who it was."""
-    if user is None:
-        return "someone"
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 @register.filter
@@ -40,6 +39,4 @@ def comments_as_shown(comments) -> list[tuple]:
 
 @register.simple_tag
 def studio_shares_new_videos() -> bool:
-    from generations.models import StudioSettings
-
-    return StudioSettings.current().share_new_videos
+    return StudioSettings.load().share_new_videos

@@ -1,23 +1,25 @@
-"""The audit log: job events (GenerationEvent), the ledger's money verdicts and our own
-entries for everything else, read together, newest first. Every line about a video names it:
-by its prompt while it exists, by the label kept when it was deleted, and always by its id."""
+"""The audit log, read: job events (GenerationEvent), the ledger's entries (what was held,
+charged and released, an admin's verdict included) and the studio's own AuditEntry rows for
+everything else, together, newest first. Every line about a video names it: by its prompt
+while it exists, by the label kept when it was deleted (VideoLabel, written here as the row
+goes), and always by its id. Entries are written with `AuditEntry.record` (billing.models),
+which any layer may call; the lines are read only here."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 
+from billing.ledger import dollars
+from billing.models import AuditEntry, EntryKind, LedgerEntry, VideoLabel, label_of
 from generations.access import may_watch
 from generations.links import job_url
 from generations.models import EventKind, Generation, GenerationEvent
-
-from .ledger import dollars
-from .models import AuditEntry, EntryKind, LedgerEntry, VideoLabel
 
 # The job events a person caused, and what the log calls each.
 JOB_ACTIONS: dict[str, str] = {
@@ -63,24 +65,17 @@ MONEY_ACTIONS: dict[str, str] = {
 }
 RESOLVED = "resolved a reservation"
 MONEY_REASONS = {
-    "created": "held until the video is made",
-    "sent_again": "held for Try again until the video is made",
-    "rendered": "the video was made",
+    EventKind.CREATED: "held until the video is made",
+    EventKind.SENT_AGAIN: "held for Try again until the video is made",
+    EventKind.RENDERED: "the video was made",
     "task_failed_charged": "the task failed, and CometAPI charges failed tasks",
     "task_failed": "the task failed; failed tasks are not charged",
     "not_created": "CometAPI refused it before starting",
-    "cancelled": "cancelled before it was sent",
+    EventKind.CANCELLED: "cancelled before it was sent",
     "resolved_charged": "marked as charged by CometAPI",
     "resolved_not_charged": "marked as not charged by CometAPI",
 }
 ACTION_CHOICES = sorted({*JOB_ACTIONS.values(), *OWN_ACTIONS.values(), *MONEY_ACTIONS.values()})
-LABEL_LENGTH = 60
-
-
-def label_of(prompt: str) -> str:
-    """A video's name in the log: its prompt's first words."""
-    text = " ".join(prompt.split())
-    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1].rstrip() + "…"
 
 
 @dataclass
@@ -110,31 +105,6 @@ class Line:
             gone = ", deleted" if video.gone else ""
             parts.append(f"“{video.label}” ({video.id}{gone})" if video.label else video.id)
         return "; ".join(parts)
-
-
-def record(
-    action: str,
-    *,
-    actor=None,
-    subject=None,
-    detail="",
-    generation_ref=None,
-    amount=None,
-    video: Generation | None = None,
-    videos: Iterable[Generation] = (),
-):
-    """Write one entry. `video` (or `videos`, for several at once) names what it was about:
-    its id and, for when it is gone, its label as it was."""
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        subject=subject,
-        action=action,
-        detail=detail[:500],
-        generation_ref=video.pk if video is not None else generation_ref,
-        video_label=label_of(video.prompt) if video is not None else "",
-        videos=[{"id": str(v.pk), "label": label_of(v.prompt)} for v in videos],
-        amount=amount,
-    )
 
 
 def lines(
@@ -294,8 +264,6 @@ def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
 
 
 def connect_signals() -> None:
-    from axes.signals import user_locked_out
-
-    user_login_failed.connect(_login_failed, dispatch_uid="billing.audit.login_failed")
-    user_locked_out.connect(_locked_out, dispatch_uid="billing.audit.locked_out")
-    pre_delete.connect(_keep_label, sender=Generation, dispatch_uid="billing.audit.keep_label")
+    user_login_failed.connect(_login_failed, dispatch_uid="reports.audit.login_failed")
+    user_locked_out.connect(_locked_out, dispatch_uid="reports.audit.locked_out")
+    pre_delete.connect(_keep_label, sender=Generation, dispatch_uid="reports.audit.keep_label")

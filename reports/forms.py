@@ -5,8 +5,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from billing.models import Price
+
 from .audit import ACTION_CHOICES
-from .models import Price
 
 CAP_HELP = "Dollars per month. Leave empty for no cap."
 

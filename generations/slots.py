@@ -17,12 +17,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from generations.models import Generation, Status
+from billing.models import Member, StudioSettings
 
-from .models import Member, StudioSettings
+from .models import AT_COMETAPI, WAITS_FOR_SLOT, Generation, Status, slot_freed
 
-# A job sent (or being sent) that CometAPI has not finished: it holds a slot.
-AT_COMETAPI = {Status.SUBMITTED, Status.RENDERING}
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -33,7 +31,7 @@ def in_flight():
 
 
 def waiting():
-    return Generation.objects.filter(status=Status.WAITING, submit_started_at__isnull=True)
+    return Generation.objects.waiting_for_slot()
 
 
 def _round_robin(*, full: bool) -> tuple[list, list]:
@@ -115,7 +113,7 @@ def admit(generation: Generation) -> bool:
         still_mine = (
             Generation.objects.select_for_update()
             .filter(pk=generation.pk, lease=generation.lease)
-            .filter(status=Status.WAITING, submit_started_at__isnull=True)
+            .filter(WAITS_FOR_SLOT)
             .values_list("pk", flat=True)
             .first()
         )
@@ -139,6 +137,13 @@ def dispatch() -> int:
     # Nobody's row is touched for the places that moved: the page's poll reads each waiting
     # job's place from recent_plan() and swaps only that one line (slot_wait_line).
     return woken
+
+
+def _slot_freed(sender, **kwargs) -> None:
+    dispatch()
+
+
+slot_freed.connect(_slot_freed, dispatch_uid="generations.slots.dispatch")
 
 
 def snapshot() -> tuple[set, list]:
@@ -223,7 +228,7 @@ def wait_line_context(generation, view: str, ahead: int | None, *, strong=False,
 
 def ahead_of(generation: Generation, plan: tuple[set, list] | None = None) -> int | None:
     """How many jobs go before this one, when it waits for a free slot; None otherwise."""
-    if generation.status != Status.WAITING or generation.submit_started_at is not None:
+    if not generation.waits_for_slot:
         return None
     going, order = plan or snapshot()
     if generation.pk in going or generation.pk not in order:

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
+from billing.models import AuditEntry
 from generations.access import admin_names
 
-from . import audit
 from .accounts import ForgotPasswordForm, StudioLoginForm, links
 
 login = auth_views.LoginView.as_view(authentication_form=StudioLoginForm)
@@ -28,7 +28,7 @@ class ChangePassword(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # keeps this session logged in
-        audit.record("password_changed", actor=self.request.user, subject=self.request.user)
+        AuditEntry.record("password_changed", actor=self.request.user, subject=self.request.user)
         messages.success(self.request, "Your password is changed.")
         return response
 

@@ -1,14 +1,15 @@
 from django import template
 
-from .. import ledger, slots
+from billing import ledger
+from generations import slots
+
+from ..views import estimate_context
 
 register = template.Library()
 
 
 @register.inclusion_tag("billing/_estimate.html", takes_context=True)
 def price_estimate(context, form):
-    from ..views import estimate_context
-
     names = [name for name in ("model", "seconds", "size", "takes") if name in form.fields]
     data = form.data if form.is_bound else {name: form[name].value() for name in names}
     return estimate_context(context["request"].user, data)
@@ -23,7 +24,7 @@ def slot_wait_line(context, generation, view: str, strong: bool = False):
 
 
 def _ahead(context, generation) -> int | None:
-    if generation.status != "waiting" or generation.submit_started_at is not None:
+    if not generation.waits_for_slot:
         return None
     request = context.get("request")
     plan = getattr(request, slots.PLAN_ATTRIBUTE, None)
@@ -36,7 +37,7 @@ def _ahead(context, generation) -> int | None:
 
 @register.inclusion_tag("billing/_job_money.html")
 def job_money(generation):
-    return {"generation": generation, "money": ledger.money_of(generation)}
+    return {"generation": generation, "money": ledger.money_of(generation.pk, generation.is_active)}
 
 
 @register.filter

@@ -6,8 +6,8 @@ admin's spreadsheet as `=HYPERLINK(...)`. Following OWASP's advice, such text ge
 single quote, which spreadsheets show as plain text. Numbers stay numbers: `-0.32` is an
 amount, not a formula.
 
-It lives beside the settings, not in an app: billing and generations may both export, and
-neither should import the other for it.
+It lives in `lib/`, below every app: the reports and any app may export, and none should
+import another (or the project package) for it.
 """
 
 import csv

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 
+# The pages keep their `billing:` URL names (usage, people, audit, prices): the templates
+# and the links in mails name them, and renaming them is a change of its own.
 app_name = "billing"
 
 urlpatterns = [
@@ -21,6 +23,4 @@ urlpatterns = [
     path("people/<int:user_id>/videos/", views.team_videos, name="team_videos"),
     path("audit/", views.audit_log, name="audit"),
     path("audit.csv", views.audit_csv, name="audit_csv"),
-    path("videos/<uuid:pk>/cancel/", views.cancel, name="cancel"),
-    path("videos/<uuid:pk>/stop/", views.stop, name="stop"),
 ]

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,12 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from generations.access import admin_required, get_for_changing
+from billing import ledger
+from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
+from generations import slots
+from generations.access import admin_required, is_admin
 from generations.cometapi import CometAPIError, query_quota
 from generations.models import Generation
-from veostudio.csvfile import csv_response
+from lib.csvfile import csv_response
+from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 
-from . import accounts, audit, ledger, usage
+from . import accounts, audit, usage
 from .forms import (
     AuditFilterForm,
     HandOverForm,
@@ -26,7 +30,6 @@ from .forms import (
     TeammateForm,
     TeamSettingsForm,
 )
-from .models import LedgerEntry, Member, Price, StudioSettings
 
 User = get_user_model()
 
@@ -40,8 +43,6 @@ def estimate(request: HttpRequest) -> HttpResponse:
 
 
 def estimate_context(user, data) -> dict:
-    from generations.models import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel
-
     model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
     size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
     try:
@@ -60,38 +61,11 @@ def estimate_context(user, data) -> dict:
     return {
         "quote": quote,
         "eight_only": size in EIGHT_SECONDS_ONLY and seconds != quote.seconds,
-        "size_label": Size(size).label.split(" (")[0],
+        "size_label": size_name(size),
         "where": where,
         "over": over,
         "refusal": ledger.refusal(user, quote.amount, where) if over else "",
     }
-
-
-# --- stopping and cancelling a job ----------------------------------------------------------
-
-
-@require_POST
-def cancel(request: HttpRequest, pk) -> HttpResponse:
-    generation = get_for_changing(request, pk)
-    if generation.cancel_for(request.user):
-        messages.success(request, "Cancelled. It was never sent, so nothing was charged.")
-    else:
-        messages.info(request, "This video is already being sent; you can stop waiting for it.")
-    return redirect(generation)
-
-
-@require_POST
-def stop(request: HttpRequest, pk) -> HttpResponse:
-    generation = get_for_changing(request, pk)
-    if generation.stop_for(request.user):
-        messages.warning(
-            request,
-            "Stopped waiting. CometAPI may still make this video and charge for it, so its "
-            "cost stays reserved until an admin confirms whether it was charged.",
-        )
-    else:
-        messages.info(request, "This video is not running any more.")
-    return redirect(generation)
 
 
 @admin_required
@@ -103,7 +77,7 @@ def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
         messages.error(request, "Please choose whether CometAPI charged it.")
         return redirect("billing:usage")
     try:
-        entry = ledger.resolve(entry_id, verdict, request.user)
+        entry = Generation.objects.resolve_reservation(entry_id, verdict, request.user)
     except LedgerEntry.DoesNotExist:
         raise Http404("No such open reservation") from None
     except ledger.CannotResolve as refusal:
@@ -123,14 +97,14 @@ def resolve(request: HttpRequest, entry_id: int) -> HttpResponse:
 def usage_page(request: HttpRequest) -> HttpResponse:
     person: Any = request.user
     team = False
-    if request.user.is_staff:
+    if is_admin(request.user):
         if request.GET.get("person") == "team":
             person, team = None, True
         elif request.GET.get("person"):
             wanted = request.GET["person"]
             person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
     # The verdicts are the admins': on their own page they see every job waiting for one.
-    verdicts_for = None if request.user.is_staff and person == request.user else person
+    verdicts_for = None if is_admin(request.user) and person == request.user else person
     context = {
         "person": person,
         "team": team,
@@ -138,10 +112,10 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "months": usage.months(person),
         "chart": usage.chart(person),
         "open_reservations": usage.open_reservations(verdicts_for),
-        "unreserved": usage.rendered_unreserved(verdicts_for) if request.user.is_staff else [],
+        "unreserved": usage.rendered_unreserved(verdicts_for) if is_admin(request.user) else [],
         "standing": ledger.standing(person) if person else None,
     }
-    if request.user.is_staff:
+    if is_admin(request.user):
         context["people"] = usage.per_person()
     return render(request, "billing/usage.html", context)
 
@@ -213,7 +187,7 @@ def prices(request: HttpRequest) -> HttpResponse:
             for price, field in form.rows():
                 new = form.cleaned_data[field.name]
                 if new != price.list_per_second:
-                    audit.record(
+                    AuditEntry.record(
                         "price_changed",
                         actor=request.user,
                         detail=f"{field.label}: ${price.list_per_second}/s → ${new}/s",
@@ -230,7 +204,7 @@ def prices(request: HttpRequest) -> HttpResponse:
                 studio.discount_percent = form.cleaned_data["discount_percent"]
                 studio.failed_tasks_charged = form.cleaned_data["failed_tasks_charged"]
                 studio.save(update_fields=["discount_percent", "failed_tasks_charged"])
-                audit.record("settings_changed", actor=request.user, detail="; ".join(changed))
+                AuditEntry.record("settings_changed", actor=request.user, detail="; ".join(changed))
         messages.success(request, "Prices saved. New jobs are priced with them.")
         return redirect("billing:prices")
     return render(request, "billing/prices.html", {"form": form, "studio": studio})
@@ -341,7 +315,7 @@ def team_add(request: HttpRequest) -> HttpResponse:
         member = Member.for_user(person)
         member.monthly_cap = data["monthly_cap"]
         member.save(update_fields=["monthly_cap"])
-        audit.record(
+        AuditEntry.record(
             "added_teammate",
             actor=request.user,
             subject=person,
@@ -360,7 +334,9 @@ def team_link(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id, is_active=True)
     path = accounts.new_link(person)
     mailed = _mail_link(request, person, path, first=False)
-    audit.record("new_link", actor=request.user, subject=person, detail="the older ones stopped")
+    AuditEntry.record(
+        "new_link", actor=request.user, subject=person, detail="the older ones stopped"
+    )
     _keep_link(request, person, path, mailed)
     return redirect(reverse("billing:team") + "#invite")
 
@@ -390,7 +366,7 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
     if action == "reactivate":
         person.is_active = True
         person.save(update_fields=["is_active"])
-        audit.record("reactivated", actor=request.user, subject=person)
+        AuditEntry.record("reactivated", actor=request.user, subject=person)
         messages.success(
             request,
             f"{person.get_username()} is switched back on. Make them a new set-password link "
@@ -407,7 +383,7 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
         ledger.lock(person)  # a reservation checking this cap waits for the new value
         member = Member.objects.get(user=person)
         if member.monthly_cap != data["monthly_cap"] or member.concurrency != data["concurrency"]:
-            audit.record(
+            AuditEntry.record(
                 "cap_changed",
                 actor=request.user,
                 subject=person,
@@ -423,7 +399,7 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
                 return redirect("billing:team")
             person.is_staff = data["is_admin"]
             person.save(update_fields=["is_staff"])
-            audit.record(
+            AuditEntry.record(
                 "role_changed",
                 actor=request.user,
                 subject=person,
@@ -505,15 +481,13 @@ def team_settings(request: HttpRequest) -> HttpResponse:
         studio.save(update_fields=["team_cap", "team_concurrency"])
         after = f"cap {_cap(studio.team_cap)}, jobs at once {studio.team_concurrency}"
         if before != after:
-            audit.record("cap_changed", actor=request.user, detail=f"team {before} → {after}")
+            AuditEntry.record("cap_changed", actor=request.user, detail=f"team {before} → {after}")
     transaction.on_commit(_dispatch)
     messages.success(request, "Team limits saved.")
     return redirect("billing:team")
 
 
 def _dispatch() -> None:
-    from . import slots
-
     slots.dispatch()  # a raised team limit lets waiting jobs go at once
 
 
@@ -534,8 +508,6 @@ def _audit_lines(request):
 
 
 def _start_of(day):
-    from datetime import datetime, time
-
     return timezone.make_aware(datetime.combine(day, time.min))
 
 

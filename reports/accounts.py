@@ -1,7 +1,7 @@
 """People's accounts: set-password links, logging in, forgotten passwords, and what
 deactivating someone does (sessions, links, waiting jobs, their videos).
 
-Lives beside Member and the audit log, which it writes; the jobs themselves change only
+Reads and writes Member and the audit entries (billing); the jobs themselves change only
 through their own model methods (`cancel_for`, `hand_over_for`).
 """
 
@@ -24,11 +24,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from billing.models import AuditEntry, Member
 from generations.access import admin_names
-from generations.models import Generation, Status
-
-from . import audit
-from .models import AuditEntry, Member
+from generations.models import Generation
 
 User = get_user_model()
 
@@ -90,7 +88,7 @@ def end_sessions(person) -> int:
 
 def waiting_jobs(person):
     """Jobs of `person` still waiting in the app: cancelling them costs nothing."""
-    return Generation.objects.filter(owner=person, status=Status.WAITING, submit_started_at=None)
+    return Generation.objects.waiting_for_slot().filter(owner=person)
 
 
 @dataclass
@@ -107,7 +105,7 @@ def deactivate(person, admin) -> Deactivation:
         person.save(update_fields=["is_active"])
         kill_links(person)
     cancelled = sum(job.cancel_for(admin) for job in waiting_jobs(person))
-    audit.record(
+    AuditEntry.record(
         "deactivated",
         actor=admin,
         subject=person,
@@ -120,7 +118,7 @@ def hand_over(admin, person, new_owner, generations) -> int:
     """Give `person`'s finished videos to `new_owner`; returns how many moved."""
     moved = sum(job.hand_over_for(admin, new_owner) for job in generations)
     if moved:
-        audit.record(
+        AuditEntry.record(
             "handed_over",
             actor=admin,
             subject=person,
@@ -139,7 +137,7 @@ def _switched_off_elsewhere(sender, instance, raw=False, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    pre_save.connect(_switched_off_elsewhere, sender=User, dispatch_uid="billing.accounts.off")
+    pre_save.connect(_switched_off_elsewhere, sender=User, dispatch_uid="reports.accounts.off")
 
 
 # --- logging in and forgotten passwords ------------------------------------------------------
@@ -199,7 +197,7 @@ class ForgotPasswordForm(forms.Form):
                 None,
                 [person.email],
             )
-            audit.record("reset_link_mailed", subject=person, detail="forgot-password page")
+            AuditEntry.record("reset_link_mailed", subject=person, detail="forgot-password page")
             sent += 1
         return sent
 

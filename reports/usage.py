@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from .ledger import last_months, month_range, studio_day
-from .models import LedgerEntry
+from billing.ledger import UNRESERVED, last_months, month_range, studio_day
+from billing.models import EntryKind, LedgerEntry
+from generations.models import ACTIVE_STATUSES, Generation
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 
@@ -85,8 +86,6 @@ def chart(person=None, day: date | None = None) -> dict:
 def open_reservations(person=None):
     """Reservations of jobs that ended without a verdict (uncertain, stopped, timed out,
     lost contact): they stay counted until a person says whether CometAPI charged them."""
-    from generations.models import ACTIVE_STATUSES, Generation
-
     open_ = entries(person).open_reservations().select_related("person").order_by("created_at")
     active = set(
         Generation.objects.filter(
@@ -99,8 +98,6 @@ def open_reservations(person=None):
 def rendered_unreserved(person=None, day: date | None = None):
     """This month's videos that CometAPI made with nothing held for them, charged when they
     were made: for the admins to look into (how did a job reach CometAPI unreserved?)."""
-    from .ledger import UNRESERVED
-
     first, end = month_range(day or studio_day())
-    found = entries(person).in_days(first, end).filter(kind="settle", reason=UNRESERVED)
+    found = entries(person).in_days(first, end).filter(kind=EntryKind.SETTLE, reason=UNRESERVED)
     return list(found.select_related("person").order_by("-created_at")[:50])
