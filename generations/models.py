@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -348,7 +348,8 @@ def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
     by_value = {(pk if native else pk.hex): pk for pk in ids}
     table = connection.ops.quote_name(Generation._meta.db_table)
     columns = "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at"
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     if by_value:
         parts.append(
             f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(['%s'] * len(by_value))})"

@@ -325,7 +325,7 @@ def poll(request: HttpRequest) -> HttpResponse:
         fragments["jobs-indicator"] = render_to_string(
             "generations/_jobs_indicator.html", {"running_jobs": running}, request
         )
-    events = {}
+    events: dict[str, list] = {}
     ended = _ended(watched, rows, running)
     if ended:
         events["veostudio:ended"] = ended
