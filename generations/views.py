@@ -326,7 +326,7 @@ def poll(request: HttpRequest) -> HttpResponse:
             "generations/_jobs_indicator.html", {"running_jobs": running}, request
         )
     events: dict[str, list] = {}
-    ended = _ended(watched, rows, running)
+    ended = _ended(watched, rows)
     if ended:
         events["veostudio:ended"] = ended
     # Jobs the page shows that the person may no longer see (unshared, deleted): the page
@@ -356,11 +356,10 @@ def _watched(value: str) -> list[uuid.UUID]:
     return watched
 
 
-def _ended(watched, rows, running) -> list[dict[str, str]]:
+def _ended(watched, rows) -> list[dict[str, str]]:
     """How the header's jobs that ended did, for the tab title and a notification. Read in
     full only when one ended, a few times per job: most polls find none."""
-    ended_ids = [pk for pk in watched if pk in rows and pk not in running]
-    ended_ids = [pk for pk in ended_ids if rows[pk].status not in ACTIVE_STATUSES]
+    ended_ids = [pk for pk in watched if pk in rows and rows[pk].status not in ACTIVE_STATUSES]
     if not ended_ids:
         return []
     jobs = Generation.objects.filter(pk__in=ended_ids).only(

@@ -4,6 +4,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -231,4 +232,53 @@ def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_
     assert page.locator("#poller").count() == 0
     assert page.evaluate("window.__htmxTrouble") == []
     assert errors == []
+    context.close()
+
+
+HIDDEN_TAB = """
+(() => {
+  // Headless Chromium keeps every tab "visible"; this plays the Page Visibility API's part.
+  let hidden = false;
+  Object.defineProperty(document, "hidden", { get: () => hidden });
+  Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+  window.__setHidden = (value) => { hidden = value; document.dispatchEvent(new Event("visibilitychange")); };
+})();
+"""
+
+
+def test_a_hidden_tab_polls_at_the_slower_pace_and_asks_at_once_when_shown(
+    live_server, release_server_connections, browser
+):
+    from tests.helpers import make_generation
+
+    maya = get_user_model().objects.create_user("maya", password="a long studio password")
+    make_generation(maya, prompt="A lighthouse beam sweeps the fog.")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(HIDDEN_TAB)
+    page = context.new_page()
+    polls: list[float] = []
+    page.on("request", lambda r: "/status/" in r.url and polls.append(time.monotonic()))
+    # The page takes both paces from the server: the hidden one is shortened here.
+    with patch("generations.views.POLL_HIDDEN_EVERY_MS", 6000):
+        page.goto(live_server.url + "/")
+        page.fill("#id_username", "maya")
+        page.fill("#id_password", "a long studio password")
+        page.click("button[type=submit]")
+        page.wait_for_function("document.querySelectorAll('[data-poll]').length === 1")
+        page.wait_for_timeout(3500)
+        assert len(polls) == 1, polls  # visible: every 3 s
+
+        page.evaluate("window.__setHidden(true)")
+        hidden_at = time.monotonic()
+        page.wait_for_timeout(13000)
+        while_hidden = [at for at in polls if at > hidden_at]
+        # One every 6 s at most, on the 3 s ticks: the first after 6, the next after 12.
+        assert len(while_hidden) == 2, [at - hidden_at for at in while_hidden]
+        assert while_hidden[1] - while_hidden[0] >= 5.5, while_hidden
+
+        shown_at = time.monotonic()
+        page.evaluate("window.__setHidden(false)")
+        page.wait_for_timeout(1000)
+        asked = [at - shown_at for at in polls if at > shown_at]
+        assert asked and asked[0] < 0.4, asked  # at once, not at the next tick
     context.close()
