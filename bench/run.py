@@ -526,7 +526,7 @@ POLL_MARKER = re.compile(r'data-poll="([^"]+)"')
 
 
 def bench_page_poll(run: Run, harness: Harness) -> None:
-    """The one status request of a gallery page showing 24 running jobs, as poll.js sends
+    """The one status request of a gallery page showing 24 running jobs, as its poller sends
     it between two changes (nothing changed: the common case), against the floor, then
     the same two under 32 connections at once."""
     base = harness.base_url
