@@ -10,10 +10,9 @@ gunicorn with DEBUG off and collected static files), creates the users, then:
    latencies are reported under ``login_phase``.
 2. **Measured window:** each user thread submits its jobs through the New video form,
    spread over the first quarter of the run (at most 30 s), and behaves as an open
-   gallery page: one request (``/status/?v=card:<id>:<version>…``, static/js/poll.js)
-   every ``--poll-every`` s for all its running jobs, the next one timed from the answer,
-   and the header's indicator (``/jobs/running/``, static/js/notify.js) every
-   ``--indicator-every`` s, until all have ended or the duration is over.
+   gallery page: one request (``/status/?v=card:<id>:<version>…&watch=<ids>``, htmx from
+   base.html's poller) every ``--poll-every`` s for all its running jobs and the header's,
+   the next one timed from the answer, until all have ended or the duration is over.
 
 Then it checks, and exits non-zero unless all hold:
 
@@ -65,6 +64,8 @@ from harness import (  # noqa: E402
     StudioClient,
     install_signal_handlers,
     percentiles,
+    poll_events,
+    poll_swaps,
     say,
 )
 
@@ -72,6 +73,7 @@ PASSWORD = "load-test-pass-4410"
 _POLL_MARKER = re.compile(r'data-poll="card:[^:"]+:(\d+)"')
 # A job waiting for a slot shows its place as its own polled line, as the page sends it.
 _PLACE_MARKER = re.compile(r'data-poll="wait-card:[^:"]+:(\d+)"')
+_WATCH = re.compile(r'data-watch="([^"]*)"')
 # The load is about the web server and the worker, not the studio's money rules: no cap,
 # and enough slots at CometAPI (the simulator) that no job waits in the app for long.
 UNCAPPED = {
@@ -147,10 +149,9 @@ class User(threading.Thread):
         window = min(args.duration * SUBMIT_WINDOW_SHARE, SUBMIT_WINDOW_MAX)
         self.submit_at = sorted(rng.uniform(0, window) for _ in range(args.jobs_per_user))
         self.jobs: dict[str, dict] = {}  # id -> version, ended, video_status
-        self.watching: set[str] = set()  # the header indicator's jobs (static/js/notify.js)
+        self.watching: set[str] = set()  # the header indicator's jobs (its data-watch)
         self.submitted = 0
         self.next_poll = 0.0
-        self.next_indicator = 0.0
         self.started = self.deadline = 0.0
 
     def log_in(self) -> None:
@@ -177,15 +178,11 @@ class User(threading.Thread):
                 pending.pop(0)
                 self.submit(client)
             running = {i: job for i, job in self.jobs.items() if not job["ended"]}
-            if running and self.next_poll <= time.monotonic():
+            if (running or self.watching) and self.next_poll <= time.monotonic():
                 self.poll(client, running)
-            if self.watching and self.next_indicator <= time.monotonic():
-                self.ask_indicator(client)
             if not pending and not self.watching and all(j["ended"] for j in self.jobs.values()):
                 return
-            events = [self.next_poll] if running else []
-            if self.watching:
-                events.append(self.next_indicator)
+            events = [self.next_poll] if running or self.watching else []
             if pending:
                 events.append(self.started + pending[0])
             pause = min(events, default=now + 0.5) - time.monotonic()
@@ -211,12 +208,10 @@ class User(threading.Thread):
         # The gallery opens after the redirect: its timers start with the page.
         if not self.next_poll:
             self.next_poll = now + self.args.poll_every
-        if not self.next_indicator:
-            self.next_indicator = now + self.args.indicator_every
 
     def poll(self, client: StudioClient, running: dict[str, dict]) -> None:
-        """One request for every running job, as the page does; a fragment without a
-        poll marker is a job that ended."""
+        """One request for every running job and the header's, as the page's poller does;
+        a card swapped in without a poll marker is a job that ended."""
         seen = [f"card:{job_id}:{job['version']}" for job_id, job in running.items()]
         seen += [
             f"wait-card:{job_id}:{job['place']}"
@@ -226,19 +221,25 @@ class User(threading.Thread):
         with self.counters.lock:
             self.counters.cards_per_poll.append(len(seen))
         try:
-            answer = client.poll_page(seen)
+            answer = client.poll_page(seen, sorted(self.watching))
         except Exception:  # noqa: BLE001 - already counted as a transport error
             return
         finally:
-            # poll.js sets its next timer once the answer is in.
+            # htmx counts its next poll from when this one's answer is in.
             self.next_poll = time.monotonic() + self.args.poll_every
-        if answer.status_code != 200:
+        if answer.status_code not in (200, 286):
             self.counters.problem(f"{self.username}: page poll answered {answer.status_code}")
             return
-        body = answer.json()
-        if body.get("gone"):
-            self.counters.problem(f"{self.username}: own jobs reported gone: {body['gone']}")
-        for element_id, html in body["fragments"].items():
+        events = poll_events(answer)
+        if events.get("veostudio:gone"):
+            self.counters.problem(f"{self.username}: own jobs reported gone: {events}")
+        self.watching.difference_update(job["id"] for job in events.get("veostudio:ended", []))
+        for element_id, html in poll_swaps(answer.text).items():
+            if element_id == "jobs-indicator":
+                watch = _WATCH.search(html)
+                self.watching = set(watch.group(1).split()) if watch else set()
+                self.counters.count_fragment("indicator")
+                continue
             place = _PLACE_MARKER.search(html)
             if element_id.startswith("wait-card-"):
                 job = running.get(element_id.removeprefix("wait-card-"))
@@ -262,21 +263,6 @@ class User(threading.Thread):
             except Exception:  # noqa: BLE001 - already counted
                 continue
             job["video_status"] = video.status_code
-
-    def ask_indicator(self, client: StudioClient) -> None:
-        """The header's running-jobs count, every 5 s while a watched job runs."""
-        try:
-            answer = client.running_jobs(sorted(self.watching))
-        except Exception:  # noqa: BLE001 - already counted as a transport error
-            return
-        finally:
-            self.next_indicator = time.monotonic() + self.args.indicator_every
-        if answer.status_code != 200:
-            self.counters.problem(f"{self.username}: indicator answered {answer.status_code}")
-            return
-        body = answer.json()
-        self.watching.update(body["running"])
-        self.watching.difference_update(job["id"] for job in body["ended"])
 
 
 def log_everyone_in(users: list[User], concurrency: int) -> dict:
@@ -306,8 +292,6 @@ def request_kind(method: str, path: str) -> str:
     path = path.partition("?")[0]
     if path == "/status/":
         return "page_poll"
-    if path == "/jobs/running/":
-        return "indicator"
     if path == "/accounts/login/":
         return "login" if method == "POST" else "login_page"
     if path == "/new/":
@@ -428,7 +412,6 @@ def analyse(
         "jobs_per_user": args.jobs_per_user,
         "poll_every_s": args.poll_every,
         "duration_limit_s": args.duration,
-        "indicator_every_s": args.indicator_every,
         "render_seconds": args.render_seconds,
         "cometapi_poll_interval_s": args.cometapi_poll_interval,
         "reconcile_interval_s": args.reconcile_interval,
@@ -548,7 +531,6 @@ def main() -> int:
         default=None,
         help="postgres://... (a fresh database is created and dropped); default SQLite",
     )
-    parser.add_argument("--indicator-every", type=float, default=5.0)
     parser.add_argument(
         "--login-concurrency",
         type=int,

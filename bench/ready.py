@@ -89,7 +89,7 @@ TABS = {
 
 
 def page_poll_interval(client: StudioClient) -> float:
-    """The page's poll period in seconds, as the page gives it to poll.js."""
+    """The page's poll period in seconds, as the page gives it to its poller (htmx)."""
     page = client.session.get(client.base_url + "/").text
     found = re.search(r'data-poll-every-ms="(\d+)"', page)
     if not found:

@@ -526,7 +526,7 @@ POLL_MARKER = re.compile(r'data-poll="([^"]+)"')
 
 
 def bench_page_poll(run: Run, harness: Harness) -> None:
-    """The one status request of a gallery page showing 24 running jobs, as poll.js sends
+    """The one status request of a gallery page showing 24 running jobs, as its poller sends
     it between two changes (nothing changed: the common case), against the floor, then
     the same two under 32 connections at once."""
     base = harness.base_url
@@ -537,11 +537,12 @@ def bench_page_poll(run: Run, harness: Harness) -> None:
     if len(seen) != LIVE_JOBS:
         run.fail(f"the live gallery shows {len(seen)} running cards, expected {LIVE_JOBS}")
         return
-    path = poll_path(seen)
-    accept = {"Accept": "application/json"}
-    answer = client.session.get(base + path, headers=accept).json()
-    if answer != {"fragments": {}, "gone": []}:
-        run.fail(f"a poll with nothing changed answered {str(answer)[:200]}")
+    watching = sorted({marker.split(":")[1] for marker in seen})
+    path = poll_path(seen, watching)
+    accept = {"HX-Request": "true"}
+    answer = client.session.get(base + path, headers=accept)
+    if answer.status_code != 200 or answer.text or answer.headers.get("HX-Trigger-After-Swap"):
+        run.fail(f"a poll with nothing changed answered {answer.status_code} {answer.text[:200]}")
     floor = Probe(run, "floor", "/bench/floor/", 200)
     poll = Probe(run, "page poll", path, 200, accept)
     sample(session_like(client), base, [floor, poll], 60 if run.short else 200)

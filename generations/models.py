@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -354,25 +354,43 @@ class PollRow(NamedTuple):
         return self.shared_at is not None and self.trashed_at is None
 
 
-def poll_rows(pks) -> list[PollRow]:
-    """What the page's poll compares for these ids, in one read by primary key. Plain SQL,
-    not a queryset: this runs every few seconds for everyone with a job on screen, and the
-    ORM's query building and per-column conversion cost more than the query itself."""
-    if not pks:
+def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
+    """What the page's poll compares for these ids, in one read by primary key, and with
+    `running_of` also the running jobs of that person (the header indicator: at most 50,
+    as `running_for`) in the same read. Plain SQL, not a queryset: this runs every few
+    seconds for everyone with a job on screen, and the ORM's query building and per-column
+    conversion cost more than the query itself."""
+    if not pks and running_of is None:
         return []
     # The column's own form of each id: a uuid where the database has the type, else hex.
     native = connection.features.has_native_uuid_field
     ids = [pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk)) for pk in pks]
     by_value = {(pk if native else pk.hex): pk for pk in ids}
     table = connection.ops.quote_name(Generation._meta.db_table)
-    marks = ", ".join(["%s"] * len(by_value))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at "
-            f"FROM {table} WHERE id IN ({marks})",
-            list(by_value),
+    columns = "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at"
+    parts: list[str] = []
+    params: list[Any] = []
+    if by_value:
+        parts.append(
+            f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(['%s'] * len(by_value))})"
         )
-        return [PollRow(by_value[row[0]], *row[1:]) for row in cursor.fetchall()]
+        params += list(by_value)
+    if running_of is not None:
+        # Each half seeks its own index (primary key; owner and status): an OR would not.
+        active = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM {table} "
+            f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50) running"
+        )
+        params += [running_of, *(status.value for status in ACTIVE_STATUSES)]
+    to_python = Generation._meta.pk.to_python
+    rows: dict[uuid.UUID, PollRow] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)
+        for row in cursor.fetchall():
+            pk = by_value.get(row[0]) or to_python(row[0])
+            rows[pk] = PollRow(pk, *row[1:])
+    return list(rows.values())
 
 
 def _as_datetime(value) -> datetime | None:

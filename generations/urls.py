@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("new/first-frame/", views.first_frame_preview, name="first_frame_preview"),
-    path("jobs/running/", views.running, name="running"),
     path("status/", views.poll, name="poll"),
     path("videos/<uuid:pk>/", views.detail, name="detail"),
     path("videos/<uuid:pk>/status/", views.status, name="status"),

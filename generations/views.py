@@ -1,3 +1,5 @@
+import json
+import re
 import uuid
 
 from django.conf import settings
@@ -29,7 +31,7 @@ from .access import (
 )
 from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
-from .models import ACTIVE_STATUSES, Generation, poll_rows, running_ids
+from .models import ACTIVE_STATUSES, Generation, poll_rows
 from .polling import POLL_LIMIT
 from .video_page import kept_video_page
 from .zips import ready_videos, zip_response
@@ -276,13 +278,21 @@ POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
 
 
-def poll(request: HttpRequest) -> JsonResponse:
-    """The page's one status request: every running job it shows, and a fragment only for
-    those whose version changed since the page last saw them. Most polls find nothing
-    changed: they cost one light query, and only changed jobs are read in full."""
+def poll(request: HttpRequest) -> HttpResponse:
+    """The page's one poll, sent by htmx from base.html's poller: every running job the page
+    shows (`v`, view.id.version triples) and the jobs its header counts (`watch`). The answer
+    holds out-of-band swaps for the cards whose version changed and for the header when its
+    jobs changed; jobs that ended or left the page come as events after the swap. Most polls
+    find nothing changed: they cost one light query, and only changed jobs are read in full.
+    Once nothing on the page or in the header runs, it answers 286 and htmx stops."""
     seen = poll_request(request.GET.getlist("v"))
+    watched = _watched(request.GET.get("watch", ""))
     viewer = watcher(request.user)
-    rows = {row.pk: row for row in poll_rows(list(seen)) if viewer(row.owner_id, row.seen_by_team)}
+    found = poll_rows([*seen, *watched], running_of=request.user.pk)
+    rows = {row.pk: row for row in found if viewer(row.owner_id, row.seen_by_team)}
+    running = [
+        row.pk for row in found if row.owner_id == request.user.pk and row.status in ACTIVE_STATUSES
+    ]
     changed = [
         pk
         for pk, views in seen.items()
@@ -309,10 +319,69 @@ def poll(request: HttpRequest) -> JsonResponse:
                     fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
     if places_shown:
         fragments.update(_moved_places(seen, rows, fragments))
+    if set(running) != set(watched):
+        fragments["jobs-indicator"] = render_to_string(
+            "generations/_jobs_indicator.html", {"running_jobs": running}, request
+        )
+    events: dict[str, list] = {}
+    ended = _ended(watched, rows)
+    if ended:
+        events["veostudio:ended"] = ended
     # Jobs the page shows that the person may no longer see (unshared, deleted): the page
     # drops them. Only ids the page sent come back, so this tells nobody anything new.
     gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in rows for view, _ in views]
-    return JsonResponse({"fragments": fragments, "gone": gone})
+    if gone:
+        events["veostudio:gone"] = gone
+    response = HttpResponse("".join(_out_of_band(html) for html in fragments.values()))
+    if events:
+        # After the swap, so that what listens (notify.js, team.js) sees the fresh cards.
+        response["HX-Trigger-After-Swap"] = json.dumps(events)
+    still_running = running or any(rows[pk].status in ACTIVE_STATUSES for pk in seen if pk in rows)
+    if not still_running:
+        # The poller is not swapped (hx-swap="none"), so nothing brings its trigger back.
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+def _watched(value: str) -> list[uuid.UUID]:
+    """The header's job ids, space-separated; anything malformed is ignored."""
+    watched = []
+    for token in value.split()[:50]:
+        try:
+            watched.append(uuid.UUID(token))
+        except ValueError:
+            continue
+    return watched
+
+
+def _ended(watched, rows) -> list[dict[str, str]]:
+    """How the header's jobs that ended did, for the tab title and a notification. Read in
+    full only when one ended, a few times per job: most polls find none."""
+    ended_ids = [pk for pk in watched if pk in rows and rows[pk].status not in ACTIVE_STATUSES]
+    if not ended_ids:
+        return []
+    jobs = Generation.objects.filter(pk__in=ended_ids).only(
+        "pk", "prompt", "status", "failure_reason"
+    )
+    return [
+        {
+            "id": str(job.pk),
+            "status": job.status,
+            "title": wording.job_ended_title(job),
+            "body": wording.job_ended_body(job),
+            "url": job.get_absolute_url(),
+        }
+        for job in jobs
+    ]
+
+
+_FIRST_TAG = re.compile(r"<([a-zA-Z][\w-]*)")
+
+
+def _out_of_band(html: str) -> str:
+    """A fragment marked to replace the element of its id wherever it is in the page. Done
+    here, not in the templates: finished cards come from a cache shared with the pages."""
+    return _FIRST_TAG.sub(r'<\1 hx-swap-oob="true"', html, count=1)
 
 
 def _version_for(view: str, job) -> int:
@@ -453,43 +522,6 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
         return redirect(generation)
     _tell_trashed(request, [generation.pk])
     return _back(request, reverse("generations:index"))
-
-
-def running(request: HttpRequest) -> JsonResponse:
-    """The person's running jobs, and how the ones their page was watching have ended."""
-    watched = []
-    for value in request.GET.get("watch", "").split()[:50]:
-        try:
-            watched.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    viewer = watcher(request.user)
-    ended_ids = [
-        row.pk
-        for row in poll_rows(watched)
-        if row.status not in ACTIVE_STATUSES and viewer(row.owner_id, row.seen_by_team)
-    ]
-    # Read in full only when one ended, a few times per job: most asks find none.
-    ended = (
-        Generation.objects.filter(pk__in=ended_ids).only("pk", "prompt", "status", "failure_reason")
-        if ended_ids
-        else []
-    )
-    return JsonResponse(
-        {
-            "running": running_ids(request.user),
-            "ended": [
-                {
-                    "id": str(job.pk),
-                    "status": job.status,
-                    "title": wording.job_ended_title(job),
-                    "body": wording.job_ended_body(job),
-                    "url": job.get_absolute_url(),
-                }
-                for job in ended
-            ],
-        }
-    )
 
 
 @login_not_required

@@ -909,9 +909,28 @@ _VALUE = re.compile(r'value="([^"]*)"')
 _JOB_URL = re.compile(r"/videos/([0-9a-f-]{36})/$")
 
 
-def poll_path(seen: list[str]) -> str:
-    """The page's poll as static/js/poll.js sends it, for `view:id:version` markers."""
-    return "/status/?v=" + "+".join(marker.replace(":", ".") for marker in seen)
+def poll_path(seen: list[str], watching: list[str] = ()) -> str:  # type: ignore[assignment]
+    """The page's poll as htmx sends it (static/js/poll.js adds the parameters): the
+    `view:id:version` markers of the running jobs it shows, and the header's job ids."""
+    path = "/status/?v=" + "+".join(marker.replace(":", ".") for marker in seen)
+    return path + ("&watch=" + "+".join(watching) if watching else "")
+
+
+_SWAP = re.compile(r'(?=<[a-zA-Z][\w-]* hx-swap-oob="true")')
+_ID = re.compile(r'id="([^"]+)"')
+
+
+def poll_swaps(text: str) -> dict[str, str]:
+    """The out-of-band swaps of a poll's answer, by the id of the element each replaces."""
+    chunks = [chunk for chunk in _SWAP.split(text) if chunk.strip()]
+    if any('hx-swap-oob="true"' not in chunk for chunk in chunks):
+        raise HarnessError(f"a poll answered something that is not a swap: {text[:200]}")
+    return {_ID.search(chunk).group(1): chunk for chunk in chunks}  # type: ignore[union-attr]
+
+
+def poll_events(response) -> dict:
+    """What a poll's answer tells the page's listeners (jobs ended, jobs gone)."""
+    return json.loads(response.headers.get("HX-Trigger-After-Swap") or "{}")
 
 
 class StudioClient:
@@ -1004,15 +1023,12 @@ class StudioClient:
             headers={"HX-Request": "true"},
         )
 
-    def poll_page(self, seen: list[str]) -> requests.Response:
-        """The page's one status request (static/js/poll.js): `view:id:version` for each
-        running job it shows; the answer holds fragments for those that changed."""
-        return self.request("page_poll", "GET", poll_path(seen))
-
-    def running_jobs(self, watching: list[str]) -> requests.Response:
-        """The header's running-jobs indicator (static/js/notify.js), watching these jobs."""
+    def poll_page(self, seen: list[str], watching: list[str] = ()) -> requests.Response:  # type: ignore[assignment]
+        """The page's one poll (htmx, base.html's poller): `view:id:version` for each
+        running job it shows and the header's job ids; the answer holds out-of-band swaps
+        for the cards that changed and the header, and 286 once nothing runs."""
         return self.request(
-            "indicator", "GET", "/jobs/running/", params={"watch": " ".join(watching)}
+            "page_poll", "GET", poll_path(seen, watching), headers={"HX-Request": "true"}
         )
 
     def detail(self, job_id: str) -> requests.Response:

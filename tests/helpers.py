@@ -160,3 +160,17 @@ def multipart_body(
 
 
 __all__ = ["Status"]
+
+
+def swaps(response) -> dict[str, str]:
+    """The out-of-band swaps of a page poll's answer, by the id of the element each replaces."""
+    from harness.harness import poll_swaps
+
+    return poll_swaps(response.content.decode())
+
+
+def events(response) -> dict:
+    """What a page poll's answer tells the page's listeners once its swaps are in."""
+    from harness.harness import poll_events
+
+    return poll_events(response)

@@ -3,6 +3,8 @@
 import os
 import threading
 import time
+from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -119,3 +121,142 @@ def test_a_user_generates_a_video_and_watches_it_arrive(
         page.wait_for_timeout(7000)
         assert len(status_requests) == polls_when_done  # polling stopped by itself
         assert polls_when_done >= 2
+
+
+HTMX_TROUBLE = """
+(() => {
+  window.__htmxTrouble = [];
+  for (const name of ["htmx:error", "htmx:sendAbort", "htmx:sendError", "htmx:responseError",
+                      "htmx:swapError", "htmx:oobErrorNoTarget", "htmx:targetError"]) {
+    document.addEventListener(name, (event) => window.__htmxTrouble.push(
+      name + " " + ((event.detail && event.detail.content && event.detail.content.outerHTML) || "").slice(0, 400)));
+  }
+})();
+"""
+
+
+def finish(generation) -> None:
+    """The worker's last step for a running job: its video and poster are stored."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from generations.models import poster_name, video_name
+    from generations.video import probe_mp4
+    from tests.factories_media import jpeg_bytes, make_mp4
+
+    data = make_mp4(320, 180, 1.0)
+    name = default_storage.save(video_name(), ContentFile(data))
+    poster = default_storage.save(poster_name(), ContentFile(jpeg_bytes(320, 180)))
+    generation.refresh_from_db()
+    generation.task_id = "task_ready"
+    generation.mark_saved(
+        video_name=name,
+        size=len(data),
+        info=probe_mp4(default_storage.path(name)),
+        poster_name=poster,
+    )
+    generation.save()
+
+
+def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_both_end(
+    live_server, release_server_connections, browser
+):
+    from generations.views import POLL_EVERY_MS
+    from tests.helpers import make_generation
+
+    maya = get_user_model().objects.create_user("maya", password="a long studio password")
+    first = make_generation(maya, prompt="A lighthouse beam sweeps the fog.")
+    second = make_generation(maya, prompt="Rain runs down a café window at night.")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(HTMX_TROUBLE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    polls: list[tuple[float, str]] = []
+    page.on("request", lambda r: "/status/" in r.url and polls.append((time.monotonic(), r.url)))
+    page.goto(live_server.url + "/")
+    page.fill("#id_username", "maya")
+    page.fill("#id_password", "a long studio password")
+    page.click("button[type=submit]")
+    page.locator(f"#card-{first.pk}").wait_for()
+    assert "2 running" in page.locator("#jobs-indicator").inner_text().replace("\n", " ")
+
+    page.wait_for_timeout(POLL_EVERY_MS * 3 + 500)
+    # One request per interval carries both cards and the header's two jobs.
+    assert len(polls) == 3, polls
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(polls, polls[1:], strict=False)]
+    assert all(gap >= POLL_EVERY_MS / 1000 * 0.8 for gap in gaps), gaps
+    assert all(str(first.pk) in url and str(second.pk) in url for _, url in polls), polls
+
+    finish(first)
+    page.locator(f"#card-{first.pk}.status-ready").wait_for(timeout=POLL_EVERY_MS * 3)
+    page.locator(f"#card-{second.pk}.status-waiting").wait_for()  # still running, still polled
+    assert "1 running" in page.locator("#jobs-indicator").inner_text().replace("\n", " ")
+    page.wait_for_timeout(500)  # the poster loads
+    results = Path(__file__).resolve().parent.parent / "test-results"
+    results.mkdir(exist_ok=True)
+    page.screenshot(path=str(results / "poll-gallery-running-and-ready-1440.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(results / "poll-gallery-running-and-ready-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    finish(second)
+    page.locator(f"#card-{second.pk}.status-ready").wait_for(timeout=POLL_EVERY_MS * 3)
+    page.locator("#jobs-indicator").wait_for(state="hidden")
+    polls_when_done = len(polls)
+    page.wait_for_timeout(POLL_EVERY_MS * 3)
+    assert len(polls) == polls_when_done, "still polling with nothing running"
+    assert page.locator("#poller").count() == 0
+    assert page.evaluate("window.__htmxTrouble") == []
+    assert errors == []
+    context.close()
+
+
+HIDDEN_TAB = """
+(() => {
+  // Headless Chromium keeps every tab "visible"; this plays the Page Visibility API's part.
+  let hidden = false;
+  Object.defineProperty(document, "hidden", { get: () => hidden });
+  Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+  window.__setHidden = (value) => { hidden = value; document.dispatchEvent(new Event("visibilitychange")); };
+})();
+"""
+
+
+def test_a_hidden_tab_polls_at_the_slower_pace_and_asks_at_once_when_shown(
+    live_server, release_server_connections, browser
+):
+    from tests.helpers import make_generation
+
+    maya = get_user_model().objects.create_user("maya", password="a long studio password")
+    make_generation(maya, prompt="A lighthouse beam sweeps the fog.")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.add_init_script(HIDDEN_TAB)
+    page = context.new_page()
+    polls: list[float] = []
+    page.on("request", lambda r: "/status/" in r.url and polls.append(time.monotonic()))
+    # The page takes both paces from the server: the hidden one is shortened here.
+    with patch("generations.views.POLL_HIDDEN_EVERY_MS", 6000):
+        page.goto(live_server.url + "/")
+        page.fill("#id_username", "maya")
+        page.fill("#id_password", "a long studio password")
+        page.click("button[type=submit]")
+        page.wait_for_function("document.querySelectorAll('[data-poll]').length === 1")
+        page.wait_for_timeout(3500)
+        assert len(polls) == 1, polls  # visible: every 3 s
+
+        page.evaluate("window.__setHidden(true)")
+        hidden_at = time.monotonic()
+        page.wait_for_timeout(13000)
+        while_hidden = [at for at in polls if at > hidden_at]
+        # One every 6 s at most, on the 3 s ticks: the first after 6, the next after 12.
+        assert len(while_hidden) == 2, [at - hidden_at for at in while_hidden]
+        assert while_hidden[1] - while_hidden[0] >= 5.5, while_hidden
+
+        shown_at = time.monotonic()
+        page.evaluate("window.__setHidden(false)")
+        page.wait_for_timeout(1000)
+        asked = [at - shown_at for at in polls if at > shown_at]
+        assert asked and asked[0] < 0.4, asked  # at once, not at the next tick
+    context.close()

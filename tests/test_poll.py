@@ -1,4 +1,5 @@
-"""A page makes one status request per interval, whatever the number of running jobs."""
+"""A page makes one status request per interval, whatever the number of running jobs: htmx
+asks, the answer swaps in (out of band) only what changed, and says when nothing runs."""
 
 from unittest.mock import patch
 
@@ -8,8 +9,14 @@ from django.urls import reverse
 
 from generations import slots
 from generations.models import Generation
-from generations.polling import POLL_EVERY_MS, POLL_LIMIT, RUNNING_EVERY_MS
-from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from generations.polling import POLL_EVERY_MS, POLL_HIDDEN_EVERY_MS, POLL_LIMIT
+from tests.helpers import (
+    StudioTestCase,
+    events,
+    make_generation,
+    make_ready_generation,
+    swaps,
+)
 
 POLL_URL = reverse("generations:poll")
 
@@ -21,9 +28,9 @@ def seen(view: str, generation: Generation, version: int | None = None) -> str:
 
 class PollTests(StudioTestCase):
     def poll(self, *values: str):
-        response = self.client.get(POLL_URL, {"v": list(values)})
-        self.assertEqual(response.status_code, 200)
-        return response.json()["fragments"]
+        response = self.client.get(POLL_URL, {"v": list(values)}, headers={"HX-Request": "true"})
+        self.assertIn(response.status_code, (200, 286))
+        return {key: html for key, html in swaps(response).items() if key != "jobs-indicator"}
 
     def test_it_answers_nothing_when_nothing_changed(self):
         jobs = [make_generation(self.alice) for _ in range(3)]
@@ -82,7 +89,7 @@ class PollTests(StudioTestCase):
 
         response = self.client.get(POLL_URL, {"v": " ".join(tokens)})
 
-        self.assertEqual(list(response.json()["fragments"]), [f"card-{moving.pk}"])
+        self.assertEqual(list(swaps(response)), [f"card-{moving.pk}", "jobs-indicator"])
 
     def test_malformed_values_are_ignored(self):
         job = make_generation(self.alice)
@@ -115,7 +122,7 @@ class PollTests(StudioTestCase):
             self.assertEqual(self.poll(*(seen("card", job) for job in jobs)), {})
 
         ours = [q["sql"] for q in captured if "generations_" in q["sql"]]
-        self.assertEqual(len(ours), 1)
+        self.assertEqual(len(ours), 1)  # the header's running jobs come in the same read
         self.assertNotIn("generations_comment", ours[0])
         self.assertNotIn("generations_favourite", ours[0])
 
@@ -127,6 +134,42 @@ class PollTests(StudioTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("login"), response["Location"])
 
+    def test_an_expired_session_sends_the_whole_page_to_the_login(self):
+        self.client.logout()
+
+        response = self.client.get(
+            POLL_URL, headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
+        )
+
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response["HX-Redirect"].startswith(reverse("login")))
+        self.assertEqual(response.content, b"")
+
+    def test_the_answer_is_286_once_nothing_on_the_page_or_in_the_header_runs(self):
+        job = make_generation(self.alice)
+        version = job.card_version
+        self.assertEqual(
+            self.client.get(POLL_URL, {"v": seen("card", job), "watch": str(job.pk)}).status_code,
+            200,
+        )
+        job.mark_failed("Veo could not make this video: blocked.", "task:failed")
+        job.save()
+
+        response = self.client.get(
+            POLL_URL, {"v": seen("card", job, version), "watch": str(job.pk)}
+        )
+
+        self.assertEqual(response.status_code, 286)
+        self.assertNotIn("data-poll=", swaps(response)[f"card-{job.pk}"])
+
+    def test_a_page_showing_nothing_keeps_polling_while_one_of_my_jobs_runs_elsewhere(self):
+        job = make_generation(self.alice)
+
+        response = self.client.get(POLL_URL, {"watch": str(job.pk)})
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(swaps(response), {})  # the header already counts it
+
 
 class TeamPollTests(StudioTestCase):
     def test_a_teammate_s_poll_answers_a_shared_running_job_and_drops_it_once_unshared(self):
@@ -136,15 +179,18 @@ class TeamPollTests(StudioTestCase):
         job.mark_submitted("task_1")
         job.save()
 
-        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
-        self.assertIn(f"card-{job.pk}", answer["fragments"])
-        self.assertIn('By <span class="maker">bob</span>', answer["fragments"][f"card-{job.pk}"])
-        self.assertEqual(answer["gone"], [])
+        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]})
+        self.assertIn(f"card-{job.pk}", swaps(answer))
+        self.assertIn('By <span class="maker">bob</span>', swaps(answer)[f"card-{job.pk}"])
+        self.assertEqual(events(answer), {})
+        self.assertEqual(answer.status_code, 200)
 
         job.unshare_for(self.bob)
-        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]}).json()
+        answer = self.client.get(POLL_URL, {"v": [seen("card", job, version)]})
 
-        self.assertEqual(answer, {"fragments": {}, "gone": [f"card-{job.pk}"]})
+        self.assertEqual(swaps(answer), {})
+        self.assertEqual(events(answer), {"veostudio:gone": [f"card-{job.pk}"]})
+        self.assertEqual(answer.status_code, 286)  # nothing left here that alice may see
 
 
 class PollNumbersTests(StudioTestCase):
@@ -153,15 +199,15 @@ class PollNumbersTests(StudioTestCase):
 
         page = self.client.get(reverse("generations:index"))
 
+        self.assertContains(page, f'hx-get="{POLL_URL}" hx-trigger="every {POLL_EVERY_MS}ms')
         self.assertContains(page, f'data-poll-limit="{POLL_LIMIT}"')
-        self.assertContains(page, f'data-poll-every-ms="{POLL_EVERY_MS}"')
-        self.assertContains(page, f'data-running-every-ms="{RUNNING_EVERY_MS}"')
+        self.assertContains(page, f'data-poll-hidden-every-ms="{POLL_HIDDEN_EVERY_MS}"')
 
     def test_the_server_reads_as_many_jobs_as_the_page_says_it_may_send(self):
         jobs = [make_generation(self.alice) for _ in range(3)]
         tokens = [seen("card", job, 0) for job in jobs]
 
         with patch("generations.views.POLL_LIMIT", 2):
-            answer = self.client.get(POLL_URL, {"v": " ".join(tokens)}).json()
+            answer = self.client.get(POLL_URL, {"v": " ".join(tokens)})
 
-        self.assertEqual(len(answer["fragments"]), 2)
+        self.assertEqual(len(swaps(answer)) - 1, 2)  # and the header, which counts three

@@ -1,12 +1,12 @@
-"""The header's running-jobs indicator and the endpoint that tells a page a job has ended."""
+"""The header's running-jobs indicator, and how the page's poll tells it a job has ended."""
 
 from django.urls import reverse
 
-from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from tests.helpers import StudioTestCase, events, make_generation, make_ready_generation, swaps
 
 
 class RunningJobsTests(StudioTestCase):
-    url = reverse("generations:running")
+    url = reverse("generations:poll")
 
     def test_every_page_shows_how_many_of_my_jobs_are_running(self):
         make_generation(self.alice)
@@ -29,7 +29,7 @@ class RunningJobsTests(StudioTestCase):
         self.assertContains(response, '<span class="jobs-count">0</span>')
         self.assertContains(response, 'data-watch=""')
 
-    def test_the_endpoint_lists_running_jobs_and_how_watched_ones_ended(self):
+    def test_the_poll_redraws_the_header_and_says_how_watched_jobs_ended(self):
         running = make_generation(self.alice)
         failed = make_generation(self.alice, prompt="A storm over the harbour")
         failed.mark_failed("Veo could not make this video: blocked.", "task:failed")
@@ -39,9 +39,10 @@ class RunningJobsTests(StudioTestCase):
         response = self.client.get(self.url, {"watch": f"{failed.pk} {ready.pk} nonsense"})
 
         self.assertEqual(response.status_code, 200)
-        data = response.json()
-        self.assertEqual(data["running"], [str(running.pk)])
-        ended = {job["id"]: job for job in data["ended"]}
+        header = swaps(response)["jobs-indicator"]
+        self.assertIn(f'data-watch="{running.pk}"', header)
+        self.assertIn('<span class="jobs-count">1</span>', header)
+        ended = {job["id"]: job for job in events(response)["veostudio:ended"]}
         self.assertEqual(ended[str(ready.pk)]["title"], "Video ready: A kite at dawn")
         self.assertEqual(ended[str(failed.pk)]["title"], "Failed: A storm over the harbour")
         self.assertIn("blocked", ended[str(failed.pk)]["body"])
@@ -51,6 +52,8 @@ class RunningJobsTests(StudioTestCase):
         theirs = make_ready_generation(self.bob, prompt="Bob's secret")
         make_generation(self.bob)
 
-        data = self.client.get(self.url, {"watch": str(theirs.pk)}).json()
+        response = self.client.get(self.url, {"watch": str(theirs.pk)})
 
-        self.assertEqual(data, {"running": [], "ended": []})
+        self.assertEqual(events(response), {})
+        self.assertIn('data-watch=""', swaps(response)["jobs-indicator"])
+        self.assertNotIn(str(theirs.pk), response.content.decode())

@@ -51,13 +51,15 @@ def duration_words(elapsed) -> str:
 
 
 @register.simple_tag
-def poll_attributes() -> SafeString:
-    """The numbers the page's scripts poll by, from the server's own constants."""
+def poller_attributes() -> SafeString:
+    """base.html's poller: htmx asks /status/ at the server's pace, and the numbers poll.js
+    needs (how many jobs one request may carry, the pace in a hidden tab) come with it."""
     return format_html(
-        ' data-poll-every-ms="{}" data-poll-limit="{}" data-running-every-ms="{}"'
-        ' data-running-hidden-every-ms="{}"',
+        'hx-get="{}" hx-trigger="every {}ms, poll-now" hx-swap="none"'
+        ' data-poll-every-ms="{}" data-poll-limit="{}" data-poll-hidden-every-ms="{}"',
+        page_url("generations:poll"),
+        polling.POLL_EVERY_MS,
         polling.POLL_EVERY_MS,
         polling.POLL_LIMIT,
-        polling.RUNNING_EVERY_MS,
-        polling.RUNNING_HIDDEN_EVERY_MS,
+        polling.POLL_HIDDEN_EVERY_MS,
     )

@@ -1,101 +1,92 @@
-// One status request per page, whatever the number of running jobs on it.
-// Every element with data-poll="view:id:version" is a running job; the server answers
-// fresh fragments only for those whose version changed. Polling stops when no running
-// job is left on the page and pauses while the tab is hidden.
+// The page's one poll is htmx's own: base.html's #poller asks /status/ at the server's pace
+// (hx-trigger) and the answer swaps in, out of band, the cards that changed and the header.
+// This script only adds what the page shows to each request, keeps a hidden tab to a slower
+// pace, and takes the poller out of the page when nothing on it runs.
 (function () {
   "use strict";
-  // Both numbers come from the server, on <body> (generations.views).
-  var INTERVAL_MS = Number(document.body.dataset.pollEveryMs) || 3000;
-  var MAX_TOKENS = Number(document.body.dataset.pollLimit) || 1;
+  var spare = null;  // a fresh poller, for when running jobs come onto the page again
+  var sentAt = 0;
   var turn = 0;
-  var timer = null;
-  var inFlight = false;
-  var sentAt = 0;  // when the last poll went out
 
-  function pollUrl() {
-    return document.body && document.body.dataset.pollUrl;
+  function poller() {
+    return document.getElementById("poller");
   }
 
-  function running() {
-    return document.querySelectorAll("[data-poll]");
-  }
-
-  function schedule() {
-    clearTimeout(timer);
-    timer = null;
-    if (document.hidden || !pollUrl() || running().length === 0) return;
-    // Counted from when the last poll went out, not from its answer, so that a slow answer
-    // does not push every later poll back; a slow server still gets a pause between polls.
-    var wait = sentAt ? Math.max(INTERVAL_MS - (Date.now() - sentAt), INTERVAL_MS / 3) : INTERVAL_MS;
-    timer = setTimeout(tick, wait);
-  }
-
-  function swap(id, html) {
-    var old = document.getElementById(id);
-    if (!old) return;
-    var holder = document.createElement("template");
-    holder.innerHTML = html.trim();
-    var fresh = holder.content.firstElementChild;
-    if (!fresh) return;
-    old.replaceWith(fresh);
-    if (window.htmx) window.htmx.process(fresh);
-    document.dispatchEvent(new CustomEvent("veostudio:updated", { detail: { element: fresh } }));
-  }
-
-  function tick() {
-    if (inFlight) return;
-    // One parameter, "view.id.version" triples apart by spaces: nothing in it is escaped,
-    // so the URL stays short and the server splits it instead of decoding a list.
+  // "view.id.version" triples apart by spaces, one parameter: nothing in it is escaped, so
+  // the URL stays short and the server splits it instead of decoding a list.
+  function markers(limit) {
     var tokens = [];
-    running().forEach(function (element) { tokens.push(element.dataset.poll.replace(/:/g, ".")); });
-    if (tokens.length > MAX_TOKENS) {
-      // More than one request line holds (a huge page): take turns, a window per tick.
+    document.querySelectorAll("[data-poll]").forEach(function (element) {
+      tokens.push(element.dataset.poll.replace(/:/g, "."));
+    });
+    if (tokens.length > limit) {
+      // More than one request line holds (a huge page): take turns, a window per request.
       turn = turn % tokens.length;
-      tokens = tokens.concat(tokens).slice(turn, turn + MAX_TOKENS);
-      turn += MAX_TOKENS;
+      tokens = tokens.concat(tokens).slice(turn, turn + limit);
+      turn += limit;
     }
-    var params = new URLSearchParams({ v: tokens.join(" ") });
-    inFlight = true;
-    sentAt = Date.now();
-    fetch(pollUrl() + "?" + params.toString(), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    })
-      .then(function (response) {
-        // An expired session is sent to the login page: show it as a whole page.
-        if (response.redirected || !response.ok) {
-          if (response.redirected) window.location.reload();
-          return null;
-        }
-        return response.json();
-      })
-      .then(function (data) {
-        if (!data) return;
-        // Keys are the ids of the elements they replace (card-<id>, status-<id>).
-        Object.keys(data.fragments).forEach(function (id) { swap(id, data.fragments[id]); });
-        // Jobs this person may no longer see: stop asking, and let the page decide (team.js).
-        (data.gone || []).forEach(function (id) {
-          var element = document.getElementById(id);
-          if (!element) return;
-          element.removeAttribute("data-poll");
-          element.dispatchEvent(new CustomEvent("veostudio:gone", { bubbles: true }));
-        });
-      })
-      .catch(function () { /* offline for a moment: the next tick tries again */ })
-      .then(function () {
-        inFlight = false;
-        schedule();
-      });
+    return tokens;
   }
+
+  // The header's running jobs: the server says how the ones that ended did.
+  function watched() {
+    var indicator = document.getElementById("jobs-indicator");
+    return (indicator && indicator.dataset.watch) || "";
+  }
+
+  function stop() {
+    var element = poller();
+    if (element) element.remove();
+  }
+
+  function start() {
+    if (poller() || !spare || !window.htmx) return;
+    if (!document.querySelector("[data-poll]") && !watched()) return;
+    var fresh = spare.cloneNode(true);
+    document.body.appendChild(fresh);
+    window.htmx.process(fresh);
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var element = event.detail.elt;
+    if (element.id !== "poller") return;
+    var tokens = markers(Number(element.dataset.pollLimit) || 1);
+    var watch = watched();
+    if (!tokens.length && !watch) {
+      event.preventDefault();
+      stop();
+      return;
+    }
+    // A hidden tab still asks, slower, so that its title and a notification can say a job
+    // ended; coming back to the tab asks at once (below).
+    var hiddenEvery = Number(element.dataset.pollHiddenEveryMs) || 15000;
+    if (document.hidden && Date.now() - sentAt < hiddenEvery) {
+      event.preventDefault();
+      return;
+    }
+    sentAt = Date.now();
+    if (tokens.length) event.detail.parameters.v = tokens.join(" ");
+    if (watch) event.detail.parameters.watch = watch;
+  });
+
+  // 286: nothing on the page or in the header runs any more; htmx has stopped this poller.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (event.detail.elt.id === "poller" && xhr && xhr.status === 286) stop();
+  });
+
+  // "Load more" can bring running cards into a page whose poller had stopped.
+  document.addEventListener("htmx:afterSettle", start);
 
   document.addEventListener("visibilitychange", function () {
-    if (document.hidden) {
-      clearTimeout(timer);
-      timer = null;
-    } else {
-      tick();
-    }
+    var element = poller();
+    if (!document.hidden && element && window.htmx) window.htmx.trigger(element, "poll-now");
   });
-  document.addEventListener("DOMContentLoaded", schedule);
-  window.veostudioPoll = { now: tick };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var element = poller();
+    if (!element) return;
+    spare = element.cloneNode(true);
+    if (!document.querySelector("[data-poll]") && !watched()) stop();
+  });
 })();

@@ -71,12 +71,16 @@
     }
   });
 
-  // The page's job poll says a job here is no longer visible: a card leaves its list; a
-  // video's page reloads, which answers the kind 404.
+  // The page's poll says jobs here are no longer visible (their element ids): a card leaves
+  // its list; a video's page reloads, which answers the kind 404.
   document.addEventListener("veostudio:gone", function (event) {
-    var card = event.target.closest("li.tile");
-    if (card) card.remove();
-    else window.location.reload();
+    (event.detail.value || []).forEach(function (id) {
+      var element = document.getElementById(id);
+      if (!element) return;
+      var card = element.closest("li.tile");
+      if (card) card.remove();
+      else window.location.reload();
+    });
   });
 
   // The video was unshared (or deleted) while this page was open: say so in its place.
