@@ -19,7 +19,7 @@ Then it checks, and exits non-zero unless all hold:
 * no HTTP 5xx answer and no transport error;
 * no "database is locked" in any process log;
 * every job ``ready`` (and its video answers a Range request with 206);
-* the page polls' p95 under ``--poll-p95-ms`` (issue 11: 100 ms for 200 users x 4 jobs);
+* the page polls' p95 under ``--poll-p95-ms`` (100 ms for 200 users x 4 jobs);
 * CometAPI saw exactly one create per job: ``create_count == jobs``, every job has its
   own task id and they are the simulator's; no job was submitted by two workers and no
   worker logged "lease lost" (a step taken over while still running).
@@ -558,7 +558,7 @@ def main() -> int:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="issue 11's size: --users 200 --jobs-per-user 4 --duration 600 "
+        help="the load target's size: --users 200 --jobs-per-user 4 --duration 600 "
         "--render-seconds 25 --cometapi-poll-interval 5 --reconcile-interval 10",
     )
     parser.add_argument(

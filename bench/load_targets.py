@@ -1,4 +1,4 @@
-"""Issue 11's load target inside `make bench`: bench/load.py at its full size (200 users x
+"""The load target inside `make bench`: bench/load.py at its full size (200 users x
 4 live jobs, polling every 3 s) on SQLite and on PostgreSQL, each on a stack of its own,
 turned into report lines for bench/run.py.
 
@@ -20,7 +20,7 @@ import psycopg
 from harness import PYTHON, say
 
 ROOT = Path(__file__).resolve().parent.parent
-P95_LIMIT_S = 0.100  # issue 11: "p95 < 100 ms"
+P95_LIMIT_S = 0.100  # the target: "p95 < 100 ms"
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 

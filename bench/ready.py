@@ -1,4 +1,4 @@
-"""Ready to seen (issue 11): from CometAPI reporting a job "completed" to a person's browser
+"""Ready to seen: from CometAPI reporting a job "completed" to a person's browser
 showing its video, at most the page's poll interval + the download + 1 s.
 
 A stack of its own (harness/harness.py, production-like, one worker), the simulator

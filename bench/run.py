@@ -63,7 +63,7 @@ LIVE_USER = "bench-live"  # a person whose gallery shows 24 running jobs
 LIVE_JOBS = 24
 MIB = 1024 * 1024
 
-# The gallery with words and filters, as issue 7's bar asks ("searched and filtered").
+# The gallery searched and filtered: words, a status, a shape, a length and a date at once.
 SEARCHED = "q=kite+WHEAT&status=ready&orientation=landscape&seconds=4&when=30d&sort=newest"
 SEED = """
 import json, os, random, uuid

@@ -9,7 +9,7 @@ Three users:
 * the crash and load scripts in ``harness/``, which run it as a separate process.
 
 It serves the routes of CometAPI's video API that the app's client
-(``generations/cometapi.py``) calls, as ``docs/cometapi-create-video.txt`` (the vendor's
+(``lib/cometapi.py``) calls, as ``docs/cometapi-create-video.txt`` (the vendor's
 page) and ``docs/cometapi-notes.md`` describe them:
 
 * ``POST /v1/videos``: multipart form with model, prompt, seconds, size and an optional

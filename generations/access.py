@@ -9,14 +9,12 @@ change it (share, unshare, retry, delete).
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 
+from .errors import forbidden
 from .models import Comment, Generation
-from .wording import person_name
 
 
 def visible_generations(user):
@@ -114,22 +112,3 @@ def admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
-    """The styled 403 (also Django's handler403 for any other refusal)."""
-    response = TemplateResponse(request, "403.html", {"admins": admin_names()}, status=403)
-    return response.render()
-
-
-def admin_names() -> str:
-    """Whom a person should ask: the active admins' names, e.g. "ana, ben or cleo"."""
-    names = [
-        person_name(admin)
-        for admin in get_user_model()
-        .objects.filter(is_staff=True, is_active=True)
-        .order_by("username")[:5]
-    ]
-    if len(names) <= 1:
-        return names[0] if names else "your studio's admin"
-    return ", ".join(names[:-1]) + " or " + names[-1]

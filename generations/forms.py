@@ -5,10 +5,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from billing.models import StudioSettings
+from lib import framing
+from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 
-from . import framing, wording
-from .images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
+from . import wording
 from .models import COMMENT_MAX_LENGTH
 
 PROMPT_MAX_LENGTH = 2000

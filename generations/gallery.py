@@ -1,10 +1,12 @@
 """The gallery as a pipeline over any base queryset: search, filters, sort, pages, and the
 filters' counts.
 
-`gallery_sections(request, base, version, action)` draws what a page of cards shows (the
-personal gallery passes the person's visible jobs, the Team view what is shared);
-`gallery_counts` answers the page's request for its counts, made once the page is shown,
-because counting walks every row the search keeps.
+`gallery_sections(request, base, counts_version, action)` draws a page's filters and cards
+(the personal gallery passes the person's visible jobs, the Team view what is shared);
+`gallery_counts` answers the request the page makes for its filters' counts once it is
+shown, because counting walks every row the search keeps. Both are kept in the cache for
+at most a minute, under a version that moves with every event, star and comment they read
+(`own_counts_version`, `team_counts_version`), so a change shows at once.
 """
 
 import copy

@@ -25,6 +25,7 @@ from PIL import Image
 
 from billing import ledger
 from billing.models import LedgerEntry, StudioSettings
+from lib.images import FirstFrame
 from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the forms)
     EIGHT_SECONDS_ONLY,
     PORTRAIT_SIZES,
@@ -35,7 +36,6 @@ from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the 
 )
 
 from . import wording
-from .images import FirstFrame
 from .links import job_url
 from .prepared import Prepared
 

@@ -1,5 +1,6 @@
-"""The team's side of the studio: sharing, comments, the Team view, the studio settings and
-the kind 404 page. Access goes through generations.access like every other view."""
+"""The team's side of the studio: sharing, comments, the Team view, and the studio setting
+that decides whether new videos start shared (the admins' Settings page). Access goes
+through generations.access like every other view."""
 
 import uuid
 from datetime import timedelta
@@ -13,8 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.response import TemplateResponse
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -257,6 +257,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def studio_settings(request: HttpRequest) -> HttpResponse:
+    """The admins' Settings page: whether a new video starts shared with the team."""
     current = StudioSettings.load()
     if request.method == "POST":
         form = StudioSettingsForm(request.POST, instance=current)
@@ -270,20 +271,3 @@ def studio_settings(request: HttpRequest) -> HttpResponse:
     else:
         form = StudioSettingsForm(instance=current)
     return render(request, "generations/studio_settings.html", {"form": form})
-
-
-def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    """A kind 404 that never says whether a video exists: a private video, an unshared one,
-    a deleted one and a made-up address all read the same."""
-    try:
-        about_video = "pk" in resolve(request.path_info).kwargs
-    except Resolver404:
-        about_video = False
-    # An htmx request comes from a page that was open on the video: it was unshared or
-    # deleted meanwhile. The words differ, the answer for a made-up id is the same.
-    open_page = bool(getattr(request, "htmx", False)) and about_video
-    template = "404.html#gone" if open_page else "404.html"
-    response = TemplateResponse(
-        request, template, {"about_video": about_video, "open_page": open_page}, status=404
-    )
-    return response.render()

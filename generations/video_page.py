@@ -1,12 +1,10 @@
 """What a video's page reads, in as few and as narrow queries as the page allows.
 
 Most of the page's cost was the ORM building queries and the templates rendering, not the
-database answering: each query here asks only for what the page shows, and the parts of the
-page that a later view would render the same come from cached fragments, keyed on what they
-show (`{% fragment %}` in detail.html and templatetags/fragments.py); the lazy querysets
-below run only when a fragment has to be rendered again. A finished job's whole page is kept
-too (`kept_video_page`), under the versions of one prepared query (prepared.py), so a
-reload reads neither the job nor its neighbours.
+database answering: each query here asks only for what the page shows. A finished job's
+whole page is kept (`kept_video_page`, stored by `kept()` of templatetags/fragments.py),
+keyed on one prepared query's answer (prepared.py) and the comments as shown, so a reload
+reads neither the job nor its neighbours. A running job's page is drawn each time.
 """
 
 import hashlib

@@ -19,6 +19,7 @@ from django_htmx.middleware import HtmxDetails
 
 from billing.ledger import CapExceeded, TooFast, refusal_for
 from billing.models import AuditEntry
+from lib.media import serve_file
 
 from . import gallery, slots, wording
 from .access import (
@@ -29,7 +30,6 @@ from .access import (
     visible_generations,
     watcher,
 )
-from .files import serve_file
 from .forms import FirstFramePreviewForm, GenerationForm
 from .models import ACTIVE_STATUSES, Generation, poll_rows
 from .polling import POLL_LIMIT

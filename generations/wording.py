@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .framing import describe_shape, format_box
+from lib.framing import describe_shape, format_box
 
 STATUS_SENTENCES = {
     "waiting": "Waiting to be sent to Veo…",

@@ -26,11 +26,12 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.utils import timezone
 
 from generations import slots
+from lib import storage
+from lib.cometapi import CometAPIClient, CometAPIError, DownloadLimits
+from lib.video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
-from . import storage, wording
-from .cometapi import CometAPIClient, CometAPIError, DownloadLimits
+from . import wording
 from .models import Generation, Status, WorkerHeartbeat, lease_seconds, poster_name, video_name
-from .video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from zipstream import ZipStream
 
-from . import streams
+from lib import media
+
 from .models import Generation, Status
 
 CHUNK = 256 * 1024
@@ -62,4 +63,4 @@ def zip_response(ready: list[Generation], request: HttpRequest) -> HttpResponseB
             response["Last-Modified"] = last.strftime("%a, %d %b %Y %H:%M:%S GMT")
         return response
 
-    return streams.send(request, build)
+    return media.send(request, build)

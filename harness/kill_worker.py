@@ -37,7 +37,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# generations.video is imported below, so the repository root goes on the path too.
+# lib.video is imported below, so the repository root goes on the path too.
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
@@ -261,7 +261,7 @@ def scenario_download(h: Harness, result: Result) -> None:
         hashlib.sha256(data).digest() == hashlib.sha256(served.content).digest(),
         "stored video differs from the simulator's",
     )
-    from generations.video import probe_mp4  # PyAV only, no Django
+    from lib.video import probe_mp4  # PyAV only, no Django
 
     with tempfile.NamedTemporaryFile(suffix=".mp4") as stored:
         stored.write(data)

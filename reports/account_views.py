@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 
 from billing.models import AuditEntry
-from generations.access import admin_names
+from generations.errors import admin_names
 
 from .accounts import ForgotPasswordForm, StudioLoginForm, links
 

@@ -25,7 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from billing.models import AuditEntry, Member
-from generations.access import admin_names
+from generations.errors import admin_names
 from generations.models import Generation
 
 User = get_user_model()

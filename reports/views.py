@@ -16,8 +16,8 @@ from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.cometapi import CometAPIError, query_quota
 from generations.models import Generation
+from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 

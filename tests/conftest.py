@@ -26,11 +26,12 @@ def _empty_cache():
     cache key made of ids must not find the last test's entry."""
     from django.core.cache import cache
 
-    from generations import slots, streams
+    from generations import slots
+    from lib import media
 
     cache.clear()
     slots.forget_recent_plan()
-    streams.forget()
+    media.forget_streams()
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +105,7 @@ def s3_storage(s3_server, tmp_path):
         "querystring_expire": 60,
     }
     storages = {
-        "default": {"BACKEND": "generations.storage.PrivateS3Storage", "OPTIONS": options},
+        "default": {"BACKEND": "lib.storage.PrivateS3Storage", "OPTIONS": options},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     with override_settings(

@@ -20,7 +20,7 @@ from generations.models import (
     thumbnail_name,
     video_name,
 )
-from generations.video import probe_mp4
+from lib.video import probe_mp4
 
 from .factories_media import jpeg_bytes, make_mp4
 

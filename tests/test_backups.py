@@ -188,7 +188,7 @@ def test_backup_never_overwrites_an_earlier_archive(studio, tmp_path):
     assert archive.read_bytes() == b"last week's backup"
 
 
-# --- an archive from outside (issue 18, row 2) ---------------------------------------------
+# --- an archive from outside --------------------------------------------------------------
 
 SESSION = """
 from django.contrib.auth.models import User
@@ -437,7 +437,12 @@ def test_an_older_archive_restores_without_its_sessions_or_form_leftovers(
 
 
 def test_the_backup_layout_matches_the_names_the_studio_gives_files():
-    from generations import backups, models
+    from generations import models
+    from lib import backups
+
+    assert models.Generation._meta.db_table == backups.FILE_TABLE
+    for column in backups.FILE_COLUMNS:
+        assert models.Generation._meta.get_field(column).column == column
 
     made = {
         "first_frame": models.first_frame_name(),

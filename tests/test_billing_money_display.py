@@ -1,4 +1,4 @@
-"""What money looks like (issue 18, rows 7 and 9): a job's page says what it cost or that
+"""What money looks like: a job's page says what it cost or that
 it was not charged, every closing entry names its job, no figure reads "$-0.00", a cap
 refusal sends people to the People page, and sums are exact on SQLite too."""
 

@@ -1,4 +1,4 @@
-"""One rule for money (issue 18, rows 1 and 4): a reservation is released only when the job
+"""One rule for money: a reservation is released only when the job
 can no longer make a video, by the system or by an admin's verdict on a job that has ended;
 every way back to CometAPI passes the caps and the per-minute limit; a video made with
 nothing held for it is charged at once and flagged."""

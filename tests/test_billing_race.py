@@ -172,7 +172,7 @@ def stopped_job(owner, prompt: str) -> Generation:
 
 
 class SendingAgainRaceTests(TransactionTestCase):
-    """Issue 18: a person could take back a reservation while the job could still render,
+    """Once, a person could take back a reservation while the job could still render,
     and Try again was not counted by the per-minute limit."""
 
     def setUp(self):

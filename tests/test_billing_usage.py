@@ -110,7 +110,7 @@ class QuotaClientTests(TestCase):
     def test_a_nested_answer_in_quota_units_is_read(self):
         from unittest import mock
 
-        from generations.cometapi import query_quota
+        from lib.cometapi import query_quota
 
         answer = mock.Mock(status_code=200)
         answer.json.return_value = {"data": {"quota": 40.0, "used_quota": 10.0}}
@@ -121,7 +121,7 @@ class QuotaClientTests(TestCase):
         self.assertEqual(session.get.call_args.kwargs["params"], {"key": "sk-secret"})
 
     def test_an_unreachable_address_raises_without_the_key_in_the_message(self):
-        from generations.cometapi import CometAPIError, query_quota
+        from lib.cometapi import CometAPIError, query_quota
 
         with self.assertRaises(CometAPIError) as caught:
             query_quota("http://127.0.0.1:9/user/quota", "sk-secret", timeout=1)

@@ -1,4 +1,4 @@
-"""The New video form's picture in real Chromium (issue 18, row 9): a phone photo over
+"""The New video form's picture in real Chromium: a phone photo over
 2.5 MB gets its preview, its own size and the crop offer; a refused picture is never
 quietly dropped from a paid job."""
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from generations.cometapi import CometAPIClient, CometAPIError, VideoTask, error_from_response
+from lib.cometapi import CometAPIClient, CometAPIError, VideoTask, error_from_response
 
 from .factories_media import jpeg_bytes
 

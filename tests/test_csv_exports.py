@@ -1,4 +1,4 @@
-"""Every CSV the studio exports is only data (issue 18, row 3).
+"""Every CSV the studio exports is only data.
 
 A stranger types a formula as the user name at the login form; a teammate is called `+cmd`.
 The admin downloads the audit log and the usage ledger and opens them in a spreadsheet: no

@@ -1,4 +1,4 @@
-"""A downloader that only fetches videos: the attacks of issue 12, finding 3, and what
+"""A downloader that only fetches videos: the attacks once tried on it, and what
 the client does with them now. Real HTTP on loopback throughout; name lookups that would
 leave the machine are replaced by a resolver that answers from a table."""
 
@@ -14,9 +14,10 @@ import requests
 from django.test import override_settings
 from django.utils import timezone
 
-from generations import cometapi, worker
-from generations.cometapi import CometAPIClient, CometAPIError, DownloadLimits, _PinnedAdapter
+from generations import worker
 from generations.models import Generation, Status
+from lib import cometapi
+from lib.cometapi import CometAPIClient, CometAPIError, DownloadLimits, _PinnedAdapter
 
 from .factories_media import make_mp4
 from .helpers import drive, make_generation, make_user

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from generations import framing
-from generations.images import normalise_first_frame
 from generations.models import Generation
+from lib import framing
+from lib.images import normalise_first_frame
 from tests import factories_media as media
 from tests.helpers import StudioTestCase, make_user
 
@@ -106,7 +106,7 @@ class FirstFrameFitTests(KeptFramesTestCase):
         self.assertEqual(kept_files(), [])
 
     def _frame(self):
-        from generations.images import normalise_first_frame
+        from lib.images import normalise_first_frame
 
         return normalise_first_frame(portrait_photo())
 
@@ -141,7 +141,7 @@ class FirstFramePreviewTests(KeptFramesTestCase):
 
 
 class KeptFramesBoundTests(KeptFramesTestCase):
-    """Issue 18, row 9: every refused post kept its picture for 12 h (10 posts = 46 MB)."""
+    """Once, every refused post kept its picture for 12 h (10 posts = 46 MB)."""
 
     def test_ten_refused_posts_keep_one_picture_the_latest(self):
         tokens = []
@@ -199,7 +199,7 @@ class KeptFramesBoundTests(KeptFramesTestCase):
 
 
 class LargePhotoPreviewTests(KeptFramesTestCase):
-    """Issue 18, row 9: photos over 2.5 MB got no preview, and the preview gave the scaled
+    """Once, photos over 2.5 MB got no preview, and the preview gave the scaled
     copy's size (2880×3840 for a 3000×4000 photo)."""
 
     def photo(self) -> SimpleUploadedFile:
@@ -247,7 +247,7 @@ class LargePhotoPreviewTests(KeptFramesTestCase):
 
 
 class RefusedPictureTests(KeptFramesTestCase):
-    """Issue 18, row 9: after a refused picture, Generate sent a paid text-only video."""
+    """Once, after a refused picture, Generate sent a paid text-only video."""
 
     def test_a_refused_picture_marks_the_form_so_the_next_send_starts_nothing(self):
         notes = SimpleUploadedFile("notes.png", b"just some notes\n", "image/png")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from generations.models import Generation, Status
-from generations.video import probe_mp4
+from lib.video import probe_mp4
 
 from .factories_media import png_bytes
 from .helpers import drive, make_user

@@ -12,8 +12,8 @@ from django.test import Client, SimpleTestCase
 from django.urls import NoReverseMatch, reverse
 
 from generations.forms import PROMPT_MAX_LENGTH, GenerationForm
-from generations.logs import SingleLineFormatter
 from generations.models import Generation
+from lib.logs import SingleLineFormatter
 from tests.helpers import StudioTestCase, drive, make_generation, make_ready_generation
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"

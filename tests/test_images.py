@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.test import override_settings
 from PIL import Image, ImageFile
 
-from generations.images import FirstFrame, normalise_first_frame
+from lib.images import FirstFrame, normalise_first_frame
 from tests import factories_media as media
 
 

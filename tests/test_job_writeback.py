@@ -3,7 +3,7 @@
 from django.db.models.fields.files import FieldFile
 
 from generations.models import Generation, Status
-from generations.video import VideoInfo
+from lib.video import VideoInfo
 from tests.helpers import StudioTestCase, make_generation
 
 # Every state change a worker step can make, as (method, arguments, status it starts from).

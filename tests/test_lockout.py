@@ -1,4 +1,4 @@
-"""Lock-out behind the documented reverse proxy (issue 12, finding 4).
+"""Lock-out behind the documented reverse proxy.
 
 Every request reaches the app from the proxy's address; the client's own address is the
 last entry the proxy appended to X-Forwarded-For. The attacks: a stranger locks a named
@@ -13,7 +13,7 @@ from django.test import RequestFactory, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.lockout import client_ip
+from lib.lockout import client_ip
 from tests.helpers import make_user
 
 LOGIN_URL = reverse("login")

@@ -1,7 +1,7 @@
 """A teammate's browser keeps a shared video's files, but asks again before each use:
 a reload costs a 304 and no bytes, and after Unshare the same question answers 404.
 
-Issue 18, row 8: with `private, max-age=3600` the video and poster played on from the
+Once, with `private, max-age=3600`, the video and poster played on from the
 browser's cache after the video was unshared."""
 
 import os

@@ -5,7 +5,7 @@ from django.test import SimpleTestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from generations.ranges import parse_range
+from lib.ranges import parse_range
 from tests.helpers import StudioTestCase, body, make_generation, make_ready_generation
 
 

@@ -25,9 +25,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
-from generations import backups
 from generations.models import Generation, Status
-from generations.storage import PrivateS3Storage
+from lib import backups
+from lib.storage import PrivateS3Storage
 
 from .factories_media import png_bytes
 from .helpers import drive, make_user
@@ -257,7 +257,7 @@ def test_s3_settings_come_from_the_environment_and_open_the_csp_to_the_bucket():
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(last_line(result.stdout))
-    assert values["storages"]["BACKEND"] == "generations.storage.PrivateS3Storage"
+    assert values["storages"]["BACKEND"] == "lib.storage.PrivateS3Storage"
     assert values["storages"]["OPTIONS"]["bucket_name"] == "studio-media"
     assert values["storages"]["OPTIONS"]["addressing_style"] == "path"
     assert values["storages"]["OPTIONS"]["querystring_expire"] == 300

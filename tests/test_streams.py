@@ -1,5 +1,5 @@
 """One person's videos and ZIPs streamed by Django are bounded, so they cannot hold every
-thread of a web process (issue 18, row 9: 20 slow readers of one ZIP starved every page)."""
+thread of a web process (20 slow readers of one ZIP once starved every page)."""
 
 import gc
 import threading
@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.test import LiveServerTestCase, override_settings
 from django.urls import reverse
 
-from generations import streams
+from lib import media
 from tests.helpers import StudioTestCase, body, make_ready_generation
 
 
@@ -26,12 +26,12 @@ class StreamBoundTests(StudioTestCase):
     def test_past_the_bound_a_person_is_asked_to_let_one_finish(self):
         unread = [self.client.get(self.video), self.client.get(self.zip)]
         self.assertEqual([answer.status_code for answer in unread], [200, 200])
-        self.assertEqual(streams.open_count(self.alice.pk), 2)
+        self.assertEqual(media.open_streams(self.alice.pk), 2)
 
         for url in (self.video, self.zip):
             refused = self.client.get(url)
             self.assertEqual(refused.status_code, 429)
-            self.assertEqual(refused["Retry-After"], str(streams.RETRY_AFTER_SECONDS))
+            self.assertEqual(refused["Retry-After"], str(media.RETRY_AFTER_SECONDS))
             self.assertContains(
                 refused, "Please let one of them finish, then try again.", status_code=429
             )
@@ -41,7 +41,7 @@ class StreamBoundTests(StudioTestCase):
         self.assertEqual(self.client.get(poster).status_code, 200)
 
         body(unread[0])  # read to the end: the server closes it, its place is free
-        self.assertEqual(streams.open_count(self.alice.pk), 1)
+        self.assertEqual(media.open_streams(self.alice.pk), 1)
         self.assertEqual(
             self.client.get(self.video, headers={"Range": "bytes=0-9"}).status_code, 206
         )
@@ -67,14 +67,14 @@ class StreamBoundTests(StudioTestCase):
             answer = self.client.get(self.video)
             self.assertEqual(answer.status_code, 200)
             body(answer)
-        self.assertEqual(streams.open_count(self.alice.pk), 0)
+        self.assertEqual(media.open_streams(self.alice.pk), 0)
 
     def test_an_answer_nobody_closed_gives_its_place_back_once_dropped(self):
         answer = self.client.get(self.zip)
-        self.assertEqual(streams.open_count(self.alice.pk), 1)
+        self.assertEqual(media.open_streams(self.alice.pk), 1)
         del answer
         gc.collect()
-        self.assertEqual(streams.open_count(self.alice.pk), 0)
+        self.assertEqual(media.open_streams(self.alice.pk), 0)
 
 
 @override_settings(MEDIA_STREAMS_PER_PERSON=3)
@@ -121,9 +121,9 @@ class SlowZipReadersTests(LiveServerTestCase):
             answer.close()  # the readers go away; the server notices and frees their places
             session.close()
         deadline = time.monotonic() + 15
-        while streams.open_count(self.alice.pk) and time.monotonic() < deadline:
+        while media.open_streams(self.alice.pk) and time.monotonic() < deadline:
             time.sleep(0.1)
-        self.assertEqual(streams.open_count(self.alice.pk), 0)
+        self.assertEqual(media.open_streams(self.alice.pk), 0)
         again = self.session().get(self.zip, stream=True, timeout=10)
         self.assertEqual(again.status_code, 200)
         again.close()

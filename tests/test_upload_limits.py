@@ -1,6 +1,6 @@
 """Bounded work per upload: what a hostile body or picture can still cost the web process.
 
-Reproduces the attacks from issue 12: a small PNG declaring 50 MP, 2 GB of multipart
+Reproduces attacks once tried on the studio: a small PNG declaring 50 MP, 2 GB of multipart
 sent to `/healthz` by a stranger, and 20 files of 50 MB sent with the New video form.
 The memory figure itself is measured by bench/upload_memory.py.
 """
@@ -20,11 +20,11 @@ from django.test import Client, LiveServerTestCase, RequestFactory, override_set
 from django.urls import reverse
 from PIL import Image, JpegImagePlugin
 
-from generations import images
-from generations.images import normalise_first_frame
 from generations.middleware import RequestBodyLimitMiddleware
 from generations.models import Generation
 from generations.uploads import CappedUploadHandler, OversizedUpload
+from lib import images
+from lib.images import normalise_first_frame
 from tests import factories_media as media
 from tests.helpers import StudioTestCase, valid_data
 

@@ -4,7 +4,7 @@ import json
 import pytest
 from PIL import Image
 
-from generations.video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
+from lib.video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 from tests import factories_media as media
 
 

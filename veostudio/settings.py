@@ -216,7 +216,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/no-public-media/"
 
 # Where uploads, videos and posters live: "local" (MEDIA_ROOT) or "s3" (any S3-compatible
-# service, through generations/storage.py).
+# service, through lib/storage.py).
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local").strip().lower()
 if STORAGE_BACKEND not in ("local", "s3"):
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
@@ -246,7 +246,7 @@ if STORAGE_BACKEND == "s3":
     if S3_ENDPOINT_URL and not S3_ENDPOINT_URL.startswith(("http://", "https://")):
         raise ImproperlyConfigured("S3_ENDPOINT_URL must start with http:// or https://")
     STORAGES["default"] = {
-        "BACKEND": "generations.storage.PrivateS3Storage",
+        "BACKEND": "lib.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": S3_ENDPOINT_URL or None,
@@ -300,12 +300,12 @@ UPLOAD_REQUEST_MAX_BYTES = FIRST_FRAME_MAX_BYTES + 1024 * 1024
 REQUEST_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 # The most pixels ever decoded for one upload (4096×4096 = 16.8 MP, about 64 MB as RGBA):
 # above Veo's largest output (3840×2160) with room for a 4:3 or square crop; JPEGs may
-# declare 4 times this, as they decode at a reduced scale. See generations/images.py.
+# declare 4 times this, as they decode at a reduced scale. See lib/images.py.
 FIRST_FRAME_MAX_PIXELS = 4096 * 4096
 # How many uploads one web process decodes at once, and how long another one waits.
 FIRST_FRAME_DECODE_CONCURRENCY = int(env_number("FIRST_FRAME_DECODE_CONCURRENCY", 2, 1, 64))
 FIRST_FRAME_DECODE_WAIT_SECONDS = 20.0
-# Videos and ZIPs one person may have the web process stream at once (generations/streams.py):
+# Videos and ZIPs one person may have the web process stream at once (lib/media.py):
 # the compare page plays 4 videos side by side.
 MEDIA_STREAMS_PER_PERSON = int(env_number("MEDIA_STREAMS_PER_PERSON", 4, 1, 64))
 
@@ -325,7 +325,7 @@ COMETAPI_RETRY_BASE_SECONDS = env_number("COMETAPI_RETRY_BASE_SECONDS", 5, 0, 36
 COMETAPI_CONNECT_TIMEOUT = env_number("COMETAPI_CONNECT_TIMEOUT", 10, 0.1, 300)
 COMETAPI_READ_TIMEOUT = env_number("COMETAPI_READ_TIMEOUT", 30, 0.1, 600)
 # A video download: at most this long in all (and never past the job's deadline), and at
-# least this fast on average once its first 5 s are over; see generations/cometapi.py.
+# least this fast on average once its first 5 s are over; see lib/cometapi.py.
 COMETAPI_DOWNLOAD_MAX_SECONDS = env_number("COMETAPI_DOWNLOAD_MAX_SECONDS", 600, 1, 6 * 3600)
 COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 1024 * 1024)
 # A step whose worker died is retaken after this long: its lease's end is its due time.
@@ -393,9 +393,9 @@ BILLING_QUEUE_PLAN_SECONDS = env_number("BILLING_QUEUE_PLAN_SECONDS", 1, 0, 2)
 TRUSTED_PROXY_COUNT = int(env_number("TRUSTED_PROXY_COUNT", 1 if SECURE_HTTPS else 0, 0, 10))
 
 # Login brute-force protection: username+IP, a cool-off rather than a permanent lock, and a
-# throttle per address across user names; see generations/lockout.py for why.
-AXES_HANDLER = "generations.lockout.StudioAxesHandler"
-AXES_CLIENT_IP_CALLABLE = "generations.lockout.client_ip"
+# throttle per address across user names; see lib/lockout.py for why.
+AXES_HANDLER = "lib.lockout.StudioAxesHandler"
+AXES_CLIENT_IP_CALLABLE = "lib.lockout.client_ip"
 AXES_ADDRESS_FAILURE_LIMIT = int(env_number("AXES_ADDRESS_FAILURE_LIMIT", 20, 1, 10000))
 AXES_FAILURE_LIMIT = int(env_number("AXES_FAILURE_LIMIT", 5, 1, 1000))
 AXES_COOLOFF_TIME = env_number("AXES_COOLOFF_MINUTES", 15, 0.01, 24 * 60) / 60
@@ -437,7 +437,7 @@ LOGGING = {
     "formatters": {
         "plain": {
             # Upstream text reaches log messages; this formatter keeps each on one line.
-            "()": "generations.logs.SingleLineFormatter",
+            "()": "lib.logs.SingleLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },

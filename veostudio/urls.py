@@ -8,8 +8,8 @@ from reports import account_views
 admin.site.site_header = "VeoStudio administration"
 admin.site.site_title = "VeoStudio admin"
 
-handler404 = "generations.team_views.not_found"
-handler403 = "generations.access.forbidden"
+handler404 = "generations.errors.not_found"
+handler403 = "generations.errors.forbidden"
 
 # The account pages, in the studio's own look (reports/account_views.py). Django's own
 # password-reset request page is not mounted: "Forgot your password?" is ours, which also

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.backups import BackupError, write_backup
+from lib.backups import BackupError, write_backup
 
 
 class Command(BaseCommand):

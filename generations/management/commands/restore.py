@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from generations.backups import BackupError, restore_backup
+from lib.backups import BackupError, restore_backup
 
 
 class Command(BaseCommand):

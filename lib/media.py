@@ -1,7 +1,7 @@
 """Hand a stored file to the browser, once the caller has checked that it may see it.
 
 Three ways, chosen by settings.MEDIA_SERVING:
-- "django": stream it ourselves with Range support (generations/ranges.py);
+- "django": stream it ourselves with Range support (lib/ranges.py);
 - "nginx": answer only headers with X-Accel-Redirect; nginx reads the file from an
   `internal` location and does Range, sendfile and slow clients itself;
 - "redirect": a 302 to a short-lived presigned URL on S3-compatible storage.
@@ -9,11 +9,21 @@ Three ways, chosen by settings.MEDIA_SERVING:
 Every answer carries validators and `private, no-cache`: the browser keeps the bytes but
 asks again on each use, so access is checked every time (an unshared video answers 404 at
 once) and a reload that may still see the file costs a 304 and no bytes.
+
+A video or a ZIP sent by Django holds one of the process's threads until the browser has
+read it: twenty slow readers of one ZIP once held every thread, and every page waited. Each
+person may hold MEDIA_STREAMS_PER_PERSON of them at once in a process (the threads are the
+process's own, so that is where they are counted); past that they get a friendly 429. In
+production nginx (X-Accel-Redirect) or the bucket (a presigned link) sends video bytes and
+no thread waits; ZIPs are always streamed by the web process, so they stay bounded.
 """
 
 import hashlib
 import os
+import threading
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -21,6 +31,7 @@ from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase, HttpResponseNotModified
+from django.shortcuts import render
 from django.utils.http import (
     content_disposition_header,
     http_date,
@@ -28,8 +39,9 @@ from django.utils.http import (
     parse_http_date_safe,
 )
 
-from . import storage, streams
-from .ranges import ranged_file_response
+from lib.ranges import ranged_file_response
+
+from . import storage
 
 # Kept, but checked with us before each use: see the module's docstring.
 MEDIA_CACHE = "private, no-cache"
@@ -95,7 +107,7 @@ def serve_file(
 
         # Only here does a web thread send the bytes (and wait for a slow reader); images
         # are small and many at once in a gallery, so only videos count.
-        response = streams.send(request, build) if content_type.startswith("video/") else build()
+        response = send(request, build) if content_type.startswith("video/") else build()
     for header, value in validators.headers().items():
         response.setdefault(header, value)
     return response
@@ -145,3 +157,80 @@ def _accel_redirect(name: str, content_type: str, attachment_name: str | None) -
     if attachment_name:
         response["Content-Disposition"] = content_disposition_header(True, attachment_name)
     return response
+
+
+# --- a bound on the streams one person holds ---------------------------------------------
+
+RETRY_AFTER_SECONDS = 10
+
+_lock = threading.Lock()
+_open: dict[object, set[object]] = {}  # person's pk -> a token per stream being sent
+
+
+class Place:
+    """One stream's place, given back once (by the server's close() or when dropped)."""
+
+    def __init__(self, person):
+        self.person = person
+        self.token = object()
+
+    def release(self) -> None:
+        with _lock:
+            tokens = _open.get(self.person, set())
+            tokens.discard(self.token)
+            if not tokens:
+                _open.pop(self.person, None)
+
+
+def take(request: HttpRequest) -> Place | None:
+    """A place for one more stream of this person's, or None when they have them all."""
+    place = Place(request.user.pk)
+    with _lock:
+        tokens = _open.setdefault(place.person, set())
+        if len(tokens) >= settings.MEDIA_STREAMS_PER_PERSON:
+            return None
+        tokens.add(place.token)
+    return place
+
+
+def send(request: HttpRequest, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
+    """`build()`'s answer, counted against its person until it is closed; or a 429 page
+    (and `build` is never called) when they already have as many streams as they may."""
+    place = take(request)
+    if place is None:
+        return too_many(request)
+    try:
+        response = build()
+    except BaseException:
+        place.release()
+        raise
+    if not response.streaming:  # an error page or a 416: nothing to hold
+        place.release()
+        return response
+    # The server calls close() when the answer is sent or the reader went away; the
+    # finalizer also frees the place of an answer nobody closed once it is dropped.
+    release = weakref.finalize(response, place.release)
+    response._resource_closers.append(release)  # type: ignore[attr-defined]
+    return response
+
+
+def too_many(request: HttpRequest) -> HttpResponseBase:
+    response = render(
+        request,
+        "too_many_streams.html",
+        {"limit": settings.MEDIA_STREAMS_PER_PERSON},
+        status=429,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def open_streams(person_pk) -> int:
+    with _lock:
+        return len(_open.get(person_pk, ()))
+
+
+def forget_streams() -> None:
+    """For tests: no place outlives the test that took it."""
+    with _lock:
+        _open.clear()

@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 if TYPE_CHECKING:
-    from .files import Validators
+    from .media import Validators
 
 CHUNK = 64 * 1024
 # At most 18 digits: enough for any file, and int() stays cheap on hostile headers.
@@ -79,7 +79,7 @@ def ranged_file_response(
     attachment_name: str | None = None,
     validators: "Validators | None" = None,
 ) -> HttpResponseBase:
-    """The file or the range asked for; `validators` (files.py) decide If-Range and give
+    """The file or the range asked for; `validators` (media.py) decide If-Range and give
     the size already read from the file system."""
     try:
         size = validators.size if validators and validators.size is not None else field_file.size

@@ -40,9 +40,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection, connections
-from django.db.models import Field
-
-from generations.models import Generation
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # format 1: no checksums, every stored file, no file list
@@ -52,8 +49,11 @@ MEDIA_PREFIX = "media/"
 SESSION_TABLE = "django_session"
 CHUNK = 1024 * 1024
 
-# Where each of a job's files lives: the folders and extensions the model's name functions
-# use (generations.models.video_name() and friends; a test keeps the two in step).
+# The table whose rows name every stored file, read straight from a copy of the database,
+# and where each of a job's files lives: its column, then the folder and extension the
+# model's name functions use (generations.models.video_name() and friends). The archive's
+# layout is the studio's, so they are written here; a test keeps them in step with the model.
+FILE_TABLE = "generations_generation"
 FILE_COLUMNS = {
     "first_frame": ("first-frames", "jpg"),
     "first_frame_thumbnail": ("thumbnails", "jpg"),
@@ -193,14 +193,8 @@ def _forget_sessions(database: sqlite3.Connection) -> None:
 
 
 def _file_columns_query() -> str:
-    meta = Generation._meta
     quote = connection.ops.quote_name
-    columns = []
-    for name in FILE_COLUMNS:
-        field = meta.get_field(name)
-        assert isinstance(field, Field) and field.column  # plain columns, no relations
-        columns.append(quote(field.column))
-    return f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)}"
+    return f"SELECT {', '.join(map(quote, FILE_COLUMNS))} FROM {quote(FILE_TABLE)}"
 
 
 def _names_in_sqlite(database: Path) -> list[tuple[str, str]]:

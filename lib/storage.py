@@ -67,7 +67,7 @@ def presigned_url(
 ) -> str:
     """A short-lived link to one object in the bucket, with the answer headers we choose.
     The browser may keep the object's bytes no longer than the link lives; it only reaches
-    the link again through a redirect that checked access (files.py)."""
+    the link again through a redirect that checked access (media.py)."""
     storage = default_storage
     assert isinstance(storage, S3Storage), "presigned URLs need STORAGE_BACKEND=s3"
     parameters = {
