@@ -141,7 +141,7 @@ def finish(generation) -> None:
     from django.core.files.storage import default_storage
 
     from generations.models import poster_name, video_name
-    from generations.video import probe_mp4
+    from lib.video import probe_mp4
     from tests.factories_media import jpeg_bytes, make_mp4
 
     data = make_mp4(320, 180, 1.0)
