@@ -14,7 +14,8 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _ids(data) -> list[uuid.UUID]:
+def ids_in(data) -> list[uuid.UUID]:
+    """The video ids a form or link names (`ids`, repeated); anything malformed is ignored."""
     ids = []
     for value in data.getlist("ids")[:500]:
         try:
@@ -24,7 +25,7 @@ def _ids(data) -> list[uuid.UUID]:
     return ids
 
 
-def _tell_trashed(request: HttpRequest, pks: list, skipped: int = 0) -> None:
+def tell_trashed(request: HttpRequest, pks: list, skipped: int = 0) -> None:
     count = len(pks)
     text = "Moved to the Trash." if count == 1 else f"Moved {count} videos to the Trash."
     if skipped:
@@ -32,7 +33,9 @@ def _tell_trashed(request: HttpRequest, pks: list, skipped: int = 0) -> None:
     messages.success(request, text, extra_tags="undo:" + ",".join(str(pk) for pk in pks))
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+def back_or(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to the page the form came from (`next`), only when it is on this site: a
+    `next` pointing elsewhere would make our buttons an open redirect."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

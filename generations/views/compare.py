@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 
 from .. import gallery
 from ..access import visible_generations
-from .common import _ids
+from .common import ids_in
 
 COMPARE_MAX = 4
 
 
 def compare(request: HttpRequest) -> HttpResponse:
-    ids = _ids(request.GET)[:COMPARE_MAX]
+    ids = ids_in(request.GET)[:COMPARE_MAX]
     chosen = gallery.with_stars(visible_generations(request.user), request.user).filter(pk__in=ids)
     videos = sorted((g for g in chosen if g.is_ready), key=lambda g: ids.index(g.pk))
     if len(videos) < 2:

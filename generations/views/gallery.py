@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from .. import gallery
 from ..access import changeable_generations, own_generations, visible_generations
-from .common import HtmxHttpRequest, _back, _ids, _tell_trashed
+from .common import HtmxHttpRequest, back_or, ids_in, tell_trashed
 
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
@@ -37,7 +37,7 @@ def selection(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("generations:index")
     action = request.POST.get("action")
-    ids = _ids(request.POST)
+    ids = ids_in(request.POST)
     if action in ("star", "unstar"):
         done = (
             visible_generations(request.user)
@@ -50,10 +50,10 @@ def selection(request: HttpRequest) -> HttpResponse:
             changeable_generations(request.user).filter(pk__in=ids).trash_for(request.user)
         )
         if trashed:
-            _tell_trashed(request, trashed, running)
+            tell_trashed(request, trashed, running)
         elif running:
             messages.error(request, "Videos still being made cannot be moved to the Trash.")
     elif action == "restore":
         done = changeable_generations(request.user).filter(pk__in=ids).restore_for(request.user)
         messages.success(request, f"Restored {done} video{'s' if done != 1 else ''}.")
-    return _back(request, reverse("generations:index"))
+    return back_or(request, reverse("generations:index"))

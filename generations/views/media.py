@@ -11,7 +11,7 @@ from billing.models import AuditEntry
 from ..access import get_for_viewing, visible_generations
 from ..files import serve_file
 from ..zips import ready_videos, zip_response
-from .common import _ids
+from .common import ids_in
 
 
 def video(request: HttpRequest, pk) -> HttpResponseBase:
@@ -46,7 +46,7 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
 
 
 def download_zip(request: HttpRequest) -> HttpResponseBase:
-    ready = ready_videos(visible_generations(request.user).filter(pk__in=_ids(request.GET)))
+    ready = ready_videos(visible_generations(request.user).filter(pk__in=ids_in(request.GET)))
     if not ready:
         messages.info(request, "Pick at least one ready video to download.")
         return redirect("generations:index")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from .. import gallery
 from ..access import changeable_generations, get_for_changing
-from .common import _back
+from .common import back_or
 
 
 def trash(request: HttpRequest) -> HttpResponse:
@@ -24,7 +24,7 @@ def restore(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_changing(request, pk)
     if generation.restore_for(request.user):
         messages.success(request, "Restored to the gallery.")
-    return _back(request, generation.get_absolute_url())
+    return back_or(request, generation.get_absolute_url())
 
 
 def delete_forever(request: HttpRequest, pk) -> HttpResponse:

@@ -12,7 +12,7 @@ from billing.ledger import CapExceeded, TooFast
 from .. import gallery
 from ..access import get_for_changing, get_for_viewing, visible_generations
 from ..video_page import kept_video_page
-from .common import HtmxHttpRequest, _back, _tell_trashed
+from .common import HtmxHttpRequest, back_or, tell_trashed
 
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
@@ -56,7 +56,7 @@ def star(request: HtmxHttpRequest, pk) -> HttpResponse:
             "generations/_star.html",
             {"generation": generation, "starred": starred},
         )
-    return _back(request, generation.get_absolute_url())
+    return back_or(request, generation.get_absolute_url())
 
 
 @require_POST
@@ -114,5 +114,5 @@ def delete(request: HttpRequest, pk) -> HttpResponse:
             return redirect("generations:trash")
         messages.error(request, "This video is still being made; you can delete it when it ends.")
         return redirect(generation)
-    _tell_trashed(request, [generation.pk])
-    return _back(request, reverse("generations:index"))
+    tell_trashed(request, [generation.pk])
+    return back_or(request, reverse("generations:index"))
