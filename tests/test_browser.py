@@ -161,7 +161,7 @@ def finish(generation) -> None:
 def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_both_end(
     live_server, release_server_connections, browser
 ):
-    from generations.views import POLL_EVERY_MS
+    from generations.polling import POLL_EVERY_MS
     from tests.helpers import make_generation
 
     maya = get_user_model().objects.create_user("maya", password="a long studio password")
@@ -237,7 +237,7 @@ def test_a_hidden_tab_polls_at_the_slower_pace_and_asks_at_once_when_shown(
     polls: list[float] = []
     page.on("request", lambda r: "/status/" in r.url and polls.append(time.monotonic()))
     # The page takes both paces from the server: the hidden one is shortened here.
-    with patch("generations.views.POLL_HIDDEN_EVERY_MS", 6000):
+    with patch("generations.polling.POLL_HIDDEN_EVERY_MS", 6000):
         page.goto(live_server.url + "/")
         page.fill("#id_username", "maya")
         page.fill("#id_password", "a long studio password")

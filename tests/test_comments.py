@@ -127,7 +127,7 @@ class CommentTests(StudioTestCase):
         page = self.client.get(private.get_absolute_url())
 
         self.assertContains(page, "only you can read these notes")
-        self.assertNotContains(page, "hx-trigger")
+        self.assertNotContains(page, "every 4s, team:refresh")  # the comments' own poll
 
     def test_the_author_edits_their_comment(self):
         self.comment_as(self.bob, "Tpyo", "1")

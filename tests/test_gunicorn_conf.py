@@ -89,7 +89,8 @@ def test_a_bad_app_setting_stops_it_before_any_worker_boots():
 def test_a_page_poll_naming_as_many_jobs_as_the_server_reads_fits_its_request_line():
     import uuid
 
-    from generations.views import POLL_LIMIT, poll_request
+    from generations.polling import POLL_LIMIT
+    from generations.views.poll import poll_request
     from harness.harness import poll_path
 
     limit = json.loads(read_conf().stdout.strip().splitlines()[-1])["limit_request_line"]

@@ -178,7 +178,13 @@ def test_each_role_gets_exactly_its_due_at_any_url(cast, label, name, route, par
         url = url_for(name, route, parameters, {})
         response = getattr(teammate, method)(url)
         assert SECRET_PROMPT.encode() not in body(response)
-        assert response.status_code in (200, 302, 403, 405), f"bob {method.upper()} {url}"
+        assert response.status_code in (
+            200,
+            286,
+            302,
+            403,
+            405,
+        )  # 286: the poll, nothing runs, f"bob {method.upper()} {url}"
         assert snapshot(private)[:4] == (alice.pk, Status.READY, None, private.events.count())
         return
 

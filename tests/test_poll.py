@@ -207,7 +207,7 @@ class PollNumbersTests(StudioTestCase):
         jobs = [make_generation(self.alice) for _ in range(3)]
         tokens = [seen("card", job, 0) for job in jobs]
 
-        with patch("generations.views.POLL_LIMIT", 2):
+        with patch("generations.views.poll.POLL_LIMIT", 2):
             answer = self.client.get(POLL_URL, {"v": " ".join(tokens)})
 
         self.assertEqual(len(swaps(answer)) - 1, 2)  # and the header, which counts three

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from generations import health, views
+from generations import health
+from generations.views import site
 from reports import account_views
 
 admin.site.site_header = "VeoStudio administration"
@@ -31,7 +32,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
-    path("favicon.ico", views.favicon, name="favicon"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", include("reports.urls")),

@@ -1,0 +1,71 @@
+"""The New video form, its first-frame check, and "Make another" from a video."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from billing.ledger import CapExceeded, TooFast, refusal_for
+
+from ..access import get_for_viewing, visible_generations
+from ..forms import FirstFramePreviewForm, GenerationForm
+from ..models import Generation
+
+
+def create(request: HttpRequest) -> HttpResponse:
+    source = _source(request, request.POST.get("made_from"))
+    if request.method == "POST":
+        form = GenerationForm(request.POST, request.FILES, source=source, owner=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                jobs, is_new = Generation.objects.create_takes(
+                    request.user,
+                    data,
+                    first_frame=data.get("first_frame"),
+                    takes=data["takes"],
+                    made_from=source,
+                )
+            except CapExceeded:
+                form.add_error(None, refusal_for(request.user, data))
+            except TooFast as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                form.forget_chosen_frame()
+                if not is_new:
+                    messages.info(
+                        request,
+                        "You had already started this video, so we did not start it twice.",
+                    )
+                if len(jobs) > 1:
+                    # The last take always belongs to the group; the first may be an earlier
+                    # job with the same settings that the repeat guard handed back.
+                    return redirect("generations:takes", pk=jobs[-1].pk)
+                return redirect(jobs[0])
+        form.keep_chosen_frame()
+    else:
+        form = GenerationForm(initial={"client_token": uuid.uuid4()}, owner=request.user)
+    return render(request, "generations/create.html", {"form": form, "source": source})
+
+
+def make_another(request: HttpRequest, pk) -> HttpResponse:
+    source = get_for_viewing(request, pk)
+    form = GenerationForm.like(source, client_token=uuid.uuid4())
+    return render(request, "generations/create.html", {"form": form, "source": source})
+
+
+def _source(request: HttpRequest, pk) -> Generation | None:
+    try:
+        return visible_generations(request.user).filter(pk=uuid.UUID(str(pk))).first()
+    except ValueError:
+        return None
+
+
+def first_frame_preview(request: HttpRequest) -> JsonResponse:
+    """Check a first frame as soon as it is chosen: keep it, and show how it fits the format.
+    Answers JSON (also for refusals, with the sentence to show next to the field)."""
+    form = FirstFramePreviewForm(request.POST or None, request.FILES or None, owner=request.user)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "error": form.first_error()})
+    return JsonResponse({"ok": True, **form.preview()})

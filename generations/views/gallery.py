@@ -1,0 +1,59 @@
+"""The gallery (the home page) and the one form for what a selection of its cards can do."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .. import gallery
+from ..access import changeable_generations, own_generations, visible_generations
+from .common import HtmxHttpRequest, back_or, ids_in, tell_trashed
+
+
+def index(request: HtmxHttpRequest) -> HttpResponse:
+    base = own_generations(request.user).in_gallery()
+    if request.GET.get("counts"):
+        # Asked by the page once shown: the filters' counts and the number of videos.
+        version = gallery.own_counts_version(request.user)
+        counts = gallery.gallery_counts(request, base, version)
+        return render(
+            request,
+            "generations/_filters.html#counts",
+            {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
+        )
+    if request.htmx and request.GET.get("page"):
+        # "Load more": the next cards and the next link
+        page = gallery.gallery_page(request, base)
+        context = {"gallery": page, "page": page.page}
+        return render(request, "generations/_gallery_cards.html#more", context)
+    action = reverse("generations:index")
+    version = gallery.own_counts_version(request.user)
+    sections = gallery.gallery_sections(request, base, version, action)
+    return render(request, "generations/index.html", {"sections": sections})
+
+
+def selection(request: HttpRequest) -> HttpResponse:
+    """One form for what a selection of cards can do: favourite, move to the Trash, restore."""
+    if request.method != "POST":
+        return redirect("generations:index")
+    action = request.POST.get("action")
+    ids = ids_in(request.POST)
+    if action in ("star", "unstar"):
+        done = (
+            visible_generations(request.user)
+            .filter(pk__in=ids)
+            .star_for(request.user, action == "star")
+        )
+        messages.success(request, f"{'Starred' if action == 'star' else 'Unstarred'} {done}.")
+    elif action == "trash":
+        trashed, running = (
+            changeable_generations(request.user).filter(pk__in=ids).trash_for(request.user)
+        )
+        if trashed:
+            tell_trashed(request, trashed, running)
+        elif running:
+            messages.error(request, "Videos still being made cannot be moved to the Trash.")
+    elif action == "restore":
+        done = changeable_generations(request.user).filter(pk__in=ids).restore_for(request.user)
+        messages.success(request, f"Restored {done} video{'s' if done != 1 else ''}.")
+    return back_or(request, reverse("generations:index"))

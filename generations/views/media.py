@@ -1,0 +1,59 @@
+"""A video's files (the video, its download, poster and first frame) and a ZIP of many;
+each answers 404 to anyone who may not see the video."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+
+from billing.models import AuditEntry
+from lib.media import serve_file
+
+from ..access import get_for_viewing, visible_generations
+from ..zips import ready_videos, zip_response
+from .common import ids_in
+
+
+def video(request: HttpRequest, pk) -> HttpResponseBase:
+    return _serve(request, pk, "video", "video/mp4")
+
+
+def download(request: HttpRequest, pk) -> HttpResponseBase:
+    response = _serve(request, pk, "video", "video/mp4", as_attachment=True)
+    # Once per download, not per range request of a resumed one; a 302 hands it to S3.
+    if response.status_code in (200, 302) and "Range" not in request.headers:
+        generation = get_for_viewing(request, pk)
+        owner = generation.owner if generation.owner_id != request.user.pk else None
+        AuditEntry.record("downloaded", actor=request.user, subject=owner, video=generation)
+    return response
+
+
+def poster(request: HttpRequest, pk) -> HttpResponseBase:
+    return _serve(request, pk, "poster", "image/jpeg")
+
+
+def first_frame(request: HttpRequest, pk) -> HttpResponseBase:
+    return _serve(request, pk, "first_frame_thumbnail", "image/jpeg")
+
+
+def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> HttpResponseBase:
+    generation = get_for_viewing(request, pk)
+    stored = getattr(generation, field)
+    if not stored or (field == "video" and not generation.is_ready):
+        raise Http404("Nothing stored here yet")
+    name = generation.download_name if as_attachment else None
+    return serve_file(request, stored, content_type, attachment_name=name)
+
+
+def download_zip(request: HttpRequest) -> HttpResponseBase:
+    ready = ready_videos(visible_generations(request.user).filter(pk__in=ids_in(request.GET)))
+    if not ready:
+        messages.info(request, "Pick at least one ready video to download.")
+        return redirect("generations:index")
+    response = zip_response(ready, request)
+    if response.status_code == 200:  # not a refusal past the person's streams
+        noun = "video" if len(ready) == 1 else "videos"
+        AuditEntry.record(
+            "downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}"
+        )
+    return response
