@@ -17,11 +17,13 @@ from django.utils import timezone
 
 from . import gallery
 from .access import (
+    WATCH_FIELDS,
     get_for_viewing,
     own_generations,
     team_generations,
     visible_generations,
     visible_to,
+    watcher,
 )
 from .forms import CommentForm
 from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent
@@ -141,14 +143,23 @@ def video_page(request: HttpRequest, generation: Generation, list_query: str) ->
         "made_from": visible.filter(pk=generation.made_from_id).only(*LINK_FIELDS).first()
         if generation.made_from_id
         else None,
-        "takes": visible.filter(take_group=generation.take_group).count()
-        if generation.take_group
-        else 0,
+        "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
         "starred": generation.is_starred_by(user),
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
     }
+
+
+def takes_seen(user, group) -> int:
+    """How many takes of `group` `user` may watch. A group holds at most four, so the rule is
+    applied to their rows here: with the visibility OR in the query, PostgreSQL without
+    statistics on the table walked all of the person's rows (3 ms at 100,000) to count four."""
+    watch = watcher(user)
+    rows = Generation.objects.filter(take_group=group).values_list(*WATCH_FIELDS)
+    return sum(
+        watch(owner, shared is not None and trashed is None) for owner, shared, trashed in rows
+    )
 
 
 def neighbours(request: HttpRequest, generation: Generation, list_query: str):
