@@ -118,21 +118,34 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
 
     def draw(extra: dict) -> str:
         generation = get_for_viewing(request, pk)
-        context = {**video_page(request, generation, list_query), **extra}
+        # The star and the comments were read above: the page asks for neither again.
+        shown = video_page(
+            request, generation, list_query, starred=bool(facts[7]), comments=comments
+        )
+        context = {**shown, **extra}
         return render_to_string("generations/detail.html#page_content", context, request)
 
     html = kept(key, draw, PAGE_KEEP_SECONDS)
     return {"page_title": prompt, "page_html": html}
 
 
-def video_page(request: HttpRequest, generation: Generation, list_query: str) -> dict:
-    """The context of `generation`'s page, seen by `request.user`."""
+def video_page(
+    request: HttpRequest,
+    generation: Generation,
+    list_query: str,
+    *,
+    starred: bool | None = None,
+    comments: list[Comment] | None = None,
+) -> dict:
+    """The context of `generation`'s page, seen by `request.user`; `starred` (the viewer's
+    star) and `comments` (with their authors) when the caller has read them already."""
     user = request.user
     previous = following = None
     if not generation.in_trash:
         previous, following = neighbours(request, generation, list_query)
     visible = visible_generations(user)
-    comments = list(generation.comments.select_related("author"))
+    if comments is None:
+        comments = list(generation.comments.select_related("author"))
     return {
         "generation": generation,
         "history": generation.history.select_related("actor"),
@@ -144,7 +157,7 @@ def video_page(request: HttpRequest, generation: Generation, list_query: str) ->
         if generation.made_from_id
         else None,
         "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
-        "starred": generation.is_starred_by(user),
+        "starred": generation.is_starred_by(user) if starred is None else starred,
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
