@@ -537,6 +537,15 @@ class Generation(models.Model):
                 ],
                 name="gallery_facets",
             ),
+            # A video's "Made like this" list, newest first. Until PostgreSQL has analysed the
+            # table (after a bulk import, or with autovacuum off) it took the visibility OR's
+            # indexes and filtered every one of the person's rows: 33-63 ms at 100,000 rows
+            # on the first load of a video's page after a change, against 0.04 ms with this.
+            models.Index(
+                fields=["made_from", "-created_at"],
+                condition=Q(trashed_at__isnull=True),
+                name="generation_remakes",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

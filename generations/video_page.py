@@ -8,20 +8,23 @@ reads neither the job nor its neighbours. A running job's page is drawn each tim
 """
 
 import hashlib
+import uuid
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import gallery
 from .access import (
+    WATCH_FIELDS,
     get_for_viewing,
     own_generations,
     team_generations,
     visible_generations,
     visible_to,
+    watcher,
 )
 from .forms import CommentForm
 from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent
@@ -116,21 +119,34 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
 
     def draw(extra: dict) -> str:
         generation = get_for_viewing(request, pk)
-        context = {**video_page(request, generation, list_query), **extra}
+        # The star and the comments were read above: the page asks for neither again.
+        shown = video_page(
+            request, generation, list_query, starred=bool(facts[7]), comments=comments
+        )
+        context = {**shown, **extra}
         return render_to_string("generations/detail.html#page_content", context, request)
 
     html = kept(key, draw, PAGE_KEEP_SECONDS)
     return {"page_title": prompt, "page_html": html}
 
 
-def video_page(request: HttpRequest, generation: Generation, list_query: str) -> dict:
-    """The context of `generation`'s page, seen by `request.user`."""
+def video_page(
+    request: HttpRequest,
+    generation: Generation,
+    list_query: str,
+    *,
+    starred: bool | None = None,
+    comments: list[Comment] | None = None,
+) -> dict:
+    """The context of `generation`'s page, seen by `request.user`; `starred` (the viewer's
+    star) and `comments` (with their authors) when the caller has read them already."""
     user = request.user
     previous = following = None
     if not generation.in_trash:
         previous, following = neighbours(request, generation, list_query)
     visible = visible_generations(user)
-    comments = list(generation.comments.select_related("author"))
+    if comments is None:
+        comments = list(generation.comments.select_related("author"))
     return {
         "generation": generation,
         "history": generation.history.select_related("actor"),
@@ -141,32 +157,39 @@ def video_page(request: HttpRequest, generation: Generation, list_query: str) ->
         "made_from": visible.filter(pk=generation.made_from_id).only(*LINK_FIELDS).first()
         if generation.made_from_id
         else None,
-        "takes": visible.filter(take_group=generation.take_group).count()
-        if generation.take_group
-        else 0,
-        "starred": generation.is_starred_by(user),
+        "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
+        "starred": generation.is_starred_by(user) if starred is None else starred,
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
     }
 
 
+def takes_seen(user, group) -> int:
+    """How many takes of `group` `user` may watch. A group holds at most four, so the rule is
+    applied to their rows here: with the visibility OR in the query, PostgreSQL without
+    statistics on the table walked all of the person's rows (3 ms at 100,000) to count four."""
+    watch = watcher(user)
+    rows = Generation.objects.filter(take_group=group).values_list(*WATCH_FIELDS)
+    return sum(
+        watch(owner, shared is not None and trashed is None) for owner, shared, trashed in rows
+    )
+
+
 def neighbours(request: HttpRequest, generation: Generation, list_query: str):
     """(previous, next) of `generation` within the list the person came from (`list_query`,
     a gallery query string): theirs when it is their video, else the team's."""
     user = request.user
-    if generation.owner_id == user.pk:
+    own = generation.owner_id == user.pk
+    if not list_query and user.is_authenticated and user.is_active:
+        # The whole list, newest first: two questions built once per process (building
+        # them cost more than the database takes to answer both).
+        return _unlisted_neighbours(generation, own=own)
+    if own:
         base, filters = own_generations(user).in_gallery(), gallery.GalleryFilter
     else:
         base, filters = team_generations(user).in_gallery(), TeamFilter
-    if list_query:
-        _, rows, sort = gallery.filtered(
-            request, base, QueryDict(list_query), filterset_class=filters
-        )
-    else:
-        # The whole list, newest first: no filter to build (the filterset alone cost more
-        # than both queries).
-        rows, sort = base.order_by(*gallery.SORTS["newest"]), "newest"
+    _, rows, sort = gallery.filtered(request, base, QueryDict(list_query), filterset_class=filters)
     # The plain range on created_at lets the database walk its index from the current row.
     at = generation.created_at
     newer = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=generation.pk))
@@ -175,3 +198,60 @@ def neighbours(request: HttpRequest, generation: Generation, list_query: str):
     backwards = [key[1:] if key.startswith("-") else f"-{key}" for key in gallery.SORTS[sort]]
     rows = rows.only("pk")
     return rows.filter(before).order_by(*backwards).first(), rows.filter(after).first()
+
+
+def _next_to(rows: QuerySet, at, pk, newer: bool) -> QuerySet:
+    """The id of the row beside (`at`, `pk`) in `rows` newest first: the nearest newer one,
+    or the nearest older one (the same sides as neighbours() takes)."""
+    if newer:
+        side = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=pk))
+        order = ("created_at", "pk")
+    else:
+        side = Q(created_at__lte=at) & (Q(created_at__lt=at) | Q(pk__lt=pk))
+        order = ("-created_at", "-pk")
+    return rows.filter(side).order_by(*order).values_list("pk")[:1]
+
+
+_OWNER = Generation._meta.get_field("owner").target_field
+_AT = Generation._meta.get_field("created_at")
+# own_generations(user).in_gallery() and team_generations(user).in_gallery(), by the values
+# alone (tests/test_prepared.py holds them to neighbours() with a list).
+OWN_NEIGHBOUR = {
+    newer: Prepared(
+        lambda owner, at, pk, newer=newer: _next_to(
+            Generation.objects.filter(owner_id=owner).in_gallery(), at, pk, newer
+        ),
+        _OWNER,
+        _AT,
+        Generation._meta.pk,
+    )
+    for newer in (True, False)
+}
+TEAM_NEIGHBOUR = {
+    newer: Prepared(
+        lambda at, pk, newer=newer: _next_to(
+            Generation.objects.filter(shared_at__isnull=False, trashed_at__isnull=True),
+            at,
+            pk,
+            newer,
+        ),
+        _AT,
+        Generation._meta.pk,
+    )
+    for newer in (True, False)
+}
+
+
+def _unlisted_neighbours(generation: Generation, own: bool):
+    """(previous, next) of `generation` in its whole list, newest first, as linkable jobs."""
+    found = []
+    for newer in (True, False):
+        if own:
+            rows = OWN_NEIGHBOUR[newer].rows(
+                generation.owner_id, generation.created_at, generation.pk
+            )
+        else:
+            rows = TEAM_NEIGHBOUR[newer].rows(generation.created_at, generation.pk)
+        # SQLite answers an id as hex text: a link needs the id as the page's URLs spell it.
+        found.append(Generation(pk=uuid.UUID(str(rows[0][0]))) if rows else None)
+    return found[0], found[1]

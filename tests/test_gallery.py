@@ -1,15 +1,21 @@
 """The gallery: my jobs only, newest first, a page at a time, live cards for running jobs;
 finding a video by search, filters with their counts and sort, all in the URL."""
 
+import uuid
 from datetime import timedelta
+from unittest import mock
 
 from django.core.cache import cache
 from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from generations.gallery import as_cards
 from generations.models import Favourite, Generation, Status
+from generations.templatetags.gallery_tags import card_key
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 from veo.catalogue import Size
 
@@ -412,6 +418,51 @@ class CardsStayTrueTests(StudioTestCase):
         self.assertIn('data-status="failed"', self.card(running))
         running.submit_again_for(self.alice)
         self.assertIn('data-status="waiting"', self.card(running))
+
+    def test_each_card_is_the_one_the_card_template_draws_and_kept_under_its_key(self):
+        # The gallery draws its cards in one tag (gallery_tags.cards); a poll's card comes
+        # from _card.html: the same markup, and the same kept entry for a finished card.
+        ready = make_ready_generation(self.alice)
+        running = make_generation(self.alice)
+        cache.clear()
+        html = self.client.get(INDEX_URL, {"sort": "oldest"}).text
+
+        request = RequestFactory().get(INDEX_URL)
+        request.user = self.alice
+        rows = {row.pk: row for row in as_cards(Generation.objects.all(), self.alice)}
+        for job in (ready, running):
+            drawn = render_to_string(
+                "generations/_card.html",
+                {"generation": rows[job.pk], "list_query": "sort=oldest"},
+                request,
+            )
+            self.assertIn(drawn.strip(), html)
+        kept = cache.get(card_key(rows[ready.pk], "sort=oldest", self.alice))
+        self.assertIn(f'id="card-{ready.pk}"', kept)
+        self.assertIn("?list=sort%3Doldest", kept)
+
+    def test_a_card_reads_nothing_its_page_did_not_load(self):
+        # The cards' rows leave out what no card shows (gallery.NOT_ON_CARDS): reading one
+        # of those would cost a query per card.
+        ready = make_ready_generation(self.alice)
+        ready.share_for(self.alice)
+        make_generation(self.alice)  # waiting
+        running = make_generation(self.alice)
+        running.status, running.progress = Status.RENDERING, 40
+        running.save()
+        failed = make_generation(self.alice)
+        failed.mark_failed("Veo could not make this video: blocked.", "task:failed")
+        failed.save()
+        make_generation(self.alice, take_group=uuid.uuid4(), take_number=2)
+        bobs = make_ready_generation(self.bob)
+        bobs.share_for(self.bob)
+        cache.clear()
+        refused = AssertionError("a card read a column its page left out")
+        with mock.patch.object(Generation, "refresh_from_db", side_effect=refused):
+            for person, url in ((self.alice, INDEX_URL), (self.bob, reverse("generations:team"))):
+                self.client.force_login(person)
+                self.assertEqual(self.client.get(url).status_code, 200)
+                self.assertEqual(self.client.get(url, {"q": "kite", "page": "1"}).status_code, 200)
 
     def test_the_owner_sees_the_switch_and_a_teammate_the_maker(self):
         job = make_ready_generation(self.alice)

@@ -7,7 +7,7 @@ from django.test import TestCase
 from generations import gallery
 from generations.models import Generation, Status, running_ids
 from generations.prepared import Prepared
-from generations.video_page import PAGE_FACTS, _page_facts
+from generations.video_page import PAGE_FACTS, _page_facts, neighbours
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 USER_PK = Generation._meta.get_field("owner").target_field
@@ -75,6 +75,40 @@ class PreparedTests(StudioTestCase):
         self.assertNotEqual(
             gallery.own_counts_version(self.alice), gallery.own_counts_version(self.bob)
         )
+
+
+class NeighboursTests(StudioTestCase):
+    """A video's Previous and Next in its whole list (no list in the link) are what the
+    gallery's own query finds: the person's list for their video, the team's for a
+    teammate's, ties on the time broken by the id, the Trash left out."""
+
+    def test_the_whole_list_agrees_with_the_newest_first_query(self):
+        from django.test import RequestFactory
+        from django.utils import timezone
+
+        at = timezone.now()
+        mine = [make_ready_generation(self.alice) for _ in range(4)]
+        for job in mine[:3]:  # three at the same moment: the id decides
+            Generation.objects.filter(pk=job.pk).update(created_at=at)
+        mine[3].share_for(self.alice)
+        trashed = make_ready_generation(self.alice)
+        trashed.trash_for(self.alice)
+        bobs = make_ready_generation(self.bob)
+        bobs.share_for(self.bob)
+        for person in (self.alice, self.bob):
+            request = RequestFactory().get("/")
+            request.user = person
+            for job in Generation.objects.exclude(pk=trashed.pk):
+                if job.owner_id != person.pk and job.shared_at is None:
+                    continue
+                with self.subTest(person=person.username, job=job.pk):
+                    whole = neighbours(request, job, "")
+                    listed = neighbours(request, job, "sort=newest")
+                    self.assertEqual(
+                        [g.pk if g else None for g in whole],
+                        [g.pk if g else None for g in listed],
+                    )
+                    self.assertNotIn(trashed.pk, [g.pk for g in whole if g])
 
 
 class PageFactsTests(TestCase):

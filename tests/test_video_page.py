@@ -1,5 +1,6 @@
 """The video's page: settings, timings, file facts, history, neighbours, names, retrying."""
 
+import uuid
 from datetime import timedelta
 
 import time_machine
@@ -41,6 +42,31 @@ class DetailPageTests(StudioTestCase):
         oldest_first = self.client.get(kites[1].get_absolute_url(), {"list": "q=kite&sort=oldest"})
         self.assertEqual(oldest_first.context["previous"], kites[0])
         self.assertEqual(oldest_first.context["next"], kites[2])
+
+    def test_takes_and_remakes_count_only_what_the_viewer_may_watch(self):
+        group = uuid.uuid4()
+        now = timezone.now()
+        takes = [
+            make_ready_generation(self.alice, prompt=f"Take {n}", take_group=group, take_number=n)
+            for n in (1, 2, 3, 4)
+        ]
+        takes[0].shared_at = takes[1].shared_at = takes[2].shared_at = now
+        takes[2].trashed_at = now  # shared, then moved to the Trash: gone for the team
+        for take in takes:
+            take.save()
+        make_ready_generation(self.alice, prompt="Private remake", made_from=takes[0])
+        make_ready_generation(self.alice, prompt="Shared remake", made_from=takes[0], shared_at=now)
+
+        own = self.client.get(takes[0].get_absolute_url())
+        self.client.force_login(self.bob)
+        teammate = self.client.get(takes[0].get_absolute_url())
+
+        self.assertContains(own, "Take 1 of 4")
+        self.assertContains(own, "Private remake")
+        self.assertContains(own, "Shared remake")
+        self.assertContains(teammate, "Take 1 of 2")
+        self.assertNotContains(teammate, "Private remake")
+        self.assertContains(teammate, "Shared remake")
 
 
 class DownloadNameTests(StudioTestCase):

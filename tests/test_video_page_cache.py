@@ -7,7 +7,9 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import Comment
@@ -189,6 +191,19 @@ class WholeVideoPageCacheTests(StudioTestCase):
         self.assertContains(again, "A kite over wheat")
         self.assertContains(again, "<title>A kite over wheat · VeoStudio</title>", html=False)
         self.assertContains(again, self.older.get_absolute_url())  # its "Next" link
+
+    def test_a_first_load_after_a_star_reads_the_star_and_comments_once(self):
+        self.client.get(self.page)
+        self.video.set_star_for(self.alice, True)
+
+        with CaptureQueriesContext(connection) as seen:
+            page = self.client.get(self.page)
+
+        self.assertContains(page, 'aria-pressed="true"')
+        # The page's versions carry the star; no comment means no comment query at all.
+        tables = [re.findall(r'FROM "(\w+)"', q["sql"])[-1:] for q in seen.captured_queries]
+        self.assertNotIn(["generations_favourite"], tables)
+        self.assertNotIn(["generations_comment"], tables)
 
     def test_a_newer_video_becomes_its_previous_at_once(self):
         self.assertNotContains(self.client.get(self.page), 'id="previous-link"')

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Where a page's first load after a change spends its time, in one process.
+
+Seeds a throwaway database as bench/run.py does (SQLite, or PostgreSQL with
+`--database-url`), then for each page takes the video's star off and gives it again (what
+`after_a_change` of bench/run.py does, so nothing kept serves the page) and loads the page
+through Django's test client, the whole middleware stack included, under cProfile. Prints
+the median cold and warm CPU times of each page (the process's own, so that a busy
+machine's other work does not count), the wall time spent in the database, and the
+profile's heaviest functions.
+
+    .venv/bin/python bench/profile_cold.py                         # 20,000 rows, SQLite
+    .venv/bin/python bench/profile_cold.py --rows 100000 --top 40
+    .venv/bin/python bench/profile_cold.py --only video --database-url postgres://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gallery import fresh_postgres  # noqa: E402
+from bench.run import LIVE_JOBS, LIVE_USER, PASSWORD, SEARCHED, SEED, USER  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--only", choices=["gallery", "searched", "video"], action="append")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--no-profile", action="store_true", help="times only")
+    parser.add_argument("--sql", action="store_true", help="print the last cold load's queries")
+    parser.add_argument("--save", help="folder to write each page's profile to (NAME.prof)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="veostudio-profile-cold-"))
+    os.environ.update(
+        VEOSTUDIO_SKIP_DOTENV="1",
+        MEDIA_ROOT=str(work / "media"),
+        SQLITE_PATH=str(work / "bench.sqlite3"),
+        AXES_ENABLED="0",
+        VEOSTUDIO_TESTING="1",  # plain static files: no collectstatic manifest
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        ALLOWED_HOSTS="testserver",
+        SECRET_KEY="bench-only-" + "x" * 40,
+        BENCH_USER=USER,
+        BENCH_PASSWORD=PASSWORD,
+        BENCH_ROWS=str(args.rows),
+        BENCH_LIVE_USER=LIVE_USER,
+        BENCH_LIVE_JOBS=str(LIVE_JOBS),
+    )
+    os.environ.pop("COMETAPI_KEY", None)
+    dropper = None
+    if args.database_url:
+        os.environ["DATABASE_URL"], dropper = fresh_postgres(args.database_url)
+    try:
+        return run(args)
+    finally:
+        if dropper:
+            dropper()
+
+
+def run(args) -> int:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client's own settings: DEBUG as the bench server has it (off).
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    exec(SEED, {"__name__": "seed"})  # noqa: S102 - bench/run.py's own seeding
+    print(f"seeded {args.rows:,} rows in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+    from generations.models import Generation
+
+    person = get_user_model().objects.get(username=USER)
+    video = Generation.objects.filter(owner=person, status="ready").order_by("-created_at")[0]
+    client = Client()
+    client.force_login(person)
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+    star = f"/videos/{video.pk}/star/"
+    pages = {
+        "gallery": "/",
+        "searched": f"/?{SEARCHED}",
+        "video": f"/videos/{video.pk}/",
+    }
+    wanted = args.only or list(pages)
+
+    def change() -> None:
+        for starred in ("0", "1"):
+            answer = client.post(
+                star, {"starred": starred}, headers={"X-CSRFToken": token, "HX-Request": "true"}
+            )
+            assert answer.status_code == 200, answer.status_code
+
+    db_time = [0.0]
+    queries: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - began
+            db_time[0] += took
+            queries.append((took, sql))
+
+    for name in wanted:
+        path = pages[name]
+        for _ in range(5):
+            change()
+            assert client.get(path).status_code == 200
+        cold, warm, in_db = [], [], []
+        # CPU time of this process: a busy machine's other work does not count in it.
+        profile = cProfile.Profile(time.process_time)
+        for _ in range(args.rounds):
+            change()
+            db_time[0] = 0.0
+            queries.clear()
+            with connection.execute_wrapper(timed):
+                began = time.process_time()
+                if not args.no_profile:
+                    profile.enable()
+                client.get(path)
+                if not args.no_profile:
+                    profile.disable()
+                cold.append(time.process_time() - began)
+            in_db.append(db_time[0])
+            began = time.process_time()
+            client.get(path)
+            warm.append(time.process_time() - began)
+        print(
+            f"\n== {name}: cold {statistics.median(cold) * 1000:.2f} ms"
+            f" (fastest {min(cold) * 1000:.2f})"
+            f" (database {statistics.median(in_db) * 1000:.2f} ms),"
+            f" warm {statistics.median(warm) * 1000:.2f} ms (fastest {min(warm) * 1000:.2f}), median of {args.rounds}"
+            + (" (cold under cProfile)" if not args.no_profile else "")
+        )
+        if args.sql:
+            for took, sql in queries:
+                print(f"  {took * 1000:6.2f} ms  {sql[:150]}")
+        if not args.no_profile:
+            stats = pstats.Stats(profile)
+            if args.save:
+                stats.dump_stats(str(Path(args.save) / f"{name}.prof"))
+            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats("tottime").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
