@@ -23,8 +23,8 @@ from .access import (
     visible_generations,
     visible_to,
 )
-from .forms import CommentForm
-from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent
+from .forms import CommentForm, usable_projects
+from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent, Project
 from .prepared import Prepared
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
@@ -55,6 +55,8 @@ def _page_facts(user_pk, pk):
             event=gallery._newest(GenerationEvent.objects.all()),
             n_stars=gallery._how_many(stars),
             newest_star=gallery._newest(stars),
+            # A project made, renamed or archived: the page's project and Move choices.
+            projects=gallery._newest(Project.objects.all(), "updated_at"),
         )
         .values_list(
             "status",
@@ -71,6 +73,7 @@ def _page_facts(user_pk, pk):
             "event",
             "n_stars",
             "newest_star",
+            "projects",
         )
         .order_by()[:1]
     )
@@ -145,6 +148,7 @@ def video_page(request: HttpRequest, generation: Generation, list_query: str) ->
         if generation.take_group
         else 0,
         "starred": generation.is_starred_by(user),
+        "move_choices": list(usable_projects(user)) if generation.owner_id == user.pk else [],
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
