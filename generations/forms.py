@@ -2,6 +2,7 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from billing.models import StudioSettings
@@ -415,6 +416,11 @@ class ProjectForm(forms.ModelForm):
         return name
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return wording.person_name(obj)
+
+
 class ProjectPeopleForm(forms.Form):
     """An admin's choice: open to the whole studio, or only to named people."""
 
@@ -422,22 +428,12 @@ class ProjectPeopleForm(forms.Form):
         label="Only the people named below (and the admins) see this project's videos",
         required=False,
     )
-    members = forms.ModelMultipleChoiceField(
-        queryset=None,  # type: ignore[arg-type]  # set in __init__
+    members = PeopleField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="People",
     )
-
-    def __init__(self, *args, **kwargs):
-        from django.contrib.auth import get_user_model
-
-        super().__init__(*args, **kwargs)
-        people = get_user_model().objects.filter(is_active=True).order_by("username")
-        field = self.fields["members"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = people
-        field.label_from_instance = wording.person_name  # type: ignore[method-assign]
 
 
 class StudioSettingsForm(forms.ModelForm):

@@ -343,7 +343,9 @@ class PollRow(NamedTuple):
     def card_version(self) -> int:
         return card_version_of(
             self.status,
-            *map(_as_datetime, (self.submit_started_at, self.shared_at, self.trashed_at)),
+            _as_datetime(self.submit_started_at),
+            _as_datetime(self.shared_at),
+            _as_datetime(self.trashed_at),
             self.project_id,
         )
 
