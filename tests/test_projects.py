@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import time_machine
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -355,3 +358,31 @@ class ProjectFilterTests(StudioTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, "Board secret")
         self.assertNotContains(response, "Board only")
+
+
+class MigrationTests(TransactionTestCase):
+    """Upgrading puts every existing video in no project, its sharing as it was."""
+
+    def test_existing_videos_land_in_no_project_with_their_sharing_unchanged(self):
+        executor = MigrationExecutor(connection)
+        before = [("generations", "0012_one_studio_settings")]
+        executor.migrate(before)
+        old_apps = executor.loader.project_state(before).apps
+        owner = old_apps.get_model("auth", "User").objects.create(username="old-timer")
+        old = old_apps.get_model("generations", "Generation")
+        shared_at = timezone.now()
+        private = old.objects.create(owner_id=owner.pk, prompt="Private draft")
+        shared = old.objects.create(owner_id=owner.pk, prompt="Shared take", shared_at=shared_at)
+
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+        rows = dict(
+            Generation.objects.filter(pk__in=[private.pk, shared.pk]).values_list(
+                "pk", "project_id"
+            )
+        )
+        self.assertEqual(rows, {private.pk: None, shared.pk: None})
+        self.assertEqual(Generation.objects.get(pk=shared.pk).shared_at, shared_at)
+        self.assertIsNone(Generation.objects.get(pk=private.pk).shared_at)
