@@ -24,11 +24,21 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
 from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Tier
 
-from .models import AuditEntry, EntryKind, LedgerEntry, Member, Price, StudioSettings
+from .models import (
+    AuditEntry,
+    EntryKind,
+    LedgerEntry,
+    Member,
+    Price,
+    StudioSettings,
+    exact_sum,
+    from_ticks,
+)
 
 UNRESERVED = "rendered_unreserved"
 
@@ -111,6 +121,39 @@ def month_range(day: date) -> tuple[date, date]:
         else first.replace(month=first.month + 1)
     )
     return first, end
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What a set of jobs cost: charged (spent) and still held for jobs being made, this
+    month and since the start; exact (summed as whole ticks, see models.exact_sum)."""
+
+    month_spent: Decimal
+    month_held: Decimal
+    spent: Decimal
+    held: Decimal
+
+    @property
+    def month_total(self) -> Decimal:
+        return self.month_spent + self.month_held
+
+    @property
+    def total(self) -> Decimal:
+        return self.spent + self.held
+
+
+def spend_of(job_refs, day: date | None = None) -> Spend:
+    """The money of the jobs `job_refs` (ids, or a query of ids the caller builds: this
+    module knows nothing of what groups them), in one query over the ledger."""
+    first, end = month_range(day or studio_day())
+    this_month = Q(day__gte=first, day__lt=end)
+    sums = LedgerEntry.objects.filter(generation_ref__in=job_refs).aggregate(
+        month_spent=exact_sum("charged", filter=this_month),
+        month_held=exact_sum("reserved", filter=this_month),
+        spent=exact_sum("charged"),
+        held=exact_sum("reserved"),
+    )
+    return Spend(**{key: from_ticks(value) for key, value in sums.items()})
 
 
 def last_months(count: int, today: date | None = None) -> list[date]:

@@ -1,52 +1,90 @@
-"""Who may see a generation and who may change it: the only doors to a job.
+"""Who may see a generation and who may change it: the only doors to a job (and to a
+project).
 
 No view checks access by itself; each one asks here, and anything a person may not see
-answers 404, so that nothing about other people's videos is revealed. The studio is one
-team: every signed-in person may watch what a teammate shared, and only its owner may
-change it (share, unshare, retry, delete).
+answers 404, so that nothing about other people's videos is revealed. The rule (README,
+"Who sees what"): a video in no project is its owner's alone until shared with the team; a
+video in a project is seen by that project's people, which is the whole studio unless an
+admin limited the project to named people (then those people, the admins and the video's
+maker). Only its owner may change a video (share, move, retry, delete).
 """
 
 from collections.abc import Callable
 from functools import wraps
 
-from django.db.models import Q
-from django.http import HttpRequest
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, Q
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .errors import forbidden
-from .models import Comment, Generation
+from .models import Comment, Generation, Project
 
 
 def visible_generations(user):
-    """Every generation `user` may watch: their own, and every one shared with the team
-    (unless its owner moved it to the Trash: to the team, a trashed video is gone)."""
+    """Every generation `user` may watch: their own, every one shared with the team and
+    not in a project, and every one in a project they see (see the module's docstring).
+    Out of its owner's Trash only: to everyone else, a trashed video is gone."""
     if not (user.is_authenticated and user.is_active):
         return Generation.objects.none()
     return Generation.objects.filter(visible_to(user.pk))
 
 
+def projects_seen_by(user_pk):
+    """The projects whose videos the active person `user_pk` sees: the open ones, the
+    limited ones naming them, and every one for an admin. Spelt on the id alone (the
+    admin test is a subquery) so that prepared queries can hold it (prepared.py)."""
+    is_admin = get_user_model().objects.filter(pk=user_pk, is_staff=True, is_active=True)
+    return Project.objects.filter(Q(limited=False) | Q(members__pk=user_pk) | Exists(is_admin))
+
+
 def visible_to(user_pk) -> Q:
     """The rule of `visible_generations` for an active person's id (check that first)."""
-    return Q(owner_id=user_pk) | Q(shared_at__isnull=False, trashed_at__isnull=True)
+    seen_projects = projects_seen_by(user_pk).order_by().values("pk")
+    return Q(owner_id=user_pk) | Q(trashed_at__isnull=True) & (
+        Q(project__isnull=True, shared_at__isnull=False) | Q(project_id__in=seen_projects)
+    )
 
 
 # The same rule as `visible_generations`, on values already read (tests/test_access.py
 # holds the two together). For a list of ids the OR above lets SQLite walk every row out of
 # the Trash instead of seeking the ids; the page's poll reads the ids, then asks this.
-WATCH_FIELDS = ("owner_id", "shared_at", "trashed_at")
+WATCH_FIELDS = ("owner_id", "project_id", "shared_at", "trashed_at")
 
 
-def may_watch(user, owner_id, shared_at, trashed_at) -> bool:
-    return watcher(user)(owner_id, shared_at is not None and trashed_at is None)
+def may_watch(user, owner_id, project_id, shared_at, trashed_at) -> bool:
+    return watcher(user)(owner_id, project_id, shared_at is not None, trashed_at is not None)
 
 
-def watcher(user) -> Callable[[int, bool], bool]:
-    """The same rule as a function of (owner id, seen by the team: shared and not in the
-    Trash), with the person read once for every row of a poll."""
+def watcher(user) -> Callable[[int, int | None, bool, bool], bool]:
+    """The same rule as a function of (owner id, project id, shared, in the Trash), with
+    the person read once for every row of a poll, and the projects they see only when a
+    row in a project asks (most polls see only the person's own jobs)."""
     if not (user.is_authenticated and user.is_active):
-        return lambda owner_id, seen_by_team: False
+        return lambda owner_id, project_id, shared, trashed: False
     viewer = user.pk
-    return lambda owner_id, seen_by_team: owner_id == viewer or seen_by_team
+    seen: set[int] = set()
+    asked = False
+
+    def may(owner_id, project_id, shared, trashed) -> bool:
+        nonlocal asked
+        if owner_id == viewer:
+            return True
+        if trashed:
+            return False
+        if project_id is None:
+            return shared
+        if not asked:
+            seen.update(projects_seen_by(viewer).values_list("pk", flat=True))
+            asked = True
+        return project_id in seen
+
+    return may
+
+
+def watches(may: Callable[[int, int | None, bool, bool], bool], row) -> bool:
+    """`may` (a `watcher`) asked of a row: a Generation or a PollRow."""
+    return may(row.owner_id, row.project_id, row.shared_at is not None, row.trashed_at is not None)
 
 
 def changeable_generations(user):
@@ -62,11 +100,46 @@ def own_generations(user):
 
 
 def team_generations(user):
-    """What the Team view lists: everything shared with the team, the user's own included.
-    (A subset of `visible_generations`, spelt without its OR so that an index serves it.)"""
+    """What the Team view lists: everything the person sees that is not a private draft:
+    shared with the team or in a project they see, their own included; out of the Trash."""
     if not (user.is_authenticated and user.is_active):
         return Generation.objects.none()
-    return Generation.objects.filter(shared_at__isnull=False, trashed_at__isnull=True)
+    return Generation.objects.filter(team_to(user.pk))
+
+
+def team_to(user_pk) -> Q:
+    """The rule of `team_generations` for an active person's id (check that first)."""
+    seen_projects = projects_seen_by(user_pk).order_by().values("pk")
+    return Q(trashed_at__isnull=True) & (
+        Q(project__isnull=True, shared_at__isnull=False)
+        | Q(project_id__in=seen_projects)
+        | Q(owner_id=user_pk, project__isnull=False)
+    )
+
+
+def visible_projects(user):
+    """The projects a person may open and put videos in (archived ones included)."""
+    if not (user.is_authenticated and user.is_active):
+        return Project.objects.none()
+    return Project.objects.filter(pk__in=projects_seen_by(user.pk).order_by().values("pk"))
+
+
+def get_project_for_viewing(request: HttpRequest, project_pk) -> Project:
+    return get_object_or_404(visible_projects(request.user), pk=project_pk)
+
+
+def may_change_project(user, project: Project) -> bool:
+    """Renaming, describing, archiving: the admins and the person who made the project."""
+    return is_admin(user) or (user.is_authenticated and project.created_by_id == user.pk)
+
+
+def get_project_for_changing(request: HttpRequest, project_pk) -> Project:
+    """404 for a project the person may not see; a project they see but may not change
+    is still 404 here: the page offers no such button, so only a guessed URL lands."""
+    project = get_project_for_viewing(request, project_pk)
+    if not may_change_project(request.user, project):
+        raise Http404("No project here")
+    return project
 
 
 def get_for_viewing(request: HttpRequest, pk) -> Generation:

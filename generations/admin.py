@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Comment, Generation, GenerationEvent, WorkerHeartbeat
+from .models import Comment, Generation, GenerationEvent, Project, WorkerHeartbeat
 
 EVENT_COLUMNS = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "code")
 
@@ -85,3 +85,13 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="comment")
     def short_body(self, obj):
         return obj.body[:60]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    # The studio's own pages (Projects → Edit project) are the way to change one; this is
+    # for looking things up.
+    list_display = ["name", "colour", "limited", "created_by", "created_at", "archived_at"]
+    list_filter = ["limited", "archived_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]

@@ -2,6 +2,7 @@ import unicodedata
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from billing.models import StudioSettings
@@ -10,7 +11,8 @@ from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 
 from . import wording
-from .models import COMMENT_MAX_LENGTH
+from .access import visible_projects
+from .models import COMMENT_MAX_LENGTH, Generation, Project
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
@@ -91,11 +93,21 @@ class GenerationForm(forms.Form):
     )
     made_from = forms.UUIDField(widget=forms.HiddenInput, required=False)
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label="No project (private unless you share it)",
+        help_text="The project's people see the video as soon as it is made.",
+        error_messages={"invalid_choice": "That project is no longer open. Please pick another."},
+    )
 
     def __init__(self, *args, source=None, owner=None, **kwargs):
         # `source`: the job "Make another like this" started from, already access-checked.
         # `owner`: the person filling it in, whose checked image may be kept across a retry.
         super().__init__(*args, **kwargs)
+        field = self.fields["project"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = usable_projects(owner) if owner is not None else Project.objects.none()
         self.source = source
         if source is None or not source.first_frame_thumbnail:
             del self.fields["keep_first_frame"]
@@ -104,10 +116,15 @@ class GenerationForm(forms.Form):
         self.kept_token = ""
 
     @classmethod
-    def like(cls, source, client_token):
-        """The form filled with what made `source`."""
+    def like(cls, source, client_token, owner=None):
+        """The form filled with what made `source`, in its project when `owner` may use it."""
+        project = source.project_id
+        if owner is not None and not usable_projects(owner).filter(pk=project).exists():
+            project = last_project_of(owner)
         return cls(
+            owner=owner,
             initial={
+                "project": project,
                 "prompt": source.prompt,
                 "model": source.model,
                 "seconds": source.seconds,
@@ -356,6 +373,67 @@ class CommentForm(forms.Form):
         if self.duration is not None and seconds > self.duration + 0.1:
             raise ValidationError(f"The video is only {wording.moment_label(self.duration)} long.")
         return round(seconds, 1)
+
+
+def usable_projects(person):
+    """The projects a person may put a video in: those they see, not archived."""
+    return visible_projects(person).open()
+
+
+def last_project_of(person) -> int | None:
+    """The project of the person's newest video, when they may still use it: the New video
+    form starts there ("the last one used is remembered"), without a setting to keep."""
+    last = (
+        Generation.objects.filter(owner=person)
+        .order_by("-created_at")
+        .values_list("project_id", flat=True)
+        .first()
+    )
+    if last is not None and usable_projects(person).filter(pk=last).exists():
+        return last
+    return None
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "description", "colour"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "colour": forms.RadioSelect,
+        }
+        error_messages = {
+            "name": {
+                "required": "Please give the project a name.",
+                "max_length": "Please keep the name under %(limit_value)d characters.",
+            },
+        }
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Please give the project a name.")
+        return name
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return wording.person_name(obj)
+
+
+class ProjectPeopleForm(forms.Form):
+    """An admin's choice: open to the whole studio, or only to named people."""
+
+    limited = forms.BooleanField(
+        label="Only the people named below (and the admins) see this project's videos",
+        required=False,
+    )
+    members = PeopleField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="People",
+    )
 
 
 class StudioSettingsForm(forms.ModelForm):

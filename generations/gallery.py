@@ -33,6 +33,7 @@ from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .access import projects_seen_by
 from .models import (
     ACTIVE_STATUSES,
     FAILED_STATUSES,
@@ -40,6 +41,7 @@ from .models import (
     Comment,
     Favourite,
     GenerationEvent,
+    Project,
     Seconds,
     Size,
     Status,
@@ -133,6 +135,7 @@ class GalleryFilter(django_filters.FilterSet):
     before = django_filters.DateFilter(
         method="apply", label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
+    project = django_filters.CharFilter(method="apply", label="Project")
     sort = django_filters.ChoiceFilter(
         choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
         method="apply",
@@ -183,6 +186,8 @@ class GalleryFilter(django_filters.FilterSet):
         if name == "when":
             days = {"today": 0, "7d": 6, "30d": 29}[value]
             return Q(created_at__gte=_start_of(timezone.localdate() - timedelta(days=days)))
+        if name == "project":
+            return project_choice(value).q
         if name == "after":
             return Q(created_at__gte=_start_of(value))
         if name == "before":
@@ -191,8 +196,20 @@ class GalleryFilter(django_filters.FilterSet):
 
     def extra_facets(self) -> dict[str, tuple[str, dict[str, Choice]]]:
         """Facets a view's own filters add, counted in the same query: name → (label,
-        choices by key); every value a valid form can hold must be among the choices."""
-        return {}
+        choices by key); every value a valid form can hold must be among the choices.
+        The gallery's own: the projects the person sees (open ones, and the one chosen)."""
+        if "project" not in self.filters:
+            return {}
+        wanted = self.form.cleaned_data.get("project") if self.form.is_valid() else ""
+        user = self.request.user
+        seen = Project.objects.filter(pk__in=projects_seen_by(user.pk).order_by().values("pk"))
+        choices = {"none": project_choice("none")}
+        for project in seen.filter(Q(archived_at__isnull=True) | Q(pk=_int(wanted))):
+            choices[str(project.pk)] = project_choice(str(project.pk), project.name)
+        if wanted and wanted not in choices:
+            # A project this person may not see, or none by that number: finds nothing.
+            choices[wanted] = project_choice(wanted, "No such project")
+        return {"project": ("Project", choices)}
 
     def clauses(self) -> dict[str, Q]:
         """Every filter that is set, as a Q; call only when the form is valid."""
@@ -204,6 +221,23 @@ class GalleryFilter(django_filters.FilterSet):
             if clause:
                 found[name] = clause
         return found
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def project_choice(key: str, label: str = "") -> Choice:
+    """The project filter's value: a project's id, or "none" for videos in no project."""
+    if key == "none":
+        return Choice("none", "No project", "project_id", frozenset({None}), Q(project=None))
+    pk = _int(key)
+    if pk is None:
+        return Choice(key, label, "project_id", frozenset(), Q(pk__in=[]))
+    return Choice(key, label, "project_id", frozenset({pk}), Q(project_id=pk))
 
 
 def _start_of(day) -> datetime:
@@ -245,7 +279,7 @@ def as_cards(queryset: QuerySet, person) -> QuerySet:
     """Rows as a card shows them (and keys its cache by): with `person`'s star, the comment
     count and the maker, in the one query."""
     cards = with_stars(queryset, person).with_comment_counts()  # type: ignore[attr-defined]
-    return cards.select_related("owner")
+    return cards.select_related("owner", "project")
 
 
 @dataclass
@@ -294,7 +328,8 @@ def _how_many(rows: QuerySet) -> Subquery:
 def _version_query(events: QuerySet, person_pk) -> QuerySet:
     """One query, asked on every gallery load: the scope's newest event, the person's
     stars (a star adds a row with a new id, an unstar removes one: count and newest id
-    move) and every comment (written, edited or deleted anywhere)."""
+    move), every comment (written, edited or deleted anywhere) and the projects' newest
+    change."""
     stars = Favourite.objects.filter(person_id=person_pk)
     comments = Comment.objects.all()
     return (
@@ -307,8 +342,10 @@ def _version_query(events: QuerySet, person_pk) -> QuerySet:
             comments=_how_many(comments),
             comment=_newest(comments),
             edited=_newest(comments, "updated_at"),
+            # A project renamed, recoloured, archived or limited: cards and filters move.
+            projects=_newest(Project.objects.all(), "updated_at"),
         )
-        .values_list("event", "stars", "star", "comments", "comment", "edited")
+        .values_list("event", "stars", "star", "comments", "comment", "edited", "projects")
         .order_by()[:1]
     )
 

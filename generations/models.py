@@ -232,6 +232,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             made_from=made_from,
             take_group=take_group,
             take_number=take_number,
+            project=request.get("project"),  # checked by the form: one the owner may use
             **settings_sent,
         )
         saved_files: list[str] = []
@@ -332,6 +333,7 @@ class PollRow(NamedTuple):
     submit_started_at: datetime | str | None
     shared_at: datetime | str | None
     trashed_at: datetime | str | None
+    project_id: int | None
 
     @property
     def poll_version(self) -> int:
@@ -341,7 +343,10 @@ class PollRow(NamedTuple):
     def card_version(self) -> int:
         return card_version_of(
             self.status,
-            *map(_as_datetime, (self.submit_started_at, self.shared_at, self.trashed_at)),
+            _as_datetime(self.submit_started_at),
+            _as_datetime(self.shared_at),
+            _as_datetime(self.trashed_at),
+            self.project_id,
         )
 
     @property
@@ -367,7 +372,9 @@ def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
     ids = [pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk)) for pk in pks]
     by_value = {(pk if native else pk.hex): pk for pk in ids}
     table = connection.ops.quote_name(Generation._meta.db_table)
-    columns = "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at"
+    columns = (
+        "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id"
+    )
     parts: list[str] = []
     params: list[Any] = []
     if by_value:
@@ -400,10 +407,12 @@ def _as_datetime(value) -> datetime | None:
     return value
 
 
-def card_version_of(status, submit_started_at, shared_at, trashed_at) -> int:
+def card_version_of(status, submit_started_at, shared_at, trashed_at, project_id=None) -> int:
     """A digest of what a running card shows of its row (its other fields never change
     while it runs): the status, whether it still waits for a slot, sharing, the Trash."""
     shown = [str(status), submit_started_at is None, *map(poll_version_of, (shared_at, trashed_at))]
+    if project_id is not None:  # its label on the card (unchanged digest for no project)
+        shown.append(project_id)
     return zlib.crc32(repr(shown).encode())
 
 
@@ -417,6 +426,82 @@ def lease_seconds(status: str) -> float:
         # A submit retaken too early would be marked uncertain; be generous.
         return call + 60
     return max(settings.WORKER_STEP_LEASE_SECONDS, settings.COMETAPI_READ_TIMEOUT + 10)
+
+
+class Colour(models.TextChoices):
+    """A project's label colour: a few that read well as a small label on a card, in
+    light and dark, with white text."""
+
+    BLUE = "blue", "Blue"
+    GREEN = "green", "Green"
+    ORANGE = "orange", "Orange"
+    PINK = "pink", "Pink"
+    PURPLE = "purple", "Purple"
+    TEAL = "teal", "Teal"
+    GREY = "grey", "Grey"
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def open(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Project(models.Model):
+    """A campaign or a client's work: a video belongs to one project or to none.
+
+    Who sees a project's videos is decided in generations/access.py: everyone in the
+    studio, unless `limited`, then only its `members`, the videos' makers and the admins."""
+
+    name = models.CharField(max_length=80)
+    description = models.TextField(max_length=2000, blank=True)
+    colour = models.CharField(max_length=16, choices=Colour, default=Colour.BLUE)
+    limited = models.BooleanField(
+        "only named people",
+        default=False,
+        help_text="Only the people named below (and the admins) see its videos.",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Moves with every change of the project (its name, colour, people): the galleries'
+    # cached pages and cards are keyed by it, so a rename or a new limit shows at once.
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("generations:project", kwargs={"project_pk": self.pk})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def archive(self) -> None:
+        self.archived_at = timezone.now()
+        self.save(update_fields=["archived_at", "updated_at"])
+
+    def restore(self) -> None:
+        self.archived_at = None
+        self.save(update_fields=["archived_at", "updated_at"])
+
+    def set_people(self, limited: bool, people) -> None:
+        """Limit the project to `people` (or open it to the studio), in one step that also
+        moves `updated_at`, so no page keeps showing its videos to someone taken off."""
+        with transaction.atomic():
+            self.limited = limited
+            self.save(update_fields=["limited", "updated_at"])
+            self.members.set(people)
 
 
 class Generation(models.Model):
@@ -475,6 +560,10 @@ class Generation(models.Model):
     take_number = models.PositiveSmallIntegerField(default=1, editable=False)
     # Empty while the video is private to its owner; set while the team may watch it.
     shared_at = models.DateTimeField(null=True, blank=True)
+    # None: in no project (a private draft unless shared). See generations/access.py.
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="videos"
+    )
 
     objects = GenerationQuerySet.as_manager()
 
@@ -499,6 +588,7 @@ class Generation(models.Model):
             "take_group",
             "take_number",
             "shared_at",
+            "project",
         }
     )
 
@@ -585,7 +675,9 @@ class Generation(models.Model):
         """Changes whenever what a running job's card shows does. Each check at CometAPI
         writes the row (the video's page shows the time so far), but a card shows none
         of it: a gallery of running jobs is not redrawn every few seconds for nothing."""
-        return card_version_of(self.status, self.submit_started_at, self.shared_at, self.trashed_at)
+        return card_version_of(
+            self.status, self.submit_started_at, self.shared_at, self.trashed_at, self.project_id
+        )
 
     @property
     def is_shared(self) -> bool:
@@ -1181,6 +1273,22 @@ class Generation(models.Model):
         self.shared_at = None
         return True
 
+    def move_for(self, person, project: "Project | None") -> bool:
+        """The owner puts the video in `project` (None: out of any project). The caller
+        has checked that `person` may use the project. False when it already was there."""
+        with self._locked() as job:
+            if job.project_id == (project.pk if project else None):
+                return False
+            job.project = project
+            job._record(
+                EventKind.MOVED,
+                f"Into {project.name}." if project else "Out of its project.",
+                actor=person,
+            )
+            job.save(update_fields=["project", "updated_at"])
+        self.project = project
+        return True
+
     def hand_over_for(self, admin, new_owner) -> bool:
         """An admin gives a finished video to someone else (its maker left the studio). It
         keeps its privacy: shared stays shared, private becomes private to the new owner.
@@ -1265,6 +1373,7 @@ class EventKind(models.TextChoices):
     SHARED = "shared", "Shared with the team"
     UNSHARED = "unshared", "Unshared"
     HANDED_OVER = "handed_over", "Handed over"
+    MOVED = "moved", "Moved to another project"
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}

@@ -222,7 +222,7 @@ class TeamFilter(gallery.GalleryFilter):
             choices[str(wanted)] = gallery.Choice(
                 str(wanted), "Nobody", "owner_id", frozenset({wanted})
             )
-        return {"person": ("Person", choices)}
+        return {"person": ("Person", choices), **super().extra_facets()}
 
 
 PEOPLE_MAX = 200

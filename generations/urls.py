@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import team_views
-from .views import compare, create, gallery, media, poll, trash, video
+from .views import compare, create, gallery, media, poll, projects, trash, video
 
 app_name = "generations"
 
@@ -45,5 +45,11 @@ urlpatterns = [
     ),
     path("videos/share/", team_views.share_many, name="share_many"),
     path("team/", team_views.team, name="team"),
+    path("projects/", projects.projects, name="projects"),
+    path("projects/<int:project_pk>/", projects.project, name="project"),
+    path("projects/<int:project_pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:project_pk>/archive/", projects.project_archive, name="project_archive"),
+    path("projects/<int:project_pk>/restore/", projects.project_restore, name="project_restore"),
+    path("videos/<uuid:pk>/move/", projects.move, name="move"),
     path("settings/", team_views.studio_settings, name="studio_settings"),
 ]

@@ -22,12 +22,13 @@ from .access import (
     get_for_viewing,
     own_generations,
     team_generations,
+    team_to,
     visible_generations,
     visible_to,
     watcher,
 )
-from .forms import CommentForm
-from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent
+from .forms import CommentForm, usable_projects
+from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent, Project
 from .prepared import Prepared
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
@@ -58,6 +59,8 @@ def _page_facts(user_pk, pk):
             event=gallery._newest(GenerationEvent.objects.all()),
             n_stars=gallery._how_many(stars),
             newest_star=gallery._newest(stars),
+            # A project made, renamed or archived: the page's project and Move choices.
+            projects=gallery._newest(Project.objects.all(), "updated_at"),
         )
         .values_list(
             "status",
@@ -74,6 +77,7 @@ def _page_facts(user_pk, pk):
             "event",
             "n_stars",
             "newest_star",
+            "projects",
         )
         .order_by()[:1]
     )
@@ -159,6 +163,7 @@ def video_page(
         else None,
         "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
         "starred": generation.is_starred_by(user) if starred is None else starred,
+        "move_choices": list(usable_projects(user)) if generation.owner_id == user.pk else [],
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
@@ -172,7 +177,8 @@ def takes_seen(user, group) -> int:
     watch = watcher(user)
     rows = Generation.objects.filter(take_group=group).values_list(*WATCH_FIELDS)
     return sum(
-        watch(owner, shared is not None and trashed is None) for owner, shared, trashed in rows
+        watch(owner, project, shared is not None, trashed is not None)
+        for owner, project, shared, trashed in rows
     )
 
 
@@ -184,7 +190,7 @@ def neighbours(request: HttpRequest, generation: Generation, list_query: str):
     if not list_query and user.is_authenticated and user.is_active:
         # The whole list, newest first: two questions built once per process (building
         # them cost more than the database takes to answer both).
-        return _unlisted_neighbours(generation, own=own)
+        return _unlisted_neighbours(generation, user.pk, own=own)
     if own:
         base, filters = own_generations(user).in_gallery(), gallery.GalleryFilter
     else:
@@ -214,8 +220,8 @@ def _next_to(rows: QuerySet, at, pk, newer: bool) -> QuerySet:
 
 _OWNER = Generation._meta.get_field("owner").target_field
 _AT = Generation._meta.get_field("created_at")
-# own_generations(user).in_gallery() and team_generations(user).in_gallery(), by the values
-# alone (tests/test_prepared.py holds them to neighbours() with a list).
+# own_generations(user).in_gallery() and team_generations(user) (out of the Trash already),
+# by the values alone (tests/test_prepared.py holds them to neighbours() with a list).
 OWN_NEIGHBOUR = {
     newer: Prepared(
         lambda owner, at, pk, newer=newer: _next_to(
@@ -229,12 +235,10 @@ OWN_NEIGHBOUR = {
 }
 TEAM_NEIGHBOUR = {
     newer: Prepared(
-        lambda at, pk, newer=newer: _next_to(
-            Generation.objects.filter(shared_at__isnull=False, trashed_at__isnull=True),
-            at,
-            pk,
-            newer,
+        lambda viewer, at, pk, newer=newer: _next_to(
+            Generation.objects.filter(team_to(viewer)), at, pk, newer
         ),
+        _OWNER,
         _AT,
         Generation._meta.pk,
     )
@@ -242,7 +246,7 @@ TEAM_NEIGHBOUR = {
 }
 
 
-def _unlisted_neighbours(generation: Generation, own: bool):
+def _unlisted_neighbours(generation: Generation, viewer, own: bool):
     """(previous, next) of `generation` in its whole list, newest first, as linkable jobs."""
     found = []
     for newer in (True, False):
@@ -251,7 +255,7 @@ def _unlisted_neighbours(generation: Generation, own: bool):
                 generation.owner_id, generation.created_at, generation.pk
             )
         else:
-            rows = TEAM_NEIGHBOUR[newer].rows(generation.created_at, generation.pk)
+            rows = TEAM_NEIGHBOUR[newer].rows(viewer, generation.created_at, generation.pk)
         # SQLite answers an id as hex text: a link needs the id as the page's URLs spell it.
         found.append(Generation(pk=uuid.UUID(str(rows[0][0]))) if rows else None)
     return found[0], found[1]

@@ -219,10 +219,10 @@ def _name_videos(found: list[Line], viewer) -> None:
     if not refs:
         return
     alive = {
-        str(pk): (prompt, owner_id, shared_at, trashed_at)
-        for pk, prompt, owner_id, shared_at, trashed_at in Generation.objects.filter(
+        str(pk): (prompt, owner_id, project_id, shared_at, trashed_at)
+        for pk, prompt, owner_id, project_id, shared_at, trashed_at in Generation.objects.filter(
             pk__in=refs
-        ).values_list("pk", "prompt", "owner_id", "shared_at", "trashed_at")
+        ).values_list("pk", "prompt", "owner_id", "project_id", "shared_at", "trashed_at")
     }
     kept = dict(
         (str(ref), label)

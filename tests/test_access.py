@@ -3,38 +3,64 @@
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from generations.access import WATCH_FIELDS, may_watch, visible_generations, watcher
-from generations.models import Generation, Status, poll_rows
+from generations.access import WATCH_FIELDS, may_watch, visible_generations, watcher, watches
+from generations.models import Generation, Project, Status, poll_rows
 from tests.helpers import StudioTestCase, make_generation, make_user
 
 
 class MayWatchTests(StudioTestCase):
-    def test_it_agrees_with_the_query_for_every_person_and_state(self):
+    def test_it_agrees_with_the_query_for_every_person_state_and_project(self):
         carol = make_user("carol")
         carol.is_active = False
         carol.save()
+        dan, admin = make_user("dan"), make_user("boss", is_staff=True)
+        open_project = Project.objects.create(name="Open", created_by=self.alice)
+        limited = Project.objects.create(name="Limited", created_by=admin)
+        limited.set_people(True, [dan])
         now = timezone.now()
         jobs = []
-        for shared_at in (None, now):
-            for trashed_at in (None, now):
-                jobs.append(make_generation(self.alice, shared_at=shared_at, trashed_at=trashed_at))
-        for person in (self.alice, self.bob, carol, AnonymousUser()):
+        for project in (None, open_project, limited):
+            for shared_at in (None, now):
+                for trashed_at in (None, now):
+                    jobs.append(
+                        make_generation(
+                            self.alice, shared_at=shared_at, trashed_at=trashed_at, project=project
+                        )
+                    )
+        for person in (self.alice, self.bob, carol, dan, admin, AnonymousUser()):
             visible = set(visible_generations(person).values_list("pk", flat=True))
             for job in jobs:
-                with self.subTest(person=str(person), shared=job.is_shared, trashed=job.in_trash):
+                with self.subTest(
+                    person=str(person),
+                    shared=job.is_shared,
+                    trashed=job.in_trash,
+                    project=str(job.project),
+                ):
                     values = [getattr(job, field) for field in WATCH_FIELDS]
                     self.assertEqual(may_watch(person, *values), job.pk in visible)
             # The page's poll reads its rows with plain SQL: the same answer.
             rows = poll_rows([job.pk for job in jobs])
-            watched = {row.pk for row in rows if watcher(person)(row.owner_id, row.seen_by_team)}
+            watched = {row.pk for row in rows if watches(watcher(person), row)}
             self.assertEqual(watched, visible & {job.pk for job in jobs})
 
     def test_a_teammate_watches_only_what_is_shared_and_not_in_the_trash(self):
         shared = make_generation(self.alice, shared_at=timezone.now())
 
-        self.assertTrue(may_watch(self.bob, self.alice.pk, shared.shared_at, None))
-        self.assertFalse(may_watch(self.bob, self.alice.pk, None, None))
-        self.assertFalse(may_watch(self.bob, self.alice.pk, shared.shared_at, timezone.now()))
+        self.assertTrue(may_watch(self.bob, self.alice.pk, None, shared.shared_at, None))
+        self.assertFalse(may_watch(self.bob, self.alice.pk, None, None, None))
+        self.assertFalse(may_watch(self.bob, self.alice.pk, None, shared.shared_at, timezone.now()))
+
+    def test_a_limited_project_shows_its_videos_to_its_people_the_admins_and_the_maker(self):
+        dan, admin = make_user("dan"), make_user("boss", is_staff=True)
+        limited = Project.objects.create(name="Perfume", created_by=admin)
+        limited.set_people(True, [dan])
+        # Shared with the team before it went into the limited project: the limit wins.
+        job = make_generation(self.alice, project=limited, shared_at=timezone.now())
+
+        seen = {p.username for p in (self.alice, self.bob, dan, admin)
+                if visible_generations(p).filter(pk=job.pk).exists()}  # fmt: skip
+
+        self.assertEqual(seen, {"alice", "dan", "boss"})
 
 
 class PollRowsTests(StudioTestCase):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations.gallery import as_cards
-from generations.models import Favourite, Generation, Status
+from generations.models import Favourite, Generation, Project, Status
 from generations.templatetags.gallery_tags import card_key
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 from veo.catalogue import Size
@@ -303,6 +303,34 @@ class QueryCountTests(StudioTestCase):
                 self.assertEqual(small, large)
                 Generation.objects.all().delete()
 
+    def test_cards_in_projects_read_their_projects_with_the_rows(self):
+        # Each card shows its project's label (name, colour, link): read with the page's
+        # rows (gallery.as_cards), never one query per card, on a first (cold) draw. The
+        # same 24 cards (finished and running) in no project, then each in its own.
+        urls = (INDEX_URL, reverse("generations:team"))
+        jobs = [
+            make_ready_generation(self.alice, prompt=f"Shot {n}", shared_at=timezone.now())
+            if n % 2
+            else make_generation(self.alice, prompt=f"Shot {n}", shared_at=timezone.now())
+            for n in range(24)
+        ]
+
+        def cold_queries(url: str, labels: int) -> int:
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                response = self.client.get(url)
+            self.assertEqual(response.status_code, 200)
+            self.assertContains(response, 'class="project-label', count=labels)
+            self.assertContains(response, 'class="tile ', count=24)
+            return len(queries)
+
+        in_none = [cold_queries(url, 0) for url in urls]
+        for n, job in enumerate(jobs):
+            job.project = Project.objects.create(name=f"Project {n}", created_by=self.alice)
+            job.save(update_fields=["project"])
+
+        self.assertEqual([cold_queries(url, 24) for url in urls], in_none)
+
 
 class GalleryCountsStayTrueTests(StudioTestCase):
     """The counts are kept between page loads; whatever changes them shows at once."""
@@ -440,6 +468,27 @@ class CardsStayTrueTests(StudioTestCase):
         kept = cache.get(card_key(rows[ready.pk], "sort=oldest", self.alice))
         self.assertIn(f'id="card-{ready.pk}"', kept)
         self.assertIn("?list=sort%3Doldest", kept)
+
+    def test_a_card_in_a_project_is_kept_under_the_template_s_key_and_moves_with_it(self):
+        project = Project.objects.create(name="Spring perfume", created_by=self.alice)
+        job = make_ready_generation(self.alice, project=project)
+        cache.clear()
+        self.client.get(INDEX_URL)
+
+        row = as_cards(Generation.objects.all(), self.alice).get()
+        kept = cache.get(card_key(row, "", self.alice))
+        self.assertIn(f'id="card-{job.pk}"', kept)
+        self.assertIn("Spring perfume", kept)
+        request = RequestFactory().get(INDEX_URL)
+        request.user = self.alice
+        drawn = render_to_string(
+            "generations/_card.html", {"generation": row, "list_query": ""}, request
+        )
+        self.assertEqual(drawn.strip(), kept.strip())
+
+        project.name = "Summer perfume"
+        project.save()
+        self.assertContains(self.client.get(INDEX_URL), "Summer perfume")
 
     def test_a_card_reads_nothing_its_page_did_not_load(self):
         # The cards' rows leave out what no card shows (gallery.NOT_ON_CARDS): reading one

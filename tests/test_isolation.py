@@ -1,5 +1,7 @@
 """Who gets past every URL that takes a generation id, present or future, for three roles:
-the owner; a teammate, on a shared and on a private video; and nobody logged in.
+the owner; a teammate, on a shared and on a private video; and nobody logged in. With
+projects: a project's member and a non-member of a limited project, on its videos and on
+every URL that takes a project id; an open project's videos are the studio's.
 
 The URLs are found by walking the project's resolver, so a view added later is covered
 without anyone remembering to add it here. A new URL counts as owner-only until it is named
@@ -18,12 +20,22 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from generations.models import Comment, Generation, Status, first_frame_name, thumbnail_name
+from generations.models import (
+    Comment,
+    Generation,
+    Project,
+    Status,
+    first_frame_name,
+    thumbnail_name,
+)
 from tests.factories_media import jpeg_bytes
 from tests.helpers import body, make_ready_generation, make_user
 
 SECRET_PROMPT = "Alice private lighthouse 7f3a"  # nothing HTML would escape
 SHARED_PROMPT = "Alice shared harbour 2c9d"
+LIMITED_PROMPT = "Alice limited perfume 9b1e"
+LIMITED_NAME = "Spring perfume e4d2"
+OPEN_PROMPT = "Alice open-project bakery 5a7c"
 LOGIN_PATH = "/accounts/login/"
 _PARAMETER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
 # What differs between any two answers: the CSRF token's mask and the CSP nonce.
@@ -72,6 +84,11 @@ def urls_to_guard() -> list[tuple[str, str | None, str, frozenset[str]]]:
 
 
 GUARDED = urls_to_guard()
+# The URLs that take a project id are walked by the project tests below; the rest here.
+PROJECT_URLS = [row for row in GUARDED if "project_pk" in row[3]]
+VIDEO_URLS = [row for row in GUARDED if "project_pk" not in row[3]]
+# What anyone who sees a project may do there; changing it is its maker's and the admins'.
+PROJECT_MEMBER_MAY = {"get": {"generations:project"}, "post": {"generations:project"}}
 
 
 def url_for(name: str | None, route: str, parameters: frozenset[str], values: dict) -> str:
@@ -140,8 +157,10 @@ def test_the_walk_finds_every_url_that_shows_a_generation():
         assert f"generations:{name}" in labels
     for name in ("star", "restore", "delete_forever", "make_another", "takes"):
         assert f"generations:{name}" in labels
-    for name in ("compare", "selection", "zip", "trash"):
+    for name in ("compare", "selection", "zip", "trash", "move", "projects"):
         assert f"generations:{name}" in labels
+    for name in ("project", "project_edit", "project_archive", "project_restore"):
+        assert f"generations:{name}" in {label for label, *_ in PROJECT_URLS}
 
 
 def test_every_url_a_teammate_may_use_exists():
@@ -155,9 +174,136 @@ def logged_in(user) -> Client:
     return client
 
 
+@pytest.fixture
+def projects_cast(cast):
+    """Alice's video in an open project, and one in a project an admin limited to Carol;
+    Bob is in the studio but not among the limited project's people."""
+    alice, bob, shared, private = cast
+    admin, carol = make_user("boss", is_staff=True), make_user("carol")
+    open_project = Project.objects.create(name="Bakery", created_by=alice)
+    limited = Project.objects.create(name=LIMITED_NAME, created_by=admin)
+    limited.set_people(True, [carol])
+    in_open = _video(alice, OPEN_PROMPT)
+    in_open.move_for(alice, open_project)
+    in_limited = _video(alice, LIMITED_PROMPT)
+    in_limited.share_for(alice)  # shared before: the project's limit still wins
+    in_limited.move_for(alice, limited)
+    return alice, bob, carol, admin, open_project, limited, in_open, in_limited
+
+
+def _teammate_walk(client, who, method, label, name, route, parameters, video, may):
+    """`client` on `video` at one URL: through where a teammate may go when `may`, else
+    exactly what a video that does not exist gets; the video unchanged either way."""
+    before = snapshot(video)
+    url = url_for(name, route, parameters, values_for(video))
+    response = getattr(client, method)(url)
+    content = body(response)
+    if may and label in TEAMMATE_MAY[method]:
+        assert response.status_code in (200, 206, 302, 400), f"{who} {method.upper()} {url}"
+        if label == "generations:detail":
+            assert video.prompt.encode() in content
+    else:
+        nowhere = getattr(client, method)(url_for(name, route, parameters, nowhere_values()))
+        assert response.status_code == nowhere.status_code, f"{who} {method.upper()} {url}"
+        assert response.status_code in (404, 405), f"{who} {method.upper()} {url}"
+        assert _PER_RESPONSE.sub(b"", content) == _PER_RESPONSE.sub(b"", body(nowhere))
+    if not may:
+        assert video.prompt.encode() not in content
+        assert LIMITED_NAME.encode() not in content
+    assert snapshot(video) == before, f"{who} changed alice's video at {url}"
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(
-    ("label", "name", "route", "parameters"), GUARDED, ids=[row[0] for row in GUARDED]
+    ("label", "name", "route", "parameters"), VIDEO_URLS, ids=[row[0] for row in VIDEO_URLS]
+)
+def test_projects_share_their_videos_with_their_people_only(
+    projects_cast, label, name, route, parameters, method
+):
+    alice, bob, carol, admin, open_project, limited, in_open, in_limited = projects_cast
+    if "pk" not in parameters:
+        # Pages without a video id (the galleries, the Team view, the projects list…):
+        # nothing of the limited project reaches Bob.
+        response = getattr(logged_in(bob), method)(url_for(name, route, parameters, {}))
+        assert LIMITED_PROMPT.encode() not in body(response)
+        assert LIMITED_NAME.encode() not in body(response)
+        assert response.status_code in (200, 286, 302, 403, 405), f"bob {method.upper()}"
+        return
+    for video in (in_open, in_limited):
+        url = url_for(name, route, parameters, values_for(video))
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 302, f"anonymous {method.upper()} {url}"
+        assert urlsplit(response["Location"]).path == LOGIN_PATH
+    member, outsider = logged_in(carol), logged_in(bob)
+    walk = (method, label, name, route, parameters)
+    _teammate_walk(member, "carol (member)", *walk, in_limited, may=True)
+    _teammate_walk(logged_in(admin), "an admin", *walk, in_limited, may=True)
+    _teammate_walk(outsider, "bob (not a member)", *walk, in_limited, may=False)
+    _teammate_walk(outsider, "bob (open project)", *walk, in_open, may=True)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(
+    ("label", "name", "route", "parameters"), PROJECT_URLS, ids=[row[0] for row in PROJECT_URLS]
+)
+def test_each_role_gets_exactly_its_due_at_any_project_url(
+    projects_cast, label, name, route, parameters, method
+):
+    alice, bob, carol, admin, open_project, limited, in_open, in_limited = projects_cast
+
+    def at(project) -> str:
+        return url_for(name, route, parameters, {"project_pk": project.pk})
+
+    def state(project) -> tuple:
+        project.refresh_from_db()
+        return (project.name, project.archived_at, project.limited, project.updated_at)
+
+    nowhere_url = url_for(name, route, parameters, {"project_pk": 10**9})
+    for project in (open_project, limited):
+        response = getattr(Client(), method)(at(project))
+        assert response.status_code == 302, f"anonymous {method.upper()} {at(project)}"
+        assert parse_qs(urlsplit(response["Location"]).query)["next"] == [at(project)]
+
+    # Bob, not among the limited project's people: exactly what no project gets.
+    before = state(limited)
+    outsider = logged_in(bob)
+    response = getattr(outsider, method)(at(limited))
+    nowhere = getattr(outsider, method)(nowhere_url)
+    assert response.status_code == nowhere.status_code
+    assert response.status_code in (404, 405), f"bob {method.upper()} {at(limited)}"
+    assert _PER_RESPONSE.sub(b"", body(response)) == _PER_RESPONSE.sub(b"", body(nowhere))
+    assert LIMITED_NAME.encode() not in body(response)
+    assert state(limited) == before
+
+    # Carol (a member) and Bob (on the open project) see the project; only its maker and
+    # the admins change it.
+    for client, who, project, video in (
+        (logged_in(carol), "carol", limited, in_limited),
+        (outsider, "bob", open_project, in_open),
+    ):
+        before = state(project)
+        response = getattr(client, method)(at(project))
+        if label in PROJECT_MEMBER_MAY[method]:
+            assert response.status_code == 200, f"{who} {method.upper()} {at(project)}"
+            assert video.prompt.encode() in body(response)
+        else:
+            nowhere = getattr(client, method)(nowhere_url)
+            assert response.status_code == nowhere.status_code, f"{who} {method.upper()}"
+            assert response.status_code in (404, 405)
+        assert state(project) == before, f"{who} changed {project.name}"
+
+    # Its maker (Alice, the open project) and an admin (the limited one) get through.
+    for client, project in ((logged_in(alice), open_project), (logged_in(admin), limited)):
+        response = getattr(client, method)(at(project))
+        if response.status_code == 405:
+            assert method == "get"
+            continue
+        assert response.status_code in (200, 302), f"{method.upper()} {at(project)}"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(
+    ("label", "name", "route", "parameters"), VIDEO_URLS, ids=[row[0] for row in VIDEO_URLS]
 )
 def test_each_role_gets_exactly_its_due_at_any_url(cast, label, name, route, parameters, method):
     alice, bob, shared, private = cast

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import wording
-from generations.models import EventKind, Status
-from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from generations.models import EventKind, Project, Status
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation, make_user
 from veo.catalogue import Size
 
 
@@ -67,6 +67,54 @@ class DetailPageTests(StudioTestCase):
         self.assertContains(teammate, "Take 1 of 2")
         self.assertNotContains(teammate, "Private remake")
         self.assertContains(teammate, "Shared remake")
+
+    def test_a_teammate_outside_a_limited_project_counts_none_of_its_takes(self):
+        # The takes are counted from their own rows (video_page.takes_seen): the project's
+        # rule must hold there as on the page's own door.
+        carol = make_user("carol")
+        group, now = uuid.uuid4(), timezone.now()
+        board = Project.objects.create(name="Board cut", created_by=self.alice, limited=True)
+        board.members.add(carol)
+        open_one, _ = (
+            make_ready_generation(
+                self.alice, prompt=f"Take {n}", take_group=group, take_number=n, shared_at=now
+            )
+            for n in (1, 2)
+        )
+        for n in (3, 4):
+            make_ready_generation(
+                self.alice, prompt=f"Take {n}", take_group=group, take_number=n, project=board
+            )
+
+        self.client.force_login(carol)
+        member = self.client.get(open_one.get_absolute_url())
+        self.client.force_login(self.bob)
+        outsider = self.client.get(open_one.get_absolute_url())
+
+        self.assertContains(member, "Take 1 of 4")
+        self.assertContains(outsider, "Take 1 of 2")
+
+    def test_previous_and_next_skip_a_limited_project_the_teammate_is_not_in(self):
+        # The whole list's neighbours are prepared queries (TEAM_NEIGHBOUR): they hold the
+        # project rule for the viewer, as the Team view does.
+        start = timezone.now() - timedelta(hours=1)
+        board = Project.objects.create(name="Board cut", created_by=self.alice, limited=True)
+        older, hidden, newer = (
+            make_ready_generation(
+                self.alice, prompt=f"Shot {n}", created_at=start + timedelta(minutes=n), **extra
+            )
+            for n, extra in enumerate(
+                [{"shared_at": start}, {"project": board}, {"shared_at": start}]
+            )
+        )
+
+        self.client.force_login(self.bob)
+        page = self.client.get(older.get_absolute_url())
+        self.assertEqual(page.context["previous"].pk, newer.pk)
+        self.assertEqual(self.client.get(hidden.get_absolute_url()).status_code, 404)
+        self.client.force_login(self.alice)
+        own = self.client.get(older.get_absolute_url())
+        self.assertEqual(own.context["previous"].pk, hidden.pk)
 
 
 class DownloadNameTests(StudioTestCase):

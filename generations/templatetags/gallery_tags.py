@@ -76,6 +76,7 @@ def card_key(generation, list_query: str, user) -> str:
     """The key _card.html's `{% cache %}` gives a finished card: the same entries serve the
     gallery's cards and the card a poll asks for."""
     owner = generation.owner
+    project = generation.project  # read with the row (gallery.as_cards), or None
     return make_template_fragment_key(
         "card",
         [
@@ -88,6 +89,8 @@ def card_key(generation, list_query: str, user) -> str:
             owner.get_full_name(),
             owner.get_username(),
             owner.is_active,
+            generation.project_id,
+            project.updated_at if project is not None else "",
         ],
     )
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from ..access import get_for_viewing, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm
+from ..forms import FirstFramePreviewForm, GenerationForm, last_project_of
 from ..models import Generation
 
 
@@ -45,13 +45,14 @@ def create(request: HttpRequest) -> HttpResponse:
                 return redirect(jobs[0])
         form.keep_chosen_frame()
     else:
-        form = GenerationForm(initial={"client_token": uuid.uuid4()}, owner=request.user)
+        initial = {"client_token": uuid.uuid4(), "project": last_project_of(request.user)}
+        form = GenerationForm(initial=initial, owner=request.user)
     return render(request, "generations/create.html", {"form": form, "source": source})
 
 
 def make_another(request: HttpRequest, pk) -> HttpResponse:
     source = get_for_viewing(request, pk)
-    form = GenerationForm.like(source, client_token=uuid.uuid4())
+    form = GenerationForm.like(source, client_token=uuid.uuid4(), owner=request.user)
     return render(request, "generations/create.html", {"form": form, "source": source})
 
 

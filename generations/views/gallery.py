@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from .. import gallery
 from ..access import changeable_generations, own_generations, visible_generations
+from ..forms import usable_projects
 from .common import HtmxHttpRequest, back_or, ids_in, tell_trashed
+from .projects import move_many
 
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
@@ -29,11 +31,13 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     action = reverse("generations:index")
     version = gallery.own_counts_version(request.user)
     sections = gallery.gallery_sections(request, base, version, action)
-    return render(request, "generations/index.html", {"sections": sections})
+    context = {"sections": sections, "move_choices": usable_projects(request.user)}
+    return render(request, "generations/index.html", context)
 
 
 def selection(request: HttpRequest) -> HttpResponse:
-    """One form for what a selection of cards can do: favourite, move to the Trash, restore."""
+    """One form for what a selection of cards can do: favourite, move into a project (or
+    out), move to the Trash, restore."""
     if request.method != "POST":
         return redirect("generations:index")
     action = request.POST.get("action")
@@ -53,6 +57,8 @@ def selection(request: HttpRequest) -> HttpResponse:
             tell_trashed(request, trashed, running)
         elif running:
             messages.error(request, "Videos still being made cannot be moved to the Trash.")
+    elif action == "move":
+        return move_many(request)
     elif action == "restore":
         done = changeable_generations(request.user).filter(pk__in=ids).restore_for(request.user)
         messages.success(request, f"Restored {done} video{'s' if done != 1 else ''}.")

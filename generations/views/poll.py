@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import gallery, slots, wording
-from ..access import watcher
+from ..access import watcher, watches
 from ..models import ACTIVE_STATUSES, Generation, poll_rows
 from ..polling import POLL_LIMIT
 
@@ -31,7 +31,7 @@ def poll(request: HttpRequest) -> HttpResponse:
     watched = _watched(request.GET.get("watch", ""))
     viewer = watcher(request.user)
     found = poll_rows([*seen, *watched], running_of=request.user.pk)
-    rows = {row.pk: row for row in found if viewer(row.owner_id, row.seen_by_team)}
+    rows = {row.pk: row for row in found if watches(viewer, row)}
     running = [
         row.pk for row in found if row.owner_id == request.user.pk and row.status in ACTIVE_STATUSES
     ]
@@ -51,7 +51,7 @@ def poll(request: HttpRequest) -> HttpResponse:
     if changed:
         jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
         for generation in jobs:
-            if not viewer(generation.owner_id, generation.seen_by_team):
+            if not watches(viewer, generation):
                 continue  # unshared a moment ago: the next poll says it is gone
             for view, version in seen[generation.pk]:
                 if view in POLL_PARTIALS and version != _version_for(view, generation):

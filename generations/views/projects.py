@@ -1,0 +1,225 @@
+"""Projects: the list (and making one), a project's page (the gallery scoped to it, with
+its spend), changing it (name, description, colour; an admin also its people), archiving
+and restoring, and moving videos in or out."""
+
+from django.contrib import messages
+from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing import ledger
+
+from .. import gallery
+from ..access import (
+    changeable_generations,
+    get_for_changing,
+    get_project_for_changing,
+    get_project_for_viewing,
+    is_admin,
+    may_change_project,
+    visible_generations,
+    visible_projects,
+)
+from ..forms import ProjectForm, ProjectPeopleForm, usable_projects
+from ..models import Generation, Project
+from ..team_views import TeamFilter
+from .common import HtmxHttpRequest, back_or, ids_in
+
+
+class ProjectPageFilter(TeamFilter):
+    """The Team view's filters (a person: who made what) within one project."""
+
+
+# The page is the project: a project filter there would only ever find it or nothing.
+ProjectPageFilter.base_filters = {
+    name: one for name, one in TeamFilter.base_filters.items() if name != "project"
+}
+
+
+def projects(request: HttpRequest) -> HttpResponse:
+    """The projects the person sees, with their videos' count, last activity and spend;
+    POST makes a new one (anyone in the studio may: it is open to everyone until an admin
+    limits it)."""
+    if request.method == "POST":
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            project = form.save(commit=False)
+            project.created_by = request.user
+            project.save()
+            messages.success(request, f"Project “{project.name}” made. Put videos in it.")
+            return redirect(project)
+    else:
+        form = ProjectForm()
+    shown = list(visible_projects(request.user).select_related("created_by"))
+    facts = {
+        row["project_id"]: row
+        for row in visible_generations(request.user)
+        .in_gallery()
+        .filter(project__in=[p.pk for p in shown])
+        .values("project_id")
+        .annotate(videos=Count("pk"), last=Max("created_at"))
+        .order_by()
+    }
+    rows = []
+    for project in shown:
+        found = facts.get(project.pk, {})
+        rows.append(
+            {
+                "project": project,
+                "videos": found.get("videos", 0),
+                "last": found.get("last"),
+                "spend": ledger.spend_of(_job_refs(project)),
+            }
+        )
+    return render(
+        request,
+        "generations/projects.html",
+        {
+            "open_rows": [row for row in rows if not row["project"].is_archived],
+            "archived_rows": [row for row in rows if row["project"].is_archived],
+            "form": form,
+        },
+    )
+
+
+def _job_refs(project: Project):
+    # Every video of the project, the Trash's too (its money was spent all the same).
+    return Generation.objects.filter(project=project).values("pk")
+
+
+def project(request: HtmxHttpRequest, project_pk) -> HttpResponse:
+    """One project: the gallery (search, filters, sort, compare, ZIP, keyboard) of its
+    videos the person may see, who made each, and what it cost."""
+    found = get_project_for_viewing(request, project_pk)
+    base = visible_generations(request.user).in_gallery().filter(project=found)
+    version = f"project:{found.pk}:" + gallery.team_counts_version(request.user)
+    if request.GET.get("counts"):
+        counts = gallery.gallery_counts(request, base, version, ProjectPageFilter)
+        return render(
+            request,
+            "generations/_filters.html#counts",
+            {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
+        )
+    if request.htmx and request.GET.get("page"):
+        page = gallery.gallery_page(request, base, filterset_class=ProjectPageFilter)
+        context = {"gallery": page, "page": page.page}
+        return render(request, "generations/_gallery_cards.html#more", context)
+    action = found.get_absolute_url()
+    sections = gallery.gallery_sections(request, base, version, action, ProjectPageFilter)
+    return render(
+        request,
+        "generations/project.html",
+        {
+            "project": found,
+            "sections": sections,
+            "spend": ledger.spend_of(_job_refs(found)),
+            "may_change": may_change_project(request.user, found),
+            "move_to": usable_projects(request.user).exclude(pk=found.pk),
+        },
+    )
+
+
+def project_edit(request: HttpRequest, project_pk) -> HttpResponse:
+    """Rename, describe, recolour (its maker and the admins); an admin also decides who
+    sees it."""
+    found = get_project_for_changing(request, project_pk)
+    admin = is_admin(request.user)
+    people_form = None
+    if request.method == "POST":
+        form = ProjectForm(request.POST, instance=found)
+        if admin:
+            people_form = ProjectPeopleForm(request.POST)
+        if form.is_valid() and (people_form is None or people_form.is_valid()):
+            form.save()
+            if people_form is not None:
+                data = people_form.cleaned_data
+                found.set_people(data["limited"], data["members"])
+            messages.success(request, "Project saved.")
+            return redirect(found)
+    else:
+        form = ProjectForm(instance=found)
+        if admin:
+            people_form = ProjectPeopleForm(
+                initial={"limited": found.limited, "members": list(found.members.all())}
+            )
+    return render(
+        request,
+        "generations/project_edit.html",
+        {"project": found, "form": form, "people_form": people_form},
+    )
+
+
+@require_POST
+def project_archive(request: HttpRequest, project_pk) -> HttpResponse:
+    found = get_project_for_changing(request, project_pk)
+    if not found.is_archived:
+        found.archive()
+    messages.success(
+        request,
+        f"“{found.name}” is archived: its videos stay where they are, and it is no longer "
+        "offered for new videos.",
+    )
+    return redirect("generations:projects")
+
+
+@require_POST
+def project_restore(request: HttpRequest, project_pk) -> HttpResponse:
+    found = get_project_for_changing(request, project_pk)
+    if found.is_archived:
+        found.restore()
+    messages.success(request, f"“{found.name}” is open again.")
+    return redirect(found)
+
+
+def _chosen_project(request: HttpRequest) -> tuple[bool, Project | None]:
+    """(understood, project) from the form's `project`: "" means out of any project; a
+    project the person may not use (archived, limited, made up) is not understood."""
+    value = request.POST.get("project", "")
+    if value == "":
+        return True, None
+    try:
+        return True, usable_projects(request.user).get(pk=int(value))
+    except (ValueError, Project.DoesNotExist):
+        return False, None
+
+
+@require_POST
+def move(request: HttpRequest, pk) -> HttpResponse:
+    """The owner moves one video into a project, or out of any."""
+    generation = get_for_changing(request, pk)
+    understood, target = _chosen_project(request)
+    if not understood:
+        messages.error(request, "That project is not open for videos. Please pick another.")
+    elif generation.move_for(request.user, target):
+        messages.success(request, _moved_sentence(1, target))
+    return back_or(request, generation.get_absolute_url())
+
+
+def move_many(request: HttpRequest) -> HttpResponse:
+    """The selection bar's Move: the person's own ticked videos go into the chosen project
+    (or out of any); others' videos are left where they are."""
+    understood, target = _chosen_project(request)
+    if not understood:
+        messages.error(request, "That project is not open for videos. Please pick another.")
+        return back_or(request, reverse("generations:index"))
+    chosen = changeable_generations(request.user).filter(pk__in=ids_in(request.POST))
+    moved = sum(generation.move_for(request.user, target) for generation in chosen)
+    skipped = len(ids_in(request.POST)) - chosen.count()
+    text = _moved_sentence(moved, target)
+    if skipped:
+        text += f" {skipped} made by someone else stayed where they were."
+    messages.success(request, text)
+    return back_or(request, reverse("generations:index"))
+
+
+def _moved_sentence(count: int, target: Project | None) -> str:
+    noun = "video" if count == 1 else "videos"
+    if target is None:
+        return (
+            f"Took {count} {noun} out of its project."
+            if count == 1
+            else (f"Took {count} {noun} out of their projects.")
+        )
+    return f"Moved {count} {noun} into “{target.name}”."
