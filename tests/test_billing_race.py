@@ -24,6 +24,7 @@ from billing import ledger
 from billing.models import LedgerEntry, Member, Price, StudioSettings
 from generations import slots, worker
 from generations.models import Generation, Status
+from lib.cometapi import CometAPIClient
 
 from .helpers import drive, make_generation, make_user, step
 
@@ -249,6 +250,27 @@ class SendingAgainRaceTests(TransactionTestCase):
         self.assertEqual(ledger.standing(self.alice).reserved, Decimal("0.64") * running)
 
 
+class CheckingAtCometAPI(CometAPIClient):
+    """The worker's client, held in the middle of its check at CometAPI (claimed, asking,
+    nothing written yet) until the verdict has answered: what "while the worker renders"
+    means, whatever the machine's load. (Left to the scheduler, a busy machine sometimes
+    ran the worker's whole step first: the video was already charged, and the verdict
+    found no open reservation to give.)"""
+
+    def __init__(self):
+        client = worker.get_client()
+        super().__init__(client.base_url, client.api_key, session=client.session)
+        self.timeout = client.timeout
+        self.asking = threading.Event()
+        self.answered = threading.Event()
+
+    def retrieve(self, task_id: str):
+        self.asking.set()
+        if not self.answered.wait(timeout=20):
+            raise AssertionError("the verdict never answered")
+        return super().retrieve(task_id)
+
+
 @pytest.mark.usefixtures("sim")
 class VerdictRacingTheWorkerTests(TransactionTestCase):
     def test_a_verdict_while_the_worker_renders_is_refused_and_the_video_is_charged(self):
@@ -262,18 +284,28 @@ class VerdictRacingTheWorkerTests(TransactionTestCase):
             job = step(job)  # sent: the next check finds it made
             self.assertEqual(job.status, Status.SUBMITTED)
             entry = LedgerEntry.objects.get(generation_ref=job.pk)
+            client = CheckingAtCometAPI()
 
-            def race(n, job=job, entry=entry):
+            def race(n, job=job, entry=entry, client=client):
                 if n == 0:
                     Generation.objects.filter(pk=job.pk).update(next_action_at=timezone.now())
-                    return worker.advance(job.pk)
+                    return worker.advance(job.pk, client)
                 try:
+                    if not client.asking.wait(timeout=20):
+                        raise AssertionError("the worker never asked CometAPI")
                     return Generation.objects.resolve_reservation(entry.pk, "not_charged", carol)
                 except ledger.CannotResolve as refusal:
                     return refusal.message
+                finally:
+                    client.answered.set()
 
             results = at_once(2, race)
-            self.assertIn("still being made", str(results[1]))
+            self.assertIn("still being made", str(results[1]), results)
+            self.assertEqual(results[0], Status.SAVING, results)
+            # Once the worker's step has charged the video there is nothing left to give
+            # a verdict on (the admin's page answers 404).
+            with self.assertRaises(LedgerEntry.DoesNotExist):
+                Generation.objects.resolve_reservation(entry.pk, "not_charged", carol)
             job = drive(job)
             self.assertEqual(job.status, Status.READY)
             self.assertEqual(
