@@ -24,7 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from billing import ledger
-from billing.models import LedgerEntry, StudioSettings
+from billing.models import LedgerEntry, StudioSettings, label_of
 from lib.images import FirstFrame
 from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the forms)
     EIGHT_SECONDS_ONLY,
@@ -428,6 +428,15 @@ def lease_seconds(status: str) -> float:
     return max(settings.WORKER_STEP_LEASE_SECONDS, settings.COMETAPI_READ_TIMEOUT + 10)
 
 
+class ReviewStatus(models.TextChoices):
+    """The team's decision on a video (README, "Review"): every video starts as a draft."""
+
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES = "changes", "Changes requested"
+    APPROVED = "approved", "Approved"
+
+
 class Colour(models.TextChoices):
     """A project's label colour: a few that read well as a small label on a card, in
     light and dark, with white text."""
@@ -564,6 +573,22 @@ class Generation(models.Model):
     project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="videos"
     )
+    # Empty until someone renames the video: pages show the prompt's beginning instead.
+    title = models.CharField(max_length=120, blank=True)
+    review_status = models.CharField(
+        max_length=16, choices=ReviewStatus, default=ReviewStatus.DRAFT, db_index=True
+    )
+    # A stack of versions: a retry, an edit or a remake of a video is its next version.
+    # `stack` is the stack's first video (None on that first video itself).
+    stack = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="later_versions"
+    )
+    version = models.PositiveSmallIntegerField(default=1)
+    # A shot continued from another video's frame ("continues Kite over field at 0:08.0").
+    continues = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations"
+    )
+    continues_at = models.FloatField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()
 
@@ -589,6 +614,12 @@ class Generation(models.Model):
             "take_number",
             "shared_at",
             "project",
+            "title",
+            "review_status",
+            "stack",
+            "version",
+            "continues",
+            "continues_at",
         }
     )
 
@@ -1289,6 +1320,39 @@ class Generation(models.Model):
         self.project = project
         return True
 
+    @property
+    def display_title(self) -> str:
+        """What cards, the page, the audit and download names call the video."""
+        return self.title or label_of(self.prompt)
+
+    def rename_for(self, person, title: str) -> bool:
+        """A new title ("" goes back to the prompt's beginning). False when unchanged.
+        The caller has checked that `person` may change the video."""
+        title = " ".join(title.split())[:120]
+        with self._locked() as job:
+            if job.title == title:
+                return False
+            job.title = title
+            job._record(EventKind.RENAMED, f"Now “{job.display_title}”.", actor=person)
+            job.save(update_fields=["title", "updated_at"])
+        self.title = title
+        return True
+
+    def decide_for(self, actor, status: str, *, guest_name: str = "") -> bool:
+        """Set the review status; `actor` None with a `guest_name` is a guest's decision
+        through a review link. The caller has checked who may decide. False when
+        unchanged."""
+        status = ReviewStatus(status)
+        with self._locked() as job:
+            if job.review_status == status:
+                return False
+            job.review_status = status
+            by_guest = f" by {guest_name} (guest)" if actor is None and guest_name else ""
+            job._record(EventKind.REVIEWED, f"{status.label}{by_guest}.", actor=actor)
+            job.save(update_fields=["review_status", "updated_at"])
+        self.review_status = status
+        return True
+
     def hand_over_for(self, admin, new_owner) -> bool:
         """An admin gives a finished video to someone else (its maker left the studio). It
         keeps its privacy: shared stays shared, private becomes private to the new owner.
@@ -1374,6 +1438,8 @@ class EventKind(models.TextChoices):
     UNSHARED = "unshared", "Unshared"
     HANDED_OVER = "handed_over", "Handed over"
     MOVED = "moved", "Moved to another project"
+    RENAMED = "renamed", "Renamed"
+    REVIEWED = "reviewed", "Review status changed"
 
 
 FAILURE_KINDS = {EventKind.FAILED, EventKind.TIMED_OUT, EventKind.UNCERTAIN}
@@ -1487,12 +1553,24 @@ class Comment(models.Model):
     """A teammate's (or the owner's) word on a video, perhaps about one moment of it."""
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="comments")
-    # A deactivated author keeps the row, and so their name on what they wrote.
+    # A deactivated author keeps the row, and so their name on what they wrote. Empty for
+    # a guest's comment through a review link: `guest_name` is the name they gave.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="video_comments"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="video_comments",
     )
+    guest_name = models.CharField(max_length=80, blank=True)
     body = models.TextField(max_length=COMMENT_MAX_LENGTH)
     at_seconds = models.FloatField("moment of the video", null=True, blank=True)
+    # Shapes drawn on the paused frame, in the frame's own 0..1 coordinates (not pixels).
+    drawing = models.JSONField(default=list, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -1528,6 +1606,53 @@ class Comment(models.Model):
         self.at_seconds = at_seconds
         self.updated_at = timezone.now()
         self.save(update_fields=["body", "at_seconds", "updated_at"])
+
+
+class NotificationKind(models.TextChoices):
+    MENTION = "mention", "Mentioned you"
+    COMMENT = "comment", "Comment on your video"
+    DECISION = "decision", "Decision on your video"
+    READY = "ready", "Video ready"
+    FAILED = "failed", "Video failed"
+    SHARED = "shared", "Shared with you"
+    BUDGET = "budget", "Project budget"
+    GUEST = "guest", "From a review link"
+
+
+class Notification(models.Model):
+    """One line in a person's inbox. Written only through generations.notifications.notify,
+    which never writes one about a video the person cannot see."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind)
+    generation = models.ForeignKey(
+        Generation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who did it, as shown: a teammate's name, or a guest's through a review link.
+    actor_name = models.CharField(max_length=150, blank=True)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.text}"
 
 
 class WorkerHeartbeat(models.Model):
