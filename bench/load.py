@@ -548,7 +548,7 @@ def main() -> int:
         "--reconcile-interval",
         type=float,
         default=2.0,
-        help="RECONCILE_INTERVAL_SECONDS for the workers (the app's default is 10)",
+        help="HOUSEKEEPING_INTERVAL_SECONDS for the workers (the app's default is 10)",
     )
     parser.add_argument(
         "--short",

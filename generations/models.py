@@ -353,11 +353,6 @@ class PollRow(NamedTuple):
     def waits_for_slot(self) -> bool:
         return waits_for_slot(self.status, self.submit_started_at)
 
-    @property
-    def seen_by_team(self) -> bool:
-        """Shared and not in the Trash."""
-        return self.shared_at is not None and self.trashed_at is None
-
 
 def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
     """What the page's poll compares for these ids, in one read by primary key, and with
@@ -713,11 +708,6 @@ class Generation(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.shared_at is not None
-
-    @property
-    def seen_by_team(self) -> bool:
-        """Shared and not in the Trash (as PollRow.seen_by_team, for access.watcher)."""
-        return self.shared_at is not None and self.trashed_at is None
 
     @property
     def comment_count(self) -> int:

@@ -274,7 +274,7 @@ def _stream_to_file(generation, client, url, with_key, path: Path) -> int:
 
 def run(stop: threading.Event, interval: float = 0.5, name: str | None = None) -> None:
     """The worker process: due steps one after another, sleeping `interval` when nothing is
-    due, and every RECONCILE_INTERVAL_SECONDS the heartbeat and the tidying. It returns
+    due, and every HOUSEKEEPING_INTERVAL_SECONDS the heartbeat and the tidying. It returns
     only when `stop` is set: a busy, locked or briefly absent database makes it wait and
     go on, as does any other error in a pass (logged with its traceback)."""
     name = name or f"{socket.gethostname()}:{os.getpid()}"
@@ -284,7 +284,7 @@ def run(stop: threading.Event, interval: float = 0.5, name: str | None = None) -
         busy = False
         try:
             if time.monotonic() >= tidy_at:
-                tidy_at = time.monotonic() + settings.RECONCILE_INTERVAL_SECONDS
+                tidy_at = time.monotonic() + settings.HOUSEKEEPING_INTERVAL_SECONDS
                 beat(name)
                 tidy()
             busy = advance_next() is not None

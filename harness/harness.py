@@ -445,7 +445,7 @@ class Harness:
         self.settings = {
             "COMETAPI_POLL_INTERVAL": poll_interval,
             "WORKER_STEP_LEASE_SECONDS": lease_seconds,
-            "RECONCILE_INTERVAL_SECONDS": reconcile_interval,
+            "HOUSEKEEPING_INTERVAL_SECONDS": reconcile_interval,
             "COMETAPI_READ_TIMEOUT": read_timeout,
             "COMETAPI_CONNECT_TIMEOUT": connect_timeout,
             "COMETAPI_RETRY_BASE_SECONDS": retry_base_seconds,

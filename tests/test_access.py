@@ -86,7 +86,8 @@ class PollRowsTests(StudioTestCase):
                          {job.pk: job.card_version for job in jobs})  # fmt: skip
         self.assertEqual({pk for pk, row in rows.items() if row.waits_for_slot},
                          {waiting.pk, shared.pk, trashed.pk})  # fmt: skip
-        self.assertEqual({pk for pk, row in rows.items() if row.seen_by_team}, {shared.pk})
+        bob_may = watcher(self.bob)
+        self.assertEqual({pk for pk, row in rows.items() if watches(bob_may, row)}, {shared.pk})
         self.assertEqual({row.owner_id for row in rows.values()}, {self.alice.pk})
 
     def test_ids_that_are_not_there_are_left_out(self):

@@ -37,7 +37,7 @@ def running_worker(simulator):
         connection.close()  # or PostgreSQL cannot drop the test database afterwards
 
     thread = threading.Thread(target=run, daemon=True)
-    with override_settings(RECONCILE_INTERVAL_SECONDS=0.5):
+    with override_settings(HOUSEKEEPING_INTERVAL_SECONDS=0.5):
         thread.start()
         yield thread
         stop.set()

@@ -205,7 +205,7 @@ def wait_for_status(generation, status, timeout=30.0):
     raise AssertionError(f"still {generation.status}, wanted {status}")
 
 
-@override_settings(COMETAPI_POLL_INTERVAL=0.05, RECONCILE_INTERVAL_SECONDS=0.2)
+@override_settings(COMETAPI_POLL_INTERVAL=0.05, HOUSEKEEPING_INTERVAL_SECONDS=0.2)
 def test_the_worker_loop_finishes_a_job_and_keeps_its_heartbeat(simulator, alice):
     generation = make_generation(alice)
 
@@ -216,7 +216,7 @@ def test_the_worker_loop_finishes_a_job_and_keeps_its_heartbeat(simulator, alice
     assert worker.WorkerHeartbeat.objects.filter(name="test-worker").exists()
 
 
-@override_settings(COMETAPI_POLL_INTERVAL=0.05, RECONCILE_INTERVAL_SECONDS=0.2)
+@override_settings(COMETAPI_POLL_INTERVAL=0.05, HOUSEKEEPING_INTERVAL_SECONDS=0.2)
 def test_the_worker_waits_out_database_errors_and_goes_on(simulator, alice, caplog):
     generation = make_generation(alice)
     real_claim_next = Generation.objects.claim_next
@@ -246,7 +246,7 @@ def test_the_worker_waits_out_database_errors_and_goes_on(simulator, alice, capl
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's file lock")
-@override_settings(COMETAPI_POLL_INTERVAL=0.05, RECONCILE_INTERVAL_SECONDS=0.2)
+@override_settings(COMETAPI_POLL_INTERVAL=0.05, HOUSEKEEPING_INTERVAL_SECONDS=0.2)
 def test_the_worker_outlives_a_write_that_holds_sqlite_longer_than_its_timeout(
     simulator, alice, caplog
 ):

@@ -331,8 +331,16 @@ COMETAPI_DOWNLOAD_MIN_KBPS = env_number("COMETAPI_DOWNLOAD_MIN_KBPS", 50, 0, 102
 # A step whose worker died is retaken after this long: its lease's end is its due time.
 WORKER_STEP_LEASE_SECONDS = env_number("WORKER_STEP_LEASE_SECONDS", 40, 1, 3600)
 # Seconds between the worker's passes of heartbeat, slot wake-ups, Trash purge and the
-# removal of downloads a killed worker abandoned (the name is older than the loop).
-RECONCILE_INTERVAL_SECONDS = env_number("RECONCILE_INTERVAL_SECONDS", 10, 0.1, 3600)
+# removal of downloads a killed worker abandoned. RECONCILE_INTERVAL_SECONDS, its name
+# before the task queue went, is still read so that an existing .env keeps working.
+HOUSEKEEPING_INTERVAL_SECONDS = env_number(
+    "HOUSEKEEPING_INTERVAL_SECONDS"
+    if os.environ.get("HOUSEKEEPING_INTERVAL_SECONDS")
+    else "RECONCILE_INTERVAL_SECONDS",
+    10,
+    0.1,
+    3600,
+)
 # The gallery: days a deleted video waits in the Trash before the worker purges it.
 TRASH_KEEP_DAYS = env_number("TRASH_KEEP_DAYS", 30, 0.001, 3650)
 
