@@ -75,7 +75,8 @@ class Batch(models.Model):
             for row in sheet.rows[:MAX_ROWS]:
                 checked = checks.check(row.values, owner)
                 reason = checked.reason
-                if row.extra_cells:
+                # An unquoted comma in a prompt shifts the row's cells to the right.
+                if row.extra_filled or (row.extra_cells and reason):
                     reason = (
                         f"This row has {row.extra_cells} more cell{'s' if row.extra_cells > 1 else ''} "
                         "than the header names: a comma inside a prompt needs the prompt in "

@@ -37,7 +37,8 @@ class SheetError(Exception):
 class SheetRow:
     line: int  # where the row starts in the file, counting the header as line 1
     values: dict[str, str]
-    extra_cells: int = 0  # non-empty cells past the named columns
+    extra_cells: int = 0  # cells past the named columns
+    extra_filled: bool = False  # and some of them hold something
 
 
 @dataclass
@@ -150,5 +151,7 @@ def _row(line: int, names: list[str], cells: list[str]) -> SheetRow:
     for name, cell in zip(names, cells, strict=False):
         if name in COLUMNS:
             values[name] = cell.strip()
-    extra = sum(1 for cell in cells[len(names) :] if cell.strip())
-    return SheetRow(line=line, values=values, extra_cells=extra)
+    extra = cells[len(names) :]
+    return SheetRow(
+        line=line, values=values, extra_cells=len(extra), extra_filled=any(c.strip() for c in extra)
+    )

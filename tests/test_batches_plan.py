@@ -72,6 +72,14 @@ class BatchPlanTests(StudioTestCase):
         self.assertContains(response, "disabled")
         self.assertEqual(Generation.objects.count(), 0)
 
+    def test_an_unquoted_comma_in_a_prompt_is_explained(self):
+        batch = self.plan("prompt,takes\nA kite, at dusk,2\n")
+        self.assertEqual(
+            batch.rows.get().reason,
+            "This row has 1 more cell than the header names: a comma inside a prompt needs "
+            "the prompt in double quotes. Takes “at dusk” is not one we can make: use 1, 2, 3, 4.",
+        )
+
     def test_a_reload_loses_nothing_and_pasted_rows_make_a_plan_too(self):
         response = self.client.post(
             reverse("batches:batches"), {"rows": "prompt\ttitle\nA kite\tKite\n"}

@@ -106,8 +106,9 @@ def test_empty_and_header_only_sheets_are_refused():
 
 
 def test_extra_cells_from_an_unquoted_comma_are_counted():
-    sheet = read_text("prompt,title\nA kite, at dusk,Kite\n")
-    assert sheet.rows[0].extra_cells == 1
+    sheet = read_text("prompt,title\nA kite, at dusk,Kite\nA boat,Boat,\n")
+    assert (sheet.rows[0].extra_cells, sheet.rows[0].extra_filled) == (1, True)
+    assert (sheet.rows[1].extra_cells, sheet.rows[1].extra_filled) == (1, False)
 
 
 # --- each row through the New video form's rules ------------------------------------------
