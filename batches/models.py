@@ -137,7 +137,12 @@ class Batch(models.Model):
                         )
                 total = sum(
                     (
-                        ledger.estimate(one.data["model"], one.data["size"], one.data["seconds"], one.data["takes"]).amount
+                        ledger.estimate(
+                            one.data["model"],
+                            one.data["size"],
+                            one.data["seconds"],
+                            one.data["takes"],
+                        ).amount
                         for _, one in checked
                     ),
                     Decimal("0"),

@@ -82,7 +82,9 @@ def normalise(values: dict[str, str]) -> dict[str, str]:
     seconds = re.fullmatch(r"(\d+)\s*(s|sec|secs|seconds?)?", row["seconds"].lower())
     row["seconds"] = seconds.group(1) if seconds else row["seconds"]
     if not row["seconds"]:
-        row["seconds"] = str(Seconds.EIGHT) if row["size"] in EIGHT_SECONDS_ONLY else start["seconds"]
+        row["seconds"] = (
+            str(Seconds.EIGHT) if row["size"] in EIGHT_SECONDS_ONLY else start["seconds"]
+        )
     row["takes"] = row["takes"] or start["takes"]
     row["title"] = " ".join(row["title"].split())
     return row
@@ -101,8 +103,7 @@ def check(values: dict[str, str], owner) -> Checked:
             )
     if len(row["title"]) > TITLE_MAX_LENGTH:
         reasons.append(
-            f"the title has {len(row['title'])} characters; please keep it under "
-            f"{TITLE_MAX_LENGTH}"
+            f"the title has {len(row['title'])} characters; please keep it under {TITLE_MAX_LENGTH}"
         )
     form = GenerationForm(
         data={key: row[key] for key in ("prompt", "model", "size", "seconds", "takes")},
@@ -111,7 +112,7 @@ def check(values: dict[str, str], owner) -> Checked:
     if not form.is_valid():
         for name, errors in form.errors.items():
             for error in errors:
-                reasons.append(_reason(name, row.get(name, ""), error))
+                reasons.append(_reason(name, row.get(name, ""), str(error)))
     elif not reasons:
         row["prompt"] = form.cleaned_data["prompt"]
     reason = "; ".join(reasons)

@@ -96,7 +96,9 @@ def row_view(request: HttpRequest, batch_pk, row_pk) -> HttpResponse:
     batch, row = _get_draft_row(request, batch_pk, row_pk)
     if not getattr(request, "htmx", False):
         return redirect(batch)
-    return render(request, "batches/_row.html", {"row": row, "editing": False, "estimate": row.estimate()})
+    return render(
+        request, "batches/_row.html", {"row": row, "editing": False, "estimate": row.estimate()}
+    )
 
 
 @require_POST

@@ -96,12 +96,16 @@ class BatchPlanTests(StudioTestCase):
         url = reverse("batches:row_edit", args=[batch.pk, row.pk])
         self.assertContains(self.client.get(url), "“veo9” (not available)")
         values = {"prompt": row.prompt, "title": "Storm", "model": "veo3.1-fast"}
-        response = self.client.post(url, {**values, "size": "720x1280", "seconds": "4", "takes": "1"})
+        response = self.client.post(
+            url, {**values, "size": "720x1280", "seconds": "4", "takes": "1"}
+        )
         self.assertRedirects(response, reverse("batches:plan", args=[batch.pk]))
         row.refresh_from_db()
         self.assertEqual((row.size, row.reason), ("720x1280", ""))
         # Still wrong: the form stays, saying why, and what was typed is kept.
-        response = self.client.post(url, {**values, "size": "1920x1080", "seconds": "4", "takes": "1"})
+        response = self.client.post(
+            url, {**values, "size": "1920x1080", "seconds": "4", "takes": "1"}
+        )
         self.assertContains(response, "only available as an 8-second clip")
         row.refresh_from_db()
         self.assertEqual(row.size, "1920x1080")
@@ -115,7 +119,14 @@ class BatchPlanTests(StudioTestCase):
         self.assertNotContains(response, "<html")
         response = self.client.post(
             url,
-            {"prompt": "A storm", "title": "Storm", "model": "veo3.1-fast", "size": "1280x720", "seconds": "4", "takes": "1"},
+            {
+                "prompt": "A storm",
+                "title": "Storm",
+                "model": "veo3.1-fast",
+                "size": "1280x720",
+                "seconds": "4",
+                "takes": "1",
+            },
             headers={"HX-Request": "true"},
         )
         self.assertContains(response, f'<tr id="row-{row.pk}" class="batch-row">')
@@ -128,7 +139,9 @@ class BatchPlanTests(StudioTestCase):
         row = batch.rows.get(line=3)
         response = self.client.post(reverse("batches:row_remove", args=[batch.pk, row.pk]))
         self.assertRedirects(response, batch.get_absolute_url())
-        self.assertContains(self.client.get(batch.get_absolute_url()), "$0.96</strong> for 2 videos")
+        self.assertContains(
+            self.client.get(batch.get_absolute_url()), "$0.96</strong> for 2 videos"
+        )
 
     def test_the_plan_shows_the_total_against_each_cap(self):
         set_cap(self.alice, "1.00")
@@ -136,7 +149,9 @@ class BatchPlanTests(StudioTestCase):
         studio.team_cap = Decimal("50")
         studio.save()
         response = self.client.get(self.plan().get_absolute_url())
-        self.assertContains(response, "Your monthly cap: $1.00, $0.00 used or held this month, $1.00 left")
+        self.assertContains(
+            response, "Your monthly cap: $1.00, $0.00 used or held this month, $1.00 left"
+        )
         self.assertContains(response, "over by $0.60")
         self.assertContains(response, "The team&#x27;s monthly cap: $50.00")
         self.assertContains(response, "the plan fits")
@@ -144,7 +159,9 @@ class BatchPlanTests(StudioTestCase):
     def test_generating_makes_each_row_a_video_with_its_title_in_the_chosen_project(self):
         project = Project.objects.create(name="Spring perfume", created_by=self.alice)
         batch = self.plan()
-        response = self.client.post(reverse("batches:project", args=[batch.pk]), {"project": project.pk})
+        response = self.client.post(
+            reverse("batches:project", args=[batch.pk]), {"project": project.pk}
+        )
         self.assertRedirects(response, batch.get_absolute_url())
         response = self.client.post(reverse("batches:generate", args=[batch.pk]))
         self.assertRedirects(response, reverse("batches:videos", args=[batch.pk]))
@@ -208,7 +225,9 @@ class BatchPlanTests(StudioTestCase):
     def test_a_project_the_person_may_not_use_is_refused(self):
         hidden = Project.objects.create(name="Board", created_by=self.bob, limited=True)
         batch = self.plan()
-        response = self.client.post(reverse("batches:project", args=[batch.pk]), {"project": hidden.pk}, follow=True)
+        response = self.client.post(
+            reverse("batches:project", args=[batch.pk]), {"project": hidden.pk}, follow=True
+        )
         self.assertContains(response, "That project is no longer open")
         batch.refresh_from_db()
         self.assertIsNone(batch.project)

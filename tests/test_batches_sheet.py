@@ -151,19 +151,22 @@ def test_an_unknown_model_is_named_with_the_ones_we_can_make(alice):
 
 
 def test_the_form_s_own_rules_apply_row_by_row(alice):
-    assert "only available as an 8-second clip" in rows.check(
-        {"prompt": "A kite", "size": "4k", "seconds": "4"}, alice
-    ).reason
+    assert (
+        "only available as an 8-second clip"
+        in rows.check({"prompt": "A kite", "size": "4k", "seconds": "4"}, alice).reason
+    )
     assert "under 2000 characters" in rows.check({"prompt": "k" * 2001}, alice).reason
     assert "describe the video" in rows.check({"prompt": "  "}, alice).reason
     assert "Takes “9”" in rows.check({"prompt": "A kite", "takes": "9"}, alice).reason
     assert "control characters" in rows.check({"prompt": "A\x07kite"}, alice).reason
-    assert "title has 121 characters" in rows.check({"prompt": "A", "title": "t" * 121}, alice).reason
+    assert (
+        "title has 121 characters" in rows.check({"prompt": "A", "title": "t" * 121}, alice).reason
+    )
 
 
 @pytest.mark.parametrize("sign", ["=", "+", "-", "@"])
 def test_a_cell_that_starts_like_a_formula_is_refused_with_why(alice, sign):
-    checked = rows.check({"prompt": f"{sign}HYPERLINK(\"x\")"}, alice)
+    checked = rows.check({"prompt": f'{sign}HYPERLINK("x")'}, alice)
     assert not checked.ok
     assert f"the prompt starts with “{sign}”" in checked.reason.lower()
     assert "spreadsheet formula" in checked.reason

@@ -59,7 +59,9 @@ def values(batch: Batch) -> dict:
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize(("name", "route", "parameters"), BATCH_URLS, ids=[u[0] for u in BATCH_URLS])
+@pytest.mark.parametrize(
+    ("name", "route", "parameters"), BATCH_URLS, ids=[u[0] for u in BATCH_URLS]
+)
 def test_only_the_maker_gets_past_any_batch_url(cast, name, route, parameters, method):
     alice, bob, draft, made = cast
     project = Project.objects.create(name="Bob's", created_by=bob)
