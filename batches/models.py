@@ -1,6 +1,7 @@
 """A batch: a plan of videos read from a sheet, kept as a draft (so a reload or a fix
 loses nothing) until the whole plan is generated at once."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,12 @@ class PlanRefused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class _BadRows(Exception):
+    def __init__(self, rows: list):
+        super().__init__(rows)
+        self.rows = rows
 
 
 class BatchQuerySet(models.QuerySet["Batch"]):
@@ -96,7 +103,17 @@ class Batch(models.Model):
         """The rows with their prices, the total and where it stands against the caps."""
         rows = list(self.rows.all())
         studio = StudioSettings.load()
-        priced = [PlannedRow(row, row.estimate(studio)) for row in rows]
+        # One price lookup per kind of row, not one per row (a plan has up to 200).
+        quote = functools.cache(functools.partial(ledger.estimate, studio=studio))
+        priced = [
+            PlannedRow(
+                row,
+                None
+                if row.reason
+                else quote(row.model, row.size, int(row.seconds), int(row.takes)),
+            )
+            for row in rows
+        ]
         return Plan(self, priced, ledger.standing(person, studio=studio))
 
     def choose_project(self, person, project: Project | None) -> None:
@@ -120,13 +137,9 @@ class Batch(models.Model):
                 if not rows:
                     raise PlanRefused("This plan has no rows left. Upload a sheet to start again.")
                 checked = [(row, checks.check(row.values(), person)) for row in rows]
-                bad = [row for row, one in checked if not one.ok]
+                bad = [(row, one.reason) for row, one in checked if not one.ok]
                 if bad:
-                    lines = ", ".join(str(row.line) for row in bad[:10])
-                    raise PlanRefused(
-                        f"Nothing was sent: {len(bad)} row{'s' if len(bad) > 1 else ''} "
-                        f"still need{'' if len(bad) > 1 else 's'} fixing (line {lines})."
-                    )
+                    raise _BadRows(bad)
                 project = None
                 if batch.project_id is not None:
                     project = usable_projects(person).filter(pk=batch.project_id).first()
@@ -135,6 +148,7 @@ class Batch(models.Model):
                             "The project chosen for this plan is no longer open to you. "
                             "Please pick another. Nothing was sent."
                         )
+                studio = StudioSettings.load()
                 total = sum(
                     (
                         ledger.estimate(
@@ -142,6 +156,7 @@ class Batch(models.Model):
                             one.data["size"],
                             one.data["seconds"],
                             one.data["takes"],
+                            studio,
                         ).amount
                         for _, one in checked
                     ),
@@ -160,6 +175,16 @@ class Batch(models.Model):
                     row.videos.set(jobs)
                 batch.generated_at = timezone.now()
                 batch.save(update_fields=["generated_at", "updated_at"])
+        except _BadRows as refused:
+            # Kept after the rolled-back transaction, so the plan shows each row's reason.
+            for row, reason in refused.rows:
+                BatchRow.objects.filter(pk=row.pk).update(reason=reason)
+            count = len(refused.rows)
+            lines = ", ".join(str(row.line) for row, _ in refused.rows[:10])
+            raise PlanRefused(
+                f"Nothing was sent: {count} row{'s' if count > 1 else ''} "
+                f"still need{'' if count > 1 else 's'} fixing (line {lines})."
+            ) from None
         except ledger.CapExceeded as exceeded:
             # Read after the refused transaction, so what is left is what is really left.
             where = ledger.standing(person)

@@ -222,6 +222,14 @@ class BatchPlanTests(StudioTestCase):
         self.assertContains(response, "Nothing was sent: 1 row still needs fixing (line 4).")
         self.assertEqual(Generation.objects.count(), 0)
 
+    def test_a_row_that_became_bad_since_it_was_checked_is_named_when_generating(self):
+        batch = self.plan()
+        BatchRow.objects.filter(batch=batch, line=2).update(seconds="5")  # an older check
+        response = self.client.post(reverse("batches:generate", args=[batch.pk]), follow=True)
+        self.assertContains(response, "Nothing was sent: 1 row still needs fixing (line 2).")
+        self.assertContains(response, "Line 2</a>: Seconds “5” is not one we can make")
+        self.assertEqual((Generation.objects.count(), LedgerEntry.objects.count()), (0, 0))
+
     def test_a_project_the_person_may_not_use_is_refused(self):
         hidden = Project.objects.create(name="Board", created_by=self.bob, limited=True)
         batch = self.plan()
@@ -231,6 +239,17 @@ class BatchPlanTests(StudioTestCase):
         self.assertContains(response, "That project is no longer open")
         batch.refresh_from_db()
         self.assertIsNone(batch.project)
+
+    def test_a_project_archived_after_it_was_chosen_refuses_the_plan_with_nothing_sent(self):
+        project = Project.objects.create(name="Spring perfume", created_by=self.alice)
+        batch = self.plan()
+        self.client.post(reverse("batches:project", args=[batch.pk]), {"project": project.pk})
+        project.archive()
+        response = self.client.post(reverse("batches:generate", args=[batch.pk]), follow=True)
+        self.assertContains(
+            response, "no longer open to you. Please pick another. Nothing was sent."
+        )
+        self.assertEqual((Generation.objects.count(), LedgerEntry.objects.count()), (0, 0))
 
     @override_settings(BILLING_CREATE_PER_MINUTE=3)
     def test_a_plan_counts_once_against_the_per_minute_limit(self):

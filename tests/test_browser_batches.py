@@ -82,7 +82,7 @@ def test_alice_fixes_a_bad_row_in_place_and_generates_the_whole_plan_into_5_vide
 
         # Fixed in place: the row turns into its form, and back, without a reload.
         page.evaluate("window.__sameDocument = true")
-        page.get_by_role("link", name="Edit line 5").click()
+        page.get_by_role("link", name="Fix line 5").click()
         page.get_by_label("Model").select_option("veo3.1-fast")
         shoot(page, f"plan-editing-{size}")
         page.get_by_role("button", name="Save line 5").click()
