@@ -216,6 +216,16 @@ class BatchPlanTests(StudioTestCase):
         self.client.post(reverse("batches:generate", args=[batch.pk]))
         self.assertEqual(Generation.objects.count(), 2)
 
+    def test_over_the_team_s_cap_the_refusal_says_it_is_the_team_s(self):
+        studio = StudioSettings.load()
+        studio.team_cap = Decimal("1.50")
+        studio.save()
+        batch = self.plan()
+        response = self.client.post(reverse("batches:generate", args=[batch.pk]), follow=True)
+        self.assertContains(response, "but the team&#x27;s monthly cap leaves $1.50 this month")
+        self.assertEqual((Generation.objects.count(), LedgerEntry.objects.count()), (0, 0))
+        self.assertEqual(self.sim.create_count, 0)
+
     def test_a_plan_with_a_bad_row_is_not_sent(self):
         batch = self.plan(SHEET.replace("720p\n", "veo9\n"))
         response = self.client.post(reverse("batches:generate", args=[batch.pk]), follow=True)

@@ -16,6 +16,7 @@ from django.test import override_settings
 from batches.models import Batch
 from billing.models import LedgerEntry, Member
 from generations.models import Generation, Project
+from tests.test_accessibility import serious
 from tests.test_browser import browser, release_server_connections, running_worker  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,6 +68,7 @@ def test_alice_fixes_a_bad_row_in_place_and_generates_the_whole_plan_into_5_vide
         page.get_by_role("link", name="Batches", exact=True).click()
         page.get_by_text("What the sheet looks like").click()
         shoot(page, f"start-{size}")
+        assert serious(page) == []
         page.get_by_label("A CSV file").set_input_files(str(sheet))
         page.get_by_role("button", name="See the plan").click()
         page.wait_for_url(re.compile(r"/batches/\d+/$"))
@@ -79,12 +81,14 @@ def test_alice_fixes_a_bad_row_in_place_and_generates_the_whole_plan_into_5_vide
         assert page.get_by_role("button", name="Generate the whole plan").is_disabled()
         assert Generation.objects.count() == 0
         shoot(page, f"plan-bad-row-{size}")
+        assert serious(page) == []
 
         # Fixed in place: the row turns into its form, and back, without a reload.
         page.evaluate("window.__sameDocument = true")
         page.get_by_role("link", name="Fix line 5").click()
         page.get_by_label("Model").select_option("veo3.1-fast")
         shoot(page, f"plan-editing-{size}")
+        assert serious(page) == []
         page.get_by_role("button", name="Save line 5").click()
         page.get_by_role("link", name="Edit line 5").wait_for()
         assert page.evaluate("window.__sameDocument") is True
