@@ -83,6 +83,7 @@ def row_edit(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
             return redirect(batch)
     context = {"row": row, "editing": editing, "estimate": row.estimate()}
     if request.htmx:
+        context["focus"] = True  # the swapped row takes the keyboard's focus
         if request.method == "POST":
             # The row, and the plan's summary (prices, caps, Generate) out of band.
             context.update(_plan_context(request, batch), summary_oob=True)
@@ -97,7 +98,7 @@ def row_view(request: HttpRequest, batch_pk, row_pk) -> HttpResponse:
     if not getattr(request, "htmx", False):
         return redirect(batch)
     return render(
-        request, "batches/_row.html", {"row": row, "editing": False, "estimate": row.estimate()}
+        request, "batches/_row.html", {"row": row, "editing": False, "estimate": row.estimate(), "focus": True}
     )
 
 

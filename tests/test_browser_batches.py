@@ -39,6 +39,16 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(RESULTS / f"batches-{name}.png"), full_page=True)
 
 
+def focus_lands(page, where: str, on) -> bool:
+    """Whether the keyboard's focus reaches `where` (htmx moves it once a swap settles)."""
+    script = "({id: document.activeElement.id, label: document.activeElement.ariaLabel})"
+    for _ in range(40):
+        if on(page.evaluate(script)):
+            return True
+        page.wait_for_timeout(50)
+    return False
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_alice_fixes_a_bad_row_in_place_and_generates_the_whole_plan_into_5_videos(
     live_server,
@@ -86,11 +96,13 @@ def test_alice_fixes_a_bad_row_in_place_and_generates_the_whole_plan_into_5_vide
         # Fixed in place: the row turns into its form, and back, without a reload.
         page.evaluate("window.__sameDocument = true")
         page.get_by_role("link", name="Fix line 5").click()
+        assert focus_lands(page, "the row's prompt", lambda el: el["id"].endswith("-prompt"))
         page.get_by_label("Model").select_option("veo3.1-fast")
         shoot(page, f"plan-editing-{size}")
         assert serious(page) == []
         page.get_by_role("button", name="Save line 5").click()
         page.get_by_role("link", name="Edit line 5").wait_for()
+        assert focus_lands(page, "its Edit link", lambda el: el["label"] == "Edit line 5")
         assert page.evaluate("window.__sameDocument") is True
         assert page.locator("#plan-problems").inner_text().strip() == ""
 
