@@ -60,10 +60,12 @@ def plan(request: HttpRequest, batch_pk) -> HttpResponse:
 
 
 def _plan_context(request: HttpRequest, batch: Batch, **extra) -> dict:
+    projects = list(usable_projects(request.user))
     return {
         "batch": batch,
         "plan": batch.plan_for(request.user),
-        "projects": usable_projects(request.user),
+        "projects": projects,
+        "project_closed": batch.project is not None and batch.project not in projects,
         **extra,
     }
 
@@ -98,7 +100,9 @@ def row_view(request: HttpRequest, batch_pk, row_pk) -> HttpResponse:
     if not getattr(request, "htmx", False):
         return redirect(batch)
     return render(
-        request, "batches/_row.html", {"row": row, "editing": False, "estimate": row.estimate(), "focus": True}
+        request,
+        "batches/_row.html",
+        {"row": row, "editing": False, "estimate": row.estimate(), "focus": True},
     )
 
 

@@ -255,6 +255,10 @@ class BatchPlanTests(StudioTestCase):
         batch = self.plan()
         self.client.post(reverse("batches:project", args=[batch.pk]), {"project": project.pk})
         project.archive()
+        self.assertContains(
+            self.client.get(batch.get_absolute_url()),
+            "Spring perfume (no longer open: pick another)",
+        )
         response = self.client.post(reverse("batches:generate", args=[batch.pk]), follow=True)
         self.assertContains(
             response, "no longer open to you. Please pick another. Nothing was sent."
