@@ -166,13 +166,22 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.annotate(n_comments=Coalesce(models.Subquery(counts), 0))
 
     def create_takes(
-        self, owner, request: dict, first_frame=None, takes: int = 1, made_from=None
+        self,
+        owner,
+        request: dict,
+        first_frame=None,
+        takes: int = 1,
+        made_from=None,
+        *,
+        planned: bool = False,
     ) -> tuple[list["Generation"], bool]:
         """Start `takes` jobs of the same settings, each its own paid CometAPI task, grouped
         so that they can be seen side by side. Idempotent like `create_for`."""
         token = request.get("client_token") or uuid.uuid4()
         if takes <= 1:
-            job, is_new = self.create_for(owner, request, first_frame, made_from=made_from)
+            job, is_new = self.create_for(
+                owner, request, first_frame, made_from=made_from, planned=planned
+            )
             return [job], is_new
         group = uuid.uuid5(token, "takes")
         jobs, any_new = [], False
@@ -188,6 +197,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
                         made_from=made_from,
                         take_group=group,
                         take_number=number,
+                        planned=planned,
                     )
                     jobs.append((job, is_new))
                     any_new = any_new or is_new
@@ -206,17 +216,22 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         made_from=None,
         take_group=None,
         take_number: int = 1,
+        planned: bool = False,
     ) -> tuple["Generation", bool]:
         """Start a job from a validated form, once: a double click, a second tab or
-        back-and-resubmit finds the job the first post made. Returns (job, is_new)."""
+        back-and-resubmit finds the job the first post made. Returns (job, is_new).
+        `planned`: one row of a batch (batches/), found again by its token alone (two rows
+        of a sheet may ask for the same video on purpose) and counted against the
+        per-minute limit by the batch as a whole (`check_rate_for`), not job by job."""
         token = request.get("client_token") or uuid.uuid4()
         settings_sent = {key: request[key] for key in ("prompt", "model", "seconds", "size")}
         sha = first_frame.sha256 if first_frame else ""
         mine = self.for_user(owner)
         same_request = mine.filter(**settings_sent, first_frame_sha256=sha, take_number=take_number)
-        repeat = (
-            same_request.filter(client_token=token).first()
-            or same_request.filter(created_at__gte=timezone.now() - REPEAT_WINDOW)
+        repeat = same_request.filter(client_token=token).first() or (
+            None
+            if planned
+            else same_request.filter(created_at__gte=timezone.now() - REPEAT_WINDOW)
             .exclude(status=Status.FAILED)
             .first()
         )
@@ -233,6 +248,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             take_group=take_group,
             take_number=take_number,
             project=request.get("project"),  # checked by the form: one the owner may use
+            title=" ".join(str(request.get("title") or "").split())[:120],
             **settings_sent,
         )
         saved_files: list[str] = []
@@ -250,7 +266,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             if StudioSettings.load().share_new_videos:
                 generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
             with transaction.atomic():
-                generation._check_rate()  # and saving reserves the money, or refuses
+                if not planned:
+                    generation._check_rate()
+                # Saving reserves the money under every cap (billing.ledger), or refuses.
                 generation.save(force_insert=True)
         except IntegrityError:
             _delete_files(saved_files)
@@ -259,6 +277,11 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             _delete_files(saved_files)
             raise
         return generation, True
+
+    def check_rate_for(self, owner) -> None:
+        """billing's per-minute limit for one more send by `owner` (raises TooFast): what a
+        batch of planned jobs counts as, in the transaction that creates them."""
+        Generation(owner=owner)._check_rate()
 
     def resolve_reservation(self, entry_id: int, verdict: str, admin) -> LedgerEntry:
         """An admin's verdict ("charged" or "not_charged") on a reservation whose job ended

@@ -1,0 +1,169 @@
+"""Batches from a sheet: upload or paste, the plan (priced, fixed row by row, a project
+chosen), generating it as a whole, and the batch's videos with their live status."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from generations import gallery
+from generations.forms import usable_projects
+
+from .forms import SheetForm
+from .models import Batch, BatchRow, PlanRefused
+from .rows import FIELDS
+from .sheet import MAX_BYTES, MAX_ROWS, human_size
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _get_batch(request: HttpRequest, batch_pk) -> Batch:
+    """The person's own batch, or 404: a batch is its maker's only."""
+    return get_object_or_404(Batch.objects.for_user(request.user), pk=batch_pk)
+
+
+def _get_draft_row(request: HttpRequest, batch_pk, row_pk) -> tuple[Batch, BatchRow]:
+    batch = _get_batch(request, batch_pk)
+    return batch, get_object_or_404(batch.rows, pk=row_pk)
+
+
+def batches(request: HttpRequest) -> HttpResponse:
+    """Start a batch from a sheet; the person's earlier batches below."""
+    if request.method == "POST":
+        form = SheetForm(request.POST, request.FILES)
+        if form.is_valid():
+            batch = Batch.from_sheet(request.user, form.parsed, form.cleaned_data["name"])
+            return redirect(batch)
+    else:
+        form = SheetForm()
+    earlier = Batch.objects.for_user(request.user)[:20]
+    return render(
+        request,
+        "batches/batches.html",
+        {
+            "form": form,
+            "earlier": earlier,
+            "max_size": human_size(MAX_BYTES),
+            "max_rows": MAX_ROWS,
+        },
+    )
+
+
+def plan(request: HttpRequest, batch_pk) -> HttpResponse:
+    batch = _get_batch(request, batch_pk)
+    if batch.is_generated:
+        return redirect(batch)
+    return render(request, "batches/plan.html", _plan_context(request, batch))
+
+
+def _plan_context(request: HttpRequest, batch: Batch, **extra) -> dict:
+    projects = list(usable_projects(request.user))
+    return {
+        "batch": batch,
+        "plan": batch.plan_for(request.user),
+        "projects": projects,
+        "project_closed": batch.project is not None and batch.project not in projects,
+        **extra,
+    }
+
+
+def row_edit(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
+    """Fix one row in place: htmx swaps the row for its form and back; without script
+    the same form is a page of its own."""
+    batch, row = _get_draft_row(request, batch_pk, row_pk)
+    if batch.is_generated:
+        return redirect(batch)
+    editing = True
+    if request.method == "POST":
+        checked = row.change(request.user, {name: request.POST.get(name, "") for name in FIELDS})
+        editing = not checked.ok
+        if not request.htmx and checked.ok:
+            messages.success(request, f"Line {row.line} is fixed.")
+            return redirect(batch)
+    context = {"row": row, "editing": editing, "estimate": row.estimate()}
+    if request.htmx:
+        context["focus"] = True  # the swapped row takes the keyboard's focus
+        if request.method == "POST":
+            # The row, and the plan's summary (prices, caps, Generate) out of band.
+            context.update(_plan_context(request, batch), summary_oob=True)
+            return render(request, "batches/_row_changed.html", context)
+        return render(request, "batches/_row.html", context)
+    return render(request, "batches/row_edit.html", {"batch": batch, **context})
+
+
+def row_view(request: HttpRequest, batch_pk, row_pk) -> HttpResponse:
+    """The row as the plan shows it (htmx's "Cancel" of an edit)."""
+    batch, row = _get_draft_row(request, batch_pk, row_pk)
+    if not getattr(request, "htmx", False):
+        return redirect(batch)
+    return render(
+        request,
+        "batches/_row.html",
+        {"row": row, "editing": False, "estimate": row.estimate(), "focus": True},
+    )
+
+
+@require_POST
+def row_remove(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
+    batch, row = _get_draft_row(request, batch_pk, row_pk)
+    if not batch.is_generated:
+        row.delete()
+        messages.success(request, f"Line {row.line} was removed from the plan.")
+    return redirect(batch)
+
+
+@require_POST
+def choose_project(request: HttpRequest, batch_pk) -> HttpResponse:
+    batch = _get_batch(request, batch_pk)
+    if batch.is_generated:
+        return redirect(batch)
+    chosen = request.POST.get("project") or ""
+    project = usable_projects(request.user).filter(pk=chosen).first() if chosen.isdigit() else None
+    if chosen and project is None:
+        messages.error(request, "That project is no longer open. Please pick another.")
+    else:
+        batch.choose_project(request.user, project)
+        messages.success(
+            request,
+            f"Every video of this plan goes into “{project.name}”."
+            if project
+            else "The videos go into no project (private unless you share them).",
+        )
+    return redirect(batch)
+
+
+@require_POST
+def generate(request: HttpRequest, batch_pk) -> HttpResponse:
+    batch = _get_batch(request, batch_pk)
+    try:
+        made = batch.generate_for(request.user)
+    except PlanRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("batches:plan", batch_pk=batch.pk)
+    if not made:
+        messages.info(request, "This plan was already generated, so nothing was started twice.")
+    return redirect("batches:videos", batch_pk=batch.pk)
+
+
+@require_POST
+def discard(request: HttpRequest, batch_pk) -> HttpResponse:
+    batch = _get_batch(request, batch_pk)
+    if batch.is_generated:
+        messages.info(request, "A generated batch stays: its videos are in your gallery.")
+        return redirect(batch)
+    batch.delete()
+    messages.success(request, "The draft plan was deleted. Nothing was sent.")
+    return redirect("batches:batches")
+
+
+def videos(request: HttpRequest, batch_pk) -> HttpResponse:
+    batch = _get_batch(request, batch_pk)
+    if not batch.is_generated:
+        return redirect(batch)
+    cards = gallery.as_cards(batch.videos_for(request.user), request.user).order_by(
+        "batch_rows__line", "take_number"
+    )
+    return render(request, "batches/videos.html", {"batch": batch, "group": cards})
