@@ -193,7 +193,7 @@ class LedgerQuerySet(models.QuerySet):
             ),
             seconds=models.Sum("seconds", filter=models.Q(kind=EntryKind.SETTLE)),
             videos=models.Count("pk", filter=models.Q(kind=EntryKind.SETTLE)),
-            prompt_help=exact_sum("charged", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
+            prompt_help=exact_sum("amount", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
             prompt_helps=models.Count("pk", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
         )
         money = ("reserved", "charged", "not_charged", "prompt_help")

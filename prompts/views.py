@@ -51,8 +51,8 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(request, "prompts/library.html", context)
 
 
-def edit(request: HttpRequest, pk) -> HttpResponse:
-    preset = _changeable(request, pk)
+def edit(request: HttpRequest, preset_pk) -> HttpResponse:
+    preset = _changeable(request, preset_pk)
     if request.method == "POST":
         form = PresetForm(request.POST, request.FILES, instance=preset, owner=request.user)
         if form.is_valid():
@@ -65,15 +65,15 @@ def edit(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def duplicate(request: HttpRequest, pk) -> HttpResponse:
-    copy = _visible(request, pk).copy_for(request.user)
+def duplicate(request: HttpRequest, preset_pk) -> HttpResponse:
+    copy = _visible(request, preset_pk).copy_for(request.user)
     messages.success(request, f"Made “{copy.name}”, your own copy. Rename it or change it here.")
-    return redirect("prompts:edit", pk=copy.pk)
+    return redirect("prompts:edit", preset_pk=copy.pk)
 
 
 @require_POST
-def delete(request: HttpRequest, pk) -> HttpResponse:
-    preset = _changeable(request, pk)
+def delete(request: HttpRequest, preset_pk) -> HttpResponse:
+    preset = _changeable(request, preset_pk)
     name = preset.name
     preset.delete_with_files()
     messages.success(request, f"Deleted the preset “{name}”. Videos made from it are kept.")
@@ -106,10 +106,10 @@ def save_from_form(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-def use(request: HttpRequest, pk) -> JsonResponse:
+def use(request: HttpRequest, preset_pk) -> JsonResponse:
     """A preset for the New video form: its settings, its variables and, when it has a first
     frame, that picture kept for this person as a chosen one would be."""
-    preset = _visible(request, pk)
+    preset = _visible(request, preset_pk)
     answer = {
         "ok": True,
         "id": preset.pk,
@@ -141,9 +141,9 @@ def use(request: HttpRequest, pk) -> JsonResponse:
 
 
 @require_POST
-def fill_in(request: HttpRequest, pk) -> JsonResponse:
+def fill_in(request: HttpRequest, preset_pk) -> JsonResponse:
     """The preset's prompt with the variables' values posted as `var_<name>`."""
-    preset = _visible(request, pk)
+    preset = _visible(request, preset_pk)
     values = {
         key.removeprefix("var_"): value
         for key, value in request.POST.items()
@@ -207,8 +207,8 @@ def block_add(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("prompts:library") + "#style-blocks")
 
 
-def block_edit(request: HttpRequest, pk) -> HttpResponse:
-    block = _changeable_block(request, pk)
+def block_edit(request: HttpRequest, block_pk) -> HttpResponse:
+    block = _changeable_block(request, block_pk)
     form = StyleBlockForm(request.POST or None, instance=block)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -218,8 +218,8 @@ def block_edit(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def block_delete(request: HttpRequest, pk) -> HttpResponse:
-    block = _changeable_block(request, pk)
+def block_delete(request: HttpRequest, block_pk) -> HttpResponse:
+    block = _changeable_block(request, block_pk)
     block.delete()
     messages.success(request, f"Deleted the style block “{block.name}”.")
     return redirect(reverse("prompts:library") + "#style-blocks")
