@@ -50,7 +50,9 @@ class ImproveMyPromptTests(StudioTestCase):
         (sent,) = self.sim.chats
         self.assertEqual(sent["model"], "claude-haiku")
         system, user = sent["messages"]
-        self.assertEqual(system, {"role": "system", "content": "Be brief. A 8-second clip, Portrait 720p."})
+        self.assertEqual(
+            system, {"role": "system", "content": "Be brief. A 8-second clip, Portrait 720p."}
+        )
         self.assertEqual(user["role"], "user")
         self.assertIn(f"Prompt:\n{PROMPT}\n", user["content"])
         self.assertIn("8-second clip, Portrait 720p, model veo3.1", user["content"])
@@ -174,7 +176,12 @@ class AdminSettingsTests(StudioTestCase):
     def test_a_member_may_not_change_them(self):
         response = self.client.post(
             reverse("prompts:settings"),
-            {"instruction": "x", "chat_model": "x", "input_per_million": "0", "output_per_million": "0"},
+            {
+                "instruction": "x",
+                "chat_model": "x",
+                "input_per_million": "0",
+                "output_per_million": "0",
+            },
         )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(PromptSettings.load().instruction, DEFAULT_INSTRUCTION)
