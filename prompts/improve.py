@@ -116,18 +116,30 @@ def _cleaned(text: str) -> str:
 # --- the difference, word by word -------------------------------------------------------------
 
 
+_TOKENS = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
+
+
 def word_diff(original: str, suggestion: str) -> list[tuple[str, str]]:
     """(kind, text) pieces of the suggestion against the original: "same", "removed" (only in
-    the original) and "added" (only in the suggestion), compared word by word."""
-    before, after = original.split(), suggestion.split()
+    the original) and "added" (only in the suggestion), compared word by word (punctuation
+    apart, so "field" and "field." share the word). Joined, the "same" and "removed" pieces
+    give the original back exactly, and the "same" and "added" ones the suggestion."""
+    before, after = _TOKENS.findall(original), _TOKENS.findall(suggestion)
     pieces: list[tuple[str, str]] = []
+
+    def put(kind: str, text: str) -> None:
+        if pieces and pieces[-1][0] == kind:
+            pieces[-1] = (kind, pieces[-1][1] + text)
+        elif text:
+            pieces.append((kind, text))
+
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            pieces.append(("same", " ".join(before[a1:a2])))
+            put("same", "".join(before[a1:a2]))
             continue
         if op in ("delete", "replace"):
-            pieces.append(("removed", " ".join(before[a1:a2])))
+            put("removed", "".join(before[a1:a2]))
         if op in ("insert", "replace"):
-            pieces.append(("added", " ".join(after[b1:b2])))
+            put("added", "".join(after[b1:b2]))
     return pieces

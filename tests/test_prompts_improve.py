@@ -37,7 +37,7 @@ class ImproveMyPromptTests(StudioTestCase):
         html = response.content.decode()
         suggestion = improved_prompt(f"Prompt:\n{PROMPT}\n\nSettings: …")
         self.assertIn(f">{suggestion}</textarea>", html)
-        self.assertIn("<ins>Cinematic shot:</ins>", html)
+        self.assertIn("<ins>Cinematic shot: </ins>", html)
         self.assertIn("Your prompt", html)
         self.assertIn("Nothing is generated until you press Generate.", html)
 
@@ -188,11 +188,26 @@ class AdminSettingsTests(StudioTestCase):
 
 
 def test_the_difference_marks_added_and_removed_words():
-    pieces = word_diff("A red kite at dusk", "A red paper kite at golden dusk, slowly")
+    original = "A red kite at dusk"
+    suggestion = "A red paper kite at golden dusk, slowly"
+    pieces = word_diff(original, suggestion)
     assert pieces == [
         ("same", "A red"),
-        ("added", "paper"),
-        ("same", "kite at"),
-        ("removed", "dusk"),
-        ("added", "golden dusk, slowly"),
+        ("added", " paper"),
+        ("same", " kite at "),
+        ("added", "golden "),
+        ("same", "dusk"),
+        ("added", ", slowly"),
+    ]
+    assert "".join(text for kind, text in pieces if kind != "added") == original
+    assert "".join(text for kind, text in pieces if kind != "removed") == suggestion
+
+
+def test_a_changed_word_shows_as_removed_then_added():
+    pieces = word_diff("A blue car at noon.", "A red car at noon.")
+    assert pieces == [
+        ("same", "A "),
+        ("removed", "blue"),
+        ("added", "red"),
+        ("same", " car at noon."),
     ]

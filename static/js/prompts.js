@@ -179,7 +179,10 @@
         var text = button.dataset.styleText;
         var value = prompt.value.replace(/\s+$/, "");
         if (value.indexOf(text) !== -1) { prompt.focus(); return; }  // already there
-        var joint = !value ? "" : /[.!?,;:]$/.test(value) ? " " : ". ";
+        // A new sentence after a full stop (or one added here); a list goes on after a comma.
+        var listGoesOn = /[,;:]$/.test(value);
+        var joint = !value ? "" : listGoesOn || /[.!?]$/.test(value) ? " " : ". ";
+        if (!listGoesOn) text = text.charAt(0).toUpperCase() + text.slice(1);
         setPrompt(value + joint + text);
         prompt.focus();
         prompt.setSelectionRange(prompt.value.length, prompt.value.length);
