@@ -989,8 +989,8 @@ def chat_completion(payload: Any) -> _Response:
     messages = payload.get("messages") if isinstance(payload, dict) else None
     if not isinstance(messages, list) or not messages:
         return _error(400, "messages is required", "messages")
-    users = [
-        m.get("content")
+    users: list[str] = [
+        str(m["content"])
         for m in messages
         if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
     ]

@@ -123,7 +123,7 @@ class Preset(models.Model):
     def keep_frame(self, frame: FirstFrame | None) -> list[str]:
         """Store `frame` as this preset's first frame (None removes it). Returns the names of
         the files it replaced: delete them once the row is saved (see `save_with_frame`)."""
-        old = [f.name for f in (self.first_frame, self.first_frame_thumbnail) if f]
+        old = self._file_names()
         if frame is None:
             self.first_frame.name = self.first_frame_thumbnail.name = ""
             return old
@@ -139,9 +139,9 @@ class Preset(models.Model):
         if not change_frame:
             self.save()
             return
-        before = {f.name for f in (self.first_frame, self.first_frame_thumbnail) if f}
+        before = set(self._file_names())
         old = self.keep_frame(frame)
-        new = [f.name for f in (self.first_frame, self.first_frame_thumbnail) if f]
+        new = self._file_names()
         try:
             with transaction.atomic():
                 self.save()
@@ -150,8 +150,10 @@ class Preset(models.Model):
                 if name not in before:
                     default_storage.delete(name)
             raise
-        for name in old:
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
+        _delete_on_commit(old)
+
+    def _file_names(self) -> list[str]:
+        return [f.name for f in (self.first_frame, self.first_frame_thumbnail) if f and f.name]
 
     def frame(self) -> FirstFrame | None:
         """The stored first frame as a form would give it (for the New video form)."""
@@ -169,10 +171,9 @@ class Preset(models.Model):
         return FirstFrame(image=image, width=width, height=height, thumbnail=thumbnail)
 
     def delete_with_files(self) -> None:
-        names = [f.name for f in (self.first_frame, self.first_frame_thumbnail) if f]
+        names = self._file_names()
         self.delete()
-        for name in names:
-            transaction.on_commit(lambda name=name: default_storage.delete(name))
+        _delete_on_commit(names)
 
     def copy_for(self, person) -> "Preset":
         """A personal copy for `person`, with its own copy of the first frame."""
@@ -188,6 +189,17 @@ class Preset(models.Model):
         )
         copy.save_with_frame(self.frame())
         return copy
+
+
+def _delete_on_commit(names: list[str]) -> None:
+    """Delete files once the transaction that stopped naming them commits."""
+
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)
 
 
 class PresetUse(models.Model):

@@ -330,6 +330,66 @@ class VisibilityTests(StudioTestCase):
         self.assertFalse(any(path.exists() for path in files))
         self.assertTrue(Generation.objects.filter(pk=video.pk).exists())
 
+    def test_editing_replaces_or_removes_the_first_frame_and_its_old_files_go(self):
+        self.client.post(
+            reverse("prompts:save"),
+            {
+                **valid_data(prompt=TEMPLATE),
+                "preset_name": "Still",
+                "first_frame": SimpleUploadedFile("s.jpg", jpeg_bytes(320, 180), "image/jpeg"),
+            },
+        )
+        preset = Preset.objects.get()
+        first = [stored(preset.first_frame.name), stored(preset.first_frame_thumbnail.name)]
+        fields = {
+            "name": "Still",
+            "scope": "personal",
+            "prompt": TEMPLATE,
+            "model": "veo3.1-fast",
+            "size": "1280x720",
+            "seconds": "4",
+            "takes": "1",
+        }
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                reverse("prompts:edit", args=[preset.pk]),
+                {
+                    **fields,
+                    "first_frame": SimpleUploadedFile("t.jpg", jpeg_bytes(640, 360), "image/jpeg"),
+                },
+            )
+        self.assertEqual(response.status_code, 302)
+        preset.refresh_from_db()
+        self.assertFalse(any(path.exists() for path in first))
+        self.assertEqual(preset.frame().width, 640)
+        second = stored(preset.first_frame.name)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                reverse("prompts:edit", args=[preset.pk]), {**fields, "remove_first_frame": "on"}
+            )
+        preset.refresh_from_db()
+        self.assertIsNone(preset.frame())
+        self.assertFalse(second.exists())
+
+    def test_a_bad_edit_keeps_the_preset_as_it_was(self):
+        preset = preset_of(self.alice)
+        response = self.client.post(
+            reverse("prompts:edit", args=[preset.pk]),
+            {
+                "name": "",
+                "scope": "personal",
+                "prompt": "A {broken",
+                "model": "veo3.1-fast",
+                "size": "1280x720",
+                "seconds": "4",
+                "takes": "1",
+            },
+        )
+        self.assertContains(response, "Please give the preset a name.")
+        self.assertContains(response, "is never closed")
+        preset.refresh_from_db()
+        self.assertEqual((preset.name, preset.prompt), ("Product shot", TEMPLATE))
+
     def test_the_library_searches_names_and_prompts(self):
         preset_of(self.alice, name="Perfume hero", prompt="A {product} on glass")
         preset_of(self.alice, name="Bakery", prompt="Warm bread at dawn")
