@@ -92,11 +92,20 @@ def test_alice_saves_a_preset_uses_it_for_perfume_improves_the_prompt_and_genera
     suggestion = page.locator("#suggestion-text").input_value()
     assert suggestion.startswith(f"Cinematic shot: {filled}. Warm tones, 35 mm film, shallow")
 
-    # She accepts it, edits it, and generates.
-    page.get_by_role("button", name="Use this prompt").click()
+    # She edits the suggestion, accepts it (the button; Ctrl+Enter in the box on a laptop,
+    # which must not start the form's Generate), edits it again, and generates.
+    editor = page.locator("#suggestion-text")
+    editor.press("Control+End")
+    editor.type(" Slow motion.")
+    suggestion += " Slow motion."
+    if size == "phone":
+        page.get_by_role("button", name="Use this prompt").click()
+    else:
+        editor.press("Control+Enter")
     assert prompt.input_value() == suggestion
+    assert Generation.objects.count() == 0
     assert page.locator("#improve-result").count() == 0
-    prompt.press("End")
+    prompt.press("Control+End")
     prompt.type(" The label reads Aurora.")
     final = suggestion + " The label reads Aurora."
     page.get_by_role("button", name="Generate").click()

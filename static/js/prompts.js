@@ -33,7 +33,8 @@
     function post(url, data) {
       data.append("csrfmiddlewaretoken", csrf());
       return fetch(url, { method: "POST", body: data, credentials: "same-origin" }).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        // A redirect here is the log-in page (the session ended): never show it in the form.
+        if (!response.ok || response.redirected) throw new Error(String(response.status));
         return response;
       });
     }
@@ -226,9 +227,7 @@
         });
     });
 
-    panel.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-improve]");
-      if (!button) return;
+    function decide(button) {
       if (button.dataset.improve === "accept") {
         setPrompt(document.getElementById("suggestion-text").value);
         improveStatus.textContent = "The suggestion is now your prompt. Edit it as you like; nothing is generated until you press Generate.";
@@ -237,6 +236,18 @@
         improveStatus.textContent = "Kept your prompt as it was.";
       }
       panel.innerHTML = "";
+    }
+
+    panel.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-improve]");
+      if (button) decide(button);
+    });
+    // Ctrl/Cmd+Enter in the suggestion uses it; it must not reach the form's Generate shortcut.
+    panel.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+      event.preventDefault();
+      event.stopPropagation();
+      decide(panel.querySelector("[data-improve=accept]"));
     });
 
     // --- Save as preset ----------------------------------------------------------------------
