@@ -152,6 +152,8 @@ def test_the_preset_pages_pass_axe(
     found["library"] = serious(page)
     page.goto(live_server.url + f"/presets/{Preset.objects.get().pk}/edit/")
     found["edit"] = serious(page)
+    if scheme == "light":
+        shoot(page, f"edit-{size}")
     page.goto(live_server.url + "/new/")
     page.get_by_label("Start from a preset").select_option(label="Product shot")
     page.locator("#preset-variables").wait_for()
