@@ -18,9 +18,9 @@ is reserved and charged at once and flagged for the admins (`rendered_unreserved
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, NamedTuple
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -516,3 +516,54 @@ def refusal_for(person, data) -> str:
     """The refusal for a whole form (all its takes), read after the refused transaction."""
     quote = estimate(data["model"], data["size"], data["seconds"], data.get("takes", 1))
     return refusal(person, quote.amount)
+
+
+# --- a chat model's help with a prompt ------------------------------------------------------
+
+MILLION = Decimal("1000000")
+TICK = Decimal("0.0001")
+
+
+def prompt_help_cost(
+    input_tokens: int, output_tokens: int, studio: StudioSettings | None = None
+) -> Decimal:
+    """What one "Improve my prompt" call cost at the studio's token rates, rounded up to the
+    ledger's ten-thousandth of a dollar: a call that cost anything is never written as $0."""
+    studio = studio or StudioSettings.load()
+    exact = (
+        Decimal(max(0, input_tokens)) * studio.prompt_help_input_per_million
+        + Decimal(max(0, output_tokens)) * studio.prompt_help_output_per_million
+    ) / MILLION
+    return exact.quantize(TICK, rounding=ROUND_UP)
+
+
+def check_prompt_help(person) -> None:
+    """Refuse a prompt-help call (CapExceeded) when the person's or the team's cap is used up:
+    its cost is known only afterwards, but it must not start with nothing left."""
+    where = standing(person)
+    if where.left is not None and where.left <= 0:
+        raise CapExceeded(refusal(person, TICK, where))
+
+
+def charge_prompt_help(
+    person, *, input_tokens: int, output_tokens: int, model: str = ""
+) -> LedgerEntry:
+    """Write one "Improve my prompt" call to the ledger: charged at once (the tokens are
+    spent), nothing reserved, its own kind of entry. `generation_ref` is the call's own id,
+    since no video is made; `seconds` stays 0 and `rate` is the output rate per million."""
+    studio = StudioSettings.load()
+    amount = prompt_help_cost(input_tokens, output_tokens, studio)
+    reason = f"{input_tokens}+{output_tokens} tokens {model}".strip()
+    return LedgerEntry.objects.create(
+        person_id=person.pk,
+        generation_ref=uuid4(),
+        kind=EntryKind.PROMPT_HELP,
+        reason=reason[:32],
+        rate=studio.prompt_help_output_per_million,
+        seconds=0,
+        amount=amount,
+        reserved=Decimal("0"),
+        charged=amount,
+        day=studio_day(),
+        actor=person,
+    )

@@ -81,6 +81,21 @@ class StudioSettings(models.Model):
         default=False,
         help_text="New videos start shared; their makers can still unshare each one.",
     )
+    # "Improve my prompt": what the chat model's tokens cost, in dollars per million.
+    prompt_help_input_per_million = models.DecimalField(
+        "Prompt help: dollars per million input tokens",
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.60"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))],
+    )
+    prompt_help_output_per_million = models.DecimalField(
+        "Prompt help: dollars per million output tokens",
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("2.40"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))],
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -146,6 +161,8 @@ class EntryKind(models.TextChoices):
     RESERVE = "reserve", "Reserved"
     SETTLE = "settle", "Charged"
     RELEASE = "release", "Released"
+    # A call to a chat model ("Improve my prompt"): charged at once, nothing reserved.
+    PROMPT_HELP = "prompt_help", "Prompt help"
 
 
 # Money columns are summed as whole ten-thousandths of a dollar: SQLite keeps a DecimalField
@@ -176,8 +193,10 @@ class LedgerQuerySet(models.QuerySet):
             ),
             seconds=models.Sum("seconds", filter=models.Q(kind=EntryKind.SETTLE)),
             videos=models.Count("pk", filter=models.Q(kind=EntryKind.SETTLE)),
+            prompt_help=exact_sum("amount", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
+            prompt_helps=models.Count("pk", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
         )
-        money = ("reserved", "charged", "not_charged")
+        money = ("reserved", "charged", "not_charged", "prompt_help")
         return {
             key: from_ticks(value) if key in money else value or 0 for key, value in sums.items()
         }
@@ -212,7 +231,7 @@ class LedgerEntry(models.Model):
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     generation_ref = models.UUIDField(db_index=True)
-    kind = models.CharField(max_length=8, choices=EntryKind)
+    kind = models.CharField(max_length=16, choices=EntryKind)
     reservation = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by"
     )

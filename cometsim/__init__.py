@@ -18,6 +18,9 @@ page) and ``docs/cometapi-notes.md`` describe them:
   completed)
 * ``GET /v1/videos/{id}/content``: the MP4 once completed
 * ``GET /files/{token}.mp4``: the temporary, unauthenticated ``video_url``
+* ``POST /v1/chat/completions``: an OpenAI-compatible chat completion ("Improve my
+  prompt"), answered with a deterministic improvement of the prompt it is sent
+  (``improved_prompt``), with token usage; faults script it as the ``chat`` endpoint
 
 As in the Go servers such gateways run on, only a part with a filename counts as a file:
 an ``input_reference`` sent without one is an ordinary form field, so no image reaches

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 MODELS = ("veo3.1-fast", "veo3.1")
 SECONDS = ("4", "6", "8")
 SIZES = ("1280x720", "720x1280", "1920x1080", "3840x2160")
-ENDPOINTS = ("create", "retrieve", "content", "video_url")
+ENDPOINTS = ("create", "retrieve", "content", "video_url", "chat")
 OUTCOMES = (
     "completed",
     "failed",
@@ -264,6 +264,7 @@ class CometSimulator:
             self.odd_echo = False
             self.id_field = "both"
             self.creates: list[dict[str, Any]] = []
+            self.chats: list[dict[str, Any]] = []
             self.requests: list[tuple[str, str, int | None]] = []
             self._tasks: dict[str, _Task] = {}
             self._tokens: dict[str, str] = {}
@@ -698,6 +699,7 @@ _ROUTES = (
     ("GET", re.compile(r"/v1/videos/([^/]+)"), "retrieve"),
     ("GET", re.compile(r"/v1/videos/([^/]+)/content"), "content"),
     ("GET", re.compile(r"/files/([^/]+)\.mp4"), "video_url"),
+    ("POST", re.compile(r"/v1/chat/completions"), "chat"),
 )
 
 
@@ -748,6 +750,8 @@ class _Handler(BaseHTTPRequestHandler):
             if match and method == route_method:
                 if endpoint == "create":
                     return self._create(sim, body)
+                if endpoint == "chat":
+                    return self._chat(sim, body)
                 return self._get(sim, endpoint, unquote(match.group(1)))
         self._send(_error(404, f"Invalid URL ({self.command} {self._path})"))
 
@@ -786,6 +790,26 @@ class _Handler(BaseHTTPRequestHandler):
                 task = json.loads(response.body)
                 record["task_id"] = task.get("id") or task.get("task_id")
         record["answered"] = response.status
+        if fault is not None:
+            sim._hang(fault.seconds)
+        self._send(response)
+
+    def _chat(self, sim: CometSimulator, body: bytes) -> None:
+        fault = sim._take_fault("chat")
+        if fault is not None and fault.kind == "reset":
+            return self._drop()
+        if fault is not None and fault.kind != "hang":
+            return self._send(self._fault_response(fault))
+        response = self._authorize(sim)
+        if response is None:
+            try:
+                payload = json.loads(body or b"{}")
+            except ValueError:
+                payload = None
+            response = chat_completion(payload)
+            if response.status == 200 and isinstance(payload, dict):
+                with sim._lock:
+                    sim.chats.append(payload)
         if fault is not None:
             sim._hang(fault.seconds)
         self._send(response)
@@ -939,6 +963,63 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.simulator
         with sim._lock:
             sim.requests.append((self.command, self._path, status))
+
+
+# What the simulated chat model adds to any prompt: camera, light, style and sound, as the
+# studio's default instruction asks of a real one.
+CHAT_ADDITION = (
+    "Slow dolly-in at eye level, soft golden-hour light from the side, shallow depth of "
+    "field, warm 35 mm film look. Audio: quiet room tone and a soft breeze."
+)
+
+
+def improved_prompt(message: str) -> str:
+    """The simulated chat model's deterministic improvement of the prompt found in the user
+    message (after a "Prompt:" line, up to a blank line; else the whole message)."""
+    text = message
+    if "Prompt:" in text:
+        text = text.split("Prompt:", 1)[1]
+        text = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
+    text = " ".join(text.split()).rstrip(" .")
+    return f"Cinematic shot: {text}. {CHAT_ADDITION}"
+
+
+def chat_completion(payload: Any) -> _Response:
+    """An OpenAI-compatible chat completion answered with `improved_prompt`."""
+    messages = payload.get("messages") if isinstance(payload, dict) else None
+    if not isinstance(messages, list) or not messages:
+        return _error(400, "messages is required", "messages")
+    users: list[str] = [
+        str(m["content"])
+        for m in messages
+        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
+    ]
+    if not users or not users[-1].strip():
+        return _error(400, "a user message is required", "messages")
+    answer = improved_prompt(users[-1])
+    sent = sum(len(str(m.get("content", "")).split()) for m in messages if isinstance(m, dict))
+    prompt_tokens, completion_tokens = sent * 4 // 3 + 8, len(answer.split()) * 4 // 3
+    return _json(
+        200,
+        {
+            "id": f"chatcmpl-{secrets.token_hex(8)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": str(payload.get("model") or "gpt-4o-mini"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": answer},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        },
+    )
 
 
 SIMULATED_QUOTA = 100.0  # dollars on the pretend account

@@ -9,7 +9,7 @@ its owner only (0600): it holds password hashes.
     database.sqlite3        SQLite's online backup of the live database, or
     database.pgdump         pg_dump's custom format
     media/<name>            each file a job names (first frame, thumbnail, video, poster),
-                            under the name the database uses
+                            or a preset (its first frame), under the name the database uses
 Sessions are left out: a restored studio asks everyone to sign in again.
 
 An archive is data from outside until proven otherwise. Restore never joins a name from the
@@ -61,6 +61,9 @@ FILE_COLUMNS = {
     "poster": ("posters", "jpg"),
 }
 LAYOUT = {folder: extension for folder, extension in FILE_COLUMNS.values()}
+# Other tables whose rows name files in the same folders (a preset's first frame), read when
+# the database has them, so an archive made before they existed still restores.
+OTHER_FILE_TABLES = {"prompts_preset": ("first_frame", "first_frame_thumbnail")}
 _NAME = re.compile(r"(?P<folder>[a-z-]{1,32})/(?P<hex>[0-9a-f]{32})\.(?P<ext>[a-z0-9]{1,8})")
 # Form state that lives for hours (a picture kept while a New-video form is fixed): older
 # archives carried it; it is never restored.
@@ -192,16 +195,27 @@ def _forget_sessions(database: sqlite3.Connection) -> None:
         database.execute("VACUUM")
 
 
-def _file_columns_query() -> str:
+def _file_columns_query(tables: Iterable[str]) -> str:
+    """Every stored file's name, as rows of FILE_COLUMNS (NULL where a table lacks one)."""
     quote = connection.ops.quote_name
-    return f"SELECT {', '.join(map(quote, FILE_COLUMNS))} FROM {quote(FILE_TABLE)}"
+    parts = [f"SELECT {', '.join(map(quote, FILE_COLUMNS))} FROM {quote(FILE_TABLE)}"]
+    present = set(tables)
+    for table, columns in OTHER_FILE_TABLES.items():
+        if table in present:
+            picked = [quote(c) if c in columns else "NULL" for c in FILE_COLUMNS]
+            parts.append(f"SELECT {', '.join(picked)} FROM {quote(table)}")
+    return " UNION ALL ".join(parts)
+
+
+def _sqlite_tables(db: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
 
 def _names_in_sqlite(database: Path) -> list[tuple[str, str]]:
     """(column, name) for every file a job names in this SQLite file, read-only."""
     db = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
     try:
-        rows = db.execute(_file_columns_query()).fetchall()
+        rows = db.execute(_file_columns_query(_sqlite_tables(db))).fetchall()
     finally:
         db.close()
     return _pair_with_columns(rows)
@@ -211,7 +225,7 @@ def _names_in_live_database() -> list[tuple[str, str]]:
     # Read after pg_dump finished: a job created since then may add a file its row in the
     # dump lacks (restore writes it anyway, unreferenced); a deleted one's file is skipped.
     with connection.cursor() as cursor:
-        cursor.execute(_file_columns_query())
+        cursor.execute(_file_columns_query(connection.introspection.table_names(cursor)))
         return _pair_with_columns(cursor.fetchall())
 
 
@@ -465,7 +479,7 @@ def _check_sqlite_database(checked: CheckedArchive) -> None:
         db = sqlite3.connect(f"{checked.database.as_uri()}?mode=ro", uri=True)
         try:
             (verdict,) = db.execute("PRAGMA quick_check").fetchone()
-            rows = db.execute(_file_columns_query()).fetchall()
+            rows = db.execute(_file_columns_query(_sqlite_tables(db))).fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as error:

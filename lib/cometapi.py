@@ -1,4 +1,5 @@
-"""The only code that speaks HTTP to CometAPI's video route.
+"""The only code that speaks HTTP to CometAPI: its video route, and one chat completion for
+"Improve my prompt".
 
 No Django imports here: the client takes its settings as arguments, so it can be
 used from the worker, a script or a test alike.
@@ -426,6 +427,68 @@ class CometAPIClient:
 
     def content_url(self, task_id: str) -> str:
         return f"{self.base_url}/v1/videos/{task_id}/content"
+
+    def chat(self, *, model: str, system: str, user: str, max_tokens: int = 400) -> ChatAnswer:
+        """One OpenAI-compatible chat completion (`POST /v1/chat/completions`) with the same
+        key: the first choice's text and the tokens CometAPI counted for it."""
+        response = self._send(
+            "POST",
+            f"{self.base_url}/v1/chat/completions",
+            json={
+                "model": model,
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                ],
+                "max_tokens": max_tokens,
+                "temperature": 0.4,
+            },
+            headers=self._auth(),
+        )
+        if response.status_code != 200:
+            raise error_from_response(response)
+        try:
+            return ChatAnswer.from_json(response.json())
+        except ValueError:
+            raise CometAPIError(
+                "CometAPI's chat answer was not understood.",
+                kind="unexpected",
+                retryable=False,
+                status=response.status_code,
+                body_start=response.text[:200],
+            ) from None
+
+
+@dataclass
+class ChatAnswer:
+    """A chat model's reply: its text and the tokens it was billed for."""
+
+    text: str
+    input_tokens: int
+    output_tokens: int
+    model: str = ""
+
+    @classmethod
+    def from_json(cls, data: Any) -> ChatAnswer:
+        """Raises ValueError when the answer has no text to show."""
+        choices = data.get("choices") if isinstance(data, dict) else None
+        first = choices[0] if isinstance(choices, list) and choices else None
+        message = first.get("message") if isinstance(first, dict) else None
+        text = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("no text in the chat answer")
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+
+        def count(name: str) -> int:
+            value = usage.get(name)
+            return value if isinstance(value, int) and value >= 0 else 0
+
+        return cls(
+            text=text.strip(),
+            input_tokens=count("prompt_tokens"),
+            output_tokens=count("completion_tokens"),
+            model=str(data.get("model") or ""),
+        )
 
 
 # --- the download policy ------------------------------------------------------------------

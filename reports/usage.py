@@ -21,6 +21,9 @@ class Month:
     not_charged: Decimal
     seconds: int
     videos: int
+    # "Improve my prompt" calls: their cost (part of `spent`) and how many.
+    prompt_help: Decimal = Decimal("0")
+    prompt_helps: int = 0
 
 
 def entries(person=None):
@@ -38,6 +41,8 @@ def month(person=None, day: date | None = None) -> Month:
         not_charged=Decimal(sums["not_charged"]),
         seconds=int(sums["seconds"]),
         videos=int(sums["videos"]),
+        prompt_help=Decimal(sums["prompt_help"]),
+        prompt_helps=int(sums["prompt_helps"]),
     )
 
 

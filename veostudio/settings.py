@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "billing",
     "reports",
     "batches",
+    "prompts",
 ]
 
 MIDDLEWARE = [

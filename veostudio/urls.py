@@ -37,5 +37,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("reports.urls")),
     path("", include("batches.urls")),
+    path("", include("prompts.urls")),
     path("", include("generations.urls")),
 ]

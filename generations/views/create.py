@@ -11,6 +11,7 @@ from billing.ledger import CapExceeded, TooFast, refusal_for
 from ..access import get_for_viewing, visible_generations
 from ..forms import FirstFramePreviewForm, GenerationForm, last_project_of
 from ..models import Generation
+from ..signals import videos_created
 
 
 def create(request: HttpRequest) -> HttpResponse:
@@ -32,6 +33,7 @@ def create(request: HttpRequest) -> HttpResponse:
             except TooFast as refusal:
                 form.add_error(None, refusal.message)
             else:
+                videos_created.send(Generation, request=request, jobs=jobs, is_new=is_new)
                 form.forget_chosen_frame()
                 if not is_new:
                     messages.info(

@@ -179,6 +179,22 @@
       if (match) image = { width: Number(match[1]), height: Number(match[2]) };
     }
 
+    // A picture kept by the server for this person (a preset's first frame, handed over
+    // by static/js/prompts.js): shown and fitted as if it had just been chosen.
+    form.addEventListener("first-frame:kept", function (event) {
+      var kept = event.detail;
+      showError("");
+      accepted();
+      input.value = "";
+      token.value = kept.token;
+      image = { width: kept.width, height: kept.height };
+      original.src = kept.url;
+      caption.textContent = "Your image, " + kept.width + "×" + kept.height + " (from the preset)";
+      preview.hidden = false;
+      updateFit(null);
+      ask(false);
+    });
+
     ["dragenter", "dragover"].forEach(function (name) {
       zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
     });

@@ -1,0 +1,44 @@
+"""The New video form's preset picker and prompt tools, drawn by the prompts app into the
+jobs' page with one line each (`{% preset_picker form %}`, `{% prompt_tools form %}`)."""
+
+from django import template
+
+from generations.forms import usable_projects
+
+from ..models import Preset, Scope, StyleBlock
+
+register = template.Library()
+
+
+@register.inclusion_tag("prompts/_picker.html", takes_context=True)
+def preset_picker(context, form):
+    request = context["request"]
+    presets = list(
+        Preset.objects.visible_to(request.user).select_related("project").order_by("name", "pk")
+    )
+    groups: dict[str, list[Preset]] = {"My presets": [], "Team presets": []}
+    for preset in presets:
+        if preset.scope == Scope.TEAM:
+            groups["Team presets"].append(preset)
+        elif preset.scope == Scope.PROJECT and preset.project is not None:
+            groups.setdefault(f"Project: {preset.project.name}", []).append(preset)
+        else:
+            groups["My presets"].append(preset)
+    raw = request.POST.get("preset") if form.is_bound else request.GET.get("preset", "")
+    chosen = int(raw) if raw and str(raw).isdigit() else None
+    return {
+        "groups": [(name, items) for name, items in groups.items() if items],
+        "chosen": chosen if any(p.pk == chosen for p in presets) else None,
+        "any": bool(presets),
+        "request": request,
+    }
+
+
+@register.inclusion_tag("prompts/_tools.html", takes_context=True)
+def prompt_tools(context, form):
+    request = context["request"]
+    return {
+        "blocks": StyleBlock.objects.all(),
+        "projects": usable_projects(request.user),
+        "request": request,
+    }
