@@ -21,7 +21,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_POST
 
 from billing.models import AuditEntry
 from generations.forms import CommentForm
@@ -51,7 +50,7 @@ class Gone(Exception):
     """Whatever the reason, the guest reads the same page."""
 
 
-def gone(request: HttpRequest) -> HttpResponse:
+def gone(request: HttpRequest) -> HttpResponseBase:
     return _guarded(render(request, "reviewlinks/gone.html", status=404))
 
 
@@ -65,16 +64,17 @@ def _guarded(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
-def guest_door(*, unlocked: bool = True) -> Callable:
+def guest_door(*, unlocked: bool = True, post_only: bool = False) -> Callable:
     """The one door of every guest view: `view(request, link, state, **kwargs)` runs only
-    for a live link (and, with `unlocked`, one whose password this session gave)."""
+    for a live link (and, with `unlocked`, one whose password this session gave). An
+    action (`post_only`) asked with GET reads as gone too: no answer but 404 differs."""
 
     def decorate(view):
         @login_not_required
         @wraps(view)
         def wrapper(request: HttpRequest, token: str, **kwargs) -> HttpResponseBase:
             link = ReviewLink.find_by_token(token)
-            if link is None or not link.is_live:
+            if link is None or not link.is_live or (post_only and request.method != "POST"):
                 return gone(request)
             state = _state(request, link)
             if unlocked and link.has_password and not state.get("unlocked"):
@@ -214,8 +214,7 @@ def _back(token: str, video: Generation | None = None) -> HttpResponse:
     return response
 
 
-@require_POST
-@guest_door()
+@guest_door(post_only=True)
 def guest_name(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> HttpResponse:
     if not link.allow_feedback:
         raise Gone
@@ -230,8 +229,7 @@ def guest_name(request: HttpRequest, link: ReviewLink, state: dict, token: str) 
     return _back(token)
 
 
-@require_POST
-@guest_door()
+@guest_door(post_only=True)
 def comment(request: HttpRequest, link: ReviewLink, state: dict, token: str, video) -> HttpResponse:
     if not link.allow_feedback:
         raise Gone
@@ -271,6 +269,7 @@ def comment(request: HttpRequest, link: ReviewLink, state: dict, token: str, vid
         moment = f" at {written.moment_label}" if written.at_seconds is not None else ""
         AuditEntry.record(
             "guest_commented",
+            username=f"{name} (guest)",
             subject=video.owner,
             detail=f"{name} via link “{link.name}”{moment}: {written.body}",
             video=video,
@@ -301,8 +300,7 @@ def _too_many_comments(link: ReviewLink, state: dict) -> bool:
     )
 
 
-@require_POST
-@guest_door()
+@guest_door(post_only=True)
 def decide(request: HttpRequest, link: ReviewLink, state: dict, token: str, video) -> HttpResponse:
     if not link.allow_feedback:
         raise Gone
@@ -318,6 +316,7 @@ def decide(request: HttpRequest, link: ReviewLink, state: dict, token: str, vide
         if changed:
             AuditEntry.record(
                 "guest_decided",
+                username=f"{name} (guest)",
                 subject=video.owner,
                 detail=f"{name} via link “{link.name}”: {status.label}",
                 video=video,
@@ -336,6 +335,10 @@ def decide(request: HttpRequest, link: ReviewLink, state: dict, token: str, vide
     )
     _save(request, link, state)
     return _back(token, video)
+
+
+def _guest_label(state: dict) -> str:
+    return f"{state['name']} (guest)" if state.get("name") else "a guest"
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -372,6 +375,7 @@ def download(request, link: ReviewLink, state: dict, token: str, video) -> HttpR
     if response.status_code in (200, 302) and "Range" not in request.headers:
         AuditEntry.record(
             "guest_downloaded",
+            username=_guest_label(state),
             subject=video.owner,
             detail=f"through link “{link.name}”",
             video=video,
@@ -391,6 +395,7 @@ def download_zip(request, link: ReviewLink, state: dict, token: str) -> HttpResp
     if response.status_code == 200:
         AuditEntry.record(
             "guest_downloaded_zip",
+            username=_guest_label(state),
             detail=f"through link “{link.name}”",
             videos=ready,
         )
