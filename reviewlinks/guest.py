@@ -77,6 +77,9 @@ def guest_door(*, unlocked: bool = True, post_only: bool = False) -> Callable:
             if link is None or not link.is_live or (post_only and request.method != "POST"):
                 return gone(request)
             state = _state(request, link)
+            if not state.get("visitor"):  # whom the comment rate limit counts
+                state["visitor"] = secrets.token_hex(8)
+                _save(request, link, state)
             if unlocked and link.has_password and not state.get("unlocked"):
                 return gone(request)
             try:
@@ -116,12 +119,8 @@ def _video(link: ReviewLink, pk) -> Generation:
 def page(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> HttpResponse:
     if link.has_password and not state.get("unlocked"):
         return _password_page(request, link, state, token)
-    if not state.get("visitor"):
-        state["visitor"] = secrets.token_hex(8)
-        _save(request, link, state)
-        link.note_visit(first=True)
-    else:
-        link.note_visit(first=False)
+    link.note_visit(first=not state.get("seen"))
+    state["seen"] = True
     videos = list(link.videos_served())
     comments: dict = {video.pk: [] for video in videos}
     shown = (
