@@ -21,6 +21,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
 
 from billing.models import AuditEntry
 from generations.forms import CommentForm
@@ -70,6 +72,7 @@ def guest_door(*, unlocked: bool = True, post_only: bool = False) -> Callable:
     action (`post_only`) asked with GET reads as gone too: no answer but 404 differs."""
 
     def decorate(view):
+        @csrf_exempt  # the form key below instead: see `_form_key_matches`
         @login_not_required
         @wraps(view)
         def wrapper(request: HttpRequest, token: str, **kwargs) -> HttpResponseBase:
@@ -77,9 +80,12 @@ def guest_door(*, unlocked: bool = True, post_only: bool = False) -> Callable:
             if link is None or not link.is_live or (post_only and request.method != "POST"):
                 return gone(request)
             state = _state(request, link)
-            if not state.get("visitor"):  # whom the comment rate limit counts
-                state["visitor"] = secrets.token_hex(8)
+            if not state.get("visitor"):
+                state["visitor"] = secrets.token_hex(8)  # whom the comment rate limit counts
+                state["form_key"] = secrets.token_urlsafe(24)
                 _save(request, link, state)
+            if request.method == "POST" and not _form_key_matches(request, state):
+                return _guarded(_stale_form(request, link, state, token))
             if unlocked and link.has_password and not state.get("unlocked"):
                 return gone(request)
             try:
@@ -91,6 +97,29 @@ def guest_door(*, unlocked: bool = True, post_only: bool = False) -> Callable:
         return wrapper
 
     return decorate
+
+
+def _form_key_matches(request: HttpRequest, state: dict) -> bool:
+    """The guest's forms carry a key kept in their session for this link (a synchronizer
+    token), in place of Django's CSRF check: these pages send `Referrer-Policy:
+    no-referrer`, with which browsers send `Origin: null` on a form, and Django's check
+    refuses that. A page of another site cannot read the key, so it cannot post for the
+    guest; and without the link's token it could not name the link anyway."""
+    sent = request.POST.get("form_key", "")
+    return bool(sent) and constant_time_compare(sent, state.get("form_key", ""))
+
+
+def _stale_form(request: HttpRequest, link: ReviewLink, state: dict, token: str):
+    if link.has_password and not state.get("unlocked"):
+        context = {
+            "link": link,
+            "error": "Please enter the password again.",
+            "form_key": state["form_key"],
+        }
+        return render(request, "reviewlinks/password.html", context, status=403)
+    state["error"] = "The page was out of date. Please try again."
+    _save(request, link, state)
+    return _back(token)
 
 
 def _state(request: HttpRequest, link: ReviewLink) -> dict:
@@ -146,6 +175,7 @@ def page(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> Htt
         "kept_body": state.pop("kept_body", ""),
         "kept_at": state.pop("kept_at", ""),
         "notice": state.pop("notice", ""),
+        "form_key": state["form_key"],
     }
     _save(request, link, state)
     return render(request, "reviewlinks/guest.html", context)
@@ -172,9 +202,8 @@ def _password_page(request, link: ReviewLink, state: dict, token: str) -> HttpRe
             if left <= 2:
                 error += f" {left} more {'try' if left == 1 else 'tries'}, then a 15-minute pause."
             status = 403
-    response = render(
-        request, "reviewlinks/password.html", {"link": link, "error": error}, status=status
-    )
+    context = {"link": link, "error": error, "form_key": state["form_key"]}
+    response = render(request, "reviewlinks/password.html", context, status=status)
     if status == 429:
         response["Retry-After"] = str(PASSWORD_WINDOW_SECONDS)
     return response

@@ -18,6 +18,7 @@ from django.utils import timezone
 from generations.models import Comment, Project
 from reviewlinks.models import ReviewLink
 from tests.helpers import body, make_ready_generation, make_user
+from tests.reviewlinks_guest import Guest
 from tests.test_isolation import _walk, url_for
 
 IN_LINK = "Lighthouse at dusk, in the link 51ab"
@@ -65,7 +66,7 @@ def links(db):
     revoked, revoked_token = _link(alice, [inside], allow_download=True)
     revoked.revoke_for(alice)
 
-    guest = Client()
+    guest = Guest()
     assert guest.post(f"/l/{token}/", {"password": PASSWORD}).status_code == 302
     guest.get(f"/l/{token}/")
     guest.post(f"/l/{token}/name/", {"name": "Claire (client)"})

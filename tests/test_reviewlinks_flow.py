@@ -15,6 +15,7 @@ from billing.models import AuditEntry
 from generations.models import Comment, Notification, NotificationKind, ReviewStatus
 from reviewlinks.models import GuestComment, ReviewLink, hash_token
 from tests.helpers import StudioTestCase, body, make_ready_generation
+from tests.reviewlinks_guest import Guest
 
 GONE = b"This link is no longer available"
 
@@ -127,7 +128,7 @@ class MakingALinkTests(LinkCase):
 class GuestTests(LinkCase):
     def test_a_client_comments_at_a_moment_and_approves_and_the_team_reads_it(self):
         token = self.make_link()
-        guest = Client()
+        guest = Guest()
         page = guest.get(f"/l/{token}/")
         self.assertEqual(page.status_code, 200)
         self.assertEqual(page["X-Robots-Tag"], "noindex, nofollow")
@@ -164,7 +165,7 @@ class GuestTests(LinkCase):
 
     def test_the_guest_plays_the_video_with_ranges_and_gets_the_poster(self):
         token = self.make_link()
-        guest = Client()
+        guest = Guest()
         guest.get(f"/l/{token}/")
         response = guest.get(f"/l/{token}/v/{self.kite.pk}/video/", HTTP_RANGE="bytes=0-99")
         self.assertEqual(response.status_code, 206)
@@ -176,7 +177,7 @@ class GuestTests(LinkCase):
 
     def test_downloads_answer_only_when_the_link_allows_them(self):
         token = self.make_link()
-        guest = Client()
+        guest = Guest()
         self.assertContains(
             guest.get(f"/l/{token}/v/{self.kite.pk}/download/"), GONE, status_code=404
         )
@@ -191,7 +192,7 @@ class GuestTests(LinkCase):
 
     def test_a_link_without_comments_takes_no_word_from_the_guest(self):
         token = self.make_link(allow_feedback="")
-        guest = Client()
+        guest = Guest()
         page = guest.get(f"/l/{token}/")
         self.assertNotContains(page, "Your name")
         guest.post(f"/l/{token}/name/", {"name": "Claire"})
@@ -199,9 +200,23 @@ class GuestTests(LinkCase):
         self.assertEqual(response.status_code, 404)
         self.assertFalse(Comment.objects.exists())
 
+    def test_a_post_without_the_pages_form_key_changes_nothing(self):
+        # Another site cannot read the key of the guest's page, so it cannot post for them.
+        token = self.make_link()
+        guest = Guest()
+        guest.post(f"/l/{token}/name/", {"name": "Claire"})
+        forged = Client()
+        forged.cookies = guest.cookies
+        response = forged.post(
+            f"/l/{token}/v/{self.kite.pk}/comment/", {"body": "Forged", "form_key": "guess"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(Comment.objects.exists())
+        self.assertContains(guest.get(f"/l/{token}/"), "The page was out of date.")
+
     def test_a_guest_must_give_a_name_before_commenting(self):
         token = self.make_link()
-        guest = Client()
+        guest = Guest()
         guest.get(f"/l/{token}/")
         guest.post(f"/l/{token}/v/{self.kite.pk}/comment/", {"body": "Who am I"})
         self.assertFalse(Comment.objects.exists())
@@ -209,7 +224,7 @@ class GuestTests(LinkCase):
 
     def test_guest_comments_are_limited_in_length_and_rate(self):
         token = self.make_link()
-        guest = Client()
+        guest = Guest()
         guest.get(f"/l/{token}/")
         guest.post(f"/l/{token}/name/", {"name": "Claire"})
         guest.post(f"/l/{token}/v/{self.kite.pk}/comment/", {"body": "x" * 1001})
@@ -222,7 +237,7 @@ class GuestTests(LinkCase):
 
     def test_a_password_is_asked_first_and_wrong_tries_are_throttled(self):
         token = self.make_link(password="maison-lune")
-        guest = Client()
+        guest = Guest()
         page = guest.get(f"/l/{token}/")
         self.assertContains(page, "Password")
         self.assertNotContains(page, "A red kite")
@@ -236,7 +251,7 @@ class GuestTests(LinkCase):
         paused = guest.post(f"/l/{token}/", {"password": "maison-lune"})
         self.assertContains(paused, "Too many wrong passwords", status_code=429)
         # Another address is not paused.
-        other = Client(REMOTE_ADDR="10.0.0.9")
+        other = Guest(REMOTE_ADDR="10.0.0.9")
         response = other.post(f"/l/{token}/", {"password": "maison-lune"})
         self.assertEqual(response.status_code, 302)
         self.assertContains(other.get(f"/l/{token}/"), "A red kite over dunes")
@@ -250,7 +265,7 @@ class GuestTests(LinkCase):
     def test_a_trashed_video_or_a_deactivated_maker_closes_it_in_the_link(self):
         token = self.make_link()
         self.kite.trash_for(self.alice)
-        guest = Client()
+        guest = Guest()
         page = guest.get(f"/l/{token}/")
         self.assertNotContains(page, "A red kite")
         self.assertEqual(guest.get(f"/l/{token}/v/{self.kite.pk}/video/").status_code, 404)

@@ -10,6 +10,7 @@ from django.test import Client
 from generations.models import Comment, Project
 from reviewlinks.models import ReviewLink
 from tests.helpers import StudioTestCase, make_ready_generation
+from tests.reviewlinks_guest import Guest
 
 ATTRIBUTE = re.compile(r'\b(?:href|src|action|poster|formaction)="([^"]*)"')
 
@@ -34,7 +35,7 @@ class GuestPageRevealsNothingElseTests(StudioTestCase):
 
     def visit(self, link_token: str) -> list[bytes]:
         """The page and every file it names, as a guest fetches them."""
-        guest = Client()
+        guest = Guest()
         guest.post(f"/l/{link_token}/name/", {"name": "Claire (client)"})
         guest.post(
             f"/l/{link_token}/v/{self.inside.pk}/comment/", {"body": "Lovely", "at": "0:00.2"}
@@ -101,7 +102,7 @@ class GuestPageRevealsNothingElseTests(StudioTestCase):
         self.outside.move_for(self.alice, self.project)
         self.assertContains(Client().get(f"/l/{token}/"), "Private harbour draft")
         self.inside.move_for(self.alice, None)
-        guest = Client()
+        guest = Guest()
         page = guest.get(f"/l/{token}/")
         self.assertNotContains(page, "Perfume bottle on marble")
         self.assertEqual(guest.get(f"/l/{token}/v/{self.inside.pk}/video/").status_code, 404)
