@@ -175,6 +175,7 @@ def page(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> Htt
         "kept_body": state.pop("kept_body", ""),
         "kept_at": state.pop("kept_at", ""),
         "notice": state.pop("notice", ""),
+        "notice_video": state.pop("notice_video", ""),
         "form_key": state["form_key"],
     }
     _save(request, link, state)
@@ -311,7 +312,7 @@ def comment(request: HttpRequest, link: ReviewLink, state: dict, token: str, vid
             actor_name=f"{name} (guest)",
             url=video.get_absolute_url() + f"#comment-{written.pk}",
         )
-    state["notice"] = "Thank you: your comment was sent to the team."
+    state.update(notice="Thank you: your comment was sent to the team.", notice_video=str(video.pk))
     _save(request, link, state)
     return _back(token, video)
 
@@ -356,6 +357,7 @@ def decide(request: HttpRequest, link: ReviewLink, state: dict, token: str, vide
                 generation=video,
                 actor_name=f"{name} (guest)",
             )
+    state["notice_video"] = str(video.pk)
     state["notice"] = (
         "Thank you: you approved it."
         if status == ReviewStatus.APPROVED
