@@ -151,6 +151,8 @@ def page(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> Htt
     link.note_visit(first=not state.get("seen"))
     state["seen"] = True
     videos = list(link.videos_served())
+    if not videos and link.project_id is None:
+        raise Gone  # every video it named was taken away: nothing is left to show
     comments: dict = {video.pk: [] for video in videos}
     shown = (
         Comment.objects.filter(guest_link__link=link, generation__in=videos)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing.models import AuditEntry
 from generations.models import Comment, Notification, NotificationKind, ReviewStatus
+from reports import audit
 from reviewlinks.models import GuestComment, ReviewLink, hash_token
 from tests.helpers import StudioTestCase, body, make_ready_generation
 from tests.reviewlinks_guest import Guest
@@ -160,8 +161,14 @@ class GuestTests(LinkCase):
         told = Notification.objects.filter(recipient=self.alice, kind=NotificationKind.GUEST)
         self.assertEqual(told.count(), 2)
         self.assertTrue(all(n.actor_name == "Claire (client) (guest)" for n in told))
-        actions = set(AuditEntry.objects.values_list("action", flat=True))
-        self.assertLessEqual({"guest_commented", "guest_decided"}, actions)
+        # The audit log names the guest, the link and the video.
+        said = {(line.who, line.action) for line in audit.lines()}
+        self.assertIn(("Claire (client) (guest)", "commented through a review link"), said)
+        self.assertIn(("Claire (client) (guest)", "decided through a review link"), said)
+        self.assertIn(("alice", "made a review link"), said)
+        decided = AuditEntry.objects.get(action="guest_decided")
+        self.assertEqual(decided.detail, "Claire (client) via link “Round 2”: Approved")
+        self.assertEqual(decided.generation_ref, self.boat.pk)
 
     def test_the_guest_plays_the_video_with_ranges_and_gets_the_poster(self):
         token = self.make_link()
@@ -272,3 +279,8 @@ class GuestTests(LinkCase):
         self.alice.is_active = False
         self.alice.save()
         self.assertContains(guest.get(f"/l/{token}/"), GONE, status_code=404)
+
+    def test_a_link_whose_videos_are_all_gone_is_gone(self):
+        token = self.make_link(videos=[self.kite])
+        self.kite.trash_for(self.alice)
+        self.assertContains(Guest().get(f"/l/{token}/"), GONE, status_code=404)
