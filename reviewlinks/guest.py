@@ -92,6 +92,8 @@ def guest_door(*, unlocked: bool = True, post_only: bool = False) -> Callable:
                 response = view(request, link, state, token=token, **kwargs)
             except (Gone, Http404):
                 return gone(request)
+            if response.status_code == 429 and view.__name__ != "page":
+                response = _busy(request, response)  # the studio's page names the studio
             return _guarded(response)
 
         return wrapper
@@ -120,6 +122,13 @@ def _stale_form(request: HttpRequest, link: ReviewLink, state: dict, token: str)
     state["error"] = "The page was out of date. Please try again."
     _save(request, link, state)
     return _back(token)
+
+
+def _busy(request: HttpRequest, refused: HttpResponseBase) -> HttpResponseBase:
+    """lib/media's refusal past the bound on streams, in the guest's look."""
+    response = render(request, "reviewlinks/busy.html", status=429)
+    response["Retry-After"] = refused.get("Retry-After", "10")
+    return response
 
 
 def _state(request: HttpRequest, link: ReviewLink) -> dict:
