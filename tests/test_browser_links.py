@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from generations.models import Comment, ReviewStatus
 from reviewlinks.models import ReviewLink
 from tests.helpers import make_ready_generation
+from tests.test_accessibility import serious
 from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,6 +60,7 @@ def test_a_client_reviews_two_videos_through_a_link_until_it_is_revoked(
     assert page.get_by_label("Works for").input_value() == "30"
     page.get_by_label("Name").fill("Round 2")
     page.get_by_label("Password").fill(LINK_PASSWORD)
+    assert serious(page) == []
     shoot(page, f"new-{size}")
     page.get_by_role("button", name="Make the link").click()
     address = page.locator("#link-address").input_value()
@@ -66,6 +68,7 @@ def test_a_client_reviews_two_videos_through_a_link_until_it_is_revoked(
     page.locator("#copy-link").click()
     page.get_by_role("button", name="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == address
+    assert serious(page) == []
     shoot(page, f"made-{size}")
 
     # A fresh browser, no login: a wrong password first, then the right one.
@@ -77,6 +80,7 @@ def test_a_client_reviews_two_videos_through_a_link_until_it_is_revoked(
     guest.get_by_role("button", name="Open").click()
     guest.get_by_text("That password is not right.").wait_for()
     assert "A red kite" not in guest.content()
+    assert serious(guest) == []
     shoot(guest, f"guest-password-{size}")
     guest.get_by_label("Password").fill(LINK_PASSWORD)
     guest.get_by_role("button", name="Open").click()
@@ -111,6 +115,7 @@ def test_a_client_reviews_two_videos_through_a_link_until_it_is_revoked(
     guest.locator(f"#video-{boat.pk}").get_by_role("button", name="Approve").click()
     guest.get_by_text("Thank you: you approved it.").wait_for()
     assert guest.locator(f"#decision-{boat.pk}").inner_text() == "Approved"
+    assert serious(guest) == []
     shoot(guest, f"guest-{size}")
 
     comment = Comment.objects.get()
@@ -135,6 +140,7 @@ def test_a_client_reviews_two_videos_through_a_link_until_it_is_revoked(
     page.get_by_role("link", name="Links", exact=True).click()
     row = page.locator(f"#review-link-{ReviewLink.objects.get().pk}")
     assert "Round 2" in row.inner_text()
+    assert serious(page) == []
     shoot(page, f"index-{size}")
     row.get_by_role("button", name="Revoke").click()
     page.get_by_text("Revoked “Round 2”").wait_for()
