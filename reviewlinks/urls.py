@@ -9,6 +9,11 @@ urlpatterns = [
     path("links/new/", views.new, name="new"),
     path("links/<int:link_pk>/", views.detail, name="detail"),
     path("links/<int:link_pk>/revoke/", views.revoke, name="revoke"),
+    path(
+        "links/guest-comments/<int:comment_pk>/delete/",
+        views.delete_guest_comment,
+        name="delete_guest_comment",
+    ),
     # The guest's side: everything through one token, nothing else.
     path("l/<str:token>/", guest.page, name="guest"),
     path("l/<str:token>/name/", guest.guest_name, name="guest_name"),

@@ -5,14 +5,16 @@ import time
 import uuid
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from billing.models import AuditEntry
 from generations.access import changeable_generations, get_project_for_changing, is_admin
-from generations.models import Generation, Project, Status
+from generations.models import Comment, Generation, Project, Status
 
 from .forms import ReviewLinkForm
 from .models import ReviewLink
@@ -127,3 +129,29 @@ def revoke(request: HttpRequest, link_pk) -> HttpResponse:
     ):
         return redirect(following)
     return redirect("reviewlinks:index")
+
+
+@require_POST
+def delete_guest_comment(request: HttpRequest, comment_pk) -> HttpResponse:
+    """The video's maker removes a guest's comment (a guest has no account to do it with,
+    and only authors delete their own comments in the studio)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("generation"),
+        pk=comment_pk,
+        author__isnull=True,
+        generation__in=changeable_generations(request.user),
+    )
+    generation = comment.generation
+    with transaction.atomic():
+        moment = f" at {comment.moment_label}" if comment.moment_label else ""
+        AuditEntry.record(
+            "comment_deleted",
+            actor=request.user,
+            video=generation,
+            detail=f"a guest's comment ({comment.guest_name}){moment}: {comment.body[:80]}",
+        )
+        comment.delete()
+    if getattr(request, "htmx", False):
+        return HttpResponse("")  # the comment's element is swapped for nothing
+    messages.success(request, "Comment deleted.")
+    return redirect(generation.get_absolute_url() + "#comments")

@@ -284,3 +284,30 @@ class GuestTests(LinkCase):
         token = self.make_link(videos=[self.kite])
         self.kite.trash_for(self.alice)
         self.assertContains(Guest().get(f"/l/{token}/"), GONE, status_code=404)
+
+
+class GuestCommentModerationTests(LinkCase):
+    def test_the_videos_maker_deletes_a_guests_comment_and_no_one_else_can(self):
+        token = self.make_link()
+        guest = Guest()
+        guest.post(f"/l/{token}/name/", {"name": "Spammer"})
+        guest.post(f"/l/{token}/v/{self.kite.pk}/comment/", {"body": "Buy cheap pills"})
+        comment = Comment.objects.get()
+        url = reverse("reviewlinks:delete_guest_comment", args=[comment.pk])
+        self.assertContains(self.client.get(self.kite.get_absolute_url()), url)
+
+        self.kite.share_for(self.alice)
+        self.client.force_login(self.bob)
+        self.assertNotContains(self.client.get(self.kite.get_absolute_url()), url)
+        self.assertEqual(self.client.post(url).status_code, 404)
+        self.assertTrue(Comment.objects.exists())
+
+        self.client.force_login(self.alice)
+        response = self.client.post(url)
+        self.assertRedirects(
+            response, self.kite.get_absolute_url() + "#comments", fetch_redirect_response=False
+        )
+        self.assertFalse(Comment.objects.exists())
+        self.assertNotContains(guest.get(f"/l/{token}/"), "Buy cheap pills")
+        entry = AuditEntry.objects.get(action="comment_deleted")
+        self.assertIn("Spammer", entry.detail)
