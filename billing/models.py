@@ -308,12 +308,14 @@ class AuditEntry(models.Model):
         amount=None,
         video=None,
         videos: Iterable = (),
+        username: str = "",
     ) -> "AuditEntry":
         """Write one entry. `video` (or `videos`, for several at once; anything with a `pk`
         and a `prompt`) names what it was about: its id and, for when it is gone, its label."""
         return cls.objects.create(
             actor=actor if actor is not None and actor.is_authenticated else None,
             subject=subject,
+            username=username[:150],
             action=action,
             detail=detail[:500],
             generation_ref=video.pk if video is not None else generation_ref,

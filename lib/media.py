@@ -184,7 +184,8 @@ class Place:
 
 def take(request: HttpRequest) -> Place | None:
     """A place for one more stream of this person's, or None when they have them all."""
-    place = Place(request.user.pk)
+    # A guest through a review link has no account: the link's view names whom to count.
+    place = Place(getattr(request, "media_streamer", None) or request.user.pk)
     with _lock:
         tokens = _open.setdefault(place.person, set())
         if len(tokens) >= settings.MEDIA_STREAMS_PER_PERSON:

@@ -145,8 +145,8 @@ def fill_in(request: HttpRequest, preset_pk) -> JsonResponse:
     """The preset's prompt with the variables' values posted as `var_<name>`."""
     preset = _visible(request, preset_pk)
     values = {
-        key.removeprefix("var_"): value
-        for key, value in request.POST.items()
+        key.removeprefix("var_"): request.POST.get(key, "")
+        for key in request.POST
         if key.startswith("var_")
     }
     try:
@@ -160,8 +160,10 @@ def improve_prompt(request: HttpRequest) -> HttpResponse:
     """Improve my prompt: the chat model's suggestion beside the prompt, as a difference to
     accept, edit or ignore. Nothing is generated here, and the form is left as it was."""
     data = request.POST
-    model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
-    size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
+    model = data.get("model", "")
+    model = model if model in VideoModel.values else VideoModel.FAST
+    size = data.get("size", "")
+    size = size if size in Size.values else Size.LANDSCAPE_720
     seconds = int(data["seconds"]) if data.get("seconds", "") in map(str, Seconds.values) else 4
     prompt = data.get("prompt", "")
     context: dict = {"original": prompt.strip()}
@@ -258,7 +260,7 @@ def prompt_settings(request: HttpRequest) -> HttpResponse:
         studio = StudioSettings.load()
         studio.prompt_help_input_per_million = form.cleaned_data["input_per_million"]
         studio.prompt_help_output_per_million = form.cleaned_data["output_per_million"]
-        studio.updated_by = request.user
+        studio.updated_by_id = request.user.pk
         studio.save(
             update_fields=[
                 "prompt_help_input_per_million",
@@ -287,7 +289,7 @@ def reset_instruction(request: HttpRequest) -> HttpResponse:
     from .models import DEFAULT_INSTRUCTION
 
     row = PromptSettings.load()
-    row.instruction, row.updated_by = DEFAULT_INSTRUCTION, request.user
+    row.instruction, row.updated_by_id = DEFAULT_INSTRUCTION, request.user.pk
     row.save()
     messages.success(request, "The instruction is back to the default written for Veo.")
     return redirect(reverse("prompts:library") + "#prompt-settings")

@@ -55,6 +55,13 @@ OWN_ACTIONS = {
     "rendered_unreserved": "made without a reservation",
     "login_failed": "failed login",
     "locked_out": "locked out",
+    # Review links (branch links): a guest has no account, `username` is the name they gave.
+    "review_link_made": "made a review link",
+    "review_link_revoked": "revoked a review link",
+    "guest_commented": "commented through a review link",
+    "guest_decided": "decided through a review link",
+    "guest_downloaded": "downloaded through a review link",
+    "guest_downloaded_zip": "downloaded a ZIP through a review link",
 }
 # Money lines are the ledger's own entries: one truth for what was held and charged. A
 # person's verdict on a reservation is its closing entry, with that person as its actor.

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "reports",
     "batches",
     "prompts",
+    "reviewlinks",
 ]
 
 MIDDLEWARE = [

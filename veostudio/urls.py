@@ -38,5 +38,6 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("batches.urls")),
     path("", include("prompts.urls")),
+    path("", include("reviewlinks.urls")),
     path("", include("generations.urls")),
 ]

@@ -12,6 +12,19 @@ def person(user) -> str:
 
 
 @register.filter
+def comment_author(comment) -> str:
+    """Who wrote a comment: a teammate's name, or a guest's through a review link, e.g.
+    "Claire (guest via link “Round 2”)". The link is the reviewlinks app's row tied to the
+    comment (`guest_link`), read by name so that this layer does not import that one."""
+    if comment.author_id is not None:
+        return person_name(comment.author)
+    name = comment.guest_name or "A guest"
+    tie = getattr(comment, "guest_link", None)
+    link = getattr(tie, "link", None)
+    return f"{name} (guest via link “{link.name}”)" if link is not None else f"{name} (guest)"
+
+
+@register.filter
 def is_owner(generation, user) -> bool:
     """Whether to show the owner's controls; the views decide what is allowed."""
     return generation.owner_id == getattr(user, "pk", None)
@@ -32,7 +45,7 @@ def comments_as_shown(comments) -> list[tuple]:
     fragment (read from the rows, so no clock on any host can make two versions look alike)."""
     return [
         (c.pk, c.body, c.at_seconds, c.created_at, c.updated_at, c.author_id)
-        + (person(c.author), c.author.is_active)
+        + (comment_author(c), c.author.is_active if c.author else True)
         for c in comments
     ]
 
