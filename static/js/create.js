@@ -65,12 +65,18 @@
       refusedBox.hidden = true;
     }
 
+    // crop.js (placing the crop box) follows the picture, the format and the fit choice.
+    function announceFit() {
+      form.dispatchEvent(new CustomEvent("firstframe:fit"));
+    }
+
     function updateFit(answer) {
       var mismatch = image && differs(image.width, image.height, size(), tolerance);
       fit.hidden = !mismatch;
       croppedFigure.hidden = true;
       if (!mismatch) {
         fit.querySelectorAll("input").forEach(function (radio) { radio.checked = false; });
+        announceFit();
         return;
       }
       if (!fit.querySelector("input:checked")) {
@@ -81,6 +87,7 @@
         cropped.src = answer.cropped;
         croppedFigure.hidden = fit.querySelector("input:checked").value !== "crop";
       }
+      announceFit();
     }
 
     // Ask the server (Pillow) to check the image and crop it for this format; it keeps the
@@ -120,6 +127,7 @@
       fit.hidden = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = null;
+      announceFit();
     }
 
     function chosen() {
