@@ -91,7 +91,7 @@ PLACEMENT_SLACK = 0.002
 
 
 PLACEMENT_UNREADABLE = (
-    "The crop box's position could not be read. Please place the crop box again and send."
+    "The position of the crop box could not be read. Please place the crop box again and send."
 )
 
 
