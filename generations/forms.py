@@ -346,10 +346,13 @@ class FirstFramePreviewForm(forms.Form):
         size = self.cleaned_data.get("size") or Size.LANDSCAPE_720
         differs = framing.shape_differs(frame.width, frame.height, size)
         width, height = frame.original_size
+        origin = framing.kept_origin(self.cleaned_data["first_frame_token"], self.owner)
         return {
             "token": self.cleaned_data["first_frame_token"],
             "width": width,
             "height": height,
+            # A frame taken from a video keeps its name ("The last frame, 1280×720").
+            "caption": wording.frame_caption(origin, width, height) if origin else "",
             "differs": differs,
             "message": wording.shape_mismatch(frame, Size(size)) if differs else "",
             "cropped": (

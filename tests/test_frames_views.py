@@ -162,6 +162,16 @@ class UseFrameTests(StudioTestCase):
         self.client.post(CREATE_URL, valid_data(first_frame_token=token))
         self.assertEqual(Generation.objects.exclude(pk=self.kite.pk).get().continues, self.kite)
 
+    def test_the_shape_check_keeps_calling_it_the_videos_frame(self):
+        _, token = self.form_after(self.take("0.5"))
+        answer = self.client.post(
+            reverse("generations:first_frame_preview"),
+            {"first_frame_token": token, "size": "720x1280"},
+        ).json()
+        self.assertTrue(answer["ok"])
+        self.assertTrue(answer["differs"])
+        self.assertEqual(answer["caption"], "The frame at 0:00.5, 256×144")
+
     def test_the_form_keeps_the_videos_project(self):
         project = Project.objects.create(name="Spring kites", created_by=self.alice)
         self.kite.move_for(self.alice, project)

@@ -132,15 +132,7 @@ def refused_form_origin(user, form: GenerationForm) -> dict | None:
 
 
 def caption(origin: dict, frame) -> str:
-    width, height = frame.original_size
-    at = origin.get("at")
-    if origin.get("last"):
-        where = "The last frame"
-    elif isinstance(at, (int, float)):
-        where = f"The frame at {wording.moment_label(at)}"
-    else:
-        where = "The frame"
-    return f"{where}, {width}×{height}"
+    return wording.frame_caption(origin, *frame.original_size)
 
 
 def shot_source(user, origin: dict | None) -> tuple[Generation | None, float | None]:

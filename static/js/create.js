@@ -65,9 +65,10 @@
       refusedBox.hidden = true;
     }
 
-    // crop.js (placing the crop box) follows the picture, the format and the fit choice.
-    function announceFit() {
-      form.dispatchEvent(new CustomEvent("firstframe:fit"));
+    // crop.js (placing the crop box) follows the picture, the format and the fit choice;
+    // `checked`: the server has checked this picture (a refused one gets no crop box).
+    function announceFit(checked) {
+      form.dispatchEvent(new CustomEvent("firstframe:fit", { detail: { checked: Boolean(checked) } }));
     }
 
     function updateFit(answer) {
@@ -76,7 +77,7 @@
       croppedFigure.hidden = true;
       if (!mismatch) {
         fit.querySelectorAll("input").forEach(function (radio) { radio.checked = false; });
-        announceFit();
+        announceFit(answer);
         return;
       }
       if (!fit.querySelector("input:checked")) {
@@ -87,7 +88,7 @@
         cropped.src = answer.cropped;
         croppedFigure.hidden = fit.querySelector("input:checked").value !== "crop";
       }
-      announceFit();
+      announceFit(answer);
     }
 
     // Ask the server (Pillow) to check the image and crop it for this format; it keeps the
@@ -113,7 +114,7 @@
           accepted();
           token.value = answer.token;
           image = { width: answer.width, height: answer.height };
-          caption.textContent = "Your image, " + answer.width + "×" + answer.height;
+          caption.textContent = answer.caption || "Your image, " + answer.width + "×" + answer.height;
           updateFit(answer);
         })
         .catch(function () { /* the server checks the file again when the form is sent */ });
@@ -127,7 +128,7 @@
       fit.hidden = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = null;
-      announceFit();
+      announceFit(false);
     }
 
     function chosen() {

@@ -37,9 +37,14 @@
       return checked ? checked.value : "1280x720";
     }
 
+    // The picture the server has checked (kept under a token): only that one gets a box.
+    var token = form.querySelector("input[name=first_frame_token]");
+    var checkedSrc = token.value ? original.getAttribute("src") : null;
+
     function active() {
       var crop = fit.querySelector("input[value=crop]");
-      return !fit.hidden && crop && crop.checked && Boolean(original.getAttribute("src"));
+      var src = original.getAttribute("src");
+      return !fit.hidden && crop && crop.checked && Boolean(src) && src === checkedSrc;
     }
 
     // The largest box of the format's shape inside the picture, as fractions of its sides.
@@ -163,7 +168,10 @@
     }
 
     picture.addEventListener("load", refresh);
-    form.addEventListener("firstframe:fit", refresh);
+    form.addEventListener("firstframe:fit", function (event) {
+      if (event.detail && event.detail.checked) checkedSrc = original.getAttribute("src");
+      refresh();
+    });
     fit.addEventListener("change", refresh);
     form.querySelectorAll("input[name=size]").forEach(function (radio) {
       radio.addEventListener("change", function () { window.setTimeout(refresh, 0); });
