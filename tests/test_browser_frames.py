@@ -184,3 +184,33 @@ def test_maya_continues_a_shot_then_places_the_crop_of_a_chosen_frame(
     assert difference(sent, expected) < 4
     centre = frame.crop(framing.crop_box(frame.width, frame.height, "720x1280"))
     assert difference(sent, expected) < difference(sent, centre.resize(sent.size))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_frame_buttons_and_the_crop_box_pass_axe(
+    live_server, release_server_connections, browser, maya, size, scheme
+):
+    from tests.helpers import make_ready_generation
+    from tests.test_accessibility import serious
+
+    kite = make_ready_generation(maya, prompt="A paper kite over a wheat field.")
+    continued = make_ready_generation(maya, prompt="The kite dives.")
+    continued.continues, continued.continues_at = kite, 1.0
+    continued.save()
+    page = browser.new_context(color_scheme=scheme, **SIZES[size]).new_page()
+    log_in(page, live_server.url)
+    found = {}
+    page.goto(live_server.url + continued.get_absolute_url())
+    page.locator("#use-frame").wait_for()
+    found["continued video"] = serious(page)
+    page.goto(live_server.url + kite.get_absolute_url())
+    page.get_by_role("button", name="Continue this shot").click()
+    page.wait_for_url(re.compile(r"/new/\?frame="))
+    found["form from a frame"] = serious(page)
+    page.locator("label.choice[data-value='720x1280']").click()
+    page.locator("#crop-editor").wait_for()
+    page.wait_for_function("() => document.getElementById('id_crop_zoom').value !== ''")
+    page.locator("#crop-box").focus()
+    found["crop box"] = serious(page)
+    assert {name: issues for name, issues in found.items() if issues} == {}
