@@ -12,7 +12,9 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +27,7 @@ from .images import (
     THUMBNAIL_BOX,
     THUMBNAIL_QUALITY,
     FirstFrame,
+    _decode_slots,
     normalise_first_frame,
 )
 
@@ -173,7 +176,17 @@ def first_frame_from_video(source: frames.Source, seconds: float | None) -> Firs
     `source` is a path or an open file (a stored video: `default_storage.open(name, "rb")`).
     Raises frames.FrameError (missing, broken, a time outside the video) or the upload
     check's ValidationError, each with a sentence for the person."""
-    data = frames.frame_bytes(source, seconds, format="JPEG")
+    # Decoding a 4K video holds its reference frames (up to ~200 MB): bounded like an upload.
+    slots = _decode_slots(settings.FIRST_FRAME_DECODE_CONCURRENCY)
+    if not slots.acquire(timeout=settings.FIRST_FRAME_DECODE_WAIT_SECONDS):
+        raise ValidationError(
+            "The studio is busy preparing other pictures right now. Please try again in a moment.",
+            code="busy",
+        )
+    try:
+        data = frames.frame_bytes(source, seconds, format="JPEG")
+    finally:
+        slots.release()
     return normalise_first_frame(SimpleUploadedFile("frame.jpg", data, "image/jpeg"))
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 from generations.models import Generation, Project
 from generations.views.frames import FRAME_GONE, NOT_READY, UNREADABLE_MOMENT
 from lib import framing
+from lib.images import _decode_slots
 from lib.video import probe_mp4
 from tests.factories_media import png_bytes
 from tests.frame_videos import numbered_mp4, read_index
@@ -177,6 +178,34 @@ class UseFrameTests(StudioTestCase):
         self.kite.move_for(self.alice, project)
         page, _ = self.form_after(self.take("end"))
         self.assertEqual(page.context["form"]["project"].value(), project.pk)
+
+    def test_making_another_like_a_continued_shot_with_its_frame_continues_the_same_shot(self):
+        _, token = self.form_after(self.take("end"))
+        self.client.post(CREATE_URL, valid_data(prompt="The kite dives.", first_frame_token=token))
+        dive = Generation.objects.exclude(pk=self.kite.pk).get()
+
+        again = valid_data(
+            prompt="The kite dives, slower.", made_from=dive.pk, keep_first_frame="on"
+        )
+        self.client.post(CREATE_URL, again)
+        remake = Generation.objects.get(made_from=dive)
+        self.assertEqual((remake.continues, remake.continues_at), (self.kite, 2.0))
+
+        upload = ContentFile(png_bytes(320, 180), name="other.png")
+        other = valid_data(prompt="Something else.", made_from=dive.pk, first_frame=upload)
+        self.client.post(CREATE_URL, other)
+        self.assertIsNone(Generation.objects.get(prompt="Something else.").continues)
+
+    @override_settings(FIRST_FRAME_DECODE_CONCURRENCY=1, FIRST_FRAME_DECODE_WAIT_SECONDS=0.05)
+    def test_a_busy_studio_says_so_instead_of_decoding_more_at_once(self):
+        slots = _decode_slots(1)
+        slots.acquire()
+        try:
+            response = self.take("end")
+        finally:
+            slots.release()
+        self.assertRedirects(response, self.kite.get_absolute_url(), fetch_redirect_response=False)
+        self.assertIn("The studio is busy", messages_of(response)[-1])
 
     def test_a_moment_the_player_could_not_give_is_refused_with_a_sentence(self):
         for at in ("abc", "-1", "nan", "inf"):

@@ -20,7 +20,7 @@ def create(request: HttpRequest) -> HttpResponse:
         form = GenerationForm(request.POST, request.FILES, source=source, owner=request.user)
         if form.is_valid():
             data = form.cleaned_data
-            continues, continues_at = frames.shot_source(request.user, form.frame_origin)
+            continues, continues_at = frames.shot_of(request.user, form, source)
             try:
                 jobs, is_new = Generation.objects.create_takes(
                     request.user,

@@ -135,6 +135,25 @@ def caption(origin: dict, frame) -> str:
     return wording.frame_caption(origin, *frame.original_size)
 
 
+def shot_of(
+    user, form: GenerationForm, source: Generation | None
+) -> tuple[Generation | None, float | None]:
+    """(`continues`, `continues_at`) for the video a valid New video form is about to start:
+    the shot its frame came from; or, made like another video and keeping that video's
+    first frame, the shot that one continues."""
+    if form.frame_origin:
+        return shot_source(user, form.frame_origin)
+    if (
+        source is not None
+        and source.continues_id
+        and form.cleaned_data.get("keep_first_frame")
+        and form.original_frame is None  # no other picture chosen
+        and visible_generations(user).filter(pk=source.continues_id).exists()
+    ):
+        return source.continues, source.continues_at
+    return None, None
+
+
 def shot_source(user, origin: dict | None) -> tuple[Generation | None, float | None]:
     """(`continues`, `continues_at`) for a new video whose first frame came from `origin`:
     the video only while this person may still see it."""
