@@ -28,7 +28,15 @@ from .access import (
     watcher,
 )
 from .forms import CommentForm, usable_projects
-from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent, Project
+from .models import (
+    ACTIVE_STATUSES,
+    Comment,
+    Favourite,
+    Generation,
+    GenerationEvent,
+    GenerationQuerySet,
+    Project,
+)
 from .prepared import Prepared
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
@@ -171,7 +179,7 @@ def video_page(
     }
 
 
-def shots(visible: QuerySet, generation: Generation) -> dict:
+def shots(visible: GenerationQuerySet, generation: Generation) -> dict:
     """The shot `generation` continues and those that continue it, as far as the viewer may
     see them ("continues Kite over field at 0:08.0")."""
     fields = (*LINK_FIELDS, "title")

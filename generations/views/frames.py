@@ -49,7 +49,7 @@ def use_frame(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, UNREADABLE_MOMENT)
         return redirect(generation)
     try:
-        with default_storage.open(generation.video.name, "rb") as handle:
+        with default_storage.open(generation.video.name or "", "rb") as handle:
             frame = framing.first_frame_from_video(handle, seconds)
     except FileNotFoundError:
         messages.error(request, frames.VideoMissing().args[0])
