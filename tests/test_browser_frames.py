@@ -5,6 +5,7 @@ and zooms the crop box (drag, a finger on a phone, arrow keys, +), and the pictu
 receives is exactly that box of that frame. Screenshots at a phone's and a laptop's size
 (test-results/frames-*.png)."""
 
+import base64
 import io
 import re
 
@@ -37,6 +38,17 @@ def quick_studio(simulator):
     simulator.configure(render_seconds=0.5)
     with override_settings(COMETAPI_POLL_INTERVAL=0.3, DEMO_MODE=True):
         yield simulator
+
+
+# The picture the player shows now, as a PNG data: URL (drawn at the video's own size).
+SHOWN_FRAME = """() => {
+  const video = document.querySelector('video.player');
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext('2d').drawImage(video, 0, 0);
+  return canvas.toDataURL('image/png');
+}"""
 
 
 def difference(one: Image.Image, other: Image.Image) -> float:
@@ -111,10 +123,12 @@ def test_maya_continues_a_shot_then_places_the_crop_of_a_chosen_frame(
     continued = wait_until_ready(page, newest().pk)
     assert continued.continues == kite
     assert continued.continues_at == pytest.approx(kite.video_duration)
-    last = frames.frame_at(source_path, None)
-    assert difference(sent_picture(quick_studio), last) < 3
+    last = frames.grab(source_path, None)
+    sent = sent_picture(quick_studio)
+    assert difference(sent, last.image) < 3
     # ...and not the frame before it: the very last one was sent.
-    assert difference(sent_picture(quick_studio), frames.frame_at(source_path, 0.0)) > 3
+    before_last = frames.frame_at(source_path, last.start - 0.001)
+    assert difference(sent, last.image) < difference(sent, before_last)
     page.locator("#continues-link").wait_for()
     assert "at 0:0" in page.locator("#continues-note").inner_text()
     shot(page, f"frames-continued-video-{size}")
@@ -125,6 +139,13 @@ def test_maya_continues_a_shot_then_places_the_crop_of_a_chosen_frame(
     page.wait_for_function("() => document.querySelector('video.player').readyState >= 1")
     page.evaluate("document.querySelector('video.player').currentTime = 1.5")
     page.get_by_role("button", name="Use this frame (0:01.5)").wait_for()
+    # The server's frame at 1.5 s is the one the player shows there, not its neighbour.
+    page.wait_for_function("() => document.querySelector('video.player').readyState >= 2")
+    shown = Image.open(io.BytesIO(base64.b64decode(page.evaluate(SHOWN_FRAME).split(",")[1])))
+    ours = frames.frame_at(source_path, 1.5)
+    before = frames.frame_at(source_path, 1.5 - 1 / 12)
+    assert difference(shown, ours) < difference(shown, before)
+    assert difference(shown, ours) < 4
     page.get_by_role("button", name="Use this frame (0:01.5)").click()
     page.wait_for_url(re.compile(r"/new/\?frame="))
     assert "from its frame at 0:01.5" in page.locator("#continues-note").inner_text()

@@ -20,7 +20,7 @@
     var player = playerFor(button);
     if (!player) return;
     var at = player.currentTime || 0;
-    button.value = at.toFixed(3);
+    button.value = at.toFixed(6);  // milliseconds could round past a frame's end
     button.textContent = "Use this frame (" + label(at) + ")";
   }
 
