@@ -107,7 +107,6 @@
       box.style.top = place.y * 100 + "%";
       box.style.width = b.w * 100 + "%";
       box.style.height = b.h * 100 + "%";
-      status.textContent = "Showing " + Math.round(place.zoom * 100) + "% of the largest crop";
       // What the video starts from, drawn from the same fractions the server uses.
       var format = size().split("x").map(Number);
       var scale = Math.min(1, 480 / Math.max(format[0], format[1]));
@@ -121,6 +120,15 @@
         cropped.src = canvas.toDataURL("image/jpeg", 0.85);
         croppedFigure.hidden = false;
       } catch (error) { /* a picture the canvas may not read: the server's preview stays */ }
+    }
+
+    // Said (politely) after a key or a button, not on every step of a drag.
+    function describe() {
+      if (!place) return;
+      var b = boxSize();
+      var left = 1 - b.w > 0.001 ? Math.round((place.x / (1 - b.w)) * 100) + "% across" : "full width";
+      var top = 1 - b.h > 0.001 ? Math.round((place.y / (1 - b.h)) * 100) + "% down" : "full height";
+      status.textContent = "Zoom " + (1 / place.zoom).toFixed(1) + "×, " + left + ", " + top;
     }
 
     function changed() {
@@ -165,6 +173,7 @@
       }
       shownSize = size();
       changed();
+      describe();
     }
 
     picture.addEventListener("load", refresh);
@@ -225,6 +234,7 @@
         drag = { x: list[0].x, y: list[0].y, px: place.x, py: place.y, rect: stage.getBoundingClientRect() };
       } else if (!list.length) {
         drag = null;
+        describe();
       }
     }
     stage.addEventListener("pointerup", release);
@@ -259,6 +269,7 @@
         return;
       }
       event.preventDefault();
+      describe();
     });
 
     editor.querySelectorAll("[data-crop]").forEach(function (button) {
@@ -268,6 +279,7 @@
         if (what === "in") zoomTo(place.zoom / 1.25);
         else if (what === "out") zoomTo(place.zoom * 1.25);
         else { place = centred(place.zoom); changed(); }
+        describe();
       });
     });
 
