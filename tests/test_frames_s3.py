@@ -60,3 +60,9 @@ class ContinueFromABucketTests(TestCase):
             self.assertEqual(read_index(first), 49)
         media_root = Path(settings.MEDIA_ROOT)
         self.assertFalse(media_root.exists() and any(media_root.rglob("*")))
+
+    def test_a_video_read_from_the_bucket_waits_on_disk_not_in_memory(self):
+        kite = self.numbered_video_in_the_bucket()
+        with default_storage.open(kite.video.name, "rb") as handle:
+            handle.read(16)
+            assert handle.file._max_size == 8 * 1024 * 1024  # spilled to disk past one part
