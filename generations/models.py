@@ -174,13 +174,16 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         made_from=None,
         *,
         planned: bool = False,
+        continues=None,
+        continues_at: float | None = None,
     ) -> tuple[list["Generation"], bool]:
         """Start `takes` jobs of the same settings, each its own paid CometAPI task, grouped
         so that they can be seen side by side. Idempotent like `create_for`."""
         token = request.get("client_token") or uuid.uuid4()
+        shot = {"continues": continues, "continues_at": continues_at}
         if takes <= 1:
             job, is_new = self.create_for(
-                owner, request, first_frame, made_from=made_from, planned=planned
+                owner, request, first_frame, made_from=made_from, planned=planned, **shot
             )
             return [job], is_new
         group = uuid.uuid5(token, "takes")
@@ -198,6 +201,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
                         take_group=group,
                         take_number=number,
                         planned=planned,
+                        **shot,
                     )
                     jobs.append((job, is_new))
                     any_new = any_new or is_new
@@ -217,12 +221,15 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         take_group=None,
         take_number: int = 1,
         planned: bool = False,
+        continues=None,
+        continues_at: float | None = None,
     ) -> tuple["Generation", bool]:
         """Start a job from a validated form, once: a double click, a second tab or
         back-and-resubmit finds the job the first post made. Returns (job, is_new).
         `planned`: one row of a batch (batches/), found again by its token alone (two rows
         of a sheet may ask for the same video on purpose) and counted against the
-        per-minute limit by the batch as a whole (`check_rate_for`), not job by job."""
+        per-minute limit by the batch as a whole (`check_rate_for`), not job by job.
+        `continues`: the video whose frame (at `continues_at` seconds) starts this one."""
         token = request.get("client_token") or uuid.uuid4()
         settings_sent = {key: request[key] for key in ("prompt", "model", "seconds", "size")}
         sha = first_frame.sha256 if first_frame else ""
@@ -247,6 +254,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             made_from=made_from,
             take_group=take_group,
             take_number=take_number,
+            continues=continues,
+            continues_at=continues_at if continues is not None else None,
             project=request.get("project"),  # checked by the form: one the owner may use
             title=" ".join(str(request.get("title") or "").split())[:120],
             **settings_sent,
