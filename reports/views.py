@@ -16,7 +16,7 @@ from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.models import Generation
+from generations.models import Generation, Role, Teammate
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
@@ -221,6 +221,7 @@ def team(request: HttpRequest) -> HttpResponse:
 def _team_page(request, *, add_form=None, settings_form=None, status=200):
     studio = StudioSettings.load()
     people = []
+    roles = dict(Teammate.objects.values_list("user_id", "role"))
     for person in User.objects.order_by("username"):
         member = Member.for_user(person)
         people.append(
@@ -228,6 +229,7 @@ def _team_page(request, *, add_form=None, settings_form=None, status=200):
                 "user": person,
                 "member": member,
                 "spent": usage.month(person),
+                "role": roles.get(person.pk, "member") if not person.is_staff else "admin",
                 "form": MemberForm(
                     initial={
                         "monthly_cap": _cents(member.monthly_cap),
@@ -308,18 +310,21 @@ def team_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _team_page(request, add_form=form, status=400)
     data = form.cleaned_data
+    role = data["role"]
     with transaction.atomic():
         person = User.objects.create_user(
-            username=data["username"], email=data["email"], is_staff=data["make_admin"]
+            username=data["username"], email=data["email"], is_staff=role == "admin"
         )  # no password yet: only the one-time link below can set it
         member = Member.for_user(person)
         member.monthly_cap = data["monthly_cap"]
         member.save(update_fields=["monthly_cap"])
+        if role == Role.REVIEWER:
+            Teammate.set_role(person, Role.REVIEWER)
         AuditEntry.record(
             "added_teammate",
             actor=request.user,
             subject=person,
-            detail=f"{'admin' if person.is_staff else 'member'}, cap {_cap(member.monthly_cap)}",
+            detail=f"{role}, cap {_cap(member.monthly_cap)}",
         )
     path = accounts.set_password_path(person)
     _keep_link(request, person, path, _mail_link(request, person, path, first=True))
@@ -346,6 +351,19 @@ def team_link(request: HttpRequest, user_id: int) -> HttpResponse:
 def team_link_done(request: HttpRequest) -> HttpResponse:
     request.session.pop(LINK_SESSION_KEY, None)
     return redirect("billing:team")
+
+
+def role_of(person) -> str:
+    """ "admin" (staff), "member" or "reviewer"."""
+    return "admin" if person.is_staff else Teammate.role_of(person)
+
+
+def set_role(person, role: str) -> None:
+    """Admin is the staff flag; member and reviewer are the person's Teammate row."""
+    if person.is_staff != (role == "admin"):
+        person.is_staff = role == "admin"
+        person.save(update_fields=["is_staff"])
+    Teammate.set_role(person, Role.MEMBER if role == "admin" else role)
 
 
 def _cents(value):
@@ -393,17 +411,20 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
             member.monthly_cap = data["monthly_cap"]
             member.concurrency = data["concurrency"]
             member.save(update_fields=["monthly_cap", "concurrency"])
-        if person.is_staff != data["is_admin"]:
+        before = role_of(person)
+        wanted = data["role"] or (
+            "admin" if data["is_admin"] else (before if before != "admin" else "member")
+        )
+        if wanted != before:
             if person == request.user:
                 messages.error(request, "You cannot remove your own admin role.")
                 return redirect("billing:team")
-            person.is_staff = data["is_admin"]
-            person.save(update_fields=["is_staff"])
+            set_role(person, wanted)
             AuditEntry.record(
                 "role_changed",
                 actor=request.user,
                 subject=person,
-                detail="made admin" if person.is_staff else "made member",
+                detail=f"made {wanted} (was {before})",
             )
     messages.success(request, f"Saved {person.get_username()}.")
     return redirect("billing:team")
