@@ -61,6 +61,9 @@ AT_COMETAPI = frozenset({Status.SUBMITTED, Status.RENDERING})
 # policy (slots.py) listens and wakes the next waiting job. A signal, because slots.py reads
 # this module and this module must not import it back.
 slot_freed = Signal()
+# Sent after a reservation commits that brought a project to 80 % or 100 % of a budget
+# (project=, alerts=): notifications.py tells the project's people.
+budget_reached = Signal()
 
 
 def waits_for_slot(status: str, submit_started_at) -> bool:
@@ -398,12 +401,6 @@ def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
             pk = by_value.get(row[0]) or to_python(row[0])
             rows[pk] = PollRow(pk, *row[1:])
     return list(rows.values())
-
-
-def _notify_budget(project: "Project", alerts) -> None:
-    from .notifications import notify_budget  # notifications reads these models
-
-    notify_budget(project, alerts)
 
 
 def _as_datetime(value) -> datetime | None:
@@ -1068,7 +1065,9 @@ class Generation(models.Model):
         alerts = ledger.budget_alerts(job.project)
         if alerts:
             project = self.project
-            transaction.on_commit(lambda: _notify_budget(project, alerts))
+            transaction.on_commit(
+                lambda: budget_reached.send(sender=Project, project=project, alerts=alerts)
+            )
 
     def _settle(self, event: "GenerationEvent") -> Decimal | None:
         return ledger.settle(self._bill(), reason=EventKind.RENDERED, actor=event.actor)

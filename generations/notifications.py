@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .access import projects_seen_by, visible_to
-from .models import Generation, Notification, NotificationKind, Project
+from .models import Generation, Notification, NotificationKind, Project, budget_reached
 
 
 def notify(
@@ -104,3 +104,10 @@ def notify_budget(project: Project, alerts) -> list[Notification]:
             url=project.get_absolute_url(),
         )
     return told
+
+
+def _budget_reached(sender, project: Project, alerts, **kwargs) -> None:
+    notify_budget(project, alerts)
+
+
+budget_reached.connect(_budget_reached, dispatch_uid="generations.notifications.budget")

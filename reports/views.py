@@ -16,7 +16,7 @@ from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.models import Generation, Role, Teammate
+from generations.models import Generation, Project, Role, Teammate
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
@@ -117,12 +117,16 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     }
     if is_admin(request.user):
         context["people"] = usage.per_person()
+        by_project = usage.per_project()
+        context["by_project"] = by_project
+        context["project_chart"] = usage.project_chart(by_project)
     return render(request, "billing/usage.html", context)
 
 
 @admin_required
 def usage_csv(request: HttpRequest) -> HttpResponse:
     rows = LedgerEntry.objects.select_related("person").order_by("created_at", "pk")
+    names = dict(Project.objects.values_list("pk", "name"))
     return csv_response(
         "veostudio-ledger.csv",
         [
@@ -130,6 +134,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
             "day",
             "person",
             "job",
+            "project",
             "entry",
             "reason",
             "rate",
@@ -144,6 +149,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
                 entry.day,
                 entry.person.get_username(),
                 entry.generation_ref,
+                names.get(entry.project_ref, "") if entry.project_ref is not None else "",
                 entry.kind,
                 entry.reason,
                 entry.rate,
@@ -154,6 +160,16 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
             ]
             for entry in rows.iterator()
         ),
+    )
+
+
+@admin_required
+def usage_projects_csv(request: HttpRequest) -> HttpResponse:
+    """Each project's money per month, the last 12 months: for charging a client back."""
+    return csv_response(
+        "veostudio-usage-by-project.csv",
+        ["month", "project", "project id", "charged", "held", "seconds made", "videos made"],
+        usage.per_project_months(),
     )
 
 
