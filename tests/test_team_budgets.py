@@ -262,9 +262,7 @@ class UsageByProjectTests(StudioTestCase):
         response = self.client.get(reverse("billing:usage_csv"))
         rows = list(csv.reader(io.StringIO(response.content.decode())))
         column = rows[0].index("project")
-        self.assertEqual(
-            {row[column] for row in rows[1:]}, {"Spring perfume", "'=Client B", ""}
-        )
+        self.assertEqual({row[column] for row in rows[1:]}, {"Spring perfume", "'=Client B", ""})
 
     def test_members_neither_see_it_nor_get_the_csv(self):
         self.client.force_login(self.alice)

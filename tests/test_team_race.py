@@ -81,8 +81,9 @@ class ProjectBudgetRaceTests(TransactionTestCase):
         codes = self.race(project, count=6)
         self.assertEqual(codes.count(302), 3, codes)
         told = list(
-            Notification.objects.filter(kind=NotificationKind.BUDGET, project=project)
-            .values_list("recipient__username", flat=True)
+            Notification.objects.filter(kind=NotificationKind.BUDGET, project=project).values_list(
+                "recipient__username", flat=True
+            )
         )
         makers = set(
             Generation.objects.filter(project=project).values_list("owner__username", flat=True)

@@ -80,7 +80,9 @@ class ReviewerTests(StudioTestCase):
     def test_she_watches_downloads_stars_and_comments(self):
         page = self.client.get(self.shared.get_absolute_url())
         download = self.client.get(reverse("generations:download", args=[self.shared.pk]))
-        star = self.client.post(reverse("generations:star", args=[self.shared.pk]), {"starred": "1"})
+        star = self.client.post(
+            reverse("generations:star", args=[self.shared.pk]), {"starred": "1"}
+        )
         comment = self.client.post(
             reverse("generations:comments", args=[self.shared.pk]), {"body": "Love the light"}
         )
