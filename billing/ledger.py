@@ -346,11 +346,16 @@ def project_spend(project_refs, day: date | None = None) -> dict[int, Spend]:
         )
         .order_by()
     )
-    found = {}
-    for row in rows:
-        ref = row.pop("project_ref")
-        found[ref] = Spend(**{key: from_ticks(value) for key, value in row.items()})
-    return found
+    return {
+        row["project_ref"]: Spend(
+            from_ticks(row["month_spent"]),
+            from_ticks(row["month_held"]),
+            from_ticks(row["spent"]),
+            from_ticks(row["held"]),
+        )
+        for row in rows
+        if row["project_ref"] is not None
+    }
 
 
 NO_SPEND = Spend(Decimal("0"), Decimal("0"), Decimal("0"), Decimal("0"))

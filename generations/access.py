@@ -112,10 +112,10 @@ def is_reviewer(user) -> bool:
         return False
     role = getattr(user, "_studio_role", None)
     if role is None:
-        descriptor = get_user_model().teammate  # type: ignore[attr-defined]
+        descriptor = get_user_model().teammate
         if descriptor.is_cached(user):  # read with the user (generations/auth.py)
             row = descriptor.related.get_cached_value(user, default=None)
-            role = row.role if row is not None else Role.MEMBER
+            role = getattr(row, "role", Role.MEMBER)
         else:
             role = Teammate.role_of(user)
         user._studio_role = role

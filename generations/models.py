@@ -1038,9 +1038,9 @@ class Generation(models.Model):
         budgets too, else only the project's id is carried (for the entries)."""
         project = None
         if self.project_id is not None:
-            project = (
-                self.project.budget() if checked else ledger.ProjectBudget(self.project_id, "")
-            )
+            # Only a new reservation reads the project's row (its budgets, its name).
+            found = self.project if checked else None
+            project = found.budget() if found else ledger.ProjectBudget(self.project_id, "")
         return ledger.Job(self.owner, self.pk, self.model, self.size, self.seconds, project)
 
     def _reserve(self, event: "GenerationEvent") -> Decimal:

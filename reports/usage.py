@@ -139,7 +139,7 @@ def per_project(day: date | None = None) -> list[ProjectUsage]:
     chart."""
     first, end = month_range(day or studio_day())
     this_month = Q(day__gte=first, day__lt=end)
-    rows = (
+    rows = list(
         LedgerEntry.objects.values("project_ref")
         .annotate(
             month_spent=exact_sum("charged", filter=this_month),
@@ -150,7 +150,6 @@ def per_project(day: date | None = None) -> list[ProjectUsage]:
         )
         .order_by()
     )
-    rows = list(rows)
     names = _names([row["project_ref"] for row in rows if row["project_ref"] is not None])
     found = [
         ProjectUsage(

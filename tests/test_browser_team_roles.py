@@ -113,7 +113,9 @@ def test_a_reviewer_watches_and_comments_and_the_budget_refuses_the_job_that_wou
     reviewer.wait_for_url(re.compile(f"/videos/{older.pk}/"))
     assert reviewer.get_by_role("link", name="Make another like this").count() == 0
     assert reviewer.get_by_role("button", name="Delete").count() == 0
-    reviewer.get_by_role("textbox", name="Comment").fill("Lovely light on the marble. Keep this one.")
+    reviewer.get_by_role("textbox", name="Comment").fill(
+        "Lovely light on the marble. Keep this one."
+    )
     reviewer.get_by_role("button", name="Comment", exact=True).click()
     reviewer.locator(".comments").get_by_text("Lovely light on the marble.").wait_for()
     with reviewer.expect_download() as download:
