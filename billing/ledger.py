@@ -286,8 +286,9 @@ def lock(person) -> tuple[StudioSettings, Member]:
 
 
 def lock_project(project_ref: int) -> ProjectAccount:
-    """Take a project's lock until the transaction ends: after the team's and the
-    person's (`lock`), before any job's row."""
+    """Take a project's lock until the transaction ends: always after the team's and the
+    person's (`lock`) and after the job's row where that is held; nothing waits for
+    another lock while holding it, so no circle can form."""
     return _locked(
         ProjectAccount,
         lambda: ProjectAccount.objects.get_or_create(project_ref=project_ref),
