@@ -16,6 +16,7 @@ from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 from generations import slots
 from generations.access import admin_required, is_admin
+from generations.forms import usable_projects
 from generations.models import Generation, Project, Role, Teammate
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
@@ -58,14 +59,36 @@ def estimate_context(user, data) -> dict:
     quote = ledger.estimate(model, size, seconds, takes, studio=studio)
     where = ledger.standing(user, studio=studio)
     over = not where.allows(quote.amount)
+    refusal = ledger.refusal(user, quote.amount, where) if over else ""
+    project_where = _project_standing(user, data.get("project"))
+    if project_where is not None and not project_where.allows(quote.amount):
+        if not over or (where.left is not None and project_where.left <= where.left):  # type: ignore[operator]
+            refusal = ledger.project_refusal(user, quote.amount, project_where)
+        over = True
     return {
         "quote": quote,
         "eight_only": size in EIGHT_SECONDS_ONLY and seconds != quote.seconds,
         "size_label": size_name(size),
         "where": where,
         "over": over,
-        "refusal": ledger.refusal(user, quote.amount, where) if over else "",
+        "refusal": refusal,
+        "project_where": project_where,
     }
+
+
+def _project_standing(user, chosen) -> ledger.ProjectStanding | None:
+    """The chosen project's budget as the form's estimate shows it (None: no project, one
+    the person may not use, or one without a budget)."""
+    if isinstance(chosen, Project):
+        project: Project | None = chosen
+    else:
+        try:
+            project = usable_projects(user).filter(pk=int(chosen or 0)).first()
+        except (TypeError, ValueError):
+            project = None
+    if project is None or not project.has_budget:
+        return None
+    return ledger.project_standing(project.budget())
 
 
 @admin_required

@@ -46,6 +46,17 @@ class BudgetRefusalTests(StudioTestCase):
         self.assertEqual(Generation.objects.count(), 1)
         self.assertEqual(LedgerEntry.objects.count(), 1)
 
+    def test_the_price_before_generate_says_what_the_project_has_left(self):
+        self.post(prompt="The bottle on marble")
+        url = reverse("billing:estimate")
+        fits = self.client.get(url, {"model": "veo3.1-fast", "seconds": "4", "size": "1280x720",
+                                     "project": self.project.pk})  # fmt: skip
+        over = self.client.get(url, {**EIGHT_SECONDS, "project": self.project.pk})
+
+        self.assertContains(fits, "Left in “Spring perfume”: $0.36.")
+        self.assertNotContains(fits, "estimate-refusal")
+        self.assertContains(over, "the project “Spring perfume” has $0.36 left of its budget")
+
     def test_the_project_s_maker_is_named_first_as_whom_to_ask(self):
         maker = make_user("pia")
         project = spring(maker, monthly_budget=Decimal("0.50"))
