@@ -141,5 +141,12 @@ def test_a_reviewer_watches_and_comments_and_the_budget_refuses_the_job_that_wou
     admin.locator("#project-budget").wait_for()
     assert "$3.20 of $5.00" in admin.inner_text("#project-budget")
     shoot(admin, f"project-admin-{size}")
+
+    # The Usage page breaks the month down by project, for charging the client back.
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Usage").click()
+    by_project = admin.locator("#usage-by-project")
+    row = by_project.locator("tbody tr").filter(has_text="Spring perfume")
+    assert "$3.20" in row.inner_text()  # held for its two videos; the moved one stays out
+    shoot(admin, f"usage-{size}")
     for context in (admin_context, mia_context, rita_context):
         context.close()
