@@ -445,7 +445,10 @@ def _reserve(job: Job, *, reason: str, actor=None, checked: bool = True) -> Ledg
     quote = estimate(job.model, job.size, job.seconds, studio=studio)
     if checked:
         where = standing(job.person, studio=studio, member=member)
-        if job.project is not None:
+        budgeted = job.project is not None and (
+            job.project.monthly_cap is not None or job.project.total_cap is not None
+        )
+        if job.project is not None and budgeted:
             lock_project(job.project.ref)
             project_where = project_standing(job.project)
             if not project_where.allows(quote.amount) and (

@@ -559,6 +559,8 @@ class Project(models.Model):
 
     def budget(self) -> ledger.ProjectBudget:
         """The project as billing's ledger knows it: a plain value."""
+        if not self.has_budget:
+            return ledger.ProjectBudget(self.pk, self.name)
         return ledger.ProjectBudget(
             self.pk, self.name, self.monthly_budget, self.total_budget, self.whom_to_ask()
         )
