@@ -587,7 +587,9 @@ class Project(models.Model):
         nothing changed."""
         with transaction.atomic():
             ledger.lock_project(self.pk)
-            before = (self.monthly_budget, self.total_budget)
+            before = Project.objects.filter(pk=self.pk).values_list(
+                "monthly_budget", "total_budget"
+            )[0]
             if before == (monthly, total):
                 return False
             self.monthly_budget, self.total_budget = monthly, total

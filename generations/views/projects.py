@@ -24,6 +24,7 @@ from ..access import (
     visible_generations,
     visible_projects,
 )
+from ..errors import forbidden
 from ..forms import ProjectBudgetForm, ProjectForm, ProjectPeopleForm, usable_projects
 from ..models import Project
 from ..team_views import TeamFilter
@@ -46,7 +47,7 @@ def projects(request: HttpRequest) -> HttpResponse:
     limits it)."""
     if request.method == "POST":
         if not may_generate(request.user):
-            return members_only(projects)(request)
+            return forbidden(request, reviewer=True)
         form = ProjectForm(request.POST)
         if form.is_valid():
             project = form.save(commit=False)
