@@ -101,6 +101,23 @@ class BudgetRefusalTests(StudioTestCase):
         job.refresh_from_db()
         self.assertEqual(job.status, "failed")
 
+    def test_check_again_after_a_not_charged_verdict_is_held_to_the_project_budget(self):
+        job = make_generation(self.alice, project=self.project, **EIGHT_SECONDS)
+        job.mark_submitted("task_lost")
+        job.save()
+        job.mark_timed_out()
+        job.save()
+        entry = LedgerEntry.objects.get(generation_ref=job.pk)
+        Generation.objects.resolve_reservation(entry.pk, "not_charged", self.admin)
+        make_generation(self.bob, project=self.project, **EIGHT_SECONDS)  # $0.64 of $1.00
+
+        response = self.client.post(reverse("generations:check_again", args=[job.pk]))
+
+        page = self.client.get(response["Location"])
+        self.assertContains(page, "the project “Spring perfume” has $0.36 left of its budget")
+        job.refresh_from_db()
+        self.assertEqual(job.status, "timed_out")
+
     def test_a_monthly_budget_starts_afresh_each_month(self):
         self.project.total_budget = None
         self.project.monthly_budget = Decimal("1.00")
