@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from generations import gallery
+from generations.access import members_only
 from generations.forms import usable_projects
 
 from .forms import SheetForm
@@ -30,6 +31,7 @@ def _get_draft_row(request: HttpRequest, batch_pk, row_pk) -> tuple[Batch, Batch
     return batch, get_object_or_404(batch.rows, pk=row_pk)
 
 
+@members_only
 def batches(request: HttpRequest) -> HttpResponse:
     """Start a batch from a sheet; the person's earlier batches below."""
     if request.method == "POST":
@@ -52,6 +54,7 @@ def batches(request: HttpRequest) -> HttpResponse:
     )
 
 
+@members_only
 def plan(request: HttpRequest, batch_pk) -> HttpResponse:
     batch = _get_batch(request, batch_pk)
     if batch.is_generated:
@@ -70,6 +73,7 @@ def _plan_context(request: HttpRequest, batch: Batch, **extra) -> dict:
     }
 
 
+@members_only
 def row_edit(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
     """Fix one row in place: htmx swaps the row for its form and back; without script
     the same form is a page of its own."""
@@ -94,6 +98,7 @@ def row_edit(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
     return render(request, "batches/row_edit.html", {"batch": batch, **context})
 
 
+@members_only
 def row_view(request: HttpRequest, batch_pk, row_pk) -> HttpResponse:
     """The row as the plan shows it (htmx's "Cancel" of an edit)."""
     batch, row = _get_draft_row(request, batch_pk, row_pk)
@@ -106,6 +111,7 @@ def row_view(request: HttpRequest, batch_pk, row_pk) -> HttpResponse:
     )
 
 
+@members_only
 @require_POST
 def row_remove(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
     batch, row = _get_draft_row(request, batch_pk, row_pk)
@@ -115,6 +121,7 @@ def row_remove(request: HtmxHttpRequest, batch_pk, row_pk) -> HttpResponse:
     return redirect(batch)
 
 
+@members_only
 @require_POST
 def choose_project(request: HttpRequest, batch_pk) -> HttpResponse:
     batch = _get_batch(request, batch_pk)
@@ -135,6 +142,7 @@ def choose_project(request: HttpRequest, batch_pk) -> HttpResponse:
     return redirect(batch)
 
 
+@members_only
 @require_POST
 def generate(request: HttpRequest, batch_pk) -> HttpResponse:
     batch = _get_batch(request, batch_pk)
@@ -148,6 +156,7 @@ def generate(request: HttpRequest, batch_pk) -> HttpResponse:
     return redirect("batches:videos", batch_pk=batch.pk)
 
 
+@members_only
 @require_POST
 def discard(request: HttpRequest, batch_pk) -> HttpResponse:
     batch = _get_batch(request, batch_pk)
@@ -159,6 +168,7 @@ def discard(request: HttpRequest, batch_pk) -> HttpResponse:
     return redirect("batches:batches")
 
 
+@members_only
 def videos(request: HttpRequest, batch_pk) -> HttpResponse:
     batch = _get_batch(request, batch_pk)
     if not batch.is_generated:

@@ -35,6 +35,7 @@ from .models import (
     LedgerEntry,
     Member,
     Price,
+    ProjectAccount,
     StudioSettings,
     exact_sum,
     from_ticks,
@@ -45,14 +46,27 @@ UNRESERVED = "rendered_unreserved"
 CENT = Decimal("0.01")
 
 
+class ProjectBudget(NamedTuple):
+    """What the ledger needs to know of a job's project: its id (kept on every entry), its
+    name and whom to ask (for a refusal), and its budgets (None: no budget)."""
+
+    ref: int
+    name: str
+    monthly_cap: Decimal | None = None
+    total_cap: Decimal | None = None
+    ask: str = "an admin"
+
+
 class Job(NamedTuple):
-    """What the ledger needs to know of a job: whose it is, its id, and what it renders."""
+    """What the ledger needs to know of a job: whose it is, its id, what it renders, and
+    the project it is made for (None: no project)."""
 
     person: Any  # the owner (a user)
     ref: UUID
     model: str
     size: str
     seconds: int
+    project: ProjectBudget | None = None
 
 
 def dollars(value) -> str:
@@ -263,11 +277,146 @@ def refusal(person, amount: Decimal, where: Standing | None = None) -> str:
 
 def lock(person) -> tuple[StudioSettings, Member]:
     """Take the team's lock, then the person's, until the transaction ends. Always in this
-    order, so two transactions never wait on each other in a circle. Returns the two rows
-    as read under their locks: what the caps are while the transaction holds them."""
+    order (and a project's after them: `lock_project`), so two transactions never wait on
+    each other in a circle. Returns the two rows as read under their locks: what the caps
+    are while the transaction holds them."""
     return _locked(StudioSettings, StudioSettings.load, pk=1), _locked(
         Member, lambda: Member.for_user(person), user=person
     )
+
+
+def lock_project(project_ref: int) -> ProjectAccount:
+    """Take a project's lock until the transaction ends: always after the team's and the
+    person's (`lock`) and after the job's row where that is held; nothing waits for
+    another lock while holding it, so no circle can form."""
+    return _locked(
+        ProjectAccount,
+        lambda: ProjectAccount.objects.get_or_create(project_ref=project_ref),
+        project_ref=project_ref,
+    )
+
+
+@dataclass(frozen=True)
+class ProjectStanding:
+    """A project's money against its budgets: committed (charged and held) this month and
+    in all, exact."""
+
+    budget: ProjectBudget
+    month: Decimal
+    total: Decimal
+
+    @property
+    def month_left(self) -> Decimal | None:
+        cap = self.budget.monthly_cap
+        return None if cap is None else max(cap - self.month, Decimal("0"))
+
+    @property
+    def total_left(self) -> Decimal | None:
+        cap = self.budget.total_cap
+        return None if cap is None else max(cap - self.total, Decimal("0"))
+
+    @property
+    def left(self) -> Decimal | None:
+        lefts = [v for v in (self.month_left, self.total_left) if v is not None]
+        return min(lefts) if lefts else None
+
+    @property
+    def monthly_is_tighter(self) -> bool:
+        return self.month_left is not None and (
+            self.total_left is None or self.month_left <= self.total_left
+        )
+
+    def allows(self, amount: Decimal) -> bool:
+        return self.left is None or amount <= self.left
+
+
+def project_spend(project_refs, day: date | None = None) -> dict[int, Spend]:
+    """The money spent and held for each project of `project_refs` (plain ids), this month
+    and in all, in one query over the ledger: what was reserved for it while a video was in
+    it (a video moved later keeps its money where it was spent)."""
+    first, end = month_range(day or studio_day())
+    this_month = Q(day__gte=first, day__lt=end)
+    rows = (
+        LedgerEntry.objects.filter(project_ref__in=list(project_refs))
+        .values("project_ref")
+        .annotate(
+            month_spent=exact_sum("charged", filter=this_month),
+            month_held=exact_sum("reserved", filter=this_month),
+            spent=exact_sum("charged"),
+            held=exact_sum("reserved"),
+        )
+        .order_by()
+    )
+    return {
+        row["project_ref"]: Spend(
+            from_ticks(row["month_spent"]),
+            from_ticks(row["month_held"]),
+            from_ticks(row["spent"]),
+            from_ticks(row["held"]),
+        )
+        for row in rows
+        if row["project_ref"] is not None
+    }
+
+
+NO_SPEND = Spend(Decimal("0"), Decimal("0"), Decimal("0"), Decimal("0"))
+
+
+def project_standing(budget: ProjectBudget, day: date | None = None) -> ProjectStanding:
+    spend = project_spend([budget.ref], day).get(budget.ref, NO_SPEND)
+    return ProjectStanding(budget, spend.month_total, spend.total)
+
+
+def project_refusal(person, amount: Decimal, where: ProjectStanding) -> str:
+    which = "monthly budget" if where.monthly_is_tighter else "budget"
+    when = " this month" if where.monthly_is_tighter else ""
+    ask = (
+        "You can raise it on the project's page."
+        if getattr(person, "is_staff", False)
+        else f"Ask {where.budget.ask} to raise it on the project's page."
+    )
+    return (
+        f"This would cost {dollars(amount)}, but the project “{where.budget.name}” has "
+        f"{dollars(where.left)} left of its {which}{when}. Nothing was sent to CometAPI. {ask}"
+    )
+
+
+# Told once each per period and budget: the project's people and the admins (generations).
+ALERT_LEVELS = (80, 100)
+
+
+class BudgetAlert(NamedTuple):
+    level: int  # percent
+    monthly: bool
+    committed: Decimal
+    cap: Decimal
+
+
+def budget_alerts(budget: ProjectBudget, day: date | None = None) -> list[BudgetAlert]:
+    """The budget levels the project's spend has reached and nobody was told of yet; they
+    are recorded as told. Call it in the transaction that reserved the money: under the
+    project's lock, two racers never both report one level."""
+    if budget.monthly_cap is None and budget.total_cap is None:
+        return []
+    account = lock_project(budget.ref)
+    where = project_standing(budget, day)
+    month = month_range(day or studio_day())[0]
+    fresh = []
+    periods = [
+        (True, f"month:{month:%Y-%m}:{budget.monthly_cap}", budget.monthly_cap, where.month),
+        (False, f"total:{budget.total_cap}", budget.total_cap, where.total),
+    ]
+    for monthly, key, cap, committed in periods:
+        if cap is None or cap <= 0:
+            continue
+        told = account.alerted.get(key, 0)
+        reached = [level for level in ALERT_LEVELS if committed * 100 >= cap * level]
+        if reached and reached[-1] > told:
+            fresh.append(BudgetAlert(reached[-1], monthly, committed, cap))
+            account.alerted[key] = reached[-1]
+    if fresh:
+        account.save(update_fields=["alerted"])
+    return fresh
 
 
 def _locked(model, create, **lookup):
@@ -296,11 +445,22 @@ def _reserve(job: Job, *, reason: str, actor=None, checked: bool = True) -> Ledg
     quote = estimate(job.model, job.size, job.seconds, studio=studio)
     if checked:
         where = standing(job.person, studio=studio, member=member)
+        budgeted = job.project is not None and (
+            job.project.monthly_cap is not None or job.project.total_cap is not None
+        )
+        if job.project is not None and budgeted:
+            lock_project(job.project.ref)
+            project_where = project_standing(job.project)
+            if not project_where.allows(quote.amount) and (
+                where.left is None or project_where.left <= where.left  # type: ignore[operator]
+            ):
+                raise CapExceeded(project_refusal(job.person, quote.amount, project_where))
         if not where.allows(quote.amount):
             raise CapExceeded(refusal(job.person, quote.amount, where))
     return LedgerEntry.objects.create(
         person_id=job.person.pk,
         generation_ref=job.ref,
+        project_ref=job.project.ref if job.project is not None else None,
         kind=EntryKind.RESERVE,
         reason=reason if checked else UNRESERVED,
         rate=quote.rate,
@@ -385,6 +545,7 @@ def close(reservation: LedgerEntry, kind: str, reason: str, actor=None) -> Ledge
     return LedgerEntry.objects.create(
         person_id=reservation.person_id,
         generation_ref=reservation.generation_ref,
+        project_ref=reservation.project_ref,
         kind=kind,
         reservation=reservation,
         reason=reason,
@@ -512,10 +673,18 @@ def check_rate(person, sends_since: Callable[[datetime], int], jobs: int = 1) ->
         )
 
 
-def refusal_for(person, data) -> str:
-    """The refusal for a whole form (all its takes), read after the refused transaction."""
+def refusal_for(person, data, project: ProjectBudget | None = None) -> str:
+    """The refusal for a whole form (all its takes), read after the refused transaction:
+    the project's budget when it is the tighter limit, else the person's or the team's cap."""
     quote = estimate(data["model"], data["size"], data["seconds"], data.get("takes", 1))
-    return refusal(person, quote.amount)
+    where = standing(person)
+    if project is not None:
+        project_where = project_standing(project)
+        if not project_where.allows(quote.amount) and (
+            where.left is None or project_where.left <= where.left  # type: ignore[operator]
+        ):
+            return project_refusal(person, quote.amount, project_where)
+    return refusal(person, quote.amount, where)
 
 
 # --- a chat model's help with a prompt ------------------------------------------------------

@@ -231,6 +231,9 @@ class LedgerEntry(models.Model):
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     generation_ref = models.UUIDField(db_index=True)
+    # The project the job was in when this money was reserved (a plain id: billing knows
+    # nothing of projects); what a project's budget and its usage count.
+    project_ref = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=16, choices=EntryKind)
     reservation = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="closed_by"
@@ -253,7 +256,11 @@ class LedgerEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "ledger entries"
-        indexes = [models.Index(fields=["person", "day"]), models.Index(fields=["day"])]
+        indexes = [
+            models.Index(fields=["person", "day"]),
+            models.Index(fields=["day"]),
+            models.Index(fields=["project_ref", "day"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ${self.amount} ({self.generation_ref})"
@@ -265,6 +272,20 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Ledger entries are append-only.")
+
+
+class ProjectAccount(models.Model):
+    """A project's money row, keyed by the project's plain id. Its row lock is the
+    project's lock (taken after the team's and the person's); it remembers which budget
+    alerts (80 %, 100 %) were already given, so each is given once per period."""
+
+    project_ref = models.PositiveIntegerField(unique=True)
+    # {"month:2026-12:5.00": 80, "total:20.00": 100}: the highest level told, per period
+    # and budget (a new budget value starts its alerts afresh).
+    alerted = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"Project {self.project_ref}"
 
 
 class AuditEntry(models.Model):

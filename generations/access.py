@@ -6,7 +6,9 @@ answers 404, so that nothing about other people's videos is revealed. The rule (
 "Who sees what"): a video in no project is its owner's alone until shared with the team; a
 video in a project is seen by that project's people, which is the whole studio unless an
 admin limited the project to named people (then those people, the admins and the video's
-maker). Only its owner may change a video (share, move, retry, delete).
+maker). Only its owner may change a video (share, move, retry, delete), and only while
+they may make videos: a reviewer watches, downloads, stars and comments, nothing more
+(README, "Roles"; `is_reviewer`, `may_generate`, `members_only`).
 """
 
 from collections.abc import Callable
@@ -18,7 +20,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .errors import forbidden
-from .models import Comment, Generation, Project
+from .models import Comment, Generation, Project, Role, Teammate
 
 
 def visible_generations(user):
@@ -88,15 +90,62 @@ def watches(may: Callable[[int, int | None, bool, bool], bool], row) -> bool:
 
 
 def changeable_generations(user):
-    """Every generation `user` may change (delete, retry, share…): only their own."""
-    if not (user.is_authenticated and user.is_active):
+    """Every generation `user` may change (delete, retry, share…): only their own, and
+    none for a reviewer (who may have made videos before becoming one)."""
+    if not may_generate(user):
         return Generation.objects.none()
     return Generation.objects.filter(owner=user)
 
 
 def own_generations(user):
-    """What "Your videos" lists."""
-    return changeable_generations(user)
+    """What "Your videos" lists: the person's own (a reviewer's from before too)."""
+    if not (user.is_authenticated and user.is_active):
+        return Generation.objects.none()
+    return Generation.objects.filter(owner=user)
+
+
+def is_reviewer(user) -> bool:
+    """A reviewer: watches, downloads, stars and comments; never makes, spends or changes
+    anything. Admins (staff) are never reviewers. Read once per request (kept on the user
+    object)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_staff", False):
+        return False
+    role = getattr(user, "_studio_role", None)
+    if role is None:
+        descriptor = get_user_model().teammate
+        if descriptor.is_cached(user):  # read with the user (generations/auth.py)
+            row = descriptor.related.get_cached_value(user, default=None)
+            role = getattr(row, "role", Role.MEMBER)
+        else:
+            role = Teammate.role_of(user)
+        user._studio_role = role
+    return role == Role.REVIEWER
+
+
+def may_generate(user) -> bool:
+    """Whether `user` may make videos, spend, and change their own work and projects: any
+    active person in the studio but a reviewer."""
+    return bool(user.is_authenticated and user.is_active and not is_reviewer(user))
+
+
+def viewer_key(user) -> str:
+    """Who looks at a kept page or card, as its cache key names them: the person and
+    whether they are a reviewer (a page drawn for a member offers buttons a reviewer must
+    not see, so a change of role draws it afresh)."""
+    return f"{user.pk}:{'reviewer' if is_reviewer(user) else 'member'}"
+
+
+def members_only(view):
+    """The door to everything that makes videos or changes something: a reviewer gets the
+    studio's 403 page with a plain sentence."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if is_reviewer(request.user):
+            return forbidden(request, reviewer=True)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def team_generations(user):
@@ -129,8 +178,9 @@ def get_project_for_viewing(request: HttpRequest, project_pk) -> Project:
 
 
 def may_change_project(user, project: Project) -> bool:
-    """Renaming, describing, archiving: the admins and the person who made the project."""
-    return is_admin(user) or (user.is_authenticated and project.created_by_id == user.pk)
+    """Renaming, describing, archiving, its budget: the admins and the person who made the
+    project (unless they are a reviewer now)."""
+    return is_admin(user) or (project.created_by_id == user.pk and may_generate(user))
 
 
 def get_project_for_changing(request: HttpRequest, project_pk) -> Project:

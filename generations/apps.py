@@ -12,7 +12,7 @@ class GenerationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The queue's policy listens for freed slots (models.slot_freed) from the start.
-        from . import slots  # noqa: F401
+        from . import notifications, slots  # noqa: F401  (the signals' listeners)
 
         user_logged_out.connect(_say_logged_out, dispatch_uid="veostudio-logged-out")
 

@@ -26,9 +26,11 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return response.render()
 
 
-def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
-    """The styled 403 (also Django's handler403 for any other refusal)."""
-    response = TemplateResponse(request, "403.html", {"admins": admin_names()}, status=403)
+def forbidden(request: HttpRequest, exception=None, *, reviewer: bool = False) -> HttpResponse:
+    """The styled 403 (also Django's handler403 for any other refusal); `reviewer` says
+    what a reviewer may do instead of "for admins only"."""
+    context = {"admins": admin_names(), "reviewer": reviewer}
+    response = TemplateResponse(request, "403.html", context, status=403)
     return response.render()
 
 

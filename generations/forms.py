@@ -1,4 +1,5 @@
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -11,7 +12,7 @@ from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 
 from . import wording
-from .access import visible_projects
+from .access import may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
 
 PROMPT_MAX_LENGTH = 2000
@@ -406,7 +407,10 @@ class CommentForm(forms.Form):
 
 
 def usable_projects(person):
-    """The projects a person may put a video in: those they see, not archived."""
+    """The projects a person may put a video in: those they see, not archived (none for a
+    reviewer, who puts nothing anywhere)."""
+    if not may_generate(person):
+        return Project.objects.none()
     return visible_projects(person).open()
 
 
@@ -444,6 +448,30 @@ class ProjectForm(forms.ModelForm):
         if not name:
             raise ValidationError("Please give the project a name.")
         return name
+
+
+def _budget_field(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("1000000"),
+        decimal_places=2,
+        help_text="Dollars. Leave empty for no budget.",
+        error_messages={
+            "invalid": "Please enter an amount in dollars, like 5 or 12.50.",
+            "max_decimal_places": "Please use at most 2 decimals (cents).",
+            "min_value": "A budget cannot be negative.",
+            "max_value": "Please keep a budget under $1,000,000.",
+        },
+    )
+
+
+class ProjectBudgetForm(forms.Form):
+    """A project's budgets, set by its maker or an admin on its page."""
+
+    monthly_budget = _budget_field("Monthly budget")
+    total_budget = _budget_field("Total budget")
 
 
 class PeopleField(forms.ModelMultipleChoiceField):

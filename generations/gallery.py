@@ -33,7 +33,7 @@ from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .access import projects_seen_by
+from .access import projects_seen_by, viewer_key
 from .models import (
     ACTIVE_STATUSES,
     FAILED_STATUSES,
@@ -619,7 +619,7 @@ def gallery_sections(
     signature = "|".join(
         [
             counts_version,
-            str(request.user.pk),
+            viewer_key(request.user),
             filterset_class.__name__,
             action,
             str(timezone.localdate()),  # "today", "last 7 days" move at midnight

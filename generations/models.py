@@ -24,7 +24,7 @@ from django.utils import timezone
 from PIL import Image
 
 from billing import ledger
-from billing.models import LedgerEntry, StudioSettings, label_of
+from billing.models import AuditEntry, LedgerEntry, StudioSettings, label_of
 from lib.images import FirstFrame
 from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the forms)
     EIGHT_SECONDS_ONLY,
@@ -61,6 +61,9 @@ AT_COMETAPI = frozenset({Status.SUBMITTED, Status.RENDERING})
 # policy (slots.py) listens and wakes the next waiting job. A signal, because slots.py reads
 # this module and this module must not import it back.
 slot_freed = Signal()
+# Sent after a reservation commits that brought a project to 80 % or 100 % of a budget
+# (project=, alerts=): notifications.py tells the project's people.
+budget_reached = Signal()
 
 
 def waits_for_slot(status: str, submit_started_at) -> bool:
@@ -477,6 +480,48 @@ class Colour(models.TextChoices):
     GREY = "grey", "Grey"
 
 
+class Role(models.TextChoices):
+    """What a person may do (README, "Roles"). Admins are the staff users, whatever this
+    says; everyone else is a member unless made a reviewer."""
+
+    MEMBER = "member", "Member"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class Teammate(models.Model):
+    """A person's role in the studio. No row means a member (everyone before roles)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teammate"
+    )
+    role = models.CharField(max_length=16, choices=Role, default=Role.MEMBER)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @staticmethod
+    def role_of(user) -> str:
+        found = Teammate.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+        return found or Role.MEMBER
+
+    @staticmethod
+    def set_role(user, role: str) -> None:
+        Teammate.objects.update_or_create(user=user, defaults={"role": role})
+        user._studio_role = role  # the request's cached answer (access.is_reviewer)
+
+
+def budget_field(label: str) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Dollars. Leave empty for no budget.",
+    )
+
+
 class ProjectQuerySet(models.QuerySet["Project"]):
     def open(self):
         return self.filter(archived_at__isnull=True)
@@ -505,6 +550,10 @@ class Project(models.Model):
     # cached pages and cards are keyed by it, so a rename or a new limit shows at once.
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Budgets (README, "Project budgets"): held by billing's ledger with the person's and
+    # the team's caps; None means no budget.
+    monthly_budget = budget_field("monthly budget")
+    total_budget = budget_field("total budget")
 
     objects = ProjectQuerySet.as_manager()
 
@@ -531,6 +580,56 @@ class Project(models.Model):
         self.archived_at = None
         self.save(update_fields=["archived_at", "updated_at"])
 
+    @property
+    def has_budget(self) -> bool:
+        return self.monthly_budget is not None or self.total_budget is not None
+
+    def budget(self) -> ledger.ProjectBudget:
+        """The project as billing's ledger knows it: a plain value."""
+        if not self.has_budget:
+            return ledger.ProjectBudget(self.pk, self.name)
+        return ledger.ProjectBudget(
+            self.pk, self.name, self.monthly_budget, self.total_budget, self.whom_to_ask()
+        )
+
+    def whom_to_ask(self) -> str:
+        """Who can raise its budget: its maker (while active) and the admins."""
+        from django.contrib.auth import get_user_model
+
+        admins = list(
+            get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .order_by("username")
+            .values_list("username", flat=True)[:3]
+        )
+        maker = self.created_by
+        names = ([maker.get_username()] if maker is not None and maker.is_active else []) + [
+            name for name in admins if maker is None or name != maker.get_username()
+        ]
+        return " or ".join(names) if names else "an admin"
+
+    def set_budget_for(self, person, monthly, total) -> bool:
+        """Its maker's or an admin's new budgets, audited; taken under the project's money
+        lock so that a reservation checking the old budget finishes first. False when
+        nothing changed."""
+        with transaction.atomic():
+            ledger.lock_project(self.pk)
+            before = Project.objects.filter(pk=self.pk).values_list(
+                "monthly_budget", "total_budget"
+            )[0]
+            if before == (monthly, total):
+                return False
+            self.monthly_budget, self.total_budget = monthly, total
+            self.save(update_fields=["monthly_budget", "total_budget", "updated_at"])
+            AuditEntry.record(
+                "budget_changed",
+                actor=person,
+                detail=f"project “{self.name}”: monthly {_budget_words(before[0])} → "
+                f"{_budget_words(monthly)}, total {_budget_words(before[1])} → "
+                f"{_budget_words(total)}",
+            )
+        return True
+
     def set_people(self, limited: bool, people) -> None:
         """Limit the project to `people` (or open it to the studio), in one step that also
         moves `updated_at`, so no page keeps showing its videos to someone taken off."""
@@ -538,6 +637,10 @@ class Project(models.Model):
             self.limited = limited
             self.save(update_fields=["limited", "updated_at"])
             self.members.set(people)
+
+
+def _budget_words(value) -> str:
+    return "none" if value is None else ledger.dollars(value)
 
 
 class Generation(models.Model):
@@ -956,14 +1059,41 @@ class Generation(models.Model):
 
     # --- the money side of a change of state (billing's plain-value calls) ------------
 
-    def _bill(self) -> ledger.Job:
-        return ledger.Job(self.owner, self.pk, self.model, self.size, self.seconds)
+    def _bill(self, checked: bool = False) -> ledger.Job:
+        """The job for the ledger; `checked` (a new reservation) reads its project's
+        budgets too, else only the project's id is carried (for the entries)."""
+        project = None
+        if self.project_id is not None:
+            # Only a new reservation reads the project's row (its budgets, its name).
+            found = self.project if checked else None
+            project = found.budget() if found else ledger.ProjectBudget(self.project_id, "")
+        return ledger.Job(self.owner, self.pk, self.model, self.size, self.seconds, project)
 
     def _reserve(self, event: "GenerationEvent") -> Decimal:
-        return ledger.reserve(self._bill(), reason=event.kind, actor=event.actor)
+        job = self._bill(checked=True)
+        amount = ledger.reserve(job, reason=event.kind, actor=event.actor)
+        self._tell_budget_alerts(job)
+        return amount
 
     def _hold_again(self, event: "GenerationEvent") -> Decimal | None:
-        return ledger.hold_again(self._bill(), reason=event.kind, actor=event.actor)
+        job = self._bill(checked=True)
+        amount = ledger.hold_again(job, reason=event.kind, actor=event.actor)
+        if amount is not None:
+            self._tell_budget_alerts(job)
+        return amount
+
+    def _tell_budget_alerts(self, job: ledger.Job) -> None:
+        """At 80 % and 100 % of a project's budget, its people and the admins are told in
+        the app, once per level and period (billing remembers, under the project's lock),
+        after the reservation commits."""
+        if job.project is None:
+            return
+        alerts = ledger.budget_alerts(job.project)
+        if alerts:
+            project = self.project
+            transaction.on_commit(
+                lambda: budget_reached.send(sender=Project, project=project, alerts=alerts)
+            )
 
     def _settle(self, event: "GenerationEvent") -> Decimal | None:
         return ledger.settle(self._bill(), reason=EventKind.RENDERED, actor=event.actor)

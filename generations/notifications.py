@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .access import projects_seen_by, visible_to
-from .models import Generation, Notification, Project
+from .models import Generation, Notification, NotificationKind, Project, budget_reached
 
 
 def notify(
@@ -62,3 +62,52 @@ def mark_all_read(person) -> int:
     return Notification.objects.filter(recipient=person, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def project_people(project: Project) -> set[int]:
+    """Whom a project's news concerns: its maker, its named people, everyone who made a
+    video in it, and the admins (`notify` still drops anyone who cannot open it)."""
+    people = {project.created_by_id} if project.created_by_id else set()
+    people.update(project.members.values_list("pk", flat=True))
+    people.update(
+        Generation.objects.filter(project=project).order_by().values_list("owner_id", flat=True)
+    )
+    people.update(
+        get_user_model().objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True)
+    )
+    return people
+
+
+def notify_budget(project: Project, alerts) -> list[Notification]:
+    """Tell the project's people that its spend reached 80 % or 100 % of a budget
+    (billing's BudgetAlert values, each reported once per period)."""
+    from billing.ledger import dollars
+
+    told: list[Notification] = []
+    for alert in alerts:
+        which = "monthly budget" if alert.monthly else "budget"
+        if alert.level >= 100:
+            text = (
+                f"“{project.name}” has used all of its {which} ({dollars(alert.committed)} of "
+                f"{dollars(alert.cap)}): new videos in it are refused until it is raised."
+            )
+        else:
+            text = (
+                f"“{project.name}” has used {alert.level} % of its {which} "
+                f"({dollars(alert.committed)} of {dollars(alert.cap)})."
+            )
+        told += notify(
+            project_people(project),
+            NotificationKind.BUDGET,
+            text,
+            project=project,
+            url=project.get_absolute_url(),
+        )
+    return told
+
+
+def _budget_reached(sender, project: Project, alerts, **kwargs) -> None:
+    notify_budget(project, alerts)
+
+
+budget_reached.connect(_budget_reached, dispatch_uid="generations.notifications.budget")

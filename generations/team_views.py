@@ -28,6 +28,7 @@ from .access import (
     get_comment_for_changing,
     get_for_changing,
     get_for_viewing,
+    members_only,
     team_generations,
 )
 from .forms import CommentForm, StudioSettingsForm
@@ -75,6 +76,7 @@ def _share_answer(request: HttpRequest, generation: Generation, done: str) -> Ht
 
 
 @require_POST
+@members_only
 def share_many(request: HttpRequest) -> HttpResponse:
     """Share or unshare a selection; videos that are not the person's own are left alone."""
     action = request.POST.get("action")

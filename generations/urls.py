@@ -49,6 +49,7 @@ urlpatterns = [
     path("projects/", projects.projects, name="projects"),
     path("projects/<int:project_pk>/", projects.project, name="project"),
     path("projects/<int:project_pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:project_pk>/budget/", projects.project_budget, name="project_budget"),
     path("projects/<int:project_pk>/archive/", projects.project_archive, name="project_archive"),
     path("projects/<int:project_pk>/restore/", projects.project_restore, name="project_restore"),
     path("videos/<uuid:pk>/move/", projects.move, name="move"),

@@ -23,6 +23,7 @@ from .access import (
     own_generations,
     team_generations,
     team_to,
+    viewer_key,
     visible_generations,
     visible_to,
     watcher,
@@ -118,7 +119,7 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     )
     signature = repr(
         [
-            user.pk,
+            viewer_key(user),
             str(pk),
             request.get_full_path(),
             facts,

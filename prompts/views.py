@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing.models import AuditEntry, StudioSettings
-from generations.access import admin_required, is_admin
+from generations.access import admin_required, is_admin, members_only
 from lib import framing
 from veo.catalogue import Seconds, Size, VideoModel
 
@@ -28,6 +28,7 @@ def _changeable(request: HttpRequest, pk) -> Preset:
     return get_object_or_404(Preset.objects.changeable_by(request.user), pk=pk)
 
 
+@members_only
 def library(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     presets = (
@@ -51,6 +52,7 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(request, "prompts/library.html", context)
 
 
+@members_only
 def edit(request: HttpRequest, preset_pk) -> HttpResponse:
     preset = _changeable(request, preset_pk)
     if request.method == "POST":
@@ -64,6 +66,7 @@ def edit(request: HttpRequest, preset_pk) -> HttpResponse:
     return render(request, "prompts/edit.html", {"form": form, "preset": preset})
 
 
+@members_only
 @require_POST
 def duplicate(request: HttpRequest, preset_pk) -> HttpResponse:
     copy = _visible(request, preset_pk).copy_for(request.user)
@@ -71,6 +74,7 @@ def duplicate(request: HttpRequest, preset_pk) -> HttpResponse:
     return redirect("prompts:edit", preset_pk=copy.pk)
 
 
+@members_only
 @require_POST
 def delete(request: HttpRequest, preset_pk) -> HttpResponse:
     preset = _changeable(request, preset_pk)
@@ -83,6 +87,7 @@ def delete(request: HttpRequest, preset_pk) -> HttpResponse:
 # --- the New video form's helpers (JSON, for static/js/prompts.js) -----------------------------
 
 
+@members_only
 @require_POST
 def save_from_form(request: HttpRequest) -> JsonResponse:
     """Save the New video form as it stands as a preset; the form itself stays as it was."""
@@ -105,6 +110,7 @@ def save_from_form(request: HttpRequest) -> JsonResponse:
     )
 
 
+@members_only
 @require_POST
 def use(request: HttpRequest, preset_pk) -> JsonResponse:
     """A preset for the New video form: its settings, its variables and, when it has a first
@@ -140,6 +146,7 @@ def use(request: HttpRequest, preset_pk) -> JsonResponse:
     return JsonResponse(answer)
 
 
+@members_only
 @require_POST
 def fill_in(request: HttpRequest, preset_pk) -> JsonResponse:
     """The preset's prompt with the variables' values posted as `var_<name>`."""
@@ -155,6 +162,7 @@ def fill_in(request: HttpRequest, preset_pk) -> JsonResponse:
         return JsonResponse({"ok": False, "message": error.message})
 
 
+@members_only
 @require_POST
 def improve_prompt(request: HttpRequest) -> HttpResponse:
     """Improve my prompt: the chat model's suggestion beside the prompt, as a difference to
@@ -195,6 +203,7 @@ def _group(preset: Preset) -> str:
 # --- style blocks ------------------------------------------------------------------------------
 
 
+@members_only
 @require_POST
 def block_add(request: HttpRequest) -> HttpResponse:
     form = StyleBlockForm(request.POST)
@@ -209,6 +218,7 @@ def block_add(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("prompts:library") + "#style-blocks")
 
 
+@members_only
 def block_edit(request: HttpRequest, block_pk) -> HttpResponse:
     block = _changeable_block(request, block_pk)
     form = StyleBlockForm(request.POST or None, instance=block)
@@ -219,6 +229,7 @@ def block_edit(request: HttpRequest, block_pk) -> HttpResponse:
     return render(request, "prompts/block_edit.html", {"form": form, "block": block})
 
 
+@members_only
 @require_POST
 def block_delete(request: HttpRequest, block_pk) -> HttpResponse:
     block = _changeable_block(request, block_pk)

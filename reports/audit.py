@@ -44,6 +44,7 @@ OWN_ACTIONS = {
     "settings_changed": "changed billing settings",
     "cap_changed": "changed a cap",
     "role_changed": "changed a role",
+    "budget_changed": "changed a project budget",
     "added_teammate": "added a teammate",
     "deactivated": "deactivated",
     "reactivated": "reactivated",

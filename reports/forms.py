@@ -68,10 +68,27 @@ class PricesForm(forms.Form):
         return [(price, self[self.key(price)]) for price in self.prices]
 
 
+ROLE_CHOICES = [
+    ("admin", "Admin"),
+    ("member", "Member"),
+    ("reviewer", "Reviewer"),
+]
+ROLE_HELP = (
+    "Admin: everything. Member: makes videos within the caps and manages their own. "
+    "Reviewer: watches, downloads, stars and comments, and spends nothing."
+)
+
+
 class TeammateForm(forms.Form):
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False, help_text="Optional; the link is e-mailed if set.")
-    make_admin = forms.BooleanField(required=False, label="Admin")
+    role = forms.ChoiceField(
+        choices=ROLE_CHOICES, initial="member", required=False, help_text=ROLE_HELP
+    )
+
+    def clean_role(self) -> str:
+        return self.cleaned_data.get("role") or "member"
+
     monthly_cap = cap_field("Monthly cap")
 
     def clean_username(self) -> str:
@@ -88,6 +105,8 @@ class TeammateForm(forms.Form):
 class MemberForm(forms.Form):
     monthly_cap = cap_field("Monthly cap")
     concurrency = concurrency_field("Jobs at once")
+    # The role; a post with the older "Admin" tick alone (`is_admin`) is understood too.
+    role = forms.ChoiceField(choices=ROLE_CHOICES, required=False)
     is_admin = forms.BooleanField(required=False, label="Admin")
 
 

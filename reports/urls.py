@@ -10,6 +10,7 @@ urlpatterns = [
     path("estimate/", views.estimate, name="estimate"),
     path("usage/", views.usage_page, name="usage"),
     path("usage.csv", views.usage_csv, name="usage_csv"),
+    path("usage/projects.csv", views.usage_projects_csv, name="usage_projects_csv"),
     path("usage/quota/", views.quota, name="quota"),
     path("usage/resolve/<int:entry_id>/", views.resolve, name="resolve"),
     path("prices/", views.prices, name="prices"),

@@ -5,10 +5,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 
 from billing.ledger import UNRESERVED, last_months, month_range, studio_day
-from billing.models import EntryKind, LedgerEntry
-from generations.models import ACTIVE_STATUSES, Generation
+from billing.models import EntryKind, LedgerEntry, exact_sum, from_ticks
+from generations.models import ACTIVE_STATUSES, Generation, Project
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 
@@ -106,3 +108,122 @@ def rendered_unreserved(person=None, day: date | None = None):
     first, end = month_range(day or studio_day())
     found = entries(person).in_days(first, end).filter(kind=EntryKind.SETTLE, reason=UNRESERVED)
     return list(found.select_related("person").order_by("-created_at")[:50])
+
+
+# --- by project (charging a client back) --------------------------------------------------
+
+PROJECT_BAR_HEIGHT = 22
+
+
+@dataclass
+class ProjectUsage:
+    """One project's money (None: videos made in no project), from the project kept on
+    each ledger entry: what was reserved for it while a video was in it."""
+
+    ref: int | None
+    name: str
+    month_spent: Decimal
+    month_held: Decimal
+    spent: Decimal
+    held: Decimal
+    videos: int  # made (charged) this month
+    bar: float = 0.0
+
+    @property
+    def total(self) -> Decimal:
+        return self.spent + self.held
+
+
+def _names(refs) -> dict[int, str]:
+    return dict(Project.objects.filter(pk__in=refs).values_list("pk", "name"))
+
+
+def per_project(day: date | None = None) -> list[ProjectUsage]:
+    """Every project's spend this month and in all (and "No project"), biggest month
+    first, in one query over the ledger; `bar` is its share of the biggest month, for the
+    chart."""
+    first, end = month_range(day or studio_day())
+    this_month = Q(day__gte=first, day__lt=end)
+    rows = list(
+        LedgerEntry.objects.values("project_ref")
+        .annotate(
+            month_spent=exact_sum("charged", filter=this_month),
+            month_held=exact_sum("reserved", filter=this_month),
+            spent=exact_sum("charged"),
+            held=exact_sum("reserved"),
+            videos=Count("pk", filter=this_month & Q(kind=EntryKind.SETTLE)),
+        )
+        .order_by()
+    )
+    names = _names([row["project_ref"] for row in rows if row["project_ref"] is not None])
+    found = [
+        ProjectUsage(
+            ref=row["project_ref"],
+            name=names.get(row["project_ref"], "(a project no longer there)")
+            if row["project_ref"] is not None
+            else "No project",
+            month_spent=from_ticks(row["month_spent"]),
+            month_held=from_ticks(row["month_held"]),
+            spent=from_ticks(row["spent"]),
+            held=from_ticks(row["held"]),
+            videos=row["videos"],
+        )
+        for row in rows
+    ]
+    found.sort(key=lambda p: (p.ref is None, -(p.month_spent + p.month_held), p.name.lower()))
+    top = max([p.month_spent + p.month_held for p in found] + [Decimal("0")])
+    for project in found:
+        project.bar = float((project.month_spent + project.month_held) / top * 100) if top else 0.0
+    return found
+
+
+def project_chart(rows: list[ProjectUsage]) -> dict:
+    """Horizontal bars of each project's month (spent and held), laid out for inline SVG."""
+    bars = []
+    for index, row in enumerate(rows):
+        bars.append(
+            {
+                "y": index * (PROJECT_BAR_HEIGHT + 8),
+                "width": round(row.bar * (CHART_WIDTH - 200) / 100, 1),
+                "row": row,
+                "text_y": index * (PROJECT_BAR_HEIGHT + 8) + PROJECT_BAR_HEIGHT - 6,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": max(len(rows), 1) * (PROJECT_BAR_HEIGHT + 8),
+        "label_width": 190,
+    }
+
+
+def per_project_months(count: int = 12) -> list[tuple]:
+    """(month, project name, project id, spent, held, seconds, videos) for each project
+    and month with money, the last `count` months, oldest first: the charge-back CSV."""
+    months_ = sorted(last_months(count))
+    first, end = months_[0], month_range(months_[-1])[1]
+    rows = list(
+        LedgerEntry.objects.in_days(first, end)
+        .annotate(month=TruncMonth("day"))
+        .values("month", "project_ref")
+        .annotate(
+            spent=exact_sum("charged"),
+            held=exact_sum("reserved"),
+            seconds=Sum("seconds", filter=Q(kind=EntryKind.SETTLE)),
+            videos=Count("pk", filter=Q(kind=EntryKind.SETTLE)),
+        )
+        .order_by("month", "project_ref")
+    )
+    names = _names([row["project_ref"] for row in rows if row["project_ref"] is not None])
+    return [
+        (
+            f"{row['month']:%Y-%m}",
+            names.get(row["project_ref"], "") if row["project_ref"] is not None else "No project",
+            row["project_ref"],
+            from_ticks(row["spent"]),
+            from_ticks(row["held"]),
+            row["seconds"] or 0,
+            row["videos"],
+        )
+        for row in rows
+    ]

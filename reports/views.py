@@ -16,7 +16,8 @@ from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.models import Generation
+from generations.forms import usable_projects
+from generations.models import Generation, Project, Role, Teammate
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
@@ -58,14 +59,36 @@ def estimate_context(user, data) -> dict:
     quote = ledger.estimate(model, size, seconds, takes, studio=studio)
     where = ledger.standing(user, studio=studio)
     over = not where.allows(quote.amount)
+    refusal = ledger.refusal(user, quote.amount, where) if over else ""
+    project_where = _project_standing(user, data.get("project"))
+    if project_where is not None and not project_where.allows(quote.amount):
+        if not over or (where.left is not None and project_where.left <= where.left):  # type: ignore[operator]
+            refusal = ledger.project_refusal(user, quote.amount, project_where)
+        over = True
     return {
         "quote": quote,
         "eight_only": size in EIGHT_SECONDS_ONLY and seconds != quote.seconds,
         "size_label": size_name(size),
         "where": where,
         "over": over,
-        "refusal": ledger.refusal(user, quote.amount, where) if over else "",
+        "refusal": refusal,
+        "project_where": project_where,
     }
+
+
+def _project_standing(user, chosen) -> ledger.ProjectStanding | None:
+    """The chosen project's budget as the form's estimate shows it (None: no project, one
+    the person may not use, or one without a budget)."""
+    if isinstance(chosen, Project):
+        project: Project | None = chosen
+    else:
+        try:
+            project = usable_projects(user).filter(pk=int(chosen or 0)).first()
+        except (TypeError, ValueError):
+            project = None
+    if project is None or not project.has_budget:
+        return None
+    return ledger.project_standing(project.budget())
 
 
 @admin_required
@@ -117,12 +140,16 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     }
     if is_admin(request.user):
         context["people"] = usage.per_person()
+        by_project = usage.per_project()
+        context["by_project"] = by_project
+        context["project_chart"] = usage.project_chart(by_project)
     return render(request, "billing/usage.html", context)
 
 
 @admin_required
 def usage_csv(request: HttpRequest) -> HttpResponse:
     rows = LedgerEntry.objects.select_related("person").order_by("created_at", "pk")
+    names = dict(Project.objects.values_list("pk", "name"))
     return csv_response(
         "veostudio-ledger.csv",
         [
@@ -130,6 +157,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
             "day",
             "person",
             "job",
+            "project",
             "entry",
             "reason",
             "rate",
@@ -144,6 +172,7 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
                 entry.day,
                 entry.person.get_username(),
                 entry.generation_ref,
+                names.get(entry.project_ref, "") if entry.project_ref is not None else "",
                 entry.kind,
                 entry.reason,
                 entry.rate,
@@ -154,6 +183,16 @@ def usage_csv(request: HttpRequest) -> HttpResponse:
             ]
             for entry in rows.iterator()
         ),
+    )
+
+
+@admin_required
+def usage_projects_csv(request: HttpRequest) -> HttpResponse:
+    """Each project's money per month, the last 12 months: for charging a client back."""
+    return csv_response(
+        "veostudio-usage-by-project.csv",
+        ["month", "project", "project id", "charged", "held", "seconds made", "videos made"],
+        usage.per_project_months(),
     )
 
 
@@ -221,6 +260,7 @@ def team(request: HttpRequest) -> HttpResponse:
 def _team_page(request, *, add_form=None, settings_form=None, status=200):
     studio = StudioSettings.load()
     people = []
+    roles = dict(Teammate.objects.values_list("user_id", "role"))
     for person in User.objects.order_by("username"):
         member = Member.for_user(person)
         people.append(
@@ -228,6 +268,7 @@ def _team_page(request, *, add_form=None, settings_form=None, status=200):
                 "user": person,
                 "member": member,
                 "spent": usage.month(person),
+                "role": roles.get(person.pk, "member") if not person.is_staff else "admin",
                 "form": MemberForm(
                     initial={
                         "monthly_cap": _cents(member.monthly_cap),
@@ -308,18 +349,21 @@ def team_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _team_page(request, add_form=form, status=400)
     data = form.cleaned_data
+    role = data["role"]
     with transaction.atomic():
         person = User.objects.create_user(
-            username=data["username"], email=data["email"], is_staff=data["make_admin"]
+            username=data["username"], email=data["email"], is_staff=role == "admin"
         )  # no password yet: only the one-time link below can set it
         member = Member.for_user(person)
         member.monthly_cap = data["monthly_cap"]
         member.save(update_fields=["monthly_cap"])
+        if role == Role.REVIEWER:
+            Teammate.set_role(person, Role.REVIEWER)
         AuditEntry.record(
             "added_teammate",
             actor=request.user,
             subject=person,
-            detail=f"{'admin' if person.is_staff else 'member'}, cap {_cap(member.monthly_cap)}",
+            detail=f"{role}, cap {_cap(member.monthly_cap)}",
         )
     path = accounts.set_password_path(person)
     _keep_link(request, person, path, _mail_link(request, person, path, first=True))
@@ -346,6 +390,19 @@ def team_link(request: HttpRequest, user_id: int) -> HttpResponse:
 def team_link_done(request: HttpRequest) -> HttpResponse:
     request.session.pop(LINK_SESSION_KEY, None)
     return redirect("billing:team")
+
+
+def role_of(person) -> str:
+    """ "admin" (staff), "member" or "reviewer"."""
+    return "admin" if person.is_staff else Teammate.role_of(person)
+
+
+def set_role(person, role: str) -> None:
+    """Admin is the staff flag; member and reviewer are the person's Teammate row."""
+    if person.is_staff != (role == "admin"):
+        person.is_staff = role == "admin"
+        person.save(update_fields=["is_staff"])
+    Teammate.set_role(person, Role.MEMBER if role == "admin" else role)
 
 
 def _cents(value):
@@ -393,17 +450,20 @@ def team_member(request: HttpRequest, user_id: int) -> HttpResponse:
             member.monthly_cap = data["monthly_cap"]
             member.concurrency = data["concurrency"]
             member.save(update_fields=["monthly_cap", "concurrency"])
-        if person.is_staff != data["is_admin"]:
+        before = role_of(person)
+        wanted = data["role"] or (
+            "admin" if data["is_admin"] else (before if before != "admin" else "member")
+        )
+        if wanted != before:
             if person == request.user:
                 messages.error(request, "You cannot remove your own admin role.")
                 return redirect("billing:team")
-            person.is_staff = data["is_admin"]
-            person.save(update_fields=["is_staff"])
+            set_role(person, wanted)
             AuditEntry.record(
                 "role_changed",
                 actor=request.user,
                 subject=person,
-                detail="made admin" if person.is_staff else "made member",
+                detail=f"made {wanted} (was {before})",
             )
     messages.success(request, f"Saved {person.get_username()}.")
     return redirect("billing:team")

@@ -13,7 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from billing.models import AuditEntry
-from generations.access import changeable_generations, get_project_for_changing, is_admin
+from generations.access import (
+    changeable_generations,
+    get_project_for_changing,
+    is_admin,
+    members_only,
+)
 from generations.models import Comment, Generation, Project, Status
 
 from .forms import ReviewLinkForm
@@ -45,6 +50,7 @@ def _shareable(request: HttpRequest, ids) -> list[Generation]:
     )
 
 
+@members_only
 def new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     project: Project | None = None

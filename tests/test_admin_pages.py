@@ -13,6 +13,7 @@ ADMIN_PAGES = [
     ("billing:audit", ()),
     ("billing:audit_csv", ()),
     ("billing:usage_csv", ()),
+    ("billing:usage_projects_csv", ()),
     ("billing:quota", ()),
     ("billing:prices", ()),
     ("generations:studio_settings", ()),

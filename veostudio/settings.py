@@ -176,6 +176,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Django's, reading the person's role with them (generations/auth.py); Django's own
+    # stays for the sessions that logged in through it before.
+    "generations.auth.StudioBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

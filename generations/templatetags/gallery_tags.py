@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from generations import polling
+from generations.access import viewer_key
 from generations.links import job_url as _job_url
 from generations.links import page_url
 from generations.wording import duration_label
@@ -67,6 +68,9 @@ def poller_attributes() -> SafeString:
     )
 
 
+register.filter("viewer_key", viewer_key)
+
+
 # As `{% cache 3600 card … %}` of _card.html, whose entries these are.
 CARD_KEEP_SECONDS = 3600
 CARD_TILE = "generations/_card_tile.html"
@@ -85,7 +89,7 @@ def card_key(generation, list_query: str, user) -> str:
             generation.is_starred,
             generation.comment_count,
             list_query,
-            user.pk,
+            viewer_key(user),
             owner.get_full_name(),
             owner.get_username(),
             owner.is_active,

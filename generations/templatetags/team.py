@@ -1,6 +1,7 @@
 from django import template
 
 from billing.models import StudioSettings
+from generations import access
 from generations.wording import person_name
 
 register = template.Library()
@@ -26,8 +27,15 @@ def comment_author(comment) -> str:
 
 @register.filter
 def is_owner(generation, user) -> bool:
-    """Whether to show the owner's controls; the views decide what is allowed."""
-    return generation.owner_id == getattr(user, "pk", None)
+    """Whether to show the owner's controls (never to a reviewer, who changes nothing);
+    the views decide what is allowed."""
+    return generation.owner_id == getattr(user, "pk", None) and access.may_generate(user)
+
+
+@register.filter
+def may_generate(user) -> bool:
+    """Whether to offer making videos (New video, Make another): not to a reviewer."""
+    return access.may_generate(user)
 
 
 @register.filter

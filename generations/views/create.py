@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
-from ..access import get_for_viewing, visible_generations
+from ..access import get_for_viewing, members_only, visible_generations
 from ..forms import FirstFramePreviewForm, GenerationForm, last_project_of
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
 
 
+@members_only
 def create(request: HttpRequest) -> HttpResponse:
     source = _source(request, request.POST.get("made_from"))
     if request.method == "POST":
@@ -33,7 +34,9 @@ def create(request: HttpRequest) -> HttpResponse:
                     continues_at=continues_at,
                 )
             except CapExceeded:
-                form.add_error(None, refusal_for(request.user, data))
+                project = data.get("project")
+                budget = project.budget() if project is not None else None
+                form.add_error(None, refusal_for(request.user, data, budget))
             except TooFast as refusal:
                 form.add_error(None, refusal.message)
             else:
@@ -61,6 +64,7 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(request, "generations/create.html", context)
 
 
+@members_only
 def make_another(request: HttpRequest, pk) -> HttpResponse:
     source = get_for_viewing(request, pk)
     form = GenerationForm.like(source, client_token=uuid.uuid4(), owner=request.user)
@@ -74,7 +78,8 @@ def _source(request: HttpRequest, pk) -> Generation | None:
         return None
 
 
-def first_frame_preview(request: HttpRequest) -> JsonResponse:
+@members_only
+def first_frame_preview(request: HttpRequest) -> HttpResponse:
     """Check a first frame as soon as it is chosen: keep it, and show how it fits the format.
     Answers JSON (also for refusals, with the sentence to show next to the field)."""
     form = FirstFramePreviewForm(request.POST or None, request.FILES or None, owner=request.user)

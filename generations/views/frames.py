@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from lib import frames, framing
 
 from .. import wording
-from ..access import get_for_viewing, visible_generations
+from ..access import get_for_viewing, members_only, visible_generations
 from ..forms import GenerationForm, last_project_of, usable_projects
 from ..models import Generation
 
@@ -36,6 +36,7 @@ FRAME_GONE = (
 )
 
 
+@members_only
 @require_POST
 def use_frame(request: HttpRequest, pk) -> HttpResponse:
     """Take the frame at the posted moment (`at`; "end" or nothing: the very last frame)

@@ -6,7 +6,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from .. import gallery
-from ..access import changeable_generations, own_generations, visible_generations
+from ..access import (
+    changeable_generations,
+    members_only,
+    own_generations,
+    visible_generations,
+)
 from ..forms import usable_projects
 from .common import HtmxHttpRequest, back_or, ids_in, tell_trashed
 from .projects import move_many
@@ -42,14 +47,18 @@ def selection(request: HttpRequest) -> HttpResponse:
         return redirect("generations:index")
     action = request.POST.get("action")
     ids = ids_in(request.POST)
-    if action in ("star", "unstar"):
-        done = (
-            visible_generations(request.user)
-            .filter(pk__in=ids)
-            .star_for(request.user, action == "star")
-        )
-        messages.success(request, f"{'Starred' if action == 'star' else 'Unstarred'} {done}.")
-    elif action == "trash":
+    if action not in ("star", "unstar"):
+        return _change_selection(request, action, ids)
+    starring = visible_generations(request.user).filter(pk__in=ids)
+    done = starring.star_for(request.user, action == "star")
+    messages.success(request, f"{'Starred' if action == 'star' else 'Unstarred'} {done}.")
+    return back_or(request, reverse("generations:index"))
+
+
+@members_only
+def _change_selection(request: HttpRequest, action, ids) -> HttpResponse:
+    """Trash, restore or move a selection: the person's own videos, never a reviewer's."""
+    if action == "trash":
         trashed, running = (
             changeable_generations(request.user).filter(pk__in=ids).trash_for(request.user)
         )

@@ -19,11 +19,14 @@ from ..access import (
     get_project_for_viewing,
     is_admin,
     may_change_project,
+    may_generate,
+    members_only,
     visible_generations,
     visible_projects,
 )
-from ..forms import ProjectForm, ProjectPeopleForm, usable_projects
-from ..models import Generation, Project
+from ..errors import forbidden
+from ..forms import ProjectBudgetForm, ProjectForm, ProjectPeopleForm, usable_projects
+from ..models import Project
 from ..team_views import TeamFilter
 from .common import HtmxHttpRequest, back_or, ids_in
 
@@ -43,6 +46,8 @@ def projects(request: HttpRequest) -> HttpResponse:
     POST makes a new one (anyone in the studio may: it is open to everyone until an admin
     limits it)."""
     if request.method == "POST":
+        if not may_generate(request.user):
+            return forbidden(request, reviewer=True)
         form = ProjectForm(request.POST)
         if form.is_valid():
             project = form.save(commit=False)
@@ -62,6 +67,8 @@ def projects(request: HttpRequest) -> HttpResponse:
         .annotate(videos=Count("pk"), last=Max("created_at"))
         .order_by()
     }
+    # Every project's money in one query over the ledger (not one per project).
+    spends = ledger.project_spend([p.pk for p in shown])
     rows = []
     for project in shown:
         found = facts.get(project.pk, {})
@@ -70,7 +77,7 @@ def projects(request: HttpRequest) -> HttpResponse:
                 "project": project,
                 "videos": found.get("videos", 0),
                 "last": found.get("last"),
-                "spend": ledger.spend_of(_job_refs(project)),
+                "spend": spends.get(project.pk, ledger.NO_SPEND),
             }
         )
     return render(
@@ -84,9 +91,11 @@ def projects(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _job_refs(project: Project):
-    # Every video of the project, the Trash's too (its money was spent all the same).
-    return Generation.objects.filter(project=project).values("pk")
+def spend_of(project: Project) -> ledger.Spend:
+    """What was spent and is held for the project: the money reserved for its videos while
+    they were in it (the ledger keeps the project on each entry; a video moved in later
+    keeps its money with the project it was made for)."""
+    return ledger.project_spend([project.pk]).get(project.pk, ledger.NO_SPEND)
 
 
 def project(request: HtmxHttpRequest, project_pk) -> HttpResponse:
@@ -114,8 +123,14 @@ def project(request: HtmxHttpRequest, project_pk) -> HttpResponse:
         {
             "project": found,
             "sections": sections,
-            "spend": ledger.spend_of(_job_refs(found)),
+            "spend": spend_of(found),
             "may_change": may_change_project(request.user, found),
+            "budget_form": ProjectBudgetForm(
+                initial={
+                    "monthly_budget": found.monthly_budget,
+                    "total_budget": found.total_budget,
+                }
+            ),
             "move_to": usable_projects(request.user).exclude(pk=found.pk),
         },
     )
@@ -149,6 +164,21 @@ def project_edit(request: HttpRequest, project_pk) -> HttpResponse:
         "generations/project_edit.html",
         {"project": found, "form": form, "people_form": people_form},
     )
+
+
+@require_POST
+def project_budget(request: HttpRequest, project_pk) -> HttpResponse:
+    """Its maker or an admin sets the project's monthly and total budgets (empty: none)."""
+    found = get_project_for_changing(request, project_pk)
+    form = ProjectBudgetForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"The budget was not changed: {errors}")
+        return redirect(found)
+    data = form.cleaned_data
+    if found.set_budget_for(request.user, data["monthly_budget"], data["total_budget"]):
+        messages.success(request, "Budget saved. It applies to the next video at once.")
+    return redirect(found)
 
 
 @require_POST
@@ -197,6 +227,7 @@ def move(request: HttpRequest, pk) -> HttpResponse:
     return back_or(request, generation.get_absolute_url())
 
 
+@members_only
 def move_many(request: HttpRequest) -> HttpResponse:
     """The selection bar's Move: the person's own ticked videos go into the chosen project
     (or out of any); others' videos are left where they are."""

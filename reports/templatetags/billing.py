@@ -10,7 +10,9 @@ register = template.Library()
 
 @register.inclusion_tag("billing/_estimate.html", takes_context=True)
 def price_estimate(context, form):
-    names = [name for name in ("model", "seconds", "size", "takes") if name in form.fields]
+    names = [
+        name for name in ("model", "seconds", "size", "takes", "project") if name in form.fields
+    ]
     data = form.data if form.is_bound else {name: form[name].value() for name in names}
     return estimate_context(context["request"].user, data)
 
