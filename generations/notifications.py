@@ -6,11 +6,23 @@ limited project they are not in) or about a project they cannot open, and deacti
 people are told nothing.
 """
 
+import re
+
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .access import projects_seen_by, visible_to
-from .models import Generation, Notification, Project
+from . import wording
+from .access import people_who_see, projects_seen_by, visible_to
+from .models import (
+    FAILED_STATUSES,
+    Comment,
+    Generation,
+    Notification,
+    NotificationKind,
+    Project,
+    Status,
+)
 
 
 def notify(
@@ -55,10 +67,104 @@ def notify(
 
 
 def unread_count(person) -> int:
-    return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+    """The bell's number: one count on the (recipient, read_at) index, each unread line
+    checked against what the person still sees."""
+    if not (person.is_authenticated and person.is_active):
+        return 0
+    return readable(person).filter(read_at__isnull=True).count()
 
 
 def mark_all_read(person) -> int:
     return Notification.objects.filter(recipient=person, read_at__isnull=True).update(
         read_at=timezone.now()
+    )
+
+
+# --- what the studio tells whom (inbox) ---------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
+
+
+def mentioned_in(body: str, generation: Generation) -> list:
+    """The people `body` names with @username who may see `generation`; a name of anyone
+    else is left as plain text (nobody else is ever told, or learns who exists)."""
+    names = set()
+    for match in MENTION.finditer(body):
+        name = match.group(1)
+        names.update({name.lower(), name.rstrip(".-+").lower()})
+    if not names:
+        return []
+    return [
+        person
+        for person in people_who_see(generation).order_by("username")
+        if person.get_username().lower() in names
+    ]
+
+
+def tell_about_comment(comment: Comment) -> None:
+    """The people a new comment concerns: those it mentions, and the video's owner."""
+    generation = comment.generation
+    author = comment.author
+    who = wording.person_name(author) if author else f"{comment.guest_name} (guest)"
+    moment = f" at {comment.moment_label}" if comment.at_seconds is not None else ""
+    title = generation.display_title
+    quote = comment.body if len(comment.body) <= 120 else comment.body[:119] + "…"
+    mentioned = mentioned_in(comment.body, generation)
+    url = comment.moment_link
+    common = {"generation": generation, "actor": author, "actor_name": who, "url": url}
+    if mentioned:
+        notify(
+            mentioned,
+            NotificationKind.MENTION,
+            f"{who} mentioned you on “{title}”{moment}: {quote}",
+            **common,
+        )
+    if generation.owner_id not in {person.pk for person in mentioned}:
+        notify(
+            [generation.owner_id],
+            NotificationKind.COMMENT,
+            f"{who} commented on your video “{title}”{moment}: {quote}",
+            **common,
+        )
+
+
+def tell_job_ended(generation: Generation) -> None:
+    """The worker's: the owner's video is ready, or failed (their inbox, not only the tab
+    that happens to be open)."""
+    title = generation.display_title
+    if generation.status == Status.READY:
+        notify([generation.owner_id], NotificationKind.READY, f"Your video “{title}” is ready.",
+               generation=generation)
+    elif generation.status in FAILED_STATUSES:
+        notify(
+            [generation.owner_id],
+            NotificationKind.FAILED,
+            f"Your video “{title}” failed: {generation.failure_reason}",
+            generation=generation,
+        )
+
+
+def tell_shared(generation: Generation, actor, already: set | frozenset = frozenset()) -> None:
+    """Shared with the team, or put in a project: everyone who now sees it and is not in
+    `already` (notify drops the actor, and anyone who still may not see it)."""
+    who = wording.person_name(actor)
+    if generation.project_id is not None:
+        text = f"{who} put “{generation.display_title}” in {generation.project.name}."
+    else:
+        text = f"{who} shared “{generation.display_title}” with the team."
+    people = people_who_see(generation).exclude(pk=generation.owner_id).values_list("pk", flat=True)
+    people = [pk for pk in people if pk not in already]  # told only what is news to them
+    notify(people, NotificationKind.SHARED, text, generation=generation, actor=actor)
+
+
+def readable(person):
+    """`person`'s notifications as the inbox shows them: filtered again at read time, so
+    a video made private, unshared, trashed or moved out of their reach since (or a project
+    limited since) drops out of the list and the count."""
+    mine = Notification.objects.filter(recipient=person)
+    seen_video = Generation.objects.filter(visible_to(person.pk), pk=OuterRef("generation_id"))
+    seen_project = projects_seen_by(person.pk).filter(pk=OuterRef("project_id"))
+    return mine.filter(
+        Q(generation__isnull=True) | Exists(seen_video),
+        Q(project__isnull=True) | Exists(seen_project),
     )

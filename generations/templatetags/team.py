@@ -33,6 +33,7 @@ def comments_as_shown(comments) -> list[tuple]:
     return [
         (c.pk, c.body, c.at_seconds, c.created_at, c.updated_at, c.author_id)
         + (person(c.author), c.author.is_active)
+        + (c.resolved_at, c.resolved_by_id, repr(c.drawing))
         for c in comments
     ]
 
