@@ -262,6 +262,7 @@
     var palette = colours();
     Object.keys(palette).forEach(function (name) {
       var swatch = button("", "swatch swatch-" + name, { "data-colour": name, "aria-label": name, "aria-pressed": String(name === drawing.colour), title: name });
+      swatch.style.backgroundColor = palette[name];  // the server's list, not a copy
       bar.appendChild(swatch);
     });
     bar.appendChild(button("Undo", "undo-shape"));
