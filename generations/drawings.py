@@ -69,8 +69,11 @@ def _shape(shape) -> dict:
             raise ValidationError(
                 f"A pen line needs 2 to {MAX_PEN_POINTS} points. Please draw it again shorter."
             )
-        raise ValidationError(f"An {kind} needs exactly two points." if kind == "arrow" else
-                              "A circle needs exactly two corners.")
+        raise ValidationError(
+            f"An {kind} needs exactly two points."
+            if kind == "arrow"
+            else "A circle needs exactly two corners."
+        )
     return {"kind": kind, "colour": colour, "points": [_point(point) for point in points]}
 
 
@@ -82,5 +85,7 @@ def _point(point) -> list[float]:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError(INVALID)
         if not math.isfinite(value) or not -0.001 <= value <= 1.001:
-            raise ValidationError("Part of the drawing lies outside the frame. Please draw it again.")
+            raise ValidationError(
+                "Part of the drawing lies outside the frame. Please draw it again."
+            )
     return [round(min(max(float(x), 0.0), 1.0), 4), round(min(max(float(y), 0.0), 1.0), 4)]

@@ -1545,11 +1545,17 @@ class CommentQuerySet(models.QuerySet):
             last_resolved=models.Max("resolved_at"),
         )
         return _comments_version(
-            facts["count"], facts["newest"], facts["latest"], facts["resolved"], facts["last_resolved"]
+            facts["count"],
+            facts["newest"],
+            facts["latest"],
+            facts["resolved"],
+            facts["last_resolved"],
         )
 
 
-def _comments_version(count: int, newest: int | None, latest, resolved=0, last_resolved=None) -> str:
+def _comments_version(
+    count: int, newest: int | None, latest, resolved=0, last_resolved=None
+) -> str:
     """Resolving moves no `updated_at` (it is not an edit): its own two facts are in."""
     version = f"{count}.{newest or 0}.{latest.timestamp() if latest else 0:.6f}"
     if resolved:

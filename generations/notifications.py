@@ -69,8 +69,6 @@ def notify(
 def unread_count(person) -> int:
     """The bell's number: one count on the (recipient, read_at) index, each unread line
     checked against what the person still sees."""
-    if not (person.is_authenticated and person.is_active):
-        return 0
     return readable(person).filter(read_at__isnull=True).count()
 
 
@@ -133,8 +131,12 @@ def tell_job_ended(generation: Generation) -> None:
     that happens to be open)."""
     title = generation.display_title
     if generation.status == Status.READY:
-        notify([generation.owner_id], NotificationKind.READY, f"Your video “{title}” is ready.",
-               generation=generation)
+        notify(
+            [generation.owner_id],
+            NotificationKind.READY,
+            f"Your video “{title}” is ready.",
+            generation=generation,
+        )
     elif generation.status in FAILED_STATUSES:
         notify(
             [generation.owner_id],
@@ -161,6 +163,8 @@ def readable(person):
     """`person`'s notifications as the inbox shows them: filtered again at read time, so
     a video made private, unshared, trashed or moved out of their reach since (or a project
     limited since) drops out of the list and the count."""
+    if not (person.is_authenticated and person.is_active):
+        return Notification.objects.none()
     mine = Notification.objects.filter(recipient=person)
     seen_video = Generation.objects.filter(visible_to(person.pk), pk=OuterRef("generation_id"))
     seen_project = projects_seen_by(person.pk).filter(pk=OuterRef("project_id"))

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.management import call_command
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import Error as DatabaseError
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone

@@ -55,9 +55,7 @@ def _send_to(person_pk: int, pending, now: datetime) -> int:
     # address, deactivated, a video they no longer see, read already) is marked, not sent.
     ids = list(pending.values_list("pk", flat=True))
     still_seen = Q(pk__in=readable(person).values("pk")) if person.is_active else Q(pk__in=[])
-    allowed = list(
-        Notification.objects.filter(pk__in=ids, read_at__isnull=True).filter(still_seen)
-    )
+    allowed = list(Notification.objects.filter(pk__in=ids, read_at__isnull=True).filter(still_seen))
     claimed = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(
         emailed_at=now
     )
@@ -81,8 +79,10 @@ def _digest_due(preference: MailPreference | None, now: datetime) -> bool:
     if local.hour < DIGEST_HOUR:
         return False
     today = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
-    return preference is None or preference.digest_sent_at is None or (
-        preference.digest_sent_at < today
+    return (
+        preference is None
+        or preference.digest_sent_at is None
+        or (preference.digest_sent_at < today)
     )
 
 

@@ -9,5 +9,5 @@ urlpatterns = [
     path("inbox/bell/", views.bell, name="bell"),
     path("inbox/read-all/", views.read_all, name="read_all"),
     path("inbox/mail/", views.mail_choice, name="mail_choice"),
-    path("inbox/<int:pk>/", views.open_notification, name="open"),
+    path("inbox/<int:notification_pk>/", views.open_notification, name="open"),
 ]

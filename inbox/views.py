@@ -42,10 +42,10 @@ def bell(request: HttpRequest) -> HttpResponse:
     return render(request, "inbox/_bell.html", {"inbox_unread": count})
 
 
-def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+def open_notification(request: HttpRequest, notification_pk: int) -> HttpResponse:
     """Mark the line read and go to its moment. A line about a video the person no longer
     sees is not theirs to open any more (404, like the video itself)."""
-    line = get_object_or_404(readable(request.user), pk=pk)
+    line = get_object_or_404(readable(request.user), pk=notification_pk)
     if line.read_at is None:
         line.read_at = timezone.now()
         line.save(update_fields=["read_at"])

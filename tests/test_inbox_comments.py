@@ -46,7 +46,9 @@ class MentionTests(StudioTestCase):
         self.assertEqual(line.kind, NotificationKind.MENTION)  # not a second "comment" line
 
         self.comment("And the sound too")
-        kinds = list(Notification.objects.filter(recipient=self.alice).values_list("kind", flat=True))
+        kinds = list(
+            Notification.objects.filter(recipient=self.alice).values_list("kind", flat=True)
+        )
         self.assertEqual(sorted(kinds), ["comment", "mention"])
 
     def test_nobody_is_told_of_their_own_comment(self):
@@ -72,7 +74,9 @@ class ResolveTests(StudioTestCase):
         self.video = make_ready_generation(self.alice, seconds=4.0)
         self.video.share_for(self.alice)
         self.carol = make_user("carol")
-        self.comment = Comment.objects.create(generation=self.video, author=self.bob, body="Too dark")
+        self.comment = Comment.objects.create(
+            generation=self.video, author=self.bob, body="Too dark"
+        )
 
     def resolve(self, **data):
         url = reverse("generations:comment_resolve", args=[self.video.pk, self.comment.pk])
@@ -139,7 +143,11 @@ class DrawingTests(StudioTestCase):
         self.assertContains(page, "Show the drawing")
 
     def test_pen_and_arrow_are_kept_rounded(self):
-        pen = {"kind": "pen", "colour": "blue", "points": [[0.123456, 0.2], [0.2, 0.25], [0.3, 0.3]]}
+        pen = {
+            "kind": "pen",
+            "colour": "blue",
+            "points": [[0.123456, 0.2], [0.2, 0.25], [0.3, 0.3]],
+        }
         arrow = {"kind": "arrow", "colour": "yellow", "points": [[0.1, 0.1], [0.9, 0.9]]}
         self.post([pen, arrow])
         self.assertEqual(Comment.objects.get().drawing[0]["points"][0], [0.1235, 0.2])

@@ -48,7 +48,9 @@ class MailTestCase(StudioTestCase):
             "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": 5},
         }
         mailing = override_settings(
-            EMAIL_HOST_CONFIGURED=True, MAILERS={"default": smtp}, STUDIO_URL="https://studio.example"
+            EMAIL_HOST_CONFIGURED=True,
+            MAILERS={"default": smtp},
+            STUDIO_URL="https://studio.example",
         )
         mailing.enable()
         self.addCleanup(mailing.disable)
@@ -63,8 +65,12 @@ class MailTestCase(StudioTestCase):
             generation=self.video, author=self.alice, body="@bob look", at_seconds=3.0
         )
         return notify(
-            [self.bob], NotificationKind.MENTION, text, generation=self.video,
-            actor=self.alice, url=comment.moment_link,
+            [self.bob],
+            NotificationKind.MENTION,
+            text,
+            generation=self.video,
+            actor=self.alice,
+            url=comment.moment_link,
         )[0]
 
     def received(self) -> list[tuple[list[str], str, str]]:
@@ -103,12 +109,17 @@ class InstantMailTests(MailTestCase):
         notify([self.bob], NotificationKind.SHARED, "Shared", generation=self.video)
         notify([self.alice], NotificationKind.READY, "Ready", generation=self.video)
         notify(
-            [self.alice], NotificationKind.DECISION, "bob approved “kite”",
-            generation=self.video, actor=self.bob,
+            [self.alice],
+            NotificationKind.DECISION,
+            "bob approved “kite”",
+            generation=self.video,
+            actor=self.bob,
         )
         send_due()
-        self.assertEqual([(to, s) for to, s, _ in self.received()],
-                         [(["alice@example.com"], "VeoStudio: bob approved “kite”")])
+        self.assertEqual(
+            [(to, s) for to, s, _ in self.received()],
+            [(["alice@example.com"], "VeoStudio: bob approved “kite”")],
+        )
 
     def test_nothing_goes_to_someone_who_chose_no_mail_or_has_no_address(self):
         MailPreference.objects.create(person=self.bob, choice=MailChoice.OFF)
@@ -167,8 +178,13 @@ class NeverAboutAVideoTheyNoLongerSeeTests(MailTestCase):
         other.share_for(self.alice)
         with time_machine.travel(datetime(2026, 12, 7, 7, 0, tzinfo=timezone.UTC), tick=False):
             self.mention_bob("about the kite")
-            notify([self.bob], NotificationKind.MENTION, "about the other", generation=other,
-                   actor=self.alice)
+            notify(
+                [self.bob],
+                NotificationKind.MENTION,
+                "about the other",
+                generation=other,
+                actor=self.alice,
+            )
         other.unshare_for(self.alice)
         with time_machine.travel(datetime(2026, 12, 7, 9, 0, tzinfo=timezone.UTC), tick=False):
             self.assertEqual(send_due(), 1)
@@ -184,7 +200,9 @@ class DigestTests(MailTestCase):
         self.client.post(reverse("inbox:mail_choice"), {"choice": "daily"})
 
     def at(self, day, hour):
-        return time_machine.travel(datetime(2026, 12, day, hour, 0, tzinfo=timezone.UTC), tick=False)
+        return time_machine.travel(
+            datetime(2026, 12, day, hour, 0, tzinfo=timezone.UTC), tick=False
+        )
 
     def test_the_digest_waits_for_the_morning_then_holds_the_day_s_lines_in_one_mail(self):
         with self.at(6, 14):

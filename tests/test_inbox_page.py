@@ -76,7 +76,9 @@ class InboxPageTests(StudioTestCase):
 
     def test_someone_else_s_line_is_not_found(self):
         self.client.force_login(self.bob)
-        self.assertEqual(self.client.get(reverse("inbox:open", args=[self.line.pk])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("inbox:open", args=[self.line.pk])).status_code, 404
+        )
 
     def test_an_empty_inbox_says_what_will_come(self):
         self.client.force_login(make_user("carol"))

@@ -13,13 +13,13 @@ from billing import ledger
 
 from .. import gallery, notifications
 from ..access import (
-    people_who_see,
     changeable_generations,
     get_for_changing,
     get_project_for_changing,
     get_project_for_viewing,
     is_admin,
     may_change_project,
+    people_who_see,
     visible_generations,
     visible_projects,
 )
