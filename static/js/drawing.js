@@ -288,9 +288,11 @@
     pinned = false;
     place();
     save();
+    // The form may sit far below the player: bring the frame and its tools into view.
+    video.scrollIntoView({ block: "start" });
   }
 
-  function stopDrawing() {
+  function stopDrawing(focusText) {
     var shapes = drawing ? drawing.shapes : [];
     drawing = null;
     document.querySelectorAll(".drawing-tools").forEach(function (bar) { bar.remove(); });
@@ -302,6 +304,8 @@
     }
     if (shapes.length) show(shapes, true);
     else hide();
+    var text = document.querySelector(".comment-form textarea[data-mentions]");
+    if (text && focusText) text.focus();  // back to the words that go with it
   }
 
   function showControls() {
@@ -340,7 +344,7 @@
     }
     if (target.closest(".undo-shape")) { drawing.shapes.pop(); save(); render(); }
     if (target.closest(".clear-shapes")) { drawing.shapes = []; save(); render(); }
-    if (target.closest(".done-drawing")) stopDrawing();
+    if (target.closest(".done-drawing")) stopDrawing(true);
   });
 
   document.addEventListener("timeupdate", atMoment, true);

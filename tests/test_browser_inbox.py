@@ -1,0 +1,130 @@
+"""Comments people act on, in real Chromium with two people: Alice pauses her shared video
+at 0:03, draws a circle on the frame, writes "@bob look at 0:03" (picking Bob from the
+suggestions), and sends it; Bob, on another page, sees his bell's count go up, opens the
+line from his inbox, and lands on the paused frame with Alice's circle over it.
+Screenshots at a phone's and a desktop's size (test-results/inbox-*.png)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from generations.models import Comment, Notification
+from tests.helpers import make_ready_generation
+from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RESULTS = Path(__file__).resolve().parent.parent / "test-results"
+PASSWORD = "a long studio password"
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
+
+
+def shoot(page, name: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / f"inbox-{name}.png"), full_page=False)
+
+
+def log_in(browser, live_server, size, username):
+    context = browser.new_context(viewport=SIZES[size], has_touch=size == "phone")
+    page = context.new_page()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def drag(page, box, start, end):
+    """A drag across the overlay, in its own 0..1 coordinates (pointer events: the same
+    code path as a finger on a phone)."""
+    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_alice_mentions_bob_with_a_circle_and_bob_opens_it_on_the_paused_frame(
+    live_server,
+    release_server_connections,  # noqa: F811
+    browser,  # noqa: F811
+    size,
+):
+    users = get_user_model().objects
+    alice = users.create_user("alice", password=PASSWORD, first_name="Alice", last_name="Moreau")
+    users.create_user("bob", password=PASSWORD, first_name="Bob", last_name="Okafor")
+    users.create_user("bea", password=PASSWORD, is_active=False)  # gone: never suggested
+    video = make_ready_generation(alice, seconds=4.0, prompt="A kite over a wheat field")
+    video.share_for(alice)
+
+    bob = log_in(browser, live_server, size, "bob")
+    assert bob.locator("#inbox-bell .bell-count").count() == 0
+
+    # Alice pauses at 0:03 and draws a circle on the frame.
+    page = log_in(browser, live_server, size, "alice")
+    page.goto(live_server.url + video.get_absolute_url())
+    player = page.locator("video.player")
+    player.evaluate(
+        "v => new Promise(done => { const go = () => { v.currentTime = 3; "
+        "v.addEventListener('seeked', done, { once: true }); }; "
+        "v.readyState >= 1 ? go() : v.addEventListener('loadedmetadata', go, { once: true }); })"
+    )
+    page.get_by_role("button", name="Draw on the frame").click()
+    assert page.locator("#id_at").input_value() == "0:03.0"
+    page.get_by_role("toolbar", name="Drawing on the frame").get_by_role(
+        "button", name="Circle"
+    ).click()
+    overlay = page.locator("svg.drawing-overlay")
+    box = overlay.bounding_box()
+    player_box = player.bounding_box()
+    assert box and player_box and box["width"] <= player_box["width"] + 1
+    drag(page, box, (0.35, 0.3), (0.65, 0.7))
+    assert overlay.locator("ellipse").count() == 1
+    shoot(page, f"alice-tools-{size}")
+    page.get_by_role("button", name="Done").click()
+
+    # "@bo" offers Bob (and nobody who cannot see the video); Enter picks him.
+    body = page.locator("#id_body")
+    body.click()
+    body.press_sequentially("@bo")
+    option = page.get_by_role("option", name=re.compile("Bob Okafor"))
+    option.wait_for()
+    assert page.get_by_role("option").count() == 1
+    shoot(page, f"alice-drawing-{size}")
+    body.press("Enter")
+    body.press_sequentially("look at 0:03")
+    assert body.input_value() == "@bob look at 0:03"
+    page.get_by_role("button", name="Comment", exact=True).click()
+    page.locator("li.comment[data-drawing]").wait_for()
+    comment = Comment.objects.get()
+    assert comment.at_seconds == 3.0
+    assert [shape["kind"] for shape in comment.drawing] == ["circle"]
+    assert Notification.objects.filter(recipient__username="bob", kind="mention").exists()
+
+    # Bob's bell goes up by itself; he opens the line from his inbox.
+    bob.locator("#inbox-bell .bell-count").wait_for(timeout=25_000)
+    assert bob.locator("#inbox-bell .bell-count").inner_text() == "1"
+    shoot(bob, f"bob-bell-{size}")
+    bob.locator("#inbox-bell").click()
+    bob.get_by_role("heading", name="Inbox").wait_for()
+    shoot(bob, f"bob-inbox-{size}")
+    bob.get_by_role("link", name=re.compile("Alice Moreau mentioned you")).click()
+    bob.wait_for_url(re.compile(r"/videos/.*#t=3\.0&c=\d+$"))
+
+    # The frame at 0:03, paused, with Alice's circle over it.
+    bob_overlay = bob.locator("svg.drawing-overlay.visible")
+    bob_overlay.locator("ellipse").wait_for()
+    bob.wait_for_function(
+        "() => { const v = document.querySelector('video.player');"
+        " return v.paused && Math.abs(v.currentTime - 3) < 0.05; }"
+    )
+    assert bob.locator(f"#comment-{comment.pk}.picked").count() == 1
+    bob.locator("video.player").scroll_into_view_if_needed()
+    shoot(bob, f"bob-moment-{size}")
+    assert bob.locator("#inbox-bell .bell-count").count() == 0  # opened: read
