@@ -381,7 +381,7 @@ class CommentForm(forms.Form):
         return drawings.clean_drawing(self.cleaned_data.get("drawing", ""))
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("drawing") and "at" in cleaned and cleaned["at"] is None:
             self.add_error("at", "A drawing belongs to a moment: press Draw again on the frame.")
         return cleaned

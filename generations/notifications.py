@@ -109,20 +109,25 @@ def tell_about_comment(comment: Comment) -> None:
     quote = comment.body if len(comment.body) <= 120 else comment.body[:119] + "…"
     mentioned = mentioned_in(comment.body, generation)
     url = comment.moment_link
-    common = {"generation": generation, "actor": author, "actor_name": who, "url": url}
     if mentioned:
         notify(
             mentioned,
             NotificationKind.MENTION,
             f"{who} mentioned you on “{title}”{moment}: {quote}",
-            **common,
+            generation=generation,
+            actor=author,
+            actor_name=who,
+            url=url,
         )
     if generation.owner_id not in {person.pk for person in mentioned}:
         notify(
             [generation.owner_id],
             NotificationKind.COMMENT,
             f"{who} commented on your video “{title}”{moment}: {quote}",
-            **common,
+            generation=generation,
+            actor=author,
+            actor_name=who,
+            url=url,
         )
 
 
@@ -150,7 +155,7 @@ def tell_shared(generation: Generation, actor, already: set | frozenset = frozen
     """Shared with the team, or put in a project: everyone who now sees it and is not in
     `already` (notify drops the actor, and anyone who still may not see it)."""
     who = wording.person_name(actor)
-    if generation.project_id is not None:
+    if generation.project is not None:
         text = f"{who} put “{generation.display_title}” in {generation.project.name}."
     else:
         text = f"{who} shared “{generation.display_title}” with the team."

@@ -26,8 +26,8 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(RESULTS / f"inbox-{name}.png"), full_page=False)
 
 
-def log_in(browser, live_server, size, username):
-    context = browser.new_context(viewport=SIZES[size], has_touch=size == "phone")
+def log_in(chromium, live_server, size, username):
+    context = chromium.new_context(viewport=SIZES[size], has_touch=size == "phone")
     page = context.new_page()
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", username)
