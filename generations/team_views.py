@@ -39,7 +39,7 @@ from .models import Comment, Generation
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
     """What a video's page needs for its comments and its share control."""
     return {
-        "comments": generation.comments.select_related("author"),
+        "comments": generation.comments.select_related("author", "resolved_by"),
         "comments_version": generation.comments.version(),
         "comment_form": form or CommentForm(duration=generation.video_duration),
     }
