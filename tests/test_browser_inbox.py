@@ -37,15 +37,22 @@ def log_in(chromium, live_server, size, username):
     return page
 
 
-def drag(page, box, start, end):
-    """A drag across the overlay, in its own 0..1 coordinates (pointer events: the same
-    code path as a finger on a phone)."""
+def drag(page, box, start, end, *, finger: bool):
+    """A drag across the overlay, in its own 0..1 coordinates: with a finger (real touch
+    events, through Chromium's DevTools protocol) on the phone, with the mouse on a desktop."""
     x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
     x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
-    page.mouse.move(x0, y0)
+    path = [(x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8) for step in range(9)]
+    if finger:
+        touch = page.context.new_cdp_session(page)
+        for kind, (x, y) in [("touchStart", path[0])] + [("touchMove", p) for p in path[1:]]:
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        return
+    page.mouse.move(*path[0])
     page.mouse.down()
-    for step in range(1, 9):
-        page.mouse.move(x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8)
+    for point in path[1:]:
+        page.mouse.move(*point)
     page.mouse.up()
 
 
@@ -84,7 +91,7 @@ def test_alice_mentions_bob_with_a_circle_and_bob_opens_it_on_the_paused_frame(
     box = overlay.bounding_box()
     player_box = player.bounding_box()
     assert box and player_box and box["width"] <= player_box["width"] + 1
-    drag(page, box, (0.35, 0.3), (0.65, 0.7))
+    drag(page, box, (0.35, 0.3), (0.65, 0.7), finger=size == "phone")
     assert overlay.locator("ellipse").count() == 1
     shoot(page, f"alice-tools-{size}")
     page.get_by_role("button", name="Done").click()
