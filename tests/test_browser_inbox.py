@@ -135,3 +135,58 @@ def test_alice_mentions_bob_with_a_circle_and_bob_opens_it_on_the_paused_frame(
     bob.locator("video.player").scroll_into_view_if_needed()
     shoot(bob, f"bob-moment-{size}")
     assert bob.locator("#inbox-bell .bell-count").count() == 0  # opened: read
+
+
+def portrait_video(owner):
+    """A finished portrait (9:16) video: the overlay must sit on its picture, not on the
+    black bars a landscape box would leave."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from generations.models import poster_name, video_name
+    from lib.video import probe_mp4
+    from tests.factories_media import jpeg_bytes, make_mp4
+    from tests.helpers import make_generation
+
+    generation = make_generation(owner, size="720x1280", prompt="A portrait kite")
+    data = make_mp4(180, 320, 4.0)
+    name = default_storage.save(video_name(), ContentFile(data))
+    poster = default_storage.save(poster_name(), ContentFile(jpeg_bytes(180, 320)))
+    generation.task_id = "task_ready"
+    generation.mark_saved(
+        video_name=name, size=len(data), info=probe_mp4(default_storage.path(name)), poster_name=poster
+    )
+    generation.save()
+    return generation
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_drawing_lies_on_a_portrait_picture(
+    live_server,
+    release_server_connections,  # noqa: F811
+    browser,  # noqa: F811
+    size,
+):
+    users = get_user_model().objects
+    alice = users.create_user("alice", password=PASSWORD)
+    video = portrait_video(alice)
+    circle = {"kind": "circle", "colour": "yellow", "points": [[0.0, 0.0], [1.0, 1.0]]}
+    comment = Comment.objects.create(
+        generation=video, author=alice, body="The whole frame", at_seconds=2.0, drawing=[circle]
+    )
+    page = log_in(browser, live_server, size, "alice")
+    page.goto(f"{live_server.url}{video.get_absolute_url()}#t=2.0&c={comment.pk}")
+    page.locator("svg.drawing-overlay.visible ellipse").wait_for()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video.player');"
+        " return v.videoWidth > 0 && v.paused && Math.abs(v.currentTime - 2) < 0.05; }"
+    )
+    overlay = page.locator("svg.drawing-overlay").bounding_box()
+    player = page.locator("video.player").bounding_box()
+    assert overlay and player
+    assert abs(overlay["width"] / overlay["height"] - 9 / 16) < 0.02
+    middle = player["x"] + player["width"] / 2
+    assert abs(overlay["x"] + overlay["width"] / 2 - middle) < 2
+    assert overlay["height"] <= player["height"] + 1
+    page.locator("video.player").scroll_into_view_if_needed()
+    shoot(page, f"portrait-{size}")
