@@ -131,6 +131,26 @@ def tell_about_comment(comment: Comment) -> None:
         )
 
 
+def tell_about_decision(
+    generation: Generation, actor=None, *, guest_name: str = "", note: str = ""
+) -> None:
+    """A review decision on a video: its owner hears who decided what (`actor` None with a
+    `guest_name` for a guest's, through a review link). Mailed by the inbox."""
+    who = wording.person_name(actor) if actor else f"{guest_name or 'A guest'} (guest)"
+    status = generation.get_review_status_display()
+    text = f"{who} set “{generation.display_title}” to {status}."
+    if note:
+        text += f" {note}"
+    notify(
+        [generation.owner_id],
+        NotificationKind.DECISION,
+        text,
+        generation=generation,
+        actor=actor,
+        actor_name=who,
+    )
+
+
 def tell_job_ended(generation: Generation) -> None:
     """The worker's: the owner's video is ready, or failed (their inbox, not only the tab
     that happens to be open)."""

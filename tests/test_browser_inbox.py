@@ -46,7 +46,9 @@ def drag(page, box, start, end, *, finger: bool):
     if finger:
         touch = page.context.new_cdp_session(page)
         for kind, (x, y) in [("touchStart", path[0])] + [("touchMove", p) for p in path[1:]]:
-            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+            touch.send(
+                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]}
+            )
         touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         return
     page.mouse.move(*path[0])
@@ -154,7 +156,10 @@ def portrait_video(owner):
     poster = default_storage.save(poster_name(), ContentFile(jpeg_bytes(180, 320)))
     generation.task_id = "task_ready"
     generation.mark_saved(
-        video_name=name, size=len(data), info=probe_mp4(default_storage.path(name)), poster_name=poster
+        video_name=name,
+        size=len(data),
+        info=probe_mp4(default_storage.path(name)),
+        poster_name=poster,
     )
     generation.save()
     return generation

@@ -5,8 +5,8 @@ ready or failed, a share, a video put in a project)."""
 import pytest
 from django.urls import reverse
 
-from generations.models import Comment, Notification, NotificationKind, Project
-from generations.notifications import notify, unread_count
+from generations.models import Comment, Notification, NotificationKind, Project, ReviewStatus
+from generations.notifications import notify, tell_about_decision, unread_count
 
 from .helpers import StudioTestCase, drive, make_generation, make_ready_generation, make_user
 
@@ -131,3 +131,23 @@ class WorkerFillsTheInboxTests(StudioTestCase):
         video = make_generation(self.alice)
         video.cancel_for(self.alice)
         self.assertFalse(Notification.objects.exists())
+
+
+class DecisionTests(StudioTestCase):
+    def test_a_decision_tells_the_owner_who_decided_what(self):
+        video = make_ready_generation(self.alice, prompt="A kite over wheat")
+        video.share_for(self.alice)
+        video.decide_for(self.bob, ReviewStatus.APPROVED)
+        tell_about_decision(video, self.bob)
+        video.decide_for(None, ReviewStatus.CHANGES, guest_name="Claire")
+        tell_about_decision(video, guest_name="Claire")
+        texts = list(Notification.objects.order_by("pk").values_list("recipient__username", "text"))
+        self.assertEqual(
+            texts,
+            [
+                ("alice", "bob set “A kite over wheat” to Approved."),
+                ("alice", "Claire (guest) set “A kite over wheat” to Changes requested."),
+            ],
+        )
+        tell_about_decision(video, self.alice)  # her own decision: nobody is told
+        self.assertEqual(Notification.objects.count(), 2)
