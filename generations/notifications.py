@@ -99,8 +99,9 @@ def mentioned_in(body: str, generation: Generation) -> list:
     ]
 
 
-def tell_about_comment(comment: Comment) -> None:
-    """The people a new comment concerns: those it mentions, and the video's owner."""
+def tell_about_comment(comment: Comment, *, was: str | None = None) -> None:
+    """The people a new comment concerns: those it mentions, and the video's owner. For an
+    edited one (`was`, its words before), only the people it mentions now and did not."""
     generation = comment.generation
     author = comment.author
     who = wording.person_name(author) if author else f"{comment.guest_name} (guest)"
@@ -108,6 +109,9 @@ def tell_about_comment(comment: Comment) -> None:
     title = generation.display_title
     quote = comment.body if len(comment.body) <= 120 else comment.body[:119] + "…"
     mentioned = mentioned_in(comment.body, generation)
+    if was is not None:
+        before = {person.pk for person in mentioned_in(was, generation)}
+        mentioned = [person for person in mentioned if person.pk not in before]
     url = comment.moment_link
     if mentioned:
         notify(
@@ -119,7 +123,7 @@ def tell_about_comment(comment: Comment) -> None:
             actor_name=who,
             url=url,
         )
-    if generation.owner_id not in {person.pk for person in mentioned}:
+    if was is None and generation.owner_id not in {person.pk for person in mentioned}:
         notify(
             [generation.owner_id],
             NotificationKind.COMMENT,

@@ -165,7 +165,9 @@ def comment_edit(request: HttpRequest, pk, comment_pk) -> HttpResponse:
     if request.method == "POST":
         form = CommentForm(request.POST, duration=generation.video_duration)
         if "cancel" not in request.POST and form.is_valid():
+            was = comment.body
             comment.edit(form.cleaned_data["body"], form.cleaned_data["at"])
+            notifications.tell_about_comment(comment, was=was)
         if "cancel" in request.POST or form.is_valid():
             if is_htmx:
                 return render(

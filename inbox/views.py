@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -49,9 +49,10 @@ def open_notification(request: HttpRequest, notification_pk: int) -> HttpRespons
     if line.read_at is None:
         line.read_at = timezone.now()
         line.save(update_fields=["read_at"])
-    if not line.url.startswith("/") or line.url.startswith("//"):
-        raise Http404("Nothing to open")  # only ever a path of this site
-    return redirect(line.url)
+    url = line.url or (line.project.get_absolute_url() if line.project else "")
+    if not url.startswith("/") or url.startswith("//"):
+        return redirect("inbox:inbox")  # nothing to open but the line itself
+    return redirect(url)
 
 
 @require_POST

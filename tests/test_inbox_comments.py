@@ -185,3 +185,18 @@ class DrawingTests(StudioTestCase):
         self.client.post(url, {"body": "Here, see", "at": "0:03"})
         comment.refresh_from_db()
         self.assertEqual((comment.body, comment.drawing), ("Here, see", [CIRCLE]))
+
+
+class EditedMentionTests(StudioTestCase):
+    def test_a_name_added_by_an_edit_is_told_once_and_the_others_not_again(self):
+        video = make_ready_generation(self.alice, seconds=4.0)
+        video.share_for(self.alice)
+        carol = make_user("carol")
+        self.client.post(
+            reverse("generations:comments", args=[video.pk]), {"body": "@bob first look"}
+        )
+        comment = Comment.objects.get()
+        url = reverse("generations:comment_edit", args=[video.pk, comment.pk])
+        self.client.post(url, {"body": "@bob first look, and @carol too"})
+        told = sorted(Notification.objects.values_list("recipient__username", flat=True))
+        self.assertEqual(told, ["bob", carol.username])
