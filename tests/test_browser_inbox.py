@@ -29,6 +29,16 @@ def shoot(page, name: str) -> None:
 def log_in(chromium, live_server, size, username):
     context = chromium.new_context(viewport=SIZES[size], has_touch=size == "phone")
     page = context.new_page()
+    # Anything the page's Content-Security-Policy refused in our markup or our scripts. (htmx
+    # itself reports one when it settles a swapped form whose inputs Chromium gave a
+    # `style` attribute: copying it back is refused, harmlessly, on any page with a form.)
+    page.refused = []  # type: ignore[attr-defined]
+
+    def refused(message) -> None:
+        if "Content Security Policy" in message.text and "htmx" not in message.location["url"]:
+            page.refused.append(f"{message.text} at {message.location}")  # type: ignore[attr-defined]
+
+    page.on("console", refused)
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -137,6 +147,19 @@ def test_alice_mentions_bob_with_a_circle_and_bob_opens_it_on_the_paused_frame(
     bob.locator("video.player").scroll_into_view_if_needed()
     shoot(bob, f"bob-moment-{size}")
     assert bob.locator("#inbox-bell .bell-count").count() == 0  # opened: read
+
+    # Bob may not resolve Alice's comment; Alice, the video's maker, does: it folds,
+    # still readable.
+    assert bob.locator(f"#comment-{comment.pk}").get_by_role("button", name="Resolve").count() == 0
+    page.locator(f"#comment-{comment.pk}").get_by_role("button", name="Resolve").click()
+    folded = page.locator(f"#comment-{comment.pk}.resolved details")
+    folded.wait_for()
+    assert "@bob look at 0:03" in folded.locator("summary").inner_text()
+    # By its id: the comments' own poll may have just swapped the element for a fresh one.
+    page.evaluate(f"document.getElementById('comment-{comment.pk}').scrollIntoView()")
+    shoot(page, f"alice-resolved-{size}")
+    assert page.refused == [], page.refused  # type: ignore[attr-defined]
+    assert bob.refused == [], bob.refused  # type: ignore[attr-defined]
 
 
 def portrait_video(owner):

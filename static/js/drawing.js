@@ -313,6 +313,12 @@
     document.querySelectorAll(".start-drawing, .show-drawing").forEach(function (node) {
       node.hidden = !video;
     });
+    // A form sent back with a mistake keeps its drawing: say so on the button.
+    var holder = field();
+    var start = holder && holder.querySelector(".start-drawing");
+    if (start && !drawing && holder.querySelector(".drawing-input").value) {
+      start.textContent = "Change the drawing";
+    }
   }
 
   document.addEventListener("click", function (event) {
