@@ -218,3 +218,55 @@ def test_a_drawing_lies_on_a_portrait_picture(
     assert overlay["height"] <= player["height"] + 1
     page.locator("video.player").scroll_into_view_if_needed()
     shoot(page, f"portrait-{size}")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_inbox_and_a_discussion_pass_axe(
+    live_server,
+    release_server_connections,  # noqa: F811
+    browser,  # noqa: F811
+    size,
+    scheme,
+):
+    """axe-core, as tests/test_accessibility.py runs it on every page, on what this branch
+    adds: the bell, the inbox with read and unread lines, a resolved comment with a drawing,
+    the @ suggestions open and the drawing tools out."""
+    from generations.models import NotificationKind
+    from generations.notifications import notify
+    from tests.test_accessibility import serious
+
+    users = get_user_model().objects
+    alice = users.create_user("alice", password=PASSWORD)
+    bob = users.create_user("bob", password=PASSWORD, first_name="Bob")
+    video = make_ready_generation(alice, seconds=4.0, prompt="A kite over a wheat field")
+    video.share_for(alice)
+    circle = {"kind": "circle", "colour": "blue", "points": [[0.2, 0.2], [0.5, 0.6]]}
+    done = Comment.objects.create(
+        generation=video, author=bob, body="Too dark here", at_seconds=1.0, drawing=[circle]
+    )
+    done.resolve_for(alice)
+    Comment.objects.create(generation=video, author=bob, body="@alice the end is lovely")
+    notify([alice], NotificationKind.MENTION, "bob mentioned you", generation=video, actor=bob)
+    [read] = notify([alice], NotificationKind.READY, "Your video is ready.", generation=video)
+    read.read_at = read.created_at
+    read.save()
+
+    context = browser.new_context(viewport=SIZES[size], color_scheme=scheme)
+    page = context.new_page()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    found = {"gallery with the bell": serious(page)}
+    page.goto(live_server.url + "/inbox/")
+    found["inbox"] = serious(page)
+    page.goto(live_server.url + video.get_absolute_url())
+    found["a discussion"] = serious(page)
+    page.locator("#id_body").press_sequentially("@b")
+    page.get_by_role("option").first.wait_for()
+    found["suggestions open"] = serious(page)
+    page.get_by_role("button", name="Draw on the frame").click()
+    found["drawing tools"] = serious(page)
+    assert found == {name: [] for name in found}
