@@ -219,6 +219,12 @@ def test_a_drawing_lies_on_a_portrait_picture(
     page.locator("video.player").scroll_into_view_if_needed()
     shoot(page, f"portrait-{size}")
 
+    # Elsewhere in the video the drawing goes; back at its moment it comes again.
+    page.locator("video.player").evaluate("v => { v.currentTime = 0.2; }")
+    page.locator("svg.drawing-overlay.visible").wait_for(state="detached")
+    page.locator("video.player").evaluate("v => { v.currentTime = 2.0; }")
+    page.locator("svg.drawing-overlay.visible ellipse").wait_for()
+
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", list(SIZES))

@@ -10,6 +10,7 @@
   var overlay = null;     // the <svg> over the player
   var shown = null;       // the shapes on it now
   var pinned = false;     // shown by a click or a link: stays until the video plays
+  var pinnedAt = null;    // … or is moved away from this moment
   var drawing = null;     // while drawing: {shapes, tool, colour, current}
 
   function player() {
@@ -135,10 +136,11 @@
     });
   }
 
-  function show(shapes, pin) {
+  function show(shapes, pin, at) {
     if (!ensureOverlay()) return;
     shown = shapes;
     pinned = Boolean(pin);
+    pinnedAt = pin && typeof at === "number" && !isNaN(at) ? at : null;
     place();
   }
 
@@ -163,7 +165,7 @@
     if (!video || !shapes) return;
     var at = parseFloat(comment.dataset.at);
     video.pause();
-    var pin = function () { show(shapes, true); };
+    var pin = function () { show(shapes, true, at); };
     if (!isNaN(at)) {
       if (video.readyState >= 1) {
         video.currentTime = at;
@@ -178,8 +180,10 @@
 
   function atMoment() {
     var video = player();
-    if (!video || drawing || pinned) return;
+    if (!video || drawing) return;
     var now = video.currentTime;
+    if (pinned && pinnedAt !== null && Math.abs(now - pinnedAt) > 0.2) pinned = false;
+    if (pinned) return;
     var found = null;
     document.querySelectorAll("li.comment[data-drawing]").forEach(function (comment) {
       var at = parseFloat(comment.dataset.at);
@@ -302,7 +306,8 @@
       start.setAttribute("aria-pressed", "false");
       start.textContent = shapes.length ? "Change the drawing" : "Draw on the frame";
     }
-    if (shapes.length) show(shapes, true);
+    var video = player();
+    if (shapes.length) show(shapes, true, video ? video.currentTime : NaN);
     else hide();
     var text = document.querySelector(".comment-form textarea[data-mentions]");
     if (text && focusText) text.focus();  // back to the words that go with it
