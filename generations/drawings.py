@@ -27,6 +27,8 @@ COLOURS = {
 KINDS = ("pen", "arrow", "circle")
 MAX_SHAPES = 20
 MAX_PEN_POINTS = 400
+# An arrow or a circle shorter than this across (a hundredth of the frame) is a slip.
+MIN_SIZE = 0.01
 # The raw field's size: a full drawing of MAX_SHAPES long strokes fits with room to spare.
 MAX_CHARS = 60_000
 
@@ -74,7 +76,12 @@ def _shape(shape) -> dict:
             if kind == "arrow"
             else "A circle needs exactly two corners."
         )
-    return {"kind": kind, "colour": colour, "points": [_point(point) for point in points]}
+    checked = [_point(point) for point in points]
+    (x0, y0), (x1, y1) = checked[0], checked[-1]
+    if kind != "pen" and math.hypot(x1 - x0, y1 - y0) < MIN_SIZE:
+        shape_name = "An arrow" if kind == "arrow" else "A circle"
+        raise ValidationError(f"{shape_name} that small cannot be seen. Please draw it larger.")
+    return {"kind": kind, "colour": colour, "points": checked}
 
 
 def _point(point) -> list[float]:

@@ -155,6 +155,15 @@ def tell_about_decision(
     )
 
 
+def forget_comment(comment: Comment) -> int:
+    """A deleted comment's words leave the inboxes that quoted them (their lines lead to
+    `comment.moment_link`); the number of lines removed."""
+    lines = Notification.objects.filter(
+        generation_id=comment.generation_id, url=comment.moment_link
+    )
+    return lines.delete()[0]
+
+
 def tell_job_ended(generation: Generation) -> None:
     """The worker's: the owner's video is ready, or failed (their inbox, not only the tab
     that happens to be open)."""

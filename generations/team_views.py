@@ -200,6 +200,7 @@ def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
             video=generation,
             detail=f"a comment{moment}: {comment.body[:80]}",
         )
+        notifications.forget_comment(comment)
         comment.delete()
     if getattr(request, "htmx", False):
         return HttpResponse("")  # the comment's element is swapped for nothing

@@ -164,6 +164,7 @@ class DrawingTests(StudioTestCase):
             json.dumps([CIRCLE] * (MAX_SHAPES + 1)): f"at most {MAX_SHAPES} shapes",
             json.dumps([{**CIRCLE, "kind": "pen", "points": [[0.1, 0.1]] * 401}]): "2 to 400",
             "[" + "1," * 40000 + "1]": "too detailed",
+            json.dumps([{**CIRCLE, "points": [[0.5, 0.5], [0.5, 0.502]]}]): "cannot be seen",
         }
         for drawing, sentence in cases.items():
             with self.subTest(sentence):
@@ -200,3 +201,17 @@ class EditedMentionTests(StudioTestCase):
         self.client.post(url, {"body": "@bob first look, and @carol too"})
         told = sorted(Notification.objects.values_list("recipient__username", flat=True))
         self.assertEqual(told, ["bob", carol.username])
+
+
+class DeletedCommentTests(StudioTestCase):
+    def test_a_deleted_comment_leaves_the_inboxes_that_quoted_it(self):
+        video = make_ready_generation(self.alice, seconds=4.0)
+        video.share_for(self.alice)
+        url = reverse("generations:comments", args=[video.pk])
+        self.client.post(url, {"body": "@bob a secret aside", "at": "0:01"})
+        self.client.post(url, {"body": "@bob the real note"})
+        first = Comment.objects.get(body="@bob a secret aside")
+        self.client.post(reverse("generations:comment_delete", args=[video.pk, first.pk]))
+        texts = list(Notification.objects.values_list("text", flat=True))
+        self.assertEqual(len(texts), 1)
+        self.assertIn("the real note", texts[0])
