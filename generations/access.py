@@ -235,3 +235,40 @@ def admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def people_who_see(generation: Generation):
+    """The active people who may watch `generation`: the same rule as `visible_to`, turned
+    round (tests/test_inbox_never_leaks.py holds the two together). Whom a comment may
+    mention, and whom the inbox may tell about the video."""
+    people = get_user_model().objects.filter(is_active=True)
+    owner = Q(pk=generation.owner_id)
+    if generation.trashed_at is not None:
+        return people.filter(owner)
+    if generation.project_id is None:
+        return people if generation.shared_at is not None else people.filter(owner)
+    project = Project.objects.get(pk=generation.project_id)
+    if not project.limited:
+        return people
+    members = project.members.values("pk")
+    return people.filter(owner | Q(is_staff=True) | Q(pk__in=members))
+
+
+def may_resolve(user, comment: Comment, generation: Generation) -> bool:
+    """Resolving and reopening a comment: its author, the video's owner and the admins."""
+    return bool(user.is_authenticated and user.is_active) and (
+        comment.author_id == user.pk or generation.owner_id == user.pk or is_admin(user)
+    )
+
+
+def get_comment_for_resolving(request: HttpRequest, pk, comment_pk) -> Comment:
+    """A comment on a video the person sees, which they may resolve or reopen (404 else)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("generation"),
+        pk=comment_pk,
+        generation__in=visible_generations(request.user),
+        generation_id=pk,
+    )
+    if not may_resolve(request.user, comment, comment.generation):
+        raise Http404("No comment here")
+    return comment

@@ -11,7 +11,7 @@ from lib import framing
 from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 
-from . import wording
+from . import drawings, wording
 from .access import may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
 
@@ -404,6 +404,18 @@ class CommentForm(forms.Form):
         if self.duration is not None and seconds > self.duration + 0.1:
             raise ValidationError(f"The video is only {wording.moment_label(self.duration)} long.")
         return round(seconds, 1)
+
+    # inbox: shapes drawn on the paused frame (generations/drawings.py checks them).
+    drawing = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_drawing(self) -> list[dict]:
+        return drawings.clean_drawing(self.cleaned_data.get("drawing", ""))
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("drawing") and "at" in cleaned and cleaned["at"] is None:
+            self.add_error("at", "A drawing belongs to a moment: press Draw again on the frame.")
+        return cleaned
 
 
 def usable_projects(person):

@@ -1693,12 +1693,26 @@ class CommentQuerySet(models.QuerySet):
             count=models.Count("pk"),
             latest=models.Max("updated_at"),
             newest=models.Max("pk"),
+            resolved=models.Count("pk", filter=models.Q(resolved_at__isnull=False)),
+            last_resolved=models.Max("resolved_at"),
         )
-        return _comments_version(facts["count"], facts["newest"], facts["latest"])
+        return _comments_version(
+            facts["count"],
+            facts["newest"],
+            facts["latest"],
+            facts["resolved"],
+            facts["last_resolved"],
+        )
 
 
-def _comments_version(count: int, newest: int | None, latest) -> str:
-    return f"{count}.{newest or 0}.{latest.timestamp() if latest else 0:.6f}"
+def _comments_version(
+    count: int, newest: int | None, latest, resolved=0, last_resolved=None
+) -> str:
+    """Resolving moves no `updated_at` (it is not an edit): its own two facts are in."""
+    version = f"{count}.{newest or 0}.{latest.timestamp() if latest else 0:.6f}"
+    if resolved:
+        version += f".{resolved}.{last_resolved.timestamp():.6f}"
+    return version
 
 
 class Comment(models.Model):
@@ -1743,6 +1757,8 @@ class Comment(models.Model):
             len(comments),
             max((c.pk for c in comments), default=None),
             max((c.updated_at for c in comments), default=None),
+            sum(c.resolved_at is not None for c in comments),
+            max((c.resolved_at for c in comments if c.resolved_at), default=None),
         )
 
     @property
@@ -1758,6 +1774,37 @@ class Comment(models.Model):
         self.at_seconds = at_seconds
         self.updated_at = timezone.now()
         self.save(update_fields=["body", "at_seconds", "updated_at"])
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    def resolve_for(self, person) -> bool:
+        """Mark the comment dealt with (it folds, still readable); False if it already
+        was. The caller has checked that `person` may (access.may_resolve)."""
+        now = timezone.now()
+        done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
+            resolved_at=now, resolved_by=person
+        )
+        if done:
+            self.resolved_at, self.resolved_by = now, person
+        return bool(done)
+
+    def reopen_for(self, person) -> bool:
+        """Undo `resolve_for`; False if the comment was open."""
+        done = Comment.objects.filter(pk=self.pk, resolved_at__isnull=False).update(
+            resolved_at=None, resolved_by=None
+        )
+        if done:
+            self.resolved_at, self.resolved_by = None, None
+        return bool(done)
+
+    @property
+    def moment_link(self) -> str:
+        """Where a notification about this comment leads: the video's page at its moment,
+        the comment picked out (static/js/drawing.js reads `c`)."""
+        at = f"t={self.at_seconds:.1f}&" if self.at_seconds is not None else ""
+        return f"{self.generation.get_absolute_url()}#{at}c={self.pk}"
 
 
 class NotificationKind(models.TextChoices):

@@ -6,11 +6,24 @@ limited project they are not in) or about a project they cannot open, and deacti
 people are told nothing.
 """
 
+import re
+
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .access import projects_seen_by, visible_to
-from .models import Generation, Notification, NotificationKind, Project, budget_reached
+from . import wording
+from .access import people_who_see, projects_seen_by, visible_to
+from .models import (
+    FAILED_STATUSES,
+    Comment,
+    Generation,
+    Notification,
+    NotificationKind,
+    Project,
+    Status,
+    budget_reached,
+)
 
 
 def notify(
@@ -55,7 +68,9 @@ def notify(
 
 
 def unread_count(person) -> int:
-    return Notification.objects.filter(recipient=person, read_at__isnull=True).count()
+    """The bell's number: one count on the (recipient, read_at) index, each unread line
+    checked against what the person still sees."""
+    return readable(person).filter(read_at__isnull=True).count()
 
 
 def mark_all_read(person) -> int:
@@ -111,3 +126,137 @@ def _budget_reached(sender, project: Project, alerts, **kwargs) -> None:
 
 
 budget_reached.connect(_budget_reached, dispatch_uid="generations.notifications.budget")
+
+
+# --- what the studio tells whom (inbox) ---------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
+
+
+def mentioned_in(body: str, generation: Generation) -> list:
+    """The people `body` names with @username who may see `generation`; a name of anyone
+    else is left as plain text (nobody else is ever told, or learns who exists)."""
+    names = set()
+    for match in MENTION.finditer(body):
+        name = match.group(1)
+        names.update({name.lower(), name.rstrip(".-+").lower()})
+    if not names:
+        return []
+    return [
+        person
+        for person in people_who_see(generation).order_by("username")
+        if person.get_username().lower() in names
+    ]
+
+
+def tell_about_comment(comment: Comment, *, was: str | None = None) -> None:
+    """The people a new comment concerns: those it mentions, and the video's owner. For an
+    edited one (`was`, its words before), only the people it mentions now and did not."""
+    generation = comment.generation
+    author = comment.author
+    who = wording.person_name(author) if author else f"{comment.guest_name} (guest)"
+    moment = f" at {comment.moment_label}" if comment.at_seconds is not None else ""
+    title = generation.display_title
+    quote = comment.body if len(comment.body) <= 120 else comment.body[:119] + "…"
+    mentioned = mentioned_in(comment.body, generation)
+    if was is not None:
+        before = {person.pk for person in mentioned_in(was, generation)}
+        mentioned = [person for person in mentioned if person.pk not in before]
+    url = comment.moment_link
+    if mentioned:
+        notify(
+            mentioned,
+            NotificationKind.MENTION,
+            f"{who} mentioned you on “{title}”{moment}: {quote}",
+            generation=generation,
+            actor=author,
+            actor_name=who,
+            url=url,
+        )
+    if was is None and generation.owner_id not in {person.pk for person in mentioned}:
+        notify(
+            [generation.owner_id],
+            NotificationKind.COMMENT,
+            f"{who} commented on your video “{title}”{moment}: {quote}",
+            generation=generation,
+            actor=author,
+            actor_name=who,
+            url=url,
+        )
+
+
+def tell_about_decision(
+    generation: Generation, actor=None, *, guest_name: str = "", note: str = ""
+) -> None:
+    """A review decision on a video: its owner hears who decided what (`actor` None with a
+    `guest_name` for a guest's, through a review link). Mailed by the inbox."""
+    who = wording.person_name(actor) if actor else f"{guest_name or 'A guest'} (guest)"
+    status = generation.get_review_status_display()
+    text = f"{who} set “{generation.display_title}” to {status}."
+    if note:
+        text += f" {note}"
+    notify(
+        [generation.owner_id],
+        NotificationKind.DECISION,
+        text,
+        generation=generation,
+        actor=actor,
+        actor_name=who,
+    )
+
+
+def forget_comment(comment: Comment) -> int:
+    """A deleted comment's words leave the inboxes that quoted them (their lines lead to
+    `comment.moment_link`); the number of lines removed."""
+    lines = Notification.objects.filter(
+        generation_id=comment.generation_id, url=comment.moment_link
+    )
+    return lines.delete()[0]
+
+
+def tell_job_ended(generation: Generation) -> None:
+    """The worker's: the owner's video is ready, or failed (their inbox, not only the tab
+    that happens to be open)."""
+    title = generation.display_title
+    if generation.status == Status.READY:
+        notify(
+            [generation.owner_id],
+            NotificationKind.READY,
+            f"Your video “{title}” is ready.",
+            generation=generation,
+        )
+    elif generation.status in FAILED_STATUSES:
+        notify(
+            [generation.owner_id],
+            NotificationKind.FAILED,
+            f"Your video “{title}” failed: {generation.failure_reason}",
+            generation=generation,
+        )
+
+
+def tell_shared(generation: Generation, actor, already: set | frozenset = frozenset()) -> None:
+    """Shared with the team, or put in a project: everyone who now sees it and is not in
+    `already` (notify drops the actor, and anyone who still may not see it)."""
+    who = wording.person_name(actor)
+    if generation.project is not None:
+        text = f"{who} put “{generation.display_title}” in {generation.project.name}."
+    else:
+        text = f"{who} shared “{generation.display_title}” with the team."
+    people = people_who_see(generation).exclude(pk=generation.owner_id).values_list("pk", flat=True)
+    people = [pk for pk in people if pk not in already]  # told only what is news to them
+    notify(people, NotificationKind.SHARED, text, generation=generation, actor=actor)
+
+
+def readable(person):
+    """`person`'s notifications as the inbox shows them: filtered again at read time, so
+    a video made private, unshared, trashed or moved out of their reach since (or a project
+    limited since) drops out of the list and the count."""
+    if not (person.is_authenticated and person.is_active):
+        return Notification.objects.none()
+    mine = Notification.objects.filter(recipient=person)
+    seen_video = Generation.objects.filter(visible_to(person.pk), pk=OuterRef("generation_id"))
+    seen_project = projects_seen_by(person.pk).filter(pk=OuterRef("project_id"))
+    return mine.filter(
+        Q(generation__isnull=True) | Exists(seen_video),
+        Q(project__isnull=True) | Exists(seen_project),
+    )

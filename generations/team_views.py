@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,14 +21,16 @@ from django.views.decorators.http import require_POST
 
 from billing.models import AuditEntry, StudioSettings
 
-from . import gallery, wording
+from . import gallery, notifications, wording
 from .access import (
     admin_required,
     changeable_generations,
     get_comment_for_changing,
+    get_comment_for_resolving,
     get_for_changing,
     get_for_viewing,
     members_only,
+    people_who_see,
     team_generations,
 )
 from .forms import CommentForm, StudioSettingsForm
@@ -38,7 +40,7 @@ from .models import Comment, Generation
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
     """What a video's page needs for its comments and its share control."""
     return {
-        "comments": generation.comments.select_related("author"),
+        "comments": generation.comments.select_related("author", "resolved_by"),
         "comments_version": generation.comments.version(),
         "comment_form": form or CommentForm(duration=generation.video_duration),
     }
@@ -54,7 +56,8 @@ def _back(request: HttpRequest, fallback) -> HttpResponse:
 @require_POST
 def share(request: HttpRequest, pk) -> HttpResponse:
     generation = get_for_changing(request, pk)
-    generation.share_for(request.user)
+    if generation.share_for(request.user):
+        notifications.tell_shared(generation, request.user)
     return _share_answer(request, generation, "Shared with the team.")
 
 
@@ -93,7 +96,10 @@ def share_many(request: HttpRequest) -> HttpResponse:
     changed = 0
     for generation in chosen:
         if action == "share":
-            changed += generation.share_for(request.user)
+            shared = generation.share_for(request.user)
+            if shared:
+                notifications.tell_shared(generation, request.user)
+            changed += shared
         else:
             changed += generation.unshare_for(request.user)
     noun = "video" if changed == 1 else "videos"
@@ -114,12 +120,14 @@ def comments(request: HttpRequest, pk) -> HttpResponse:
         if too_fast:
             form.add_error(None, COMMENTS_TOO_FAST)  # the typed text stays in the form
         if form.is_valid():
-            Comment.objects.create(
+            comment = Comment.objects.create(
                 generation=generation,
                 author=cast(User, request.user),
                 body=form.cleaned_data["body"],
                 at_seconds=form.cleaned_data["at"],
+                drawing=form.cleaned_data["drawing"],
             )
+            notifications.tell_about_comment(comment)
             if not is_htmx:
                 return redirect(generation.get_absolute_url() + "#comments")
             form = CommentForm(duration=generation.video_duration)  # empty, for the next one
@@ -159,7 +167,9 @@ def comment_edit(request: HttpRequest, pk, comment_pk) -> HttpResponse:
     if request.method == "POST":
         form = CommentForm(request.POST, duration=generation.video_duration)
         if "cancel" not in request.POST and form.is_valid():
+            was = comment.body
             comment.edit(form.cleaned_data["body"], form.cleaned_data["at"])
+            notifications.tell_about_comment(comment, was=was)
         if "cancel" in request.POST or form.is_valid():
             if is_htmx:
                 return render(
@@ -192,11 +202,50 @@ def comment_delete(request: HttpRequest, pk, comment_pk) -> HttpResponse:
             video=generation,
             detail=f"a comment{moment}: {comment.body[:80]}",
         )
+        notifications.forget_comment(comment)
         comment.delete()
     if getattr(request, "htmx", False):
         return HttpResponse("")  # the comment's element is swapped for nothing
     messages.success(request, "Comment deleted.")
     return redirect(generation.get_absolute_url() + "#comments")
+
+
+@require_POST
+def comment_resolve(request: HttpRequest, pk, comment_pk) -> HttpResponse:
+    """Resolve (or, with reopen=1, reopen) a comment: its author, the video's owner, admins."""
+    comment = get_comment_for_resolving(request, pk, comment_pk)
+    if request.POST.get("reopen") == "1":
+        comment.reopen_for(request.user)
+    else:
+        comment.resolve_for(request.user)
+    generation = comment.generation
+    if getattr(request, "htmx", False):
+        context = {"comment": comment, "generation": generation}
+        return render(request, "generations/_comment.html", context)
+    return redirect(generation.get_absolute_url() + f"#comment-{comment.pk}")
+
+
+# How many names the @ suggestions offer at once: a short list to read on a phone.
+SUGGESTIONS_MAX = 8
+
+
+def mention_suggestions(request: HttpRequest, pk) -> HttpResponse:
+    """The people whose names start with `q` (username or full name) among those who see
+    the video, for the comment box's @ list: 404 for a video the asker may not see."""
+    generation = get_for_viewing(request, pk)
+    typed = request.GET.get("q", "").strip().lstrip("@")[:150]
+    people = people_who_see(generation).exclude(pk=request.user.pk)
+    if typed:
+        people = people.filter(
+            Q(username__istartswith=typed)
+            | Q(first_name__istartswith=typed)
+            | Q(last_name__istartswith=typed)
+        )
+    found = [
+        {"username": p.get_username(), "name": wording.person_name(p)}
+        for p in people.order_by("username")[:SUGGESTIONS_MAX]
+    ]
+    return JsonResponse({"people": found})
 
 
 class TeamFilter(gallery.GalleryFilter):

@@ -44,6 +44,12 @@ urlpatterns = [
         team_views.comment_delete,
         name="comment_delete",
     ),
+    path(
+        "videos/<uuid:pk>/comments/<int:comment_pk>/resolve/",
+        team_views.comment_resolve,
+        name="comment_resolve",
+    ),
+    path("videos/<uuid:pk>/people/", team_views.mention_suggestions, name="mention_suggestions"),
     path("videos/share/", team_views.share_many, name="share_many"),
     path("team/", team_views.team, name="team"),
     path("projects/", projects.projects, name="projects"),

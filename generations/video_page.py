@@ -113,7 +113,7 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
         return {**video_page(request, generation, list_query), "page_title": prompt}
     # A comment's words and its author's name move no version: they are in the key.
     comments = (
-        list(Comment.objects.filter(generation_id=pk).select_related("author"))
+        list(Comment.objects.filter(generation_id=pk).select_related("author", "resolved_by"))
         if n_comments
         else []
     )
@@ -159,7 +159,7 @@ def video_page(
         previous, following = neighbours(request, generation, list_query)
     visible = visible_generations(user)
     if comments is None:
-        comments = list(generation.comments.select_related("author"))
+        comments = list(generation.comments.select_related("author", "resolved_by"))
     return {
         "generation": generation,
         "history": generation.history.select_related("actor"),

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import Error as DatabaseError
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
@@ -30,7 +31,7 @@ from lib import storage
 from lib.cometapi import CometAPIClient, CometAPIError, DownloadLimits
 from lib.video import NotAVideo, looks_like_mp4, poster_jpeg, probe_mp4
 
-from . import wording
+from . import notifications, wording
 from .models import Generation, Status, WorkerHeartbeat, lease_seconds, poster_name, video_name
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def advance_next(client: CometAPIClient | None = None) -> str | None:
 
 def _run_step(generation: Generation, client: CometAPIClient) -> str:
     lease_ends = time.monotonic() + lease_seconds(generation.status)
+    before = generation.status
     try:
         if generation.status == Status.WAITING:
             submit(generation, client)
@@ -94,7 +96,18 @@ def _run_step(generation: Generation, client: CometAPIClient) -> str:
             generation.mark_failed(wording.INTERNAL_FAILURE, "internal")
     if not _release(generation, lease_ends):
         log.warning("generation %s: lease lost, outcome of this step dropped", generation.pk)
+    elif generation.status != before and not generation.is_active:
+        _tell_owner(generation)
     return generation.status
+
+
+def _tell_owner(generation: Generation) -> None:
+    """The owner's inbox says the video is ready or failed. A lost line is no lost job:
+    the outcome is written already, so a failure here is only logged."""
+    try:
+        notifications.tell_job_ended(generation)
+    except DATABASE_AWAY:
+        log.warning("generation %s: could not tell its owner it ended", generation.pk)
 
 
 def _release(generation: Generation, lease_ends: float) -> bool:
@@ -331,6 +344,10 @@ def tidy() -> None:
     purged = Generation.objects.purge_trash(timedelta(days=settings.TRASH_KEEP_DAYS))
     if purged:
         log.info("purged %d videos from the Trash", purged)
+    if settings.EMAIL_HOST_CONFIGURED:
+        # The inbox's mail (instant lines and the daily digests that are due), by name: the
+        # inbox app sits above this one (.importlinter).
+        call_command("send_digests")
 
 
 def _discard_abandoned_partials() -> None:

@@ -185,7 +185,8 @@ class WholeVideoPageCacheTests(StudioTestCase):
     def test_a_reload_asks_the_database_only_what_tells_a_change(self):
         self.client.get(self.page)
 
-        with self.assertNumQueries(4):  # session, user, the page's versions, running jobs
+        # Session, user, the page's versions, running jobs, and the inbox bell's unread count.
+        with self.assertNumQueries(5):
             again = self.client.get(self.page)
 
         self.assertContains(again, "A kite over wheat")

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "batches",
     "prompts",
     "reviewlinks",
+    "inbox",
 ]
 
 MIDDLEWARE = [
@@ -373,6 +374,8 @@ def env_money(name: str) -> float | None:
 # E-mail, for invitations; empty EMAIL_HOST = no e-mail (the Team page shows the link).
 EMAIL_HOST_CONFIGURED = bool(env_str("EMAIL_HOST", ""))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "veostudio@localhost")
+# The studio's own address, for links in mail sent without a request (the inbox's mail).
+STUDIO_URL = env_str("STUDIO_URL", "http://127.0.0.1:8000").rstrip("/")
 if EMAIL_HOST_CONFIGURED:
     MAILERS = {
         "default": {

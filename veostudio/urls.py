@@ -35,6 +35,7 @@ urlpatterns = [
     path("favicon.ico", site.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("inbox.urls")),
     path("", include("reports.urls")),
     path("", include("batches.urls")),
     path("", include("prompts.urls")),

@@ -54,6 +54,7 @@ def comments_as_shown(comments) -> list[tuple]:
     return [
         (c.pk, c.body, c.at_seconds, c.created_at, c.updated_at, c.author_id)
         + (comment_author(c), c.author.is_active if c.author else True)
+        + (c.resolved_at, c.resolved_by_id, repr(c.drawing))
         for c in comments
     ]
 

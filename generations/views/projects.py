@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from billing import ledger
 
-from .. import gallery
+from .. import gallery, notifications
 from ..access import (
     changeable_generations,
     get_for_changing,
@@ -21,12 +21,13 @@ from ..access import (
     may_change_project,
     may_generate,
     members_only,
+    people_who_see,
     visible_generations,
     visible_projects,
 )
 from ..errors import forbidden
 from ..forms import ProjectBudgetForm, ProjectForm, ProjectPeopleForm, usable_projects
-from ..models import Project
+from ..models import Generation, Project
 from ..team_views import TeamFilter
 from .common import HtmxHttpRequest, back_or, ids_in
 
@@ -222,7 +223,7 @@ def move(request: HttpRequest, pk) -> HttpResponse:
     understood, target = _chosen_project(request)
     if not understood:
         messages.error(request, "That project is not open for videos. Please pick another.")
-    elif generation.move_for(request.user, target):
+    elif _move_and_tell(request.user, generation, target):
         messages.success(request, _moved_sentence(1, target))
     return back_or(request, generation.get_absolute_url())
 
@@ -236,13 +237,23 @@ def move_many(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That project is not open for videos. Please pick another.")
         return back_or(request, reverse("generations:index"))
     chosen = changeable_generations(request.user).filter(pk__in=ids_in(request.POST))
-    moved = sum(generation.move_for(request.user, target) for generation in chosen)
+    moved = sum(_move_and_tell(request.user, generation, target) for generation in chosen)
     skipped = len(ids_in(request.POST)) - chosen.count()
     text = _moved_sentence(moved, target)
     if skipped:
         text += f" {skipped} made by someone else stayed where they were."
     messages.success(request, text)
     return back_or(request, reverse("generations:index"))
+
+
+def _move_and_tell(person, generation: Generation, target: Project | None) -> bool:
+    """Move, and tell whoever sees the video only now (put in a project they see)."""
+    before = set(people_who_see(generation).values_list("pk", flat=True))
+    if not generation.move_for(person, target):
+        return False
+    if target is not None:
+        notifications.tell_shared(generation, person, already=before)
+    return True
 
 
 def _moved_sentence(count: int, target: Project | None) -> str:
