@@ -128,7 +128,10 @@ class GuestPageRevealsNothingElseTests(StudioTestCase):
         self.assertContains(Client().get(f"/l/{token}/"), "Private harbour draft")
         admin = type(self.alice).objects.create_user("admin", password="x" * 12, is_staff=True)
         self.outside.hand_over_for(admin, self.bob)
-        self.assertNotContains(Client().get(f"/l/{token}/"), "Private harbour draft")
+        # It was the link's only video: the link is gone as a whole.
+        gone = Client().get(f"/l/{token}/")
+        self.assertNotContains(gone, "Private harbour draft", status_code=404)
+        self.assertContains(gone, "no longer available", status_code=404)
 
     def test_the_studio_reads_a_guests_comment_as_from_the_guest_through_that_link(self):
         link, token = ReviewLink.create_for(
