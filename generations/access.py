@@ -185,3 +185,20 @@ def admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def may_decide(user, generation: Generation) -> bool:
+    """Who sets a video's review status (Draft, In review, Changes requested, Approved):
+    its owner and the admins, among those who may see it. The one place the rule lives:
+    reviewers join here once roles exist."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    return generation.owner_id == user.pk or is_admin(user)
+
+
+def get_for_deciding(request: HttpRequest, pk) -> Generation:
+    """A video the person may see and decide on; 404 otherwise (as every door here)."""
+    generation = get_for_viewing(request, pk)
+    if not may_decide(request.user, generation):
+        raise Http404("No video here")
+    return generation

@@ -206,6 +206,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         made_from=None,
         take_group=None,
         take_number: int = 1,
+        continues=None,
+        continues_at: float | None = None,
     ) -> tuple["Generation", bool]:
         """Start a job from a validated form, once: a double click, a second tab or
         back-and-resubmit finds the job the first post made. Returns (job, is_new)."""
@@ -232,6 +234,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             made_from=made_from,
             take_group=take_group,
             take_number=take_number,
+            continues=continues,
+            continues_at=continues_at,
             project=request.get("project"),  # checked by the form: one the owner may use
             **settings_sent,
         )
@@ -251,6 +255,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
                 generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
             with transaction.atomic():
                 generation._check_rate()  # and saving reserves the money, or refuses
+                generation._join_stack(made_from or continues)
                 generation.save(force_insert=True)
         except IntegrityError:
             _delete_files(saved_files)
@@ -654,6 +659,7 @@ class Generation(models.Model):
                     "model",
                     "seconds",
                     "first_frame_sha256",
+                    "review_status",
                     "id",
                 ],
                 name="gallery_facets",
@@ -678,9 +684,9 @@ class Generation(models.Model):
         return f"{self.prompt[:40]} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = search_key(self.prompt)
+        self.search_text = search_key(f"{self.title} {self.prompt}")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "prompt" in update_fields:
+        if update_fields is not None and {"prompt", "title"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -846,8 +852,13 @@ class Generation(models.Model):
 
     @property
     def download_name(self) -> str:
+        # The title when there is one; else the prompt, whose words display_title begins.
         return wording.download_name(
-            self.created_at, self.prompt, self.seconds, self.format_label, str(self.pk)
+            self.created_at,
+            self.title or self.prompt,
+            self.seconds,
+            self.format_label,
+            str(self.pk),
         )
 
     @property
@@ -1230,6 +1241,7 @@ class Generation(models.Model):
             names = [f.name for f in job.stored_files()]
             job._record(EventKind.DELETED, actor=person)
             job._write_events()
+            job._hand_stack_on()
             job.delete()
         _delete_files(names)  # only once the row is gone for good
         return True
@@ -1264,6 +1276,7 @@ class Generation(models.Model):
             names = [f.name for f in job.stored_files()]
             job._record(EventKind.PURGED, "In the Trash longer than the keep period.")
             job._write_events()
+            job._hand_stack_on()
             job.delete()
         _delete_files(names)
         return True
@@ -1352,6 +1365,50 @@ class Generation(models.Model):
             job.save(update_fields=["review_status", "updated_at"])
         self.review_status = status
         return True
+
+    # --- versions: a stack of one person's tries at one video (README, "Review") --------
+
+    @property
+    def stack_root_id(self):
+        """The id of the stack's first video (this one's own id on a first version)."""
+        return self.stack_id or self.pk
+
+    def _join_stack(self, source: "Generation | None") -> None:
+        """A new job made from `source` (Edit and try again, Make another like this, a
+        continued shot) is its stack's next version, when it is one request's only video
+        and its owner's: several takes stay takes, and a teammate's remake starts a stack
+        of its own. Called in the transaction that saves the new row: the stack's first
+        row is locked, so two tries at once get two numbers."""
+        if source is None or self.take_group is not None or source.owner_id != self.owner_id:
+            return
+        root_id = source.stack_id or source.pk
+        with transaction.atomic():
+            root = Generation.objects.select_for_update().filter(pk=root_id).first()
+            if root is None:
+                return
+            newest = Generation.objects.filter(stack_id=root_id).aggregate(v=models.Max("version"))[
+                "v"
+            ]
+            self.stack_id = root_id
+            self.version = max(newest or 1, root.version) + 1
+
+    def versions(self):
+        """Every version of this video's stack, the first included, oldest first (not
+        limited to what anyone may see: ask generations.access)."""
+        root = self.stack_root_id
+        return Generation.objects.filter(Q(pk=root) | Q(stack_id=root)).order_by("version", "pk")
+
+    def _hand_stack_on(self) -> None:
+        """This first version is going for good: the next one becomes the stack's first,
+        so the later ones stay one stack (and keep their numbers)."""
+        if self.stack_id is not None:
+            return
+        later = Generation.objects.filter(stack_id=self.pk).order_by("version", "pk")
+        heir = later.first()
+        if heir is None:
+            return
+        later.exclude(pk=heir.pk).update(stack_id=heir.pk)
+        Generation.objects.filter(pk=heir.pk).update(stack_id=None, updated_at=timezone.now())
 
     def hand_over_for(self, admin, new_owner) -> bool:
         """An admin gives a finished video to someone else (its maker left the studio). It
