@@ -425,7 +425,10 @@ def facet_counts(
     extra = filterset.extra_facets()
     facet_names = {*FACETS, "starred", *extra}
     extra_columns = sorted({c.column for _, choices in extra.values() for c in choices.values()})
-    scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
+    # One count per card: a stack of versions counts once (its newest the search keeps).
+    scope = stack_heads(
+        base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
+    )
     person = filterset.request.user
     mine = _starred_ids(person)
     rows = (

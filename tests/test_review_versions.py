@@ -89,6 +89,8 @@ class StackInGalleryTests(StudioTestCase):
         self.assertEqual(len(page.context["sections"]["ids"]), 2)
         self.assertContains(page, "3 versions")
         self.assertNotContains(page, "Kite version one")
+        counts = self.client.get(INDEX_URL + "?counts=1")
+        self.assertContains(counts, ">2 videos</p>")  # one per card
 
     def test_a_filter_that_keeps_an_older_version_shows_that_one(self):
         first = make_ready_generation(self.alice, prompt="Kite version one")

@@ -27,4 +27,6 @@ def approved_summary(context, where) -> dict:
     user = context.get("user")
     where = str(where)
     count = approved_in(user, where).filter(trashed_at__isnull=True).count() if user else 0
-    return {"approved_count": count, "where": where}
+    request = context.get("request")
+    only = bool(request and request.GET.get("review") == "approved")
+    return {"approved_count": count, "where": where, "only_approved": only}
