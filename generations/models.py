@@ -660,6 +660,8 @@ class Generation(models.Model):
                     "seconds",
                     "first_frame_sha256",
                     "review_status",
+                    "stack",  # and the version: the count of one per stack reads both
+                    "version",
                     "id",
                 ],
                 name="gallery_facets",
@@ -673,6 +675,9 @@ class Generation(models.Model):
                 condition=Q(trashed_at__isnull=True),
                 name="generation_remakes",
             ),
+            # A stack's later versions: the galleries' "newest of its stack" test
+            # (gallery.stack_heads) seeks it once per row instead of walking the owner's.
+            models.Index(fields=["stack", "version"], name="generation_stack_versions"),
         ]
         constraints = [
             models.UniqueConstraint(
