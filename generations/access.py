@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .errors import forbidden
-from .models import Comment, Generation, Project
+from .models import Comment, Generation, Project, ReviewStatus
 
 
 def visible_generations(user):
@@ -202,3 +202,17 @@ def get_for_deciding(request: HttpRequest, pk) -> Generation:
     if not may_decide(request.user, generation):
         raise Http404("No video here")
     return generation
+
+
+def approved_in(user, where: str):
+    """The approved videos of a list, for its "Download approved (ZIP)": `own` (the
+    person's gallery), `team` (the Team view) or a project's id; none for anything else."""
+    if where == "own":
+        rows = own_generations(user)
+    elif where == "team":
+        rows = team_generations(user)
+    elif where.isdigit():
+        rows = visible_generations(user).filter(project_id=int(where))
+    else:
+        return visible_generations(user).none()
+    return rows.filter(review_status=ReviewStatus.APPROVED)

@@ -304,7 +304,7 @@ def with_version_counts(rows: QuerySet, person) -> QuerySet:
     """Each row's `n_versions`: how many versions of its stack `person` may watch (out of
     the Trash), in the same query."""
     root = _root_of_outer()
-    seen = visible_generations(person).in_gallery()  # type: ignore[attr-defined]
+    seen = visible_generations(person).in_gallery()
     # Two counts, each on its own index (the stack's, the primary key): an OR would not.
     later, first = _how_many(seen.filter(stack_id=root)), _how_many(seen.filter(pk=root))
     return rows.annotate(n_versions=Coalesce(later, 0) + Coalesce(first, 0))

@@ -203,3 +203,25 @@ class ApprovedListTests(StudioTestCase):
         self.assertContains(answer, "Pick at least one ready video to download.")
         answer = self.client.get(reverse("generations:zip") + "?approved=1&in=nowhere", follow=True)
         self.assertContains(answer, "Pick at least one ready video to download.")
+
+    def test_nobody_outside_a_limited_project_gets_its_approved_videos(self):
+        project = Project.objects.create(name="Secret launch", created_by=self.admin)
+        project.set_people(True, [self.alice])
+        video = make_ready_generation(self.alice, prompt="Secret approved shot")
+        video.move_for(self.alice, project)
+        video.decide_for(self.alice, "approved")
+        self.client.force_login(self.bob)
+
+        zipped = self.client.get(
+            reverse("generations:zip") + f"?approved=1&in={project.pk}", follow=True
+        )
+        by_ids = self.client.get(reverse("generations:zip") + f"?approved=1&ids={video.pk}")
+        team = self.client.get(reverse("generations:team"))
+
+        self.assertContains(zipped, "Pick at least one ready video to download.")
+        self.assertEqual(by_ids.status_code, 302)
+        self.assertContains(team, '<strong id="approved-count">0</strong> videos')
+        self.assertNotContains(team, "Secret approved shot")
+        self.assertEqual(
+            self.client.post(decide_url(video), {"review_status": "draft"}).status_code, 404
+        )

@@ -2,9 +2,9 @@
 
 from django import template
 
+from generations.access import approved_in
 from generations.access import may_decide as _may_decide
 from generations.models import ReviewStatus
-from generations.views.review import approved_in
 
 register = template.Library()
 

@@ -9,10 +9,9 @@ from django.shortcuts import redirect
 from billing.models import AuditEntry
 from lib.media import serve_file
 
-from ..access import get_for_viewing, visible_generations
+from ..access import approved_in, get_for_viewing, visible_generations
 from ..zips import ready_videos, zip_response
 from .common import ids_in
-from .review import approved_in
 
 
 def video(request: HttpRequest, pk) -> HttpResponseBase:

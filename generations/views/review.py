@@ -7,13 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from ..access import (
-    get_for_changing,
-    get_for_deciding,
-    own_generations,
-    team_generations,
-    visible_generations,
-)
+from ..access import get_for_changing, get_for_deciding
 from ..models import NotificationKind, ReviewStatus
 from ..notifications import notify
 from .common import HtmxHttpRequest, back_or
@@ -66,17 +60,3 @@ def rename(request: HtmxHttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, f"Renamed “{generation.display_title}”.")
     return back_or(request, generation.get_absolute_url())
-
-
-def approved_in(user, where: str):
-    """The approved videos of a list, for its "Download approved (ZIP)": `own` (the
-    person's gallery), `team` (the Team view) or a project's id; none for anything else."""
-    if where == "own":
-        rows = own_generations(user)
-    elif where == "team":
-        rows = team_generations(user)
-    elif where.isdigit():
-        rows = visible_generations(user).filter(project_id=int(where))
-    else:
-        return visible_generations(user).none()
-    return rows.filter(review_status=ReviewStatus.APPROVED)
