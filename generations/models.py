@@ -1396,6 +1396,7 @@ class Generation(models.Model):
             ]
             self.stack_id = root_id
             self.version = max(newest or 1, root.version) + 1
+            self.title = self.title or source.title  # a renamed video's next try keeps its name
 
     def versions(self):
         """Every version of this video's stack, the first included, oldest first (not

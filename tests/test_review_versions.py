@@ -43,6 +43,16 @@ class StackingTests(StudioTestCase):
         self.assertEqual((third.stack, third.version), (first, 3))
         self.assertEqual([v.version for v in third.versions()], [1, 2, 3])
 
+    def test_the_next_version_of_a_renamed_video_keeps_its_title(self):
+        first = make_ready_generation(self.alice, prompt="Kite over a field")
+        first.rename_for(self.alice, "Kite hero")
+
+        second = remake_of(self.client, first, prompt="Kite over a field, closer")
+
+        self.assertEqual((second.title, second.version), ("Kite hero", 2))
+        found = self.client.get(INDEX_URL + "?q=hero")
+        self.assertEqual(found.context["sections"]["ids"], [str(second.pk)])
+
     def test_several_takes_stay_takes_and_a_take_grows_versions(self):
         source = make_ready_generation(self.alice, prompt="Kite over a field")
 
