@@ -124,6 +124,7 @@ def test_a_member_retries_a_take_renames_it_and_an_admin_approves_exactly_that_v
     boss.wait_for_url(re.compile(str(retry.pk)))
     boss.get_by_role("button", name="Approved").click()
     boss.locator(f"#review-{retry.pk} [aria-pressed=true]", has_text="Approved").wait_for()
+    boss.locator("#history-events li", has_text="by boss — Approved.").wait_for()  # in place
     shoot(boss, f"approved-{size}")
     boss_context.close()
     told = Notification.objects.get()

@@ -61,6 +61,8 @@ class DecisionTests(StudioTestCase):
         self.assertContains(answer, f'id="review-{video.pk}"')
         self.assertContains(answer, 'aria-pressed="true">Changes requested</button>')
         self.assertContains(answer, "Saved.")
+        self.assertContains(answer, 'hx-swap-oob="beforeend:#history-events"')
+        self.assertContains(answer, "by alice — Changes requested.</li>")
         self.assertNotContains(answer, "<html")
 
     def test_an_admin_approves_a_teammates_video_and_the_owner_is_told(self):

@@ -35,6 +35,8 @@ def decide(request: HtmxHttpRequest, pk) -> HttpResponse:
         )
     if request.htmx:
         context = {"generation": generation, "decided": changed}
+        if changed:
+            context["decided_event"] = generation.history.select_related("actor").last()
         return render(request, "generations/_review.html", context)
     if changed:
         messages.success(request, f"Review status: {label}.")
