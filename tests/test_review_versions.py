@@ -178,6 +178,8 @@ class StackPageTests(StudioTestCase):
         self.assertContains(page, compare)
         shown = self.client.get(compare.replace("&amp;", "&"))
         self.assertEqual([v.pk for v in shown.context["videos"]], [first.pk, second.pk])
+        self.assertContains(shown, '<strong class="compare-version">v1</strong>')
+        self.assertContains(shown, '<strong class="compare-version">v2</strong>')
         older = self.client.get(first.get_absolute_url())
         self.assertContains(older, "A newer version exists")
         self.assertNotContains(older, "Compare with the previous version")
