@@ -229,7 +229,9 @@ def neighbours(request: HttpRequest, generation: Generation, list_query: str):
 
 def _next_to(rows: QuerySet, at, pk, newer: bool) -> QuerySet:
     """The id of the row beside (`at`, `pk`) in `rows` newest first: the nearest newer one,
-    or the nearest older one (the same sides as neighbours() takes)."""
+    or the nearest older one (the same sides as neighbours() takes); one per stack of
+    versions, as the galleries show them."""
+    rows = gallery.stack_heads(rows)
     if newer:
         side = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=pk))
         order = ("created_at", "pk")

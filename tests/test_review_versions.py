@@ -200,7 +200,8 @@ class StackPageTests(StudioTestCase):
         after = make_ready_generation(self.alice, prompt="Made after")
         second = finished(remake_of(self.client, first, prompt="Kite version two"))
 
-        listed = self.client.get(after.get_absolute_url() + "?list=sort%3Dnewest")
-
-        self.assertEqual(listed.context["previous"].pk, second.pk)
-        self.assertEqual(listed.context["next"].pk, before.pk)
+        for way in ("?list=sort%3Dnewest", ""):  # from a filtered list, and from the whole
+            listed = self.client.get(after.get_absolute_url() + way)
+            self.assertContains(listed, f'href="{second.get_absolute_url()}?list=', msg_prefix=way)
+            self.assertContains(listed, f'href="{before.get_absolute_url()}?list=', msg_prefix=way)
+            self.assertNotContains(listed, first.get_absolute_url(), msg_prefix=way)
