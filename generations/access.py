@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .errors import forbidden
-from .models import Comment, Generation, Project, Role, Teammate
+from .models import Comment, Generation, Project, ReviewStatus, Role, Teammate
 
 
 def visible_generations(user):
@@ -272,3 +272,34 @@ def get_comment_for_resolving(request: HttpRequest, pk, comment_pk) -> Comment:
     if not may_resolve(request.user, comment, comment.generation):
         raise Http404("No comment here")
     return comment
+
+
+def may_decide(user, generation: Generation) -> bool:
+    """Who sets a video's review status (Draft, In review, Changes requested, Approved):
+    its owner, the admins and the reviewers, among those who may see it (the caller has
+    checked that). The one place the rule lives."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    return generation.owner_id == user.pk or is_admin(user) or is_reviewer(user)
+
+
+def get_for_deciding(request: HttpRequest, pk) -> Generation:
+    """A video the person may see and decide on; 404 otherwise (as every door here)."""
+    generation = get_for_viewing(request, pk)
+    if not may_decide(request.user, generation):
+        raise Http404("No video here")
+    return generation
+
+
+def approved_in(user, where: str):
+    """The approved videos of a list, for its "Download approved (ZIP)": `own` (the
+    person's gallery), `team` (the Team view) or a project's id; none for anything else."""
+    if where == "own":
+        rows = own_generations(user)
+    elif where == "team":
+        rows = team_generations(user)
+    elif where.isdigit():
+        rows = visible_generations(user).filter(project_id=int(where))
+    else:
+        return visible_generations(user).none()
+    return rows.filter(review_status=ReviewStatus.APPROVED)

@@ -29,11 +29,12 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .access import projects_seen_by, viewer_key
+from .access import projects_seen_by, viewer_key, visible_generations
 from .models import (
     ACTIVE_STATUSES,
     FAILED_STATUSES,
@@ -42,6 +43,7 @@ from .models import (
     Favourite,
     GenerationEvent,
     Project,
+    ReviewStatus,
     Seconds,
     Size,
     Status,
@@ -90,6 +92,7 @@ FACET_CHOICES: dict[str, dict[str, Choice]] = {
         "portrait": Choice("portrait", "Portrait", "size", frozenset(PORTRAIT_SIZES)),
     },
     "seconds": _plain("seconds", Seconds.choices),
+    "review": _plain("review_status", ReviewStatus.choices),
     "first_frame": {
         "with": Choice(
             "with", "With a first frame", "has_frame", frozenset({True}), ~Q(first_frame_sha256="")
@@ -121,6 +124,9 @@ class GalleryFilter(django_filters.FilterSet):
     )
     seconds = django_filters.TypedChoiceFilter(
         choices=Seconds.choices, coerce=int, method="apply", label="Duration"
+    )
+    review = django_filters.ChoiceFilter(
+        choices=ReviewStatus.choices, method="apply", label="Review"
     )
     first_frame = django_filters.ChoiceFilter(
         choices=_choices("first_frame"), method="apply", label="First frame"
@@ -277,9 +283,31 @@ NOT_ON_CARDS = (
 
 def as_cards(queryset: QuerySet, person) -> QuerySet:
     """Rows as a card shows them (and keys its cache by): with `person`'s star, the comment
-    count and the maker, in the one query."""
+    count, the number of versions `person` may watch and the maker, in the one query."""
     cards = with_stars(queryset, person).with_comment_counts()  # type: ignore[attr-defined]
-    return cards.select_related("owner", "project")
+    return with_version_counts(cards, person).select_related("owner", "project")
+
+
+def _root_of_outer():
+    return Coalesce(OuterRef("stack_id"), OuterRef("pk"))
+
+
+def stack_heads(rows: QuerySet) -> QuerySet:
+    """One row per stack of versions: the newest version among `rows` themselves (so a
+    filter that keeps only an older version, "Approved", shows that one). A correlated
+    NOT EXISTS that seeks the stack index: no query per card, no walk per row."""
+    later = rows.order_by().filter(stack_id=_root_of_outer(), version__gt=OuterRef("version"))
+    return rows.filter(~Exists(later.values("pk")))
+
+
+def with_version_counts(rows: QuerySet, person) -> QuerySet:
+    """Each row's `n_versions`: how many versions of its stack `person` may watch (out of
+    the Trash), in the same query."""
+    root = _root_of_outer()
+    seen = visible_generations(person).in_gallery()
+    # Two counts, each on its own index (the stack's, the primary key): an OR would not.
+    later, first = _how_many(seen.filter(stack_id=root)), _how_many(seen.filter(pk=root))
+    return rows.annotate(n_versions=Coalesce(later, 0) + Coalesce(first, 0))
 
 
 @dataclass
@@ -390,7 +418,10 @@ def facet_counts(
     extra = filterset.extra_facets()
     facet_names = {*FACETS, "starred", *extra}
     extra_columns = sorted({c.column for _, choices in extra.values() for c in choices.values()})
-    scope = base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
+    # One count per card: a stack of versions counts once (its newest the search keeps).
+    scope = stack_heads(
+        base.filter(_all(q for name, q in clauses.items() if name not in facet_names))
+    )
     person = filterset.request.user
     mine = _starred_ids(person)
     rows = (
@@ -398,7 +429,16 @@ def facet_counts(
             has_frame=ExpressionWrapper(~Q(first_frame_sha256=""), output_field=BooleanField()),
             starred=ExpressionWrapper(Q(pk__in=mine), output_field=BooleanField()),
         )
-        .values("status", "size", "model", "seconds", "has_frame", "starred", *extra_columns)
+        .values(
+            "status",
+            "size",
+            "model",
+            "seconds",
+            "review_status",
+            "has_frame",
+            "starred",
+            *extra_columns,
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -543,7 +583,7 @@ def filtered(
     """(filterset, its rows sorted, sort) for `data` (the request's GET by default)."""
     data = request.GET if data is None else data
     filterset = filterset_class(data, queryset=base, request=request)
-    rows = filterset.qs if filterset.is_valid() else base.none()
+    rows = stack_heads(filterset.qs) if filterset.is_valid() else base.none()
     sort = str(data.get("sort")) if data.get("sort") in SORTS else "newest"
     return filterset, rows.order_by(*SORTS[sort]), sort
 

@@ -280,6 +280,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             with transaction.atomic():
                 if not planned:
                     generation._check_rate()
+                generation._join_stack(made_from or continues)
                 # Saving reserves the money under every cap (billing.ledger), or refuses.
                 generation.save(force_insert=True)
         except IntegrityError:
@@ -784,6 +785,9 @@ class Generation(models.Model):
                     "model",
                     "seconds",
                     "first_frame_sha256",
+                    "review_status",
+                    "stack",  # and the version: the count of one per stack reads both
+                    "version",
                     "id",
                 ],
                 name="gallery_facets",
@@ -797,6 +801,9 @@ class Generation(models.Model):
                 condition=Q(trashed_at__isnull=True),
                 name="generation_remakes",
             ),
+            # A stack's later versions: the galleries' "newest of its stack" test
+            # (gallery.stack_heads) seeks it once per row instead of walking the owner's.
+            models.Index(fields=["stack", "version"], name="generation_stack_versions"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -808,9 +815,9 @@ class Generation(models.Model):
         return f"{self.prompt[:40]} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = search_key(self.prompt)
+        self.search_text = search_key(f"{self.title} {self.prompt}")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "prompt" in update_fields:
+        if update_fields is not None and {"prompt", "title"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -971,8 +978,13 @@ class Generation(models.Model):
 
     @property
     def download_name(self) -> str:
+        # The title when there is one; else the prompt, whose words display_title begins.
         return wording.download_name(
-            self.created_at, self.prompt, self.seconds, self.format_label, str(self.pk)
+            self.created_at,
+            self.title or self.prompt,
+            self.seconds,
+            self.format_label,
+            str(self.pk),
         )
 
     @property
@@ -1382,6 +1394,7 @@ class Generation(models.Model):
             names = [f.name for f in job.stored_files()]
             job._record(EventKind.DELETED, actor=person)
             job._write_events()
+            job._hand_stack_on()
             job.delete()
         _delete_files(names)  # only once the row is gone for good
         return True
@@ -1416,6 +1429,7 @@ class Generation(models.Model):
             names = [f.name for f in job.stored_files()]
             job._record(EventKind.PURGED, "In the Trash longer than the keep period.")
             job._write_events()
+            job._hand_stack_on()
             job.delete()
         _delete_files(names)
         return True
@@ -1504,6 +1518,51 @@ class Generation(models.Model):
             job.save(update_fields=["review_status", "updated_at"])
         self.review_status = status
         return True
+
+    # --- versions: a stack of one person's tries at one video (README, "Review") --------
+
+    @property
+    def stack_root_id(self):
+        """The id of the stack's first video (this one's own id on a first version)."""
+        return self.stack_id or self.pk
+
+    def _join_stack(self, source: "Generation | None") -> None:
+        """A new job made from `source` (Edit and try again, Make another like this, a
+        continued shot) is its stack's next version, when it is one request's only video
+        and its owner's: several takes stay takes, and a teammate's remake starts a stack
+        of its own. Called in the transaction that saves the new row: the stack's first
+        row is locked, so two tries at once get two numbers."""
+        if source is None or self.take_group is not None or source.owner_id != self.owner_id:
+            return
+        root_id = source.stack_id or source.pk
+        with transaction.atomic():
+            root = Generation.objects.select_for_update().filter(pk=root_id).first()
+            if root is None:
+                return
+            newest = Generation.objects.filter(stack_id=root_id).aggregate(v=models.Max("version"))[
+                "v"
+            ]
+            self.stack_id = root_id
+            self.version = max(newest or 1, root.version) + 1
+            self.title = self.title or source.title  # a renamed video's next try keeps its name
+
+    def versions(self):
+        """Every version of this video's stack, the first included, oldest first (not
+        limited to what anyone may see: ask generations.access)."""
+        root = self.stack_root_id
+        return Generation.objects.filter(Q(pk=root) | Q(stack_id=root)).order_by("version", "pk")
+
+    def _hand_stack_on(self) -> None:
+        """This first version is going for good: the next one becomes the stack's first,
+        so the later ones stay one stack (and keep their numbers)."""
+        if self.stack_id is not None:
+            return
+        later = Generation.objects.filter(stack_id=self.pk).order_by("version", "pk")
+        heir = later.first()
+        if heir is None:
+            return
+        later.exclude(pk=heir.pk).update(stack_id=heir.pk)
+        Generation.objects.filter(pk=heir.pk).update(stack_id=None, updated_at=timezone.now())
 
     def hand_over_for(self, admin, new_owner) -> bool:
         """An admin gives a finished video to someone else (its maker left the studio). It

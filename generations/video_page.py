@@ -87,6 +87,7 @@ def _page_facts(user_pk, pk):
             "n_stars",
             "newest_star",
             "projects",
+            "title",
         )
         .order_by()[:1]
     )
@@ -106,7 +107,8 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     if not found:
         raise Http404("No video here")
     facts = found[0]
-    status, prompt, n_comments = facts[0], facts[1], facts[8]
+    status, n_comments = facts[0], facts[8]
+    prompt = facts[-1] or facts[1]  # the title, else the prompt
     list_query = request.GET.get("list", "")
     if status in ACTIVE_STATUSES:
         generation = get_for_viewing(request, pk)
@@ -172,6 +174,7 @@ def video_page(
         else None,
         "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
         **shots(visible, generation),
+        **versions_seen(visible, generation),
         "starred": generation.is_starred_by(user) if starred is None else starred,
         "move_choices": list(usable_projects(user)) if generation.owner_id == user.pk else [],
         "comments": comments,
@@ -197,6 +200,24 @@ def shots(visible: GenerationQuerySet, generation: Generation) -> dict:
             .in_gallery()
             .only(*fields, "continues_at")[:12]
         ],
+    }
+
+
+def versions_seen(visible: QuerySet, generation: Generation) -> dict:
+    """The versions of `generation`'s stack that the person may watch (out of the Trash, but
+    this one), oldest first; the one before it; the newest. One query, by the stack index."""
+    root = generation.stack_root_id
+    versions = list(
+        visible.filter(Q(pk=root) | Q(stack_id=root))
+        .filter(Q(trashed_at__isnull=True) | Q(pk=generation.pk))
+        .only("pk", "version", "created_at", "status", "video", "review_status")
+        .order_by("version", "pk")
+    )
+    here = next((i for i, v in enumerate(versions) if v.pk == generation.pk), None)
+    return {
+        "versions": versions,
+        "previous_version": versions[here - 1] if here else None,
+        "newest_version": versions[-1] if versions else None,
     }
 
 
@@ -238,7 +259,9 @@ def neighbours(request: HttpRequest, generation: Generation, list_query: str):
 
 def _next_to(rows: QuerySet, at, pk, newer: bool) -> QuerySet:
     """The id of the row beside (`at`, `pk`) in `rows` newest first: the nearest newer one,
-    or the nearest older one (the same sides as neighbours() takes)."""
+    or the nearest older one (the same sides as neighbours() takes); one per stack of
+    versions, as the galleries show them."""
+    rows = gallery.stack_heads(rows)
     if newer:
         side = Q(created_at__gte=at) & (Q(created_at__gt=at) | Q(pk__gt=pk))
         order = ("created_at", "pk")

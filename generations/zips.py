@@ -39,7 +39,7 @@ def ready_videos(chosen) -> list[Generation]:
     return list(
         chosen.filter(status=Status.READY, trashed_at=None)
         .exclude(video="")
-        .only("pk", "prompt", "created_at", "seconds", "size", "video", "video_bytes")
+        .only("pk", "prompt", "title", "created_at", "seconds", "size", "video", "video_bytes")
         .order_by("-created_at", "-pk")
     )
 

@@ -35,6 +35,8 @@ JOB_ACTIONS: dict[str, str] = {
     EventKind.SHARED: "shared",
     EventKind.UNSHARED: "unshared",
     EventKind.HANDED_OVER: "handed over",
+    EventKind.RENAMED: "renamed",
+    EventKind.REVIEWED: "set the review status",
 }
 OWN_ACTIONS = {
     "downloaded": "downloaded",
@@ -172,7 +174,7 @@ def _event_line(event: GenerationEvent) -> Line:
     ref = str(event.generation_ref)
     return Line(
         at=event.created_at,
-        who=_name(event.actor) or "the worker",
+        who=_name(event.actor) or _nobody(event),
         action=JOB_ACTIONS[event.kind],
         subject=owner,
         detail=event.reason,
@@ -180,6 +182,11 @@ def _event_line(event: GenerationEvent) -> Line:
         generation_ref=ref,
         videos=[Video(ref)],
     )
+
+
+def _nobody(event: GenerationEvent) -> str:
+    # A decision without an actor came through a review link: its reason names the guest.
+    return "a guest" if event.kind == EventKind.REVIEWED else "the worker"
 
 
 def _own_line(entry: AuditEntry) -> Line:
@@ -227,10 +234,12 @@ def _name_videos(found: list[Line], viewer) -> None:
     if not refs:
         return
     alive = {
-        str(pk): (prompt, owner_id, project_id, shared_at, trashed_at)
-        for pk, prompt, owner_id, project_id, shared_at, trashed_at in Generation.objects.filter(
-            pk__in=refs
-        ).values_list("pk", "prompt", "owner_id", "project_id", "shared_at", "trashed_at")
+        str(pk): (title or prompt, owner_id, project_id, shared_at, trashed_at)
+        for pk, title, prompt, owner_id, project_id, shared_at, trashed_at in (
+            Generation.objects.filter(pk__in=refs).values_list(
+                "pk", "title", "prompt", "owner_id", "project_id", "shared_at", "trashed_at"
+            )
+        )
     }
     kept = dict(
         (str(ref), label)
@@ -253,7 +262,8 @@ def _name_videos(found: list[Line], viewer) -> None:
 def _keep_label(sender, instance: Generation, **kwargs) -> None:
     # The row goes, its events stay (generation_ref): keep its name for their lines.
     VideoLabel.objects.update_or_create(
-        generation_ref=instance.pk, defaults={"label": label_of(instance.prompt)}
+        generation_ref=instance.pk,
+        defaults={"label": label_of(instance.title or instance.prompt)},
     )
 
 

@@ -61,8 +61,9 @@ TEAMMATE_MAY = {
     "post": TEAMMATE_MAY_READ
     | {"generations:comments", "generations:star", "generations:use_frame"},
 }
-# What an admin who sees a video may do beyond a teammate (tests/test_isolation_inbox.py).
-ADMIN_MAY = {"get": set(), "post": {"generations:comment_resolve"}}
+# What an admin who sees a video may do beyond a teammate: resolve a comment
+# (tests/test_isolation_inbox.py) and decide on it (generations.access.may_decide).
+ADMIN_MAY = {"get": set(), "post": {"generations:comment_resolve", "generations:decide"}}
 
 
 def _walk(patterns, prefix="", namespace="", groups=frozenset()):

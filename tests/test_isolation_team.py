@@ -35,10 +35,16 @@ LIMITED_NAME = "Board only 51c0"
 REVIEWER_MAY_READ = TEAMMATE_MAY_READ - {"generations:make_another"}
 REVIEWER_MAY = {
     "get": REVIEWER_MAY_READ,
-    "post": REVIEWER_MAY_READ | {"generations:comments", "generations:star"},
+    "post": REVIEWER_MAY_READ | {"generations:comments", "generations:star", "generations:decide"},
 }
 # Pages that make videos: the reviewers' 403, with a sentence.
-REVIEWER_403 = {"generations:create", "generations:make_another", "generations:first_frame_preview"}
+# The doors that make a video: a reviewer is told why in the studio's friendly 403.
+REVIEWER_403 = {
+    "generations:create",
+    "generations:make_another",
+    "generations:first_frame_preview",
+    "generations:use_frame",
+}
 
 
 @pytest.fixture

@@ -95,6 +95,7 @@ def card_key(generation, list_query: str, user) -> str:
             owner.is_active,
             generation.project_id,
             project.updated_at if project is not None else "",
+            generation.__dict__.get("n_versions", 1),  # review branch: "3 versions"
         ],
     )
 

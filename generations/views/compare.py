@@ -18,4 +18,8 @@ def compare(request: HttpRequest) -> HttpResponse:
     if len(videos) < 2:
         messages.info(request, "Pick 2 to 4 ready videos to compare them side by side.")
         return redirect("generations:index")
-    return render(request, "generations/compare.html", {"videos": videos, "ids": ids})
+    # Versions of one stack side by side say which is which (v1, v2).
+    roots = [g.stack_root_id for g in videos]
+    stacked = {root for root in roots if roots.count(root) > 1}
+    context = {"videos": videos, "ids": ids, "stacked": stacked}
+    return render(request, "generations/compare.html", context)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from billing.models import AuditEntry
 from lib.media import serve_file
 
-from ..access import get_for_viewing, visible_generations
+from ..access import approved_in, get_for_viewing, visible_generations
 from ..zips import ready_videos, zip_response
 from .common import ids_in
 
@@ -46,7 +46,15 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
 
 
 def download_zip(request: HttpRequest) -> HttpResponseBase:
-    ready = ready_videos(visible_generations(request.user).filter(pk__in=ids_in(request.GET)))
+    chosen = visible_generations(request.user).filter(pk__in=ids_in(request.GET))
+    if request.GET.get("approved"):  # "approved only": of the ticked ones, or of a list
+        where = str(request.GET.get("in", ""))
+        chosen = (
+            chosen.filter(review_status="approved")
+            if not where
+            else approved_in(request.user, where)
+        )
+    ready = ready_videos(chosen)
     if not ready:
         messages.info(request, "Pick at least one ready video to download.")
         return redirect("generations:index")
