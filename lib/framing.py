@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from . import frames
 from .images import (
     JPEG_QUALITY,
     THUMBNAIL_BOX,
@@ -88,6 +89,16 @@ def crop_to_fit(frame: FirstFrame, size: str) -> FirstFrame:
         height=image.height,
         thumbnail=_jpeg(thumb, THUMBNAIL_QUALITY),
     )
+
+
+def first_frame_from_video(source: frames.Source, seconds: float | None) -> FirstFrame:
+    """The video's frame at `seconds` (None: its last), checked and re-encoded as an upload is.
+
+    `source` is a path or an open file (a stored video: `default_storage.open(name, "rb")`).
+    Raises frames.FrameError (missing, broken, a time outside the video) or the upload
+    check's ValidationError, each with a sentence for the person."""
+    data = frames.frame_bytes(source, seconds, format="JPEG")
+    return normalise_first_frame(SimpleUploadedFile("frame.jpg", data, "image/jpeg"))
 
 
 def preview_url(jpeg: bytes) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 from PIL import Image
@@ -67,10 +68,7 @@ def poster_jpeg(path: str | os.PathLike[str], max_width: int = 1280) -> bytes:
     """JPEG of the first decodable frame, no wider than max_width, upright."""
     with _open_mp4(path) as container:
         frame = _first_frame(container, container.streams.video[0])
-        image = frame.to_image()
-        rotation = _rotation(frame)
-        if rotation:
-            image = image.rotate(rotation, expand=True)
+        image = upright_image(frame)
     if image.width > max_width:
         height = max(1, round(image.height * max_width / image.width))
         image = image.resize((max_width, height), Image.Resampling.LANCZOS)
@@ -100,49 +98,57 @@ def _open_mp4(path: str | os.PathLike[str]) -> Iterator[av.container.InputContai
 
 
 def _check_top_level_boxes(path: Path) -> None:
-    """Walk the top-level boxes: they must tile the file exactly and include moov and mdat.
-
-    This catches downloads cut short even when the moov box came first (FFmpeg would still
-    open those and decode the frames that did arrive).
-    """
     try:
         with path.open("rb") as f:
-            file_size = os.fstat(f.fileno()).st_size
-            if file_size == 0:
-                raise NotAVideo("empty file")
-            if not looks_like_mp4(f.read(12)):
-                raise NotAVideo("no ftyp box at the start")
-            seen: set[bytes] = set()
-            position = 0
-            for _ in range(_MAX_TOP_LEVEL_BOXES):
-                if position == file_size:
-                    break
-                f.seek(position)
-                header = f.read(8)
-                if len(header) < 8:
+            check_top_level_boxes(f)
+    except OSError as exc:
+        raise NotAVideo(f"cannot read file: {exc}") from exc
+
+
+def check_top_level_boxes(f: BinaryIO) -> None:
+    """Walk an open file's top-level boxes: they must tile it exactly and include moov and mdat.
+
+    This catches downloads cut short even when the moov box came first (FFmpeg would still
+    open those and decode the frames that did arrive). Leaves `f` at an unspecified position.
+    """
+    try:
+        file_size = f.seek(0, os.SEEK_END)
+        f.seek(0)
+        if file_size == 0:
+            raise NotAVideo("empty file")
+        if not looks_like_mp4(f.read(12)):
+            raise NotAVideo("no ftyp box at the start")
+        seen: set[bytes] = set()
+        position = 0
+        for _ in range(_MAX_TOP_LEVEL_BOXES):
+            if position == file_size:
+                break
+            f.seek(position)
+            header = f.read(8)
+            if len(header) < 8:
+                raise NotAVideo(f"truncated box header at byte {position}")
+            size, kind = struct.unpack(">I4s", header)
+            if not kind.isalnum():
+                raise NotAVideo(f"invalid box type {kind!r} at byte {position}")
+            if size == 1:
+                large = f.read(8)
+                if len(large) < 8:
                     raise NotAVideo(f"truncated box header at byte {position}")
-                size, kind = struct.unpack(">I4s", header)
-                if not kind.isalnum():
-                    raise NotAVideo(f"invalid box type {kind!r} at byte {position}")
-                if size == 1:
-                    large = f.read(8)
-                    if len(large) < 8:
-                        raise NotAVideo(f"truncated box header at byte {position}")
-                    size = struct.unpack(">Q", large)[0]
-                    header_size = 16
-                elif size == 0:  # "extends to the end of the file"
-                    size = file_size - position
-                    header_size = 8
-                else:
-                    header_size = 8
-                if size < header_size:
-                    raise NotAVideo(f"bad size {size} for box {kind!r}")
-                if position + size > file_size:
-                    raise NotAVideo(f"box {kind!r} runs past the end of the file (cut short?)")
-                seen.add(kind)
-                position += size
+                size = struct.unpack(">Q", large)[0]
+                header_size = 16
+            elif size == 0:  # "extends to the end of the file"
+                size = file_size - position
+                header_size = 8
             else:
-                raise NotAVideo("too many top-level boxes")
+                header_size = 8
+            if size < header_size:
+                raise NotAVideo(f"bad size {size} for box {kind!r}")
+            if position + size > file_size:
+                raise NotAVideo(f"box {kind!r} runs past the end of the file (cut short?)")
+            seen.add(kind)
+            position += size
+        else:
+            raise NotAVideo("too many top-level boxes")
     except OSError as exc:
         raise NotAVideo(f"cannot read file: {exc}") from exc
     missing = {b"moov", b"mdat"} - seen
@@ -155,6 +161,13 @@ def _first_frame(container, stream) -> av.VideoFrame:
     for frame in container.decode(stream):
         return frame
     raise NotAVideo("no decodable video frame")
+
+
+def upright_image(frame: av.VideoFrame) -> Image.Image:
+    """The decoded frame as a Pillow image, turned the way it displays."""
+    image = frame.to_image()
+    rotation = _rotation(frame)
+    return image.rotate(rotation, expand=True) if rotation else image
 
 
 def _rotation(frame: av.VideoFrame) -> int:
