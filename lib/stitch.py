@@ -71,10 +71,20 @@ def shot_frames(source: str | IO[bytes], fps: int) -> int:
         return max(1, round(duration * fps))
     finally:
         container.close()
+        _close(source)
+
+
+def _close(source: str | IO[bytes]) -> None:
+    if not isinstance(source, str):
+        source.close()
 
 
 def _open(source: str | IO[bytes]) -> Any:
-    container = av.open(source, format="mp4")
+    try:
+        container = av.open(source, format="mp4")
+    except BaseException:
+        _close(source)
+        raise
     if not container.streams.video:
         container.close()
         raise ValueError("no video stream")
@@ -167,6 +177,7 @@ class _Writer:
             sound = self._sound(container)
         finally:
             container.close()
+            _close(source)
         self._join_sound(sound, count, fade_in=fade_in, tail=tail, first=first)
 
     def _frames(self, container, count: int) -> Iterator[av.VideoFrame]:

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "generations",
     "billing",
     "reports",
+    "sequences",
 ]
 
 MIDDLEWARE = [

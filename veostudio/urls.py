@@ -36,5 +36,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("", include("reports.urls")),
+    path("", include("sequences.urls")),
     path("", include("generations.urls")),
 ]
