@@ -75,7 +75,7 @@ class Sequence(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("sequences:detail", kwargs={"pk": self.pk})
+        return reverse("sequences:detail", kwargs={"sequence_pk": self.pk})
 
     @property
     def frame_size(self) -> tuple[int, int]:

@@ -36,14 +36,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "sequences/index.html", {"form": form, "sequences": sequences})
 
 
-def detail(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def detail(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     return render(request, "sequences/detail.html", _context(request, sequence))
 
 
-def shots(request: HttpRequest, pk) -> HttpResponse:
+def shots(request: HttpRequest, sequence_pk) -> HttpResponse:
     """The storyboard's list alone: what its poll swaps while shots are being made."""
-    sequence = get_sequence(request, pk)
+    sequence = get_sequence(request, sequence_pk)
     context = _context(request, sequence)
     response = render(request, "sequences/detail.html#storyboard", context)
     if not context["busy"]:
@@ -103,8 +103,8 @@ def _back(request: HttpRequest, sequence: Sequence, anchor: str = "storyboard") 
 
 
 @require_POST
-def move(request: HttpRequest, pk, shot_pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def move(request: HttpRequest, sequence_pk, shot_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     shot = _shot(sequence, shot_pk)
     offset = -1 if request.POST.get("direction") == "up" else 1
     sequence.move(shot, offset)
@@ -112,8 +112,8 @@ def move(request: HttpRequest, pk, shot_pk) -> HttpResponse:
 
 
 @require_POST
-def reorder(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def reorder(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     try:
         order = [int(value) for value in request.POST.getlist("order")]
     except ValueError:
@@ -124,8 +124,8 @@ def reorder(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def remove(request: HttpRequest, pk, shot_pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def remove(request: HttpRequest, sequence_pk, shot_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     shot = _shot(sequence, shot_pk)
     held = shot.state == ShotState.WAITING
     sequence.remove(shot)
@@ -139,8 +139,8 @@ def remove(request: HttpRequest, pk, shot_pk) -> HttpResponse:
 
 
 @require_POST
-def plan(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def plan(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     form = PlannedShotForm(request.POST, size=sequence.size)
     if sequence.shots.count() >= MAX_SHOTS:
         form.add_error(None, f"A sequence holds up to {MAX_SHOTS} shots.")
@@ -160,8 +160,8 @@ def plan(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def generate(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def generate(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     total = sequence.plan_price()
     try:
         started = sequence.generate_planned(request.user)
@@ -183,8 +183,8 @@ def generate(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def transition(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def transition(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     form = TransitionForm(request.POST)
     if form.is_valid():
         sequence.set_transition(form.cleaned_data["transition"])
@@ -192,8 +192,8 @@ def transition(request: HttpRequest, pk) -> HttpResponse:
 
 
 @require_POST
-def export(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def export(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     form = TransitionForm(request.POST)
     if form.is_valid():
         sequence.set_transition(form.cleaned_data["transition"])
@@ -208,8 +208,8 @@ def export(request: HttpRequest, pk) -> HttpResponse:
     return redirect(f"{sequence.get_absolute_url()}#export")
 
 
-def export_status(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence(request, pk)
+def export_status(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence(request, sequence_pk)
     response = render(request, "sequences/detail.html#export_state", _context(request, sequence))
     export_row = sequence.latest_export()
     if export_row is None or not export_row.is_running:
@@ -217,29 +217,29 @@ def export_status(request: HttpRequest, pk) -> HttpResponse:
     return response
 
 
-def _export_of(request: HttpRequest, pk, export_pk) -> Export:
-    sequence = get_sequence(request, pk)
+def _export_of(request: HttpRequest, sequence_pk, export_pk) -> Export:
+    sequence = get_sequence(request, sequence_pk)
     export_row = get_object_or_404(Export, pk=export_pk, sequence=sequence)
     if not export_row.is_ready:
         raise Http404("Nothing stored here yet")
     return export_row
 
 
-def export_video(request: HttpRequest, pk, export_pk) -> HttpResponseBase:
-    export_row = _export_of(request, pk, export_pk)
+def export_video(request: HttpRequest, sequence_pk, export_pk) -> HttpResponseBase:
+    export_row = _export_of(request, sequence_pk, export_pk)
     return serve_file(request, export_row.file, "video/mp4")
 
 
-def export_download(request: HttpRequest, pk, export_pk) -> HttpResponseBase:
-    export_row = _export_of(request, pk, export_pk)
+def export_download(request: HttpRequest, sequence_pk, export_pk) -> HttpResponseBase:
+    export_row = _export_of(request, sequence_pk, export_pk)
     return serve_file(
         request, export_row.file, "video/mp4", attachment_name=export_row.download_name
     )
 
 
 @require_POST
-def delete(request: HttpRequest, pk) -> HttpResponse:
-    sequence = get_sequence_for_deleting(request, pk)
+def delete(request: HttpRequest, sequence_pk) -> HttpResponse:
+    sequence = get_sequence_for_deleting(request, sequence_pk)
     title = sequence.title
     sequence.delete_with_files()
     messages.success(request, f"Deleted the sequence “{title}”. Its videos stay in the gallery.")
