@@ -64,15 +64,21 @@ def start_waiting(pk) -> bool:
     if source is not None and source.is_active:
         return False
     if source is None or not source.is_ready or shot.planned_by is None:
-        return _give_up(shot, "The shot before it was not made, so this one was not started; "
-                        "nothing was charged for it. Generate it again when the shot before "
-                        "has its video.")
+        return _give_up(
+            shot,
+            "The shot before it was not made, so this one was not started; "
+            "nothing was charged for it. Generate it again when the shot before "
+            "has its video.",
+        )
     try:
         frame = continuation_frame(source, shot.sequence.size)
     except (FrameError, ValidationError) as error:
         reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _give_up(shot, f"Its first frame could not be taken from the shot before: "
-                        f"{reason} Nothing was charged for it.")
+        return _give_up(
+            shot,
+            f"Its first frame could not be taken from the shot before: "
+            f"{reason} Nothing was charged for it.",
+        )
     with transaction.atomic():
         if not Shot.objects.select_for_update().filter(pk=pk, state=ShotState.WAITING).exists():
             return False  # removed, or started by another worker meanwhile
@@ -107,10 +113,8 @@ def export_next() -> bool:
     now = timezone.now()
     for pk in list(Export.objects.filter(_claimable(now)).order_by("pk").values_list("pk")[:5]):
         lease = uuid.uuid4()
-        taken = (
-            Export.objects.filter(_claimable(now), pk=pk[0])
-            .update(status=ExportStatus.RUNNING, lease=lease, lease_until=now + EXPORT_LEASE,
-                    progress=0)
+        taken = Export.objects.filter(_claimable(now), pk=pk[0]).update(
+            status=ExportStatus.RUNNING, lease=lease, lease_until=now + EXPORT_LEASE, progress=0
         )
         if taken:
             run_export(pk[0], lease)
@@ -153,25 +157,42 @@ def run_export(pk, lease) -> None:
         duration = stitch(sources, str(scratch), plan, progress)
         size = scratch.stat().st_size
         with open(scratch, "rb") as handle:
-            stored = default_storage.save(f"exports/{uuid.uuid4().hex}.mp4",
-                                          storage.finished_file(handle))
-        if _finish(pk, lease, status=ExportStatus.READY, file=stored, file_bytes=size,
-                   duration=duration, progress=100):
+            stored = default_storage.save(
+                f"exports/{uuid.uuid4().hex}.mp4", storage.finished_file(handle)
+            )
+        if _finish(
+            pk,
+            lease,
+            status=ExportStatus.READY,
+            file=stored,
+            file_bytes=size,
+            duration=duration,
+            progress=100,
+        ):
             stored = ""  # kept: it is the export's now
             _drop_older(export)
     except BadShot as bad:
         shot = shots[bad.index]
         log.warning("export %s: shot %s unreadable: %s", pk, bad.index + 1, bad.reason)
-        _finish(pk, lease, status=ExportStatus.FAILED, error=(
-            f"Shot {bad.index + 1} (“{shot.label[:60]}”) could not be read: its video file is "
-            "missing or damaged. Remove or replace that shot, then export again."
-        ))
+        _finish(
+            pk,
+            lease,
+            status=ExportStatus.FAILED,
+            error=(
+                f"Shot {bad.index + 1} (“{shot.label[:60]}”) could not be read: its video file is "
+                "missing or damaged. Remove or replace that shot, then export again."
+            ),
+        )
     except LeaseLost:
         log.warning("export %s: lease lost; another worker took it over", pk)
     except Exception:
         log.exception("export %s failed unexpectedly", pk)
-        _finish(pk, lease, status=ExportStatus.FAILED,
-                error="Something went wrong on our side while exporting. Please try again.")
+        _finish(
+            pk,
+            lease,
+            status=ExportStatus.FAILED,
+            error="Something went wrong on our side while exporting. Please try again.",
+        )
     finally:
         scratch.unlink(missing_ok=True)
         if stored:
@@ -188,8 +209,11 @@ def _finish(pk, lease, **values) -> bool:
 
 def _drop_older(export: Export) -> None:
     """A new export replaces the older ones of the sequence, files and all."""
-    older = list(Export.objects.filter(sequence_id=export.sequence_id, pk__lt=export.pk)
-                 .exclude(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]))
+    older = list(
+        Export.objects.filter(sequence_id=export.sequence_id, pk__lt=export.pk).exclude(
+            status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
+        )
+    )
     for old in older:
         name = old.file.name
         old.delete()

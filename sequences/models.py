@@ -57,9 +57,7 @@ class Sequence(models.Model):
         Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="sequences"
     )
     title = models.CharField(max_length=120)
-    size = models.CharField(
-        "format", max_length=16, choices=Size, default=Size.LANDSCAPE_720
-    )
+    size = models.CharField("format", max_length=16, choices=Size, default=Size.LANDSCAPE_720)
     transition = models.CharField(max_length=16, choices=Transition, default=Transition.CUT)
     # Moves with every change an export would show: the shots, their order, the cuts.
     version = models.PositiveIntegerField(default=1)
@@ -264,9 +262,7 @@ class Sequence(models.Model):
         for number, shot in enumerate(shots, 1):
             generation = shot.generation
             if generation is None or not generation.is_ready:
-                return (
-                    f"Shot {number} is not made yet. Export once every shot has its video."
-                )
+                return f"Shot {number} is not made yet. Export once every shot has its video."
             if not self.accepts(generation):
                 return (
                     f"Shot {number} is no longer a video of this sequence's people "

@@ -152,8 +152,10 @@ def plan(request: HttpRequest, sequence_pk) -> HttpResponse:
             seconds=data["seconds"],
             continues=data["continues"],
         )
-        messages.success(request, "Shot planned. Nothing is made or charged until you "
-                         "generate the planned shots.")
+        messages.success(
+            request,
+            "Shot planned. Nothing is made or charged until you generate the planned shots.",
+        )
         return redirect(f"{sequence.get_absolute_url()}#storyboard")
     context = _context(request, sequence, plan_form=form)
     return render(request, "sequences/detail.html", context, status=400)
@@ -249,8 +251,9 @@ def delete(request: HttpRequest, sequence_pk) -> HttpResponse:
 def add_video(request: HttpRequest, video_pk) -> HttpResponse:
     """From a video's page: pick the sequence to add it to, or start one with it."""
     video = get_for_viewing(request, video_pk)
-    choices = [s for s in visible_sequences(request.user).select_related("project")
-               if s.accepts(video)]
+    choices = [
+        s for s in visible_sequences(request.user).select_related("project") if s.accepts(video)
+    ]
     if request.method == "POST":
         if request.POST.get("new"):
             # In the video's project when the person may use it, else personal.

@@ -93,9 +93,22 @@ def snapshot(sequence: Sequence) -> tuple:
 
 def test_the_walk_finds_every_sequence_url():
     names = {name for name, *_ in SEQUENCE_URLS}
-    for name in ("detail", "shots", "move", "remove", "reorder", "plan", "generate",
-                 "transition", "export", "export_status", "export_video", "export_download",
-                 "delete", "add_video"):
+    for name in (
+        "detail",
+        "shots",
+        "move",
+        "remove",
+        "reorder",
+        "plan",
+        "generate",
+        "transition",
+        "export",
+        "export_status",
+        "export_video",
+        "export_download",
+        "delete",
+        "add_video",
+    ):
         assert f"sequences:{name}" in names
 
 
@@ -147,7 +160,9 @@ def test_the_project_people_see_and_play_its_sequence_and_export(cast):
     assert page.status_code == 200
     assert SECRET_SHOT.encode() in page.content
     values = values_for(project_sequence)
-    video = client.get(f"/sequences/{values['sequence_pk']}/exports/{values['export_pk']}/video.mp4")
+    video = client.get(
+        f"/sequences/{values['sequence_pk']}/exports/{values['export_pk']}/video.mp4"
+    )
     assert video.status_code == 200
     # Carol sees her project's sequence, never Alice's personal one.
     assert client.get(personal.get_absolute_url()).status_code == 404

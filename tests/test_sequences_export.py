@@ -50,8 +50,9 @@ class ExportTests(StudioTestCase):
         response = self.client.post(
             reverse("sequences:export", args=[self.sequence.pk]), {"transition": transition}
         )
-        self.assertRedirects(response, self.sequence.get_absolute_url() + "#export",
-                             fetch_redirect_response=False)
+        self.assertRedirects(
+            response, self.sequence.get_absolute_url() + "#export", fetch_redirect_response=False
+        )
         self.assertTrue(jobs.export_next())
         return Export.objects.latest("pk")
 
@@ -114,13 +115,16 @@ class ExportTests(StudioTestCase):
     def test_an_export_of_a_sequence_changed_since_is_marked_out_of_date(self):
         self.export()
         shot = Shot.objects.get(generation=self.shots[2])
-        self.client.post(reverse("sequences:move", args=[self.sequence.pk, shot.pk]),
-                         {"direction": "up"})
+        self.client.post(
+            reverse("sequences:move", args=[self.sequence.pk, shot.pk]), {"direction": "up"}
+        )
         page = self.client.get(self.sequence.get_absolute_url())
         self.assertContains(page, "Out of date: the sequence changed since this export.")
 
     def test_the_progress_bar_polls_while_the_export_runs_and_stops_when_done(self):
-        self.client.post(reverse("sequences:export", args=[self.sequence.pk]), {"transition": "cut"})
+        self.client.post(
+            reverse("sequences:export", args=[self.sequence.pk]), {"transition": "cut"}
+        )
         url = reverse("sequences:export_status", args=[self.sequence.pk])
         Export.objects.update(status=ExportStatus.RUNNING, progress=42)
         running = self.client.get(url, headers={"HX-Request": "true"})
@@ -165,7 +169,8 @@ class ExportTests(StudioTestCase):
     def test_a_sequence_with_a_shot_not_made_cannot_be_exported(self):
         self.sequence.plan_shot(prompt="Later", model="veo3.1-fast", seconds=8, continues=False)
         response = self.client.post(
-            reverse("sequences:export", args=[self.sequence.pk]), {"transition": "cut"},
+            reverse("sequences:export", args=[self.sequence.pk]),
+            {"transition": "cut"},
             follow=True,
         )
         self.assertContains(response, "Shot 4 is not made yet.")

@@ -46,8 +46,11 @@ class PlanTests(StudioTestCase):
 
     def test_a_plan_over_the_cap_is_refused_as_a_whole_and_nothing_is_sent(self):
         set_cap(self.alice, "1.50")
-        shots = [self.plan("Kite rises"), self.plan("Kite turns", continues=True),
-                 self.plan("Kite lands")]
+        shots = [
+            self.plan("Kite rises"),
+            self.plan("Kite turns", continues=True),
+            self.plan("Kite lands"),
+        ]
         response = self.generate()
         self.assertContains(
             response, "This would cost $1.92, but your monthly cap leaves $1.50", status_code=400
@@ -66,7 +69,9 @@ class PlanTests(StudioTestCase):
         studio.save()
         self.plan("Kite rises")
         self.plan("Kite lands")
-        self.assertContains(self.generate(), "the team&#x27;s monthly cap leaves $1.00", status_code=400)
+        self.assertContains(
+            self.generate(), "the team&#x27;s monthly cap leaves $1.00", status_code=400
+        )
         self.assertEqual(LedgerEntry.objects.count(), 0)
 
     def test_a_plan_within_the_cap_reserves_every_shot_in_one_go(self):
@@ -74,8 +79,11 @@ class PlanTests(StudioTestCase):
         first = self.plan("Kite rises")
         second = self.plan("Kite turns", continues=True)
         response = self.generate()
-        self.assertRedirects(response, self.sequence.get_absolute_url() + "#storyboard",
-                             fetch_redirect_response=False)
+        self.assertRedirects(
+            response,
+            self.sequence.get_absolute_url() + "#storyboard",
+            fetch_redirect_response=False,
+        )
         self.assertEqual(ledger.standing(self.alice).reserved, Decimal("1.28"))
         first, second = self.shot(first), self.shot(second)
         self.assertEqual(first.state, ShotState.MADE)

@@ -37,11 +37,13 @@ class StoryboardTests(StudioTestCase):
         sequence = self.make_sequence()
         page = self.client.get(self.kite.get_absolute_url())
         self.assertContains(page, reverse("sequences:add_video", args=[self.kite.pk]))
-        self.assertContains(self.client.get(reverse("sequences:add_video", args=[self.kite.pk])),
-                            "Spring spot")
+        self.assertContains(
+            self.client.get(reverse("sequences:add_video", args=[self.kite.pk])), "Spring spot"
+        )
         response = self.add(sequence, self.kite)
-        self.assertRedirects(response, sequence.get_absolute_url() + "#storyboard",
-                             fetch_redirect_response=False)
+        self.assertRedirects(
+            response, sequence.get_absolute_url() + "#storyboard", fetch_redirect_response=False
+        )
         self.add(sequence, self.sun)
         self.assertEqual(self.order(sequence), ["Kite over field", "Sun through clouds"])
         page = self.client.get(sequence.get_absolute_url())
@@ -62,16 +64,27 @@ class StoryboardTests(StudioTestCase):
         sea = Shot.objects.get(generation=self.sea)
         url = reverse("sequences:move", args=[sequence.pk, sea.pk])
         response = self.client.post(url, {"direction": "up"})
-        self.assertRedirects(response, f"{sequence.get_absolute_url()}#shot-{sea.pk}",
-                             fetch_redirect_response=False)
-        self.assertEqual(self.order(sequence), ["Kite over field", "Sea at dusk", "Sun through clouds"])
+        self.assertRedirects(
+            response, f"{sequence.get_absolute_url()}#shot-{sea.pk}", fetch_redirect_response=False
+        )
+        self.assertEqual(
+            self.order(sequence), ["Kite over field", "Sea at dusk", "Sun through clouds"]
+        )
         kite = Shot.objects.get(generation=self.kite)
-        self.client.post(reverse("sequences:move", args=[sequence.pk, kite.pk]), {"direction": "down"})
-        self.assertEqual(self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"])
+        self.client.post(
+            reverse("sequences:move", args=[sequence.pk, kite.pk]), {"direction": "down"}
+        )
+        self.assertEqual(
+            self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"]
+        )
         # The first shot cannot go further up: nothing changes.
         first = sequence.ordered_shots().first()
-        self.client.post(reverse("sequences:move", args=[sequence.pk, first.pk]), {"direction": "up"})
-        self.assertEqual(self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"])
+        self.client.post(
+            reverse("sequences:move", args=[sequence.pk, first.pk]), {"direction": "up"}
+        )
+        self.assertEqual(
+            self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"]
+        )
 
     def test_a_drag_sends_the_whole_order_and_a_stale_order_changes_nothing(self):
         sequence = self.make_sequence()
@@ -85,9 +98,15 @@ class StoryboardTests(StudioTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'id="storyboard"')
-        self.assertEqual(self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"])
-        self.client.post(reverse("sequences:reorder", args=[sequence.pk]), {"order": [ids[0], ids[1]]})
-        self.assertEqual(self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"])
+        self.assertEqual(
+            self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"]
+        )
+        self.client.post(
+            reverse("sequences:reorder", args=[sequence.pk]), {"order": [ids[0], ids[1]]}
+        )
+        self.assertEqual(
+            self.order(sequence), ["Sea at dusk", "Kite over field", "Sun through clouds"]
+        )
 
     def test_removing_a_shot_keeps_its_video_in_the_gallery(self):
         sequence = self.make_sequence()
@@ -104,8 +123,12 @@ class StoryboardTests(StudioTestCase):
         self.add(sequence, self.kite)
         self.add(sequence, self.sun)
         shot = Shot.objects.get(generation=self.sun)
-        self.client.post(reverse("sequences:move", args=[sequence.pk, shot.pk]), {"direction": "up"})
-        self.client.post(reverse("sequences:transition", args=[sequence.pk]), {"transition": "crossfade"})
+        self.client.post(
+            reverse("sequences:move", args=[sequence.pk, shot.pk]), {"direction": "up"}
+        )
+        self.client.post(
+            reverse("sequences:transition", args=[sequence.pk]), {"transition": "crossfade"}
+        )
         sequence.refresh_from_db()
         self.assertEqual(sequence.version, start + 4)
 
