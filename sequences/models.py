@@ -245,7 +245,8 @@ class Sequence(models.Model):
         except BaseException:
             for generation in saved:  # the rows went with the transaction; the files too
                 for stored in generation.stored_files():
-                    default_storage.delete(stored.name)
+                    if stored.name:
+                        default_storage.delete(stored.name)
             raise
         return len(planned)
 
@@ -280,7 +281,7 @@ class Sequence(models.Model):
         )
 
     def delete_with_files(self) -> None:
-        names = [e.file.name for e in self.exports.all() if e.file]
+        names = [e.file.name for e in self.exports.all() if e.file.name]
         with transaction.atomic():
             for shot in self.shots.filter(state=ShotState.WAITING):
                 ledger.release(shot.job_ref, reason="not_created", actor=None)
