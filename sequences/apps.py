@@ -12,6 +12,6 @@ class SequencesConfig(AppConfig):
 
         from . import jobs
 
-        for step in (jobs.start_waiting_shots, jobs.export_next):
+        for step in (jobs.start_waiting_shots, jobs.export_in_background):
             if step not in worker.EXTRA_STEPS:
                 worker.EXTRA_STEPS.append(step)

@@ -9,6 +9,7 @@ worker's scratch folder and stored only once whole: a failed export leaves no fi
 """
 
 import logging
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -17,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -108,8 +109,41 @@ def _claimable(now):
     return Q(status=ExportStatus.QUEUED) | Q(status=ExportStatus.RUNNING, lease_until__lt=now)
 
 
+_exporting: threading.Thread | None = None
+
+
+def export_in_background() -> bool:
+    """The worker loop's step: an export takes minutes, so it runs in a thread of its own
+    (one at a time per worker process) while the loop goes on with the jobs' steps. A
+    worker killed mid-export lets the lease run out; the next worker starts it again."""
+    global _exporting
+    if _exporting is not None and _exporting.is_alive():
+        return False
+    claimed = claim_export()
+    if claimed is None:
+        return False
+
+    def run() -> None:
+        try:
+            run_export(*claimed)
+        finally:
+            connection.close()
+
+    _exporting = threading.Thread(target=run, name="sequence-export", daemon=True)
+    _exporting.start()
+    return True
+
+
 def export_next() -> bool:
-    """Claim the oldest export to do and run it whole. True when one ran."""
+    """Claim the oldest export to do and run it whole, here. True when one ran."""
+    claimed = claim_export()
+    if claimed is None:
+        return False
+    run_export(*claimed)
+    return True
+
+
+def claim_export() -> tuple[int, uuid.UUID] | None:
     now = timezone.now()
     for pk in list(Export.objects.filter(_claimable(now)).order_by("pk").values_list("pk")[:5]):
         lease = uuid.uuid4()
@@ -117,9 +151,8 @@ def export_next() -> bool:
             status=ExportStatus.RUNNING, lease=lease, lease_until=now + EXPORT_LEASE, progress=0
         )
         if taken:
-            run_export(pk[0], lease)
-            return True
-    return False
+            return pk[0], lease
+    return None
 
 
 def run_export(pk, lease) -> None:
