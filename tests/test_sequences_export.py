@@ -4,6 +4,7 @@ sound; the file is served like a video (Range, a readable name); a sequence chan
 says its export is out of date; a missing or broken shot fails with a sentence and leaves
 no file anywhere."""
 
+import uuid
 from pathlib import Path
 
 import av
@@ -175,3 +176,46 @@ class ExportTests(StudioTestCase):
         )
         self.assertContains(response, "Shot 4 is not made yet.")
         self.assertFalse(Export.objects.exists())
+
+
+class ExportQueueTests(StudioTestCase):
+    """The export row is its own queue, leased like a job: a worker that died mid-export
+    lets its lease run out and the next one takes it; a live lease is left alone; a worker
+    that lost its lease writes nothing and keeps no file."""
+
+    def setUp(self):
+        super().setUp()
+        self.sequence = Sequence.objects.create(owner=self.alice, title="Queue")
+        self.sequence.add_video(make_ready_generation(self.alice, seconds=1.0))
+        self.export = self.sequence.request_export(self.alice)
+        self.before = set(stored_exports())
+
+    def test_the_worker_loop_runs_the_sequences_steps(self):
+        from generations import worker
+
+        self.assertIn(jobs.start_waiting_shots, worker.EXTRA_STEPS)
+        self.assertIn(jobs.export_in_background, worker.EXTRA_STEPS)
+
+    def test_an_export_whose_worker_died_is_taken_again_when_its_lease_ends(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        Export.objects.update(
+            status=ExportStatus.RUNNING, lease_until=timezone.now() + timedelta(minutes=1)
+        )
+        self.assertFalse(jobs.export_next())  # its worker may still be at it
+        Export.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+        self.assertTrue(jobs.export_next())
+        self.export.refresh_from_db()
+        self.assertEqual(self.export.status, ExportStatus.READY)
+
+    def test_a_worker_that_lost_its_lease_writes_nothing_and_keeps_no_file(self):
+        pk, lease = jobs.claim_export()
+        Export.objects.filter(pk=pk).update(lease=uuid.uuid4())  # another worker took it
+        jobs.run_export(pk, lease)
+        self.export.refresh_from_db()
+        self.assertEqual(self.export.status, ExportStatus.RUNNING)
+        self.assertFalse(self.export.file)
+        self.assertEqual(set(stored_exports()), self.before)
+        self.assertEqual(scratch_files(), [])
