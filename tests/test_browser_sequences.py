@@ -150,3 +150,44 @@ def test_alice_builds_a_sequence_generates_a_planned_shot_reorders_exports_and_p
     assert made.pk  # the first video is in the sequence too
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("device", ["phone", "laptop"])
+def test_the_sequence_pages_pass_axe(live_server, browser, device, scheme):  # noqa: F811
+    from django.urls import reverse
+
+    from sequences.models import Export, ExportStatus
+    from tests.test_accessibility import VIEWPORTS, serious
+
+    maya = get_user_model().objects.create_user("maya", password=PASSWORD)
+    ready = make_ready_generation(maya, seconds=1.0, prompt="A paper kite over the wheat")
+    sequence = Sequence.objects.create(owner=maya, title="Kite spot")
+    sequence.add_video(ready)
+    sequence.plan_shot(prompt="The kite climbs", model="veo3.1-fast", seconds=8, continues=True)
+    Export.objects.create(
+        sequence=sequence,
+        version=sequence.version - 1,
+        transition="crossfade",
+        size=sequence.size,
+        status=ExportStatus.FAILED,
+        error="Shot 1 (“A paper kite”) could not be read: its video file is missing.",
+    )
+    context = browser.new_context(color_scheme=scheme, **VIEWPORTS[device])
+    page = context.new_page()
+    with override_settings(DEMO_MODE=True):
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", "maya")
+        page.fill("#id_password", PASSWORD)
+        page.click("form[action$='/login/'] button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        found = {}
+        for name, path in {
+            "sequences": reverse("sequences:index"),
+            "sequence": sequence.get_absolute_url(),
+            "add to sequence": reverse("sequences:add_video", args=[ready.pk]),
+        }.items():
+            page.goto(live_server.url + path)
+            found[name] = serious(page)
+    context.close()
+    assert {name: problems for name, problems in found.items() if problems} == {}
