@@ -262,6 +262,7 @@ def person_name(user) -> str:
         return "someone"
     return user.get_full_name() or user.get_username()
 
+
 # A sequence's planned shots (sequences/), on the job's "Created" event.
 PLANNED_SHOT = "A planned shot of a sequence."
 PLANNED_SHOT_HELD = (

@@ -74,7 +74,10 @@ def _context(request, sequence: Sequence, **extra) -> dict:
         for row in rows
     )
     export = sequence.latest_export()
+    lengths = [row["shot"].duration or row["shot"].seconds for row in rows]
+    cuts = max(len(lengths) - 1, 0)
     return {
+        "length": max(sum(lengths) - cuts * sequence.crossfade, 0),
         "sequence": sequence,
         "rows": rows,
         "playlist": playlist,
