@@ -161,7 +161,10 @@ def run_export(pk, lease) -> None:
     shots = list(sequence.ordered_shots())
     # The export shows the sequence as it is now: that is the version it stands for.
     Export.objects.filter(pk=pk, lease=lease).update(
-        version=sequence.version, transition=sequence.transition, size=sequence.size
+        version=sequence.version,
+        transition=sequence.transition,
+        size=sequence.size,
+        videos=[str(shot.generation_id) for shot in shots if shot.generation_id],
     )
     problem = sequence.export_problem(None)
     if problem:

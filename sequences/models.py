@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from billing import ledger
+from generations.access import visible_generations, watcher, watches
 from generations.models import (
     SENDS,
     Generation,
@@ -27,6 +28,7 @@ from generations.models import (
     Status,
     VideoModel,
 )
+from generations.wording import slug
 from lib.frames import FrameError
 from veo.catalogue import EIGHT_SECONDS_ONLY, size_name
 
@@ -119,7 +121,7 @@ class Sequence(models.Model):
         if generation.trashed_at is not None or not generation.is_ready:
             return False
         if self.project_id is None:
-            return True
+            return watches(watcher(self.owner), generation)
         return generation.project_id == self.project_id
 
     def plan_shot(self, *, prompt: str, model: str, seconds: int, continues: bool) -> "Shot":
@@ -266,8 +268,9 @@ class Sequence(models.Model):
                 return f"Shot {number} is not made yet. Export once every shot has its video."
             if not self.accepts(generation):
                 return (
-                    f"Shot {number} is no longer a video of this sequence's people "
-                    "(moved out of the project or in the Trash). Remove it to export."
+                    f"Shot {number} is no longer a video this sequence's people may watch "
+                    "(moved out of the project, unshared or in the Trash). Remove it to "
+                    "export."
                 )
         return ""
 
@@ -423,6 +426,9 @@ class Export(models.Model):
     file_bytes = models.BigIntegerField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # The videos the file holds (ids as text): only who may watch every one of them may
+    # watch the export, whatever became of the sequence since.
+    videos = models.JSONField(default=list, blank=True)
     lease = models.UUIDField(null=True, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -442,14 +448,17 @@ class Export(models.Model):
     def is_ready(self) -> bool:
         return self.status == ExportStatus.READY and bool(self.file)
 
+    def may_be_watched_by(self, user) -> bool:
+        wanted = set(self.videos)
+        seen = visible_generations(user).filter(pk__in=wanted).values_list("pk", flat=True)
+        return len({str(pk) for pk in seen}) == len(wanted)
+
     @property
     def out_of_date(self) -> bool:
         return self.version != self.sequence.version
 
     @property
     def download_name(self) -> str:
-        from generations.wording import slug
-
         day = timezone.localtime(self.finished_at or self.created_at).strftime("%Y-%m-%d")
         words = slug(self.sequence.title) or f"sequence-{self.sequence_id}"
         return f"{day}_{words}_sequence.mp4"

@@ -85,6 +85,9 @@ def _context(request, sequence: Sequence, **extra) -> dict:
         "plan_price": ledger.dollars(sum((s.estimate.amount for s in planned), 0)),
         "busy": busy,
         "export": export,
+        "export_hidden": export is not None
+        and export.is_ready
+        and not export.may_be_watched_by(request.user),
         "export_problem": sequence.export_problem(request.user),
         "may_delete": may_delete(request.user, sequence),
         "plan_form": extra.get("plan_form") or PlannedShotForm(size=sequence.size),
@@ -225,7 +228,7 @@ def export_status(request: HttpRequest, sequence_pk) -> HttpResponse:
 def _export_of(request: HttpRequest, sequence_pk, export_pk) -> Export:
     sequence = get_sequence(request, sequence_pk)
     export_row = get_object_or_404(Export, pk=export_pk, sequence=sequence)
-    if not export_row.is_ready:
+    if not export_row.is_ready or not export_row.may_be_watched_by(request.user):
         raise Http404("Nothing stored here yet")
     return export_row
 

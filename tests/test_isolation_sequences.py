@@ -47,6 +47,7 @@ def _sequence(owner, video, project=None) -> Sequence:
         status=ExportStatus.READY,
         file=default_storage.save("exports/isolation.mp4", ContentFile(make_mp4(64, 36, 0.5))),
         progress=100,
+        videos=[str(video.pk)],
     )
     return sequence
 

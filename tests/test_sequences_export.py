@@ -219,3 +219,29 @@ class ExportQueueTests(StudioTestCase):
         self.assertFalse(self.export.file)
         self.assertEqual(set(stored_exports()), self.before)
         self.assertEqual(scratch_files(), [])
+
+
+class ExportAccessTests(StudioTestCase):
+    """An export is watched only by who may watch every video in it: Bob's shared video in
+    Alice's personal sequence, then unshared, hides her export and refuses a new one."""
+
+    def test_an_unshared_shot_hides_the_export_and_stops_the_next_one(self):
+        bobs = make_ready_generation(self.bob, seconds=1.0, prompt="Bob's harbour")
+        bobs.share_for(self.bob)
+        sequence = Sequence.objects.create(owner=self.alice, title="Harbour")
+        sequence.add_video(make_ready_generation(self.alice, seconds=1.0))
+        sequence.add_video(bobs)
+        sequence.request_export(self.alice)
+        self.assertTrue(jobs.export_next())
+        export = Export.objects.get()
+        self.assertEqual(export.status, ExportStatus.READY)
+        url = reverse("sequences:export_video", args=[sequence.pk, export.pk])
+        self.assertEqual(self.client.get(url).status_code, 200)
+
+        bobs.unshare_for(self.bob)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        page = self.client.get(sequence.get_absolute_url())
+        self.assertContains(page, "holds a video you may not watch")
+        self.assertNotContains(page, url)
+        self.assertContains(page, "Shot 2 is no longer a video this sequence")
+        self.assertNotContains(page, "Bob&#x27;s harbour")
