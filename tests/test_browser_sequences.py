@@ -107,9 +107,11 @@ def test_alice_builds_a_sequence_generates_a_planned_shot_reorders_exports_and_p
         page.locator("#shots li.shot").nth(2).locator(".handle").drag_to(
             page.locator("#shots li.shot").nth(0), target_position={"x": 20, "y": 5}
         )
+        # The list moves under the pointer at once; the server's answer then replaces it.
         page.wait_for_function(
-            "() => document.querySelector('.shot-title').textContent.includes('Sun through')"
+            "() => document.getElementById('announcer').textContent === 'Shots reordered.'"
         )
+        assert shot_titles(page)[0] == "Sun through clouds"
         order = [s.generation.prompt for s in sequence.ordered_shots()]
         assert order == ["Sun through clouds", "Kite over field", "The kite lands in the wheat"]
 
