@@ -307,7 +307,10 @@ class Shot(models.Model):
     generation = models.ForeignKey(
         Generation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    state = models.CharField(max_length=16, choices=ShotState, default=ShotState.MADE)
+    # Indexed: the worker's loop asks for the waiting shots whenever it is idle.
+    state = models.CharField(
+        max_length=16, choices=ShotState, default=ShotState.MADE, db_index=True
+    )
     # A planned shot's settings (its format is the sequence's).
     prompt = models.TextField(blank=True)
     model = models.CharField(max_length=32, choices=VideoModel, default=VideoModel.FAST)
