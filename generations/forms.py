@@ -76,6 +76,10 @@ class GenerationForm(forms.Form):
     )
     # A checked image kept from an earlier try of this form (see framing.keep).
     first_frame_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Where the person placed the crop box (framing.Placement); empty: the centre.
+    crop_x = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+    crop_y = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+    crop_zoom = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
     takes = forms.TypedChoiceField(
         label="Takes",
         choices=[(n, str(n)) for n in range(1, MAX_TAKES + 1)],
@@ -114,6 +118,9 @@ class GenerationForm(forms.Form):
         self.owner = owner
         self.original_frame: FirstFrame | None = None
         self.kept_token = ""
+        # Where a first frame taken from a video came from: {"video": id, "at": seconds}.
+        self.frame_origin: dict | None = None
+        self.frame_caption = ""
 
     @classmethod
     def like(cls, source, client_token, owner=None):
@@ -140,6 +147,7 @@ class GenerationForm(forms.Form):
     # Rendered into the page (a data- attribute) so that its script keeps no copy of the rule.
     eight_seconds_only = sorted(EIGHT_SECONDS_ONLY)
     shape_tolerance = framing.SHAPE_TOLERANCE
+    min_crop_zoom = framing.MIN_ZOOM
     picture_still_refused = wording.PICTURE_STILL_REFUSED
 
     @property
@@ -190,6 +198,7 @@ class GenerationForm(forms.Form):
             frame = framing.kept(token, self.owner)
             if frame is None:
                 raise ValidationError(wording.KEPT_FRAME_GONE, code="kept_frame_gone")
+            self.frame_origin = framing.kept_origin(token, self.owner)
         else:
             return None
         self.original_frame = frame
@@ -233,8 +242,25 @@ class GenerationForm(forms.Form):
                     ValidationError(wording.shape_mismatch(frame, Size(size)), code="fit"),
                 )
             elif fit == framing.Fit.CROP:
-                cleaned["first_frame"] = framing.crop_to_fit(frame, size)
+                try:
+                    placement = self._placement(frame, size)
+                except framing.BadPlacement as refusal:
+                    self.add_error("first_frame_fit", ValidationError(str(refusal), code="crop"))
+                else:
+                    cleaned["first_frame"] = framing.crop_to_fit(frame, size, placement)
         return cleaned
+
+    def _placement(self, frame: FirstFrame, size: str) -> framing.Placement | None:
+        """The crop box the person placed (None: they placed none, so the centre)."""
+        names = ("crop_x", "crop_y", "crop_zoom")
+        texts = [(self.cleaned_data.get(name) or "").strip() for name in names]
+        if not any(texts):
+            return None
+        try:
+            x, y, zoom = (float(text) for text in texts)
+        except ValueError:
+            raise framing.BadPlacement(framing.PLACEMENT_UNREADABLE) from None
+        return framing.check_placement(x, y, zoom, frame.width, frame.height, size)
 
     # --- keeping the chosen image across a correction --------------------------------
 
@@ -265,10 +291,11 @@ class GenerationForm(forms.Form):
         frame = self.original_frame
         if frame is None or not self.kept_token:
             return None
-        size = self.data.get("size") or Size.LANDSCAPE_720
+        size = self["size"].value() or Size.LANDSCAPE_720
         differs = size in Size.values and framing.shape_differs(frame.width, frame.height, size)
         width, height = frame.original_size
         return {
+            "caption": self.frame_caption,
             "url": framing.preview_url(frame.thumbnail),
             "width": width,
             "height": height,
@@ -319,10 +346,13 @@ class FirstFramePreviewForm(forms.Form):
         size = self.cleaned_data.get("size") or Size.LANDSCAPE_720
         differs = framing.shape_differs(frame.width, frame.height, size)
         width, height = frame.original_size
+        origin = framing.kept_origin(self.cleaned_data["first_frame_token"], self.owner)
         return {
             "token": self.cleaned_data["first_frame_token"],
             "width": width,
             "height": height,
+            # A frame taken from a video keeps its name ("The last frame, 1280×720").
+            "caption": wording.frame_caption(origin, width, height) if origin else "",
             "differs": differs,
             "message": wording.shape_mismatch(frame, Size(size)) if differs else "",
             "cropped": (

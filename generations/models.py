@@ -166,13 +166,21 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.annotate(n_comments=Coalesce(models.Subquery(counts), 0))
 
     def create_takes(
-        self, owner, request: dict, first_frame=None, takes: int = 1, made_from=None
+        self,
+        owner,
+        request: dict,
+        first_frame=None,
+        takes: int = 1,
+        made_from=None,
+        continues=None,
+        continues_at: float | None = None,
     ) -> tuple[list["Generation"], bool]:
         """Start `takes` jobs of the same settings, each its own paid CometAPI task, grouped
         so that they can be seen side by side. Idempotent like `create_for`."""
         token = request.get("client_token") or uuid.uuid4()
+        shot = {"continues": continues, "continues_at": continues_at}
         if takes <= 1:
-            job, is_new = self.create_for(owner, request, first_frame, made_from=made_from)
+            job, is_new = self.create_for(owner, request, first_frame, made_from=made_from, **shot)
             return [job], is_new
         group = uuid.uuid5(token, "takes")
         jobs, any_new = [], False
@@ -188,6 +196,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
                         made_from=made_from,
                         take_group=group,
                         take_number=number,
+                        **shot,
                     )
                     jobs.append((job, is_new))
                     any_new = any_new or is_new
@@ -206,9 +215,12 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         made_from=None,
         take_group=None,
         take_number: int = 1,
+        continues=None,
+        continues_at: float | None = None,
     ) -> tuple["Generation", bool]:
         """Start a job from a validated form, once: a double click, a second tab or
-        back-and-resubmit finds the job the first post made. Returns (job, is_new)."""
+        back-and-resubmit finds the job the first post made. Returns (job, is_new).
+        `continues`: the video whose frame (at `continues_at` seconds) starts this one."""
         token = request.get("client_token") or uuid.uuid4()
         settings_sent = {key: request[key] for key in ("prompt", "model", "seconds", "size")}
         sha = first_frame.sha256 if first_frame else ""
@@ -232,6 +244,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             made_from=made_from,
             take_group=take_group,
             take_number=take_number,
+            continues=continues,
+            continues_at=continues_at if continues is not None else None,
             project=request.get("project"),  # checked by the form: one the owner may use
             **settings_sent,
         )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import team_views
-from .views import compare, create, gallery, media, poll, projects, trash, video
+from .views import compare, create, frames, gallery, media, poll, projects, trash, video
 
 app_name = "generations"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("videos/<uuid:pk>/star/", video.star, name="star"),
     path("videos/<uuid:pk>/again/", create.make_another, name="make_another"),
     path("videos/<uuid:pk>/takes/", video.takes, name="takes"),
+    path("videos/<uuid:pk>/use-frame/", frames.use_frame, name="use_frame"),
     path("compare/", compare.compare, name="compare"),
     path("selection/", gallery.selection, name="selection"),
     path("selection/videos.zip", media.download_zip, name="zip"),

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import gallery
+from . import gallery, wording
 from .access import (
     WATCH_FIELDS,
     get_for_viewing,
@@ -28,7 +28,15 @@ from .access import (
     watcher,
 )
 from .forms import CommentForm, usable_projects
-from .models import ACTIVE_STATUSES, Comment, Favourite, Generation, GenerationEvent, Project
+from .models import (
+    ACTIVE_STATUSES,
+    Comment,
+    Favourite,
+    Generation,
+    GenerationEvent,
+    GenerationQuerySet,
+    Project,
+)
 from .prepared import Prepared
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
@@ -162,11 +170,32 @@ def video_page(
         if generation.made_from_id
         else None,
         "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
+        **shots(visible, generation),
         "starred": generation.is_starred_by(user) if starred is None else starred,
         "move_choices": list(usable_projects(user)) if generation.owner_id == user.pk else [],
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
+    }
+
+
+def shots(visible: GenerationQuerySet, generation: Generation) -> dict:
+    """The shot `generation` continues and those that continue it, as far as the viewer may
+    see them ("continues Kite over field at 0:08.0")."""
+    fields = (*LINK_FIELDS, "title")
+    return {
+        "continues": visible.filter(pk=generation.continues_id).only(*fields).first()
+        if generation.continues_id
+        else None,
+        "continues_at": wording.moment_label(generation.continues_at)
+        if generation.continues_at is not None
+        else "",
+        "continuations": [
+            {"video": shot, "at": wording.moment_label(shot.continues_at or 0.0)}
+            for shot in visible.filter(continues=generation)
+            .in_gallery()
+            .only(*fields, "continues_at")[:12]
+        ],
     }
 
 

@@ -173,7 +173,8 @@ def shape_mismatch(frame, size) -> str:
         image_shape = "a different shape"
     return (
         f"Your image is {image_shape} ({width}×{height}) and the format is "
-        f"{label}. Choose “Crop to fit” to see and keep the centre of it, or “Let Veo crop”."
+        f"{label}. Choose “Crop to fit” to choose the part to keep (the centre unless you "
+        "move the box), or “Let Veo crop”."
     )
 
 
@@ -181,6 +182,19 @@ STOP_WAITING_HINT = (
     "If you would rather not wait, “Stop waiting” below ends it here (it says what that "
     "means for the cost)."
 )
+
+
+def frame_caption(origin: dict, width: int, height: int) -> str:
+    """How the New video form names a first frame taken from a video (origin: see
+    framing.keep): "The last frame, 1280×720" or "The frame at 0:03.2, 1280×720"."""
+    at = origin.get("at")
+    if origin.get("last"):
+        where = "The last frame"
+    elif isinstance(at, (int, float)):
+        where = f"The frame at {moment_label(at)}"
+    else:
+        where = "The frame"
+    return f"{where}, {width}×{height}"
 
 
 def short_reason(error_code: str, failure_reason: str) -> str:

@@ -9,10 +9,12 @@ import base64
 import io
 import math
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +27,7 @@ from .images import (
     THUMBNAIL_BOX,
     THUMBNAIL_QUALITY,
     FirstFrame,
+    _decode_slots,
     normalise_first_frame,
 )
 
@@ -74,13 +77,89 @@ def crop_box(width: int, height: int, size: str) -> tuple[int, int, int, int]:
     return 0, top, width, top + new_h
 
 
-def crop_to_fit(frame: FirstFrame, size: str) -> FirstFrame:
-    """`frame` centre-cropped to the format's shape, and no larger than the format."""
+@dataclass(frozen=True)
+class Placement:
+    """Where the person put the crop box, in fractions of the picture: its top-left corner
+    (`x` of the width, `y` of the height) and `zoom`, its size against the largest box of
+    the format's shape that fits (1: that largest box; 0.5: half as wide and half as high)."""
+
+    x: float
+    y: float
+    zoom: float
+
+
+MIN_ZOOM = 0.25  # up to four times closer
+# A box may pass the picture's edge by this much (a browser's rounding); it is pulled back.
+PLACEMENT_SLACK = 0.002
+
+
+PLACEMENT_UNREADABLE = (
+    "The position of the crop box could not be read. Please place the crop box again and send."
+)
+
+
+class BadPlacement(ValueError):
+    """str(exc) is a sentence for the person."""
+
+
+def largest_box_fraction(width: int, height: int, size: str) -> tuple[float, float]:
+    """The largest box of the format's shape inside the picture, as fractions of its sides."""
+    box_w, box_h = format_box(size)
+    if width * box_h > height * box_w:  # wider than the format
+        return (height * box_w) / (width * box_h), 1.0
+    return 1.0, (width * box_h) / (height * box_w)
+
+
+def check_placement(
+    x: float, y: float, zoom: float, width: int, height: int, size: str
+) -> Placement:
+    """The placement, pulled inside the picture if a hair outside; raises BadPlacement."""
+    if not all(math.isfinite(value) for value in (x, y, zoom)):
+        raise BadPlacement(PLACEMENT_UNREADABLE)
+    if zoom > 1 + PLACEMENT_SLACK or zoom < MIN_ZOOM - PLACEMENT_SLACK:
+        raise BadPlacement(
+            f"The crop can show the whole height or width of the picture at most, and zoom "
+            f"in up to {round(1 / MIN_ZOOM)} times. Please resize the crop box and send again."
+        )
+    zoom = min(1.0, max(MIN_ZOOM, zoom))
+    box_w, box_h = largest_box_fraction(width, height, size)
+    box_w, box_h = box_w * zoom, box_h * zoom
+    if (
+        x < -PLACEMENT_SLACK
+        or y < -PLACEMENT_SLACK
+        or x + box_w > 1 + PLACEMENT_SLACK
+        or y + box_h > 1 + PLACEMENT_SLACK
+    ):
+        raise BadPlacement(
+            "The crop box must stay inside the picture. Please move it back inside and send again."
+        )
+    return Placement(min(max(x, 0.0), 1 - box_w), min(max(y, 0.0), 1 - box_h), zoom)
+
+
+def placed_box(
+    width: int, height: int, size: str, placement: Placement
+) -> tuple[int, int, int, int]:
+    """The pixels inside the placed box: (left, top, right, bottom) of a width×height image."""
+    box_w, box_h = largest_box_fraction(width, height, size)
+    crop_w = max(1, min(width, round(box_w * placement.zoom * width)))
+    crop_h = max(1, min(height, round(box_h * placement.zoom * height)))
+    left = min(max(0, round(placement.x * width)), width - crop_w)
+    top = min(max(0, round(placement.y * height)), height - crop_h)
+    return left, top, left + crop_w, top + crop_h
+
+
+def crop_to_fit(frame: FirstFrame, size: str, placement: Placement | None = None) -> FirstFrame:
+    """`frame` cropped to the format's shape (where `placement` says, else the centre), and
+    no larger than the format."""
+    if placement is None:
+        box = crop_box(frame.width, frame.height, size)
+    else:
+        box = placed_box(frame.width, frame.height, size, placement)
     with Image.open(io.BytesIO(frame.image)) as source:
-        image = source.convert("RGB").crop(crop_box(frame.width, frame.height, size))
-    box = format_box(size)
-    if image.width > box[0]:
-        image = image.resize(box, Image.Resampling.LANCZOS)
+        image = source.convert("RGB").crop(box)
+    target = format_box(size)
+    if image.width > target[0]:
+        image = image.resize(target, Image.Resampling.LANCZOS)
     thumb = image.copy()
     thumb.thumbnail(THUMBNAIL_BOX, Image.Resampling.LANCZOS)
     return FirstFrame(
@@ -97,7 +176,17 @@ def first_frame_from_video(source: frames.Source, seconds: float | None) -> Firs
     `source` is a path or an open file (a stored video: `default_storage.open(name, "rb")`).
     Raises frames.FrameError (missing, broken, a time outside the video) or the upload
     check's ValidationError, each with a sentence for the person."""
-    data = frames.frame_bytes(source, seconds, format="JPEG")
+    # Decoding a 4K video holds its reference frames (up to ~200 MB): bounded like an upload.
+    slots = _decode_slots(settings.FIRST_FRAME_DECODE_CONCURRENCY)
+    if not slots.acquire(timeout=settings.FIRST_FRAME_DECODE_WAIT_SECONDS):
+        raise ValidationError(
+            "The studio is busy preparing other pictures right now. Please try again in a moment.",
+            code="busy",
+        )
+    try:
+        data = frames.frame_bytes(source, seconds, format="JPEG")
+    finally:
+        slots.release()
     return normalise_first_frame(SimpleUploadedFile("frame.jpg", data, "image/jpeg"))
 
 
@@ -115,7 +204,7 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 # --- keeping a checked image while the form is corrected -------------------------------
 
 
-def keep(frame: FirstFrame, owner) -> str:
+def keep(frame: FirstFrame, owner, origin: dict | None = None) -> str:
     """Store a checked image for `owner`; returns the token the form carries for it.
 
     Each person keeps one image, the latest: a refused form or a new pick replaces it (so
@@ -129,9 +218,10 @@ def keep(frame: FirstFrame, owner) -> str:
         f"{KEPT_FOLDER}/{_owner_prefix(owner)}{uuid.uuid4().hex}.jpg", ContentFile(frame.image)
     )
     _hold_under(KEPT_MAX_BYTES, keep=name)
-    return signing.dumps(
-        {"name": name, "owner": owner.pk, "size": list(frame.original_size)}, salt=_SALT
-    )
+    payload = {"name": name, "owner": owner.pk, "size": list(frame.original_size)}
+    if origin:
+        payload["origin"] = origin
+    return signing.dumps(payload, salt=_SALT)
 
 
 def kept(token: str, owner) -> FirstFrame | None:
@@ -146,6 +236,13 @@ def kept(token: str, owner) -> FirstFrame | None:
     if isinstance(size, list) and len(size) == 2 and all(isinstance(n, int) for n in size):
         frame = replace(frame, original_width=size[0], original_height=size[1])
     return frame
+
+
+def kept_origin(token: str, owner) -> dict | None:
+    """The `origin` the image was kept with, if `token` is this person's and carries one."""
+    data = _payload(token, owner)
+    origin = data.get("origin") if data else None
+    return origin if isinstance(origin, dict) else None
 
 
 def discard(token: str, owner) -> None:

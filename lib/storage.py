@@ -30,6 +30,9 @@ class PrivateS3Storage(S3Storage):
             custom_domain=None,
             # Names are random UUIDs; skipping the existence check saves a round trip.
             file_overwrite=True,
+            # A file opened for reading is downloaded whole into a spooled temporary file:
+            # past one part it goes to disk (the default 0 kept a whole video in memory).
+            max_memory_size=UPLOAD_PART_BYTES,
             transfer_config=TransferConfig(
                 multipart_threshold=UPLOAD_PART_BYTES,
                 multipart_chunksize=UPLOAD_PART_BYTES,

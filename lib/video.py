@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 import av
 from PIL import Image
@@ -17,6 +17,14 @@ from PIL import Image
 POSTER_QUALITY = 85
 # Plenty for a single MP4 (or a fragmented one); stops a file of tiny boxes spinning us.
 _MAX_TOP_LEVEL_BOXES = 10_000
+
+
+class Readable(Protocol):
+    """An open binary file: a real one, a BytesIO or a storage's File (S3 too)."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+    def tell(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ def _check_top_level_boxes(path: Path) -> None:
         raise NotAVideo(f"cannot read file: {exc}") from exc
 
 
-def check_top_level_boxes(f: BinaryIO) -> None:
+def check_top_level_boxes(f: Readable) -> None:
     """Walk an open file's top-level boxes: they must tile it exactly and include moov and mdat.
 
     This catches downloads cut short even when the moov box came first (FFmpeg would still

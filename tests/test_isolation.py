@@ -56,7 +56,9 @@ TEAMMATE_MAY_READ = {
 }
 TEAMMATE_MAY = {
     "get": TEAMMATE_MAY_READ,
-    "post": TEAMMATE_MAY_READ | {"generations:comments", "generations:star"},
+    # use_frame: a shared shot continued into a video of the teammate's own.
+    "post": TEAMMATE_MAY_READ
+    | {"generations:comments", "generations:star", "generations:use_frame"},
 }
 
 

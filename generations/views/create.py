@@ -11,6 +11,7 @@ from billing.ledger import CapExceeded, TooFast, refusal_for
 from ..access import get_for_viewing, visible_generations
 from ..forms import FirstFramePreviewForm, GenerationForm, last_project_of
 from ..models import Generation
+from . import frames
 
 
 def create(request: HttpRequest) -> HttpResponse:
@@ -19,6 +20,7 @@ def create(request: HttpRequest) -> HttpResponse:
         form = GenerationForm(request.POST, request.FILES, source=source, owner=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            continues, continues_at = frames.shot_of(request.user, form, source)
             try:
                 jobs, is_new = Generation.objects.create_takes(
                     request.user,
@@ -26,6 +28,8 @@ def create(request: HttpRequest) -> HttpResponse:
                     first_frame=data.get("first_frame"),
                     takes=data["takes"],
                     made_from=source,
+                    continues=continues,
+                    continues_at=continues_at,
                 )
             except CapExceeded:
                 form.add_error(None, refusal_for(request.user, data))
@@ -44,10 +48,15 @@ def create(request: HttpRequest) -> HttpResponse:
                     return redirect("generations:takes", pk=jobs[-1].pk)
                 return redirect(jobs[0])
         form.keep_chosen_frame()
+        continuation = frames.refused_form_origin(request.user, form)
+    elif request.GET.get("frame"):
+        form, continuation = frames.form_from_frame(request, request.GET["frame"])
     else:
         initial = {"client_token": uuid.uuid4(), "project": last_project_of(request.user)}
         form = GenerationForm(initial=initial, owner=request.user)
-    return render(request, "generations/create.html", {"form": form, "source": source})
+        continuation = None
+    context = {"form": form, "source": source, "continuation": continuation}
+    return render(request, "generations/create.html", context)
 
 
 def make_another(request: HttpRequest, pk) -> HttpResponse:

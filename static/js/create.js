@@ -65,12 +65,19 @@
       refusedBox.hidden = true;
     }
 
+    // crop.js (placing the crop box) follows the picture, the format and the fit choice;
+    // `checked`: the server has checked this picture (a refused one gets no crop box).
+    function announceFit(checked) {
+      form.dispatchEvent(new CustomEvent("firstframe:fit", { detail: { checked: Boolean(checked) } }));
+    }
+
     function updateFit(answer) {
       var mismatch = image && differs(image.width, image.height, size(), tolerance);
       fit.hidden = !mismatch;
       croppedFigure.hidden = true;
       if (!mismatch) {
         fit.querySelectorAll("input").forEach(function (radio) { radio.checked = false; });
+        announceFit(answer);
         return;
       }
       if (!fit.querySelector("input:checked")) {
@@ -81,6 +88,7 @@
         cropped.src = answer.cropped;
         croppedFigure.hidden = fit.querySelector("input:checked").value !== "crop";
       }
+      announceFit(answer);
     }
 
     // Ask the server (Pillow) to check the image and crop it for this format; it keeps the
@@ -106,7 +114,7 @@
           accepted();
           token.value = answer.token;
           image = { width: answer.width, height: answer.height };
-          caption.textContent = "Your image, " + answer.width + "×" + answer.height;
+          caption.textContent = answer.caption || "Your image, " + answer.width + "×" + answer.height;
           updateFit(answer);
         })
         .catch(function () { /* the server checks the file again when the form is sent */ });
@@ -120,6 +128,7 @@
       fit.hidden = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = null;
+      announceFit(false);
     }
 
     function chosen() {
