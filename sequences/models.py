@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import F, Max
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
 from billing import ledger
@@ -485,3 +487,12 @@ def _sentence(error: Exception) -> str:
 
 def ready_shot_count(sequence: Sequence) -> int:
     return sequence.shots.filter(generation__status=Status.READY).count()
+
+
+@receiver(post_delete, sender=Export)
+def _export_file_goes_with_its_row(sender, instance: Export, **kwargs) -> None:
+    # However the row goes (its sequence deleted, its maker's account deleted, a newer
+    # export replacing it), its file goes once the deletion is committed.
+    name = instance.file.name
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))

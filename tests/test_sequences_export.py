@@ -19,7 +19,7 @@ from lib.video import probe_mp4
 from sequences import jobs
 from sequences.models import Export, ExportStatus, Sequence, Shot
 
-from .helpers import StudioTestCase, body, make_ready_generation
+from .helpers import StudioTestCase, body, make_ready_generation, make_user
 
 FRAME = 1 / 24
 
@@ -245,3 +245,18 @@ class ExportAccessTests(StudioTestCase):
         self.assertNotContains(page, url)
         self.assertContains(page, "Shot 2 is no longer a video this sequence")
         self.assertNotContains(page, "Bob&#x27;s harbour")
+
+
+class ExportFileTests(StudioTestCase):
+    def test_deleting_the_maker_account_takes_the_export_file_too(self):
+        carol = make_user("carol")
+        sequence = Sequence.objects.create(owner=carol, title="Gone")
+        sequence.add_video(make_ready_generation(carol, seconds=1.0))
+        sequence.request_export(carol)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertTrue(jobs.export_next())
+        name = Export.objects.get().file.name
+        self.assertTrue(default_storage.exists(name))
+        with self.captureOnCommitCallbacks(execute=True):
+            carol.delete()
+        self.assertFalse(default_storage.exists(name))
