@@ -162,3 +162,21 @@ class PlanTests(StudioTestCase):
         self.generate()
         self.client.post(reverse("sequences:remove", args=[self.sequence.pk, second.pk]))
         self.assertEqual(ledger.standing(self.alice).reserved, Decimal("0.64"))
+
+
+@pytest.mark.usefixtures("sim")
+class ProjectPlanTests(StudioTestCase):
+    def test_a_project_member_generates_the_plan_the_videos_are_theirs_and_the_project_s(self):
+        from generations.models import Project
+
+        project = Project.objects.create(name="Spring", created_by=self.alice)
+        sequence = Sequence.objects.create(owner=self.alice, title="Spring spot", project=project)
+        sequence.plan_shot(prompt="Blossom", model="veo3.1-fast", seconds=4, continues=False)
+        self.client.force_login(self.bob)  # the project is open: Bob sees and edits it
+        response = self.client.post(reverse("sequences:generate", args=[sequence.pk]))
+        self.assertEqual(response.status_code, 302)
+        job = Generation.objects.get(prompt="Blossom")
+        self.assertEqual(job.owner, self.bob)
+        self.assertEqual(job.project, project)
+        self.assertEqual(ledger.standing(self.bob).reserved, Decimal("0.32"))
+        self.assertEqual(ledger.standing(self.alice).reserved, Decimal("0"))
