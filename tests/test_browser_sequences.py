@@ -98,8 +98,12 @@ def test_alice_builds_a_sequence_generates_a_planned_shot_reorders_exports_and_p
 
         # Reorder: by keyboard (Move up on the third shot), then by dragging.
         page.locator("#storyboard button[aria-label='Move shot 3 up']").focus()
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.shot-title')[1].textContent.includes('lands')"
+        )
+        # The list was swapped in place; the keyboard stays on the shot it moved.
+        assert page.evaluate("document.activeElement.id") == f"move-up-{third.pk}"
         assert shot_titles(page) == [
             "Kite over field", "The kite lands in the wheat", "Sun through clouds"
         ]  # fmt: skip
