@@ -195,5 +195,7 @@ def test_the_sequence_pages_pass_axe(live_server, browser, device, scheme):  # n
         }.items():
             page.goto(live_server.url + path)
             found[name] = serious(page)
+            if name == "sequences":
+                shoot(page, f"list-{device}-{scheme}")
     context.close()
     assert {name: problems for name, problems in found.items() if problems} == {}
