@@ -296,6 +296,61 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         batch of planned jobs counts as, in the transaction that creates them."""
         Generation(owner=owner)._check_rate()
 
+    def create_planned(
+        self,
+        owner,
+        pk: uuid.UUID,
+        request: dict,
+        first_frame: FirstFrame | None = None,
+        *,
+        reserved: bool = False,
+        continues: "Generation | None" = None,
+        continues_at: float | None = None,
+    ) -> "Generation":
+        """A sequence's planned shot started as a job (sequences/). No repeat guard (two
+        shots of a plan may share a prompt); the caller checks the per-minute limit for the
+        whole plan, in its transaction. Its cost is held now, under the caps (CapExceeded
+        undoes it), or was already held under `pk` when the plan was generated (`reserved`:
+        a shot that waited for the video it continues)."""
+        settings_sent = {key: request[key] for key in ("prompt", "model", "seconds", "size")}
+        generation = Generation(
+            pk=pk,
+            owner=owner,
+            client_token=pk,
+            first_frame_sha256=first_frame.sha256 if first_frame else "",
+            project=request.get("project"),
+            continues=continues,
+            continues_at=continues_at,
+            **settings_sent,
+        )
+        saved_files: list[str] = []
+        try:
+            if first_frame:
+                saved_files.append(
+                    default_storage.save(first_frame_name(), ContentFile(first_frame.image))
+                )
+                generation.first_frame.name = saved_files[-1]
+                saved_files.append(
+                    default_storage.save(thumbnail_name(), ContentFile(first_frame.thumbnail))
+                )
+                generation.first_frame_thumbnail.name = saved_files[-1]
+            generation._begin()
+            generation._record(
+                EventKind.CREATED,
+                wording.PLANNED_SHOT_HELD if reserved else wording.PLANNED_SHOT,
+                actor=owner,
+                was="",
+                money=None if reserved else generation._reserve,
+            )
+            if StudioSettings.load().share_new_videos:
+                generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
+            with transaction.atomic():
+                generation.save(force_insert=True)
+        except BaseException:
+            _delete_files(saved_files)
+            raise
+        return generation
+
     def resolve_reservation(self, entry_id: int, verdict: str, admin) -> LedgerEntry:
         """An admin's verdict ("charged" or "not_charged") on a reservation whose job ended
         without CometAPI's word. Taken under the job's row lock (the job first, then the

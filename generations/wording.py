@@ -275,3 +275,11 @@ def person_name(user) -> str:
     if user is None:
         return "someone"
     return user.get_full_name() or user.get_username()
+
+
+# A sequence's planned shots (sequences/), on the job's "Created" event.
+PLANNED_SHOT = "A planned shot of a sequence."
+PLANNED_SHOT_HELD = (
+    "A planned shot of a sequence; its cost was held when the plan was generated, "
+    "and it started once the shot before it was ready."
+)

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +36,12 @@ from . import notifications, wording
 from .models import Generation, Status, WorkerHeartbeat, lease_seconds, poster_name, video_name
 
 log = logging.getLogger(__name__)
+
+# Work of the apps above this one for the same loop, tried when no job step was due (the
+# sequences' shots waiting for the shot before them, and their exports). Each returns True
+# when it did something; they register in their AppConfig.ready(), so nothing here imports
+# them (layers).
+EXTRA_STEPS: list[Callable[[], bool]] = []
 
 MAX_VIDEO_BYTES = 2 * 1024**3
 PARTIAL_DOWNLOAD_MAX_AGE = timedelta(minutes=10)
@@ -301,6 +308,8 @@ def run(stop: threading.Event, interval: float = 0.5, name: str | None = None) -
                 beat(name)
                 tidy()
             busy = advance_next() is not None
+            if not busy:
+                busy = any([extra() for extra in EXTRA_STEPS])
             waited = 0
         except DatabaseError as error:
             _forget_connections()

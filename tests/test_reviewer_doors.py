@@ -30,6 +30,9 @@ class ReviewerDoorTests(StudioTestCase):
             ("get", reverse("reviewlinks:new") + f"?videos={self.shared.pk}", {}),
             ("post", reverse("reviewlinks:new"), {"videos": str(self.shared.pk), "name": "x"}),
             ("post", reverse("generations:use_frame", args=[self.shared.pk]), {"at": "0"}),
+            ("get", reverse("sequences:index"), {}),
+            ("post", reverse("sequences:index"), {"title": "Spot"}),
+            ("post", reverse("sequences:add_video", args=[self.shared.pk]), {"new": "1"}),
         ]
         for method, url, data in doors:
             with self.subTest(url=url, method=method):
@@ -45,6 +48,7 @@ class ReviewerDoorTests(StudioTestCase):
             reverse("batches:batches"),
             reverse("prompts:library"),
             reverse("reviewlinks:index"),
+            reverse("sequences:index"),
             reverse("generations:create"),
         ):
             self.assertNotIn(f'href="{url}"', page)

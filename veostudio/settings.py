@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "prompts",
     "reviewlinks",
     "inbox",
+    "sequences",
 ]
 
 MIDDLEWARE = [

@@ -40,5 +40,6 @@ urlpatterns = [
     path("", include("batches.urls")),
     path("", include("prompts.urls")),
     path("", include("reviewlinks.urls")),
+    path("", include("sequences.urls")),
     path("", include("generations.urls")),
 ]
