@@ -63,8 +63,8 @@ class UsagePageTests(TestCase):
         self.client.force_login(self.carol)
         response = self.client.get(reverse("billing:usage_csv"))
         rows = list(csv.reader(io.StringIO(response.content.decode())))
-        self.assertEqual(rows[0][:5], ["time", "day", "person", "job", "entry"])
-        kinds = sorted(row[4] for row in rows[1:])
+        self.assertEqual(rows[0][:6], ["time", "day", "person", "job", "project", "entry"])
+        kinds = sorted(row[5] for row in rows[1:])
         self.assertEqual(kinds, ["release", "reserve", "reserve", "reserve", "reserve",
                                  "settle", "settle"])  # fmt: skip
 
