@@ -58,7 +58,7 @@ def test_alice_makes_a_project_makes_a_video_into_it_moves_an_older_one_in_and_s
 
     # A new video into it, picked on the New video form.
     page.get_by_role("banner").get_by_role("link", name="New video").click()
-    page.get_by_label("Project").select_option(label="Spring perfume")
+    page.get_by_label("Project", exact=True).select_option(label="Spring perfume")
     page.get_by_label("Prompt").fill("A perfume bottle turns slowly in morning light")
     page.get_by_role("button", name="Generate").click()
     page.wait_for_url(re.compile(r"/videos/"))

@@ -127,7 +127,7 @@ def test_a_member_retries_a_take_renames_it_and_an_admin_approves_exactly_that_v
     boss.locator("#history-events li", has_text="by boss — Approved.").wait_for()  # in place
     shoot(boss, f"approved-{size}")
     boss_context.close()
-    told = Notification.objects.get()
+    told = Notification.objects.get(kind="decision")
     assert (told.recipient.username, told.kind) == ("mia", "decision")
 
     # Mia's Approved filter and her approved-only ZIP hold exactly that version.

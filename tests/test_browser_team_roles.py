@@ -42,7 +42,7 @@ def log_in(browser, live_server, size, username):  # noqa: F811
 def generate(page, live_server, model: str, prompt: str) -> None:
     """The New video form, 8 seconds at 720p, into Spring perfume."""
     page.goto(live_server.url + "/new/")
-    page.get_by_label("Project").select_option(label="Spring perfume")
+    page.get_by_label("Project", exact=True).select_option(label="Spring perfume")
     page.locator(f'label.choice[data-value="{model}"]').click()
     page.locator('label.choice[data-value="8"]').click()
     page.get_by_label("Prompt").fill(prompt)
