@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PY_OK := import sys; assert sys.version_info >= (3, 12)
 
-.PHONY: help install run test lint bench bench-short chromium nginx clean
+.PHONY: help install run test lint bench bench-short chromium nginx ffmpeg clean
 
 help:
 	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
@@ -64,11 +64,11 @@ test: install chromium nginx
 
 # Ratios against a bare authenticated view on the same gunicorn server; see bench/README.md.
 # Ready-to-seen (bench/ready.py) drives Debian's Chromium, hence the chromium target.
-bench: install chromium
+bench: install chromium ffmpeg
 	@mkdir -p var
 	$(PY) bench/run.py
 
-bench-short: install chromium
+bench-short: install chromium ffmpeg
 	@mkdir -p var
 	$(PY) bench/run.py --short
 
@@ -88,6 +88,20 @@ chromium:
 		else \
 			echo "The browser tests need Chromium at $(CHROMIUM), and it is not installed." >&2; \
 			echo "Install it once with:  sudo apt-get install -y chromium   then run make test again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+# The export benchmark (bench/export.py) measures the worker's stitching against Debian's ffmpeg.
+ffmpeg:
+	@if ! command -v ffmpeg >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's ffmpeg for the export benchmark"; \
+			apt-get update -q; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q ffmpeg; \
+		else \
+			echo "The export benchmark compares with Debian's ffmpeg, and it is not installed." >&2; \
+			echo "Install it once with:  sudo apt-get install -y ffmpeg   then run make bench again." >&2; \
 			exit 1; \
 		fi; \
 	fi
