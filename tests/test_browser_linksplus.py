@@ -47,7 +47,7 @@ def test_a_stack_link_and_a_batch_into_a_sequence(
 ):
     alice = get_user_model().objects.create_user("alice", password=PASSWORD)
     v1 = make_ready_generation(alice, seconds=2.0, prompt="Kite, first try", title="Kite hero")
-    v2 = make_ready_generation(alice, seconds=2.0, prompt="Kite, lower", stack=v1, version=2)
+    make_ready_generation(alice, seconds=2.0, prompt="Kite, lower", stack=v1, version=2)
     v3 = make_ready_generation(alice, seconds=2.0, prompt="Kite, at dusk", stack=v1, version=3)
     page = log_in(browser, live_server, size)
 
