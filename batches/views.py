@@ -136,7 +136,14 @@ def choose_project(request: HttpRequest, batch_pk) -> HttpResponse:
     if chosen and project is None:
         messages.error(request, "That project is no longer open. Please pick another.")
     else:
+        before = batch.sequence
         batch.choose_project(request.user, project)
+        if before is not None and batch.sequence is None:
+            messages.info(
+                request,
+                f"“{before.title}” takes its own project's videos only, so the plan no "
+                "longer goes into it.",
+            )
         messages.success(
             request,
             f"Every video of this plan goes into “{project.name}”."
@@ -213,6 +220,8 @@ def videos(request: HttpRequest, batch_pk) -> HttpResponse:
     cards = gallery.as_cards(batch.videos_for(request.user), request.user).order_by(
         "batch_rows__line", "take_number"
     )
-    sequence = visible_sequences(request.user).filter(pk=batch.sequence_id).first()
+    sequence = None
+    if batch.sequence_id is not None:
+        sequence = visible_sequences(request.user).filter(pk=batch.sequence_id).first()
     context = {"batch": batch, "group": cards, "sequence": sequence}
     return render(request, "batches/videos.html", context)

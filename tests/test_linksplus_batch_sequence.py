@@ -72,7 +72,10 @@ class BatchIntoSequenceTests(StudioTestCase):
         batch.refresh_from_db()
         self.assertEqual((batch.sequence, batch.project), (sequence, project))
 
-        self.client.post(reverse("batches:project", args=[batch.pk]), {"project": other.pk})
+        response = self.client.post(
+            reverse("batches:project", args=[batch.pk]), {"project": other.pk}, follow=True
+        )
+        self.assertContains(response, "so the plan no longer goes into it")
         batch.refresh_from_db()
         self.assertEqual((batch.sequence, batch.project), (None, other))
 
