@@ -16,6 +16,8 @@ from billing.models import StudioSettings
 from generations.access import visible_generations
 from generations.forms import usable_projects
 from generations.models import Generation, Project
+from sequences.access import visible_sequences
+from sequences.models import Sequence
 
 from . import rows as checks
 from .sheet import MAX_ROWS, Sheet
@@ -49,6 +51,10 @@ class Batch(models.Model):
     ignored_columns = models.CharField(max_length=500, blank=True)
     project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # linksplus: the sequence the videos go into as shots, in the rows' order.
+    sequence = models.ForeignKey(
+        Sequence, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -120,7 +126,48 @@ class Batch(models.Model):
         if project is not None and not usable_projects(person).filter(pk=project.pk).exists():
             raise PlanRefused("That project is no longer open. Please pick another.")
         self.project = project
-        self.save(update_fields=["project", "updated_at"])
+        fields = ["project", "updated_at"]
+        if self.sequence is not None and self.sequence.project_id not in (None, self.project_id):
+            self.sequence = None  # a project's sequence takes that project's videos only
+            fields.append("sequence")
+        self.save(update_fields=fields)
+
+    def choose_sequence(self, person, sequence: Sequence | None) -> None:
+        """The sequence the videos go into; a project's sequence brings its project (it
+        takes that project's videos only, so its people see every shot)."""
+        if sequence is not None:
+            if not visible_sequences(person).filter(pk=sequence.pk).exists():
+                raise PlanRefused("That sequence is no longer yours to edit. Please pick another.")
+            if sequence.project_id is not None and sequence.project_id != self.project_id:
+                if not usable_projects(person).filter(pk=sequence.project_id).exists():
+                    raise PlanRefused(
+                        "That sequence's project is no longer open. Please pick another."
+                    )
+                self.project = sequence.project
+        self.sequence = sequence
+        self.save(update_fields=["sequence", "project", "updated_at"])
+
+    def _sequence_for(self, person, project: Project | None) -> Sequence | None:
+        """The chosen sequence, locked, checked again as the plan is sent."""
+        if self.sequence_id is None:
+            return None
+        sequence = (
+            visible_sequences(person)
+            .select_for_update(of=("self",))
+            .filter(pk=self.sequence_id)
+            .first()
+        )
+        if sequence is None:
+            raise PlanRefused(
+                "The sequence chosen for this plan is no longer yours to edit. "
+                "Please pick another. Nothing was sent."
+            )
+        if sequence.project_id is not None and sequence.project_id != getattr(project, "pk", None):
+            raise PlanRefused(
+                f"“{sequence.title}” takes its project's videos only: please put the plan "
+                "in that project, or pick another sequence. Nothing was sent."
+            )
+        return sequence
 
     def generate_for(self, person) -> bool:
         """Make every row's videos in one transaction: reserved as a whole through the New
@@ -148,6 +195,7 @@ class Batch(models.Model):
                             "The project chosen for this plan is no longer open to you. "
                             "Please pick another. Nothing was sent."
                         )
+                sequence = batch._sequence_for(person, project)
                 studio = StudioSettings.load()
                 total = sum(
                     (
@@ -165,6 +213,7 @@ class Batch(models.Model):
                 # The plan is one deliberate send: counted once against the per-minute limit;
                 # each job's money is the ledger's own check as it is reserved.
                 Generation.objects.check_rate_for(person)
+                made: list[Generation] = []
                 for row, one in checked:
                     jobs, _ = Generation.objects.create_takes(
                         person,
@@ -173,6 +222,9 @@ class Batch(models.Model):
                         planned=True,
                     )
                     row.videos.set(jobs)
+                    made.extend(sorted(jobs, key=lambda job: job.take_number or 0))
+                if sequence is not None:
+                    sequence.add_jobs(person, made)
                 batch.generated_at = timezone.now()
                 batch.save(update_fields=["generated_at", "updated_at"])
         except _BadRows as refused:

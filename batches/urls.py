@@ -8,6 +8,7 @@ urlpatterns = [
     path("batches/", views.batches, name="batches"),
     path("batches/<int:batch_pk>/", views.plan, name="plan"),
     path("batches/<int:batch_pk>/project/", views.choose_project, name="project"),
+    path("batches/<int:batch_pk>/sequence/", views.choose_sequence, name="sequence"),
     path("batches/<int:batch_pk>/generate/", views.generate, name="generate"),
     path("batches/<int:batch_pk>/delete/", views.discard, name="delete"),
     path("batches/<int:batch_pk>/videos/", views.videos, name="videos"),

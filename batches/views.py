@@ -10,6 +10,7 @@ from django_htmx.middleware import HtmxDetails
 from generations import gallery
 from generations.access import members_only
 from generations.forms import usable_projects
+from sequences.access import visible_sequences
 
 from .forms import SheetForm
 from .models import Batch, BatchRow, PlanRefused
@@ -64,11 +65,14 @@ def plan(request: HttpRequest, batch_pk) -> HttpResponse:
 
 def _plan_context(request: HttpRequest, batch: Batch, **extra) -> dict:
     projects = list(usable_projects(request.user))
+    sequences = list(visible_sequences(request.user).select_related("project").order_by("title"))
     return {
         "batch": batch,
         "plan": batch.plan_for(request.user),
         "projects": projects,
         "project_closed": batch.project is not None and batch.project not in projects,
+        "sequences": sequences,
+        "sequence_closed": batch.sequence is not None and batch.sequence not in sequences,
         **extra,
     }
 
@@ -132,12 +136,52 @@ def choose_project(request: HttpRequest, batch_pk) -> HttpResponse:
     if chosen and project is None:
         messages.error(request, "That project is no longer open. Please pick another.")
     else:
+        before = batch.sequence
         batch.choose_project(request.user, project)
+        if before is not None and batch.sequence is None:
+            messages.info(
+                request,
+                f"“{before.title}” takes its own project's videos only, so the plan no "
+                "longer goes into it.",
+            )
         messages.success(
             request,
             f"Every video of this plan goes into “{project.name}”."
             if project
             else "The videos go into no project (private unless you share them).",
+        )
+    return redirect(batch)
+
+
+@members_only
+@require_POST
+def choose_sequence(request: HttpRequest, batch_pk) -> HttpResponse:
+    """The sequence the plan's videos go into as shots, in the rows' order."""
+    batch = _get_batch(request, batch_pk)
+    if batch.is_generated:
+        return redirect(batch)
+    chosen = request.POST.get("sequence") or ""
+    sequence = (
+        visible_sequences(request.user).filter(pk=chosen).first() if chosen.isdigit() else None
+    )
+    try:
+        if chosen and sequence is None:
+            raise PlanRefused("That sequence is no longer yours to edit. Please pick another.")
+        batch.choose_sequence(request.user, sequence)
+    except PlanRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect(batch)
+    if sequence is None:
+        messages.success(request, "The videos go into no sequence.")
+    elif sequence.project_id:
+        messages.success(
+            request,
+            f"Every video becomes a shot of “{sequence.title}”, in the rows' order, and goes "
+            f"into its project “{sequence.project.name}”.",
+        )
+    else:
+        messages.success(
+            request, f"Every video becomes a shot of “{sequence.title}”, in the rows' order."
         )
     return redirect(batch)
 
@@ -176,4 +220,8 @@ def videos(request: HttpRequest, batch_pk) -> HttpResponse:
     cards = gallery.as_cards(batch.videos_for(request.user), request.user).order_by(
         "batch_rows__line", "take_number"
     )
-    return render(request, "batches/videos.html", {"batch": batch, "group": cards})
+    sequence = None
+    if batch.sequence_id is not None:
+        sequence = visible_sequences(request.user).filter(pk=batch.sequence_id).first()
+    context = {"batch": batch, "group": cards, "sequence": sequence}
+    return render(request, "batches/videos.html", context)

@@ -32,6 +32,15 @@ class ReviewLinkForm(forms.Form):
         label="Guests may comment and approve", required=False, initial=True
     )
 
+    # Offered when the one video shared has other versions (views.new drops it otherwise).
+    scope = forms.ChoiceField(
+        label="Share",
+        choices=[("video", "This version"), ("stack", "Every version of it")],
+        initial="video",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if not name:

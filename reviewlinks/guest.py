@@ -8,6 +8,7 @@ the link read alike. The guest is never logged in: what the session holds for a 
 password given, the name they chose, a random visitor id) opens nothing in the studio.
 """
 
+import json
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,6 +16,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -25,6 +27,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
 from billing.models import AuditEntry
+from generations.drawings import clean_drawing
 from generations.forms import CommentForm
 from generations.models import Comment, Generation, NotificationKind, ReviewStatus
 from generations.notifications import notify
@@ -165,7 +168,7 @@ def page(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> Htt
     comments: dict = {video.pk: [] for video in videos}
     shown = (
         Comment.objects.filter(guest_link__link=link, generation__in=videos)
-        .only("pk", "generation_id", "guest_name", "body", "at_seconds", "created_at")
+        .only("pk", "generation_id", "guest_name", "body", "at_seconds", "created_at", "drawing")
         .order_by("created_at", "pk")
     )
     for comment in shown:
@@ -185,6 +188,7 @@ def page(request: HttpRequest, link: ReviewLink, state: dict, token: str) -> Htt
         "error_video": state.pop("error_video", ""),
         "kept_body": state.pop("kept_body", ""),
         "kept_at": state.pop("kept_at", ""),
+        "kept_drawing": state.pop("kept_drawing", ""),
         "notice": state.pop("notice", ""),
         "notice_video": state.pop("notice_video", ""),
         "form_key": state["form_key"],
@@ -294,6 +298,8 @@ def comment(request: HttpRequest, link: ReviewLink, state: dict, token: str, vid
             error_video=str(video.pk),
             kept_body=request.POST.get("body", "")[:GUEST_COMMENT_MAX_LENGTH],
             kept_at=request.POST.get("at", "")[:16],
+            # linksplus: the drawing is kept too, so a fixed comment loses nothing.
+            kept_drawing=_kept_drawing(request.POST.get("drawing", "")),
         )
         _save(request, link, state)
         return _back(token, video)
@@ -304,9 +310,12 @@ def comment(request: HttpRequest, link: ReviewLink, state: dict, token: str, vid
             guest_name=name,
             body=form.cleaned_data["body"],
             at_seconds=form.cleaned_data["at"],
+            drawing=form.cleaned_data["drawing"],
         )
         GuestComment.objects.create(comment=written, link=link, visitor=state["visitor"])
         moment = f" at {written.moment_label}" if written.at_seconds is not None else ""
+        if written.drawing:
+            moment += " (with a drawing)"
         AuditEntry.record(
             "guest_commented",
             username=f"{name} (guest)",
@@ -321,11 +330,20 @@ def comment(request: HttpRequest, link: ReviewLink, state: dict, token: str, vid
             f"“{video.display_title}”: {written.body}",
             generation=video,
             actor_name=f"{name} (guest)",
-            url=video.get_absolute_url() + f"#comment-{written.pk}",
+            url=written.moment_link,  # the studio's page opens it at its moment
         )
     state.update(notice="Thank you: your comment was sent to the team.", notice_video=str(video.pk))
     _save(request, link, state)
     return _back(token, video)
+
+
+def _kept_drawing(text: str) -> str:
+    """A refused comment's drawing, to offer again: only when it reads as a drawing (the
+    session keeps nothing it could not show)."""
+    try:
+        return json.dumps(clean_drawing(text), separators=(",", ":")) if text else ""
+    except ValidationError:
+        return ""
 
 
 def _too_many_comments(link: ReviewLink, state: dict) -> bool:

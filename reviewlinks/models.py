@@ -16,6 +16,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +63,10 @@ class ReviewLink(models.Model):
         Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     videos = models.ManyToManyField(Generation, blank=True, related_name="review_links")
+    # A stack's link: `videos` holds the versions shared when it was made, and the link shows
+    # every version of their stack as it is at each visit (a new version appears; a first
+    # version deleted for good hands the stack on to the next, which the link still holds).
+    whole_stack = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -96,6 +102,7 @@ class ReviewLink(models.Model):
         allow_feedback: bool = True,
         videos=(),
         project: Project | None = None,
+        whole_stack: bool = False,
     ) -> tuple["ReviewLink", str]:
         """A new link and its token (shown once: only its hash is kept). The caller has
         checked that `person` may share these videos or this project."""
@@ -112,6 +119,7 @@ class ReviewLink(models.Model):
                 password=make_password(password) if password else "",
                 allow_download=allow_download,
                 allow_feedback=allow_feedback,
+                whole_stack=whole_stack,
             )
             videos = list(videos)
             link.videos.set(videos)
@@ -152,6 +160,9 @@ class ReviewLink(models.Model):
         return f"“{self.name}”: {what}; " + ", ".join(extras)
 
     def videos_label(self) -> str:
+        if self.whole_stack:
+            first = self.videos.order_by("version", "pk").first()
+            return f"every version of “{first.display_title}”" if first else "a version stack"
         count = self.videos.count()
         return "1 video" if count == 1 else f"{count} videos"
 
@@ -188,8 +199,15 @@ class ReviewLink(models.Model):
         )
         if self.project_id is not None:
             chosen = chosen.filter(project_id=self.project_id)
+        elif self.whole_stack:
+            roots = Generation.objects.filter(pk__in=self.videos.values("pk")).values(
+                root=Coalesce("stack_id", "pk")
+            )
+            chosen = chosen.filter(Q(pk__in=roots) | Q(stack_id__in=roots))
         else:
             chosen = chosen.filter(pk__in=self.videos.values("pk"))
+        if self.whole_stack:  # newest version first
+            return chosen.exclude(video="").order_by("-version", "-created_at", "-pk")
         return chosen.exclude(video="").order_by("-created_at", "-pk")
 
     def video_served(self, pk) -> Generation | None:

@@ -55,6 +55,7 @@ def new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     project: Project | None = None
     videos: list[Generation] = []
+    stack: list[Generation] = []
     if data.get("project"):
         try:
             project = get_project_for_changing(request, int(data["project"]))
@@ -68,10 +69,18 @@ def new(request: HttpRequest) -> HttpResponse:
             return redirect("generations:index")
         first = videos[0].display_title
         default_name = f"Review: {first}" if len(videos) == 1 else f"Review: {len(videos)} videos"
+        if len(videos) == 1:
+            # A video with versions: this one, or the whole stack (newest first).
+            stack = _shareable(request, videos[0].versions().values("pk"))
+            if len(stack) < 2:
+                stack = []
     form = ReviewLinkForm(
         request.POST if request.method == "POST" else None, initial={"name": default_name[:120]}
     )
+    if not stack:
+        del form.fields["scope"]
     if request.method == "POST" and form.is_valid():
+        whole_stack = bool(stack) and form.cleaned_data.get("scope") == "stack"
         link, token = ReviewLink.create_for(
             request.user,
             name=form.cleaned_data["name"],
@@ -79,15 +88,16 @@ def new(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
             allow_download=form.cleaned_data["allow_download"],
             allow_feedback=form.cleaned_data["allow_feedback"],
-            videos=videos,
+            videos=stack if whole_stack else videos,
             project=project,
+            whole_stack=whole_stack,
         )
         shown = dict(request.session.get(NEW_KEY, {}))
         shown[str(link.pk)] = [request.build_absolute_uri(link.guest_url(token)), time.time()]
         request.session[NEW_KEY] = shown
         return redirect("reviewlinks:detail", link_pk=link.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "videos": videos, "project": project}
+    context = {"form": form, "videos": videos, "project": project, "stack": stack}
     return render(request, "reviewlinks/new.html", context, status=status)
 
 

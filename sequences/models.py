@@ -117,6 +117,26 @@ class Sequence(models.Model):
             self.changed()
         return shot
 
+    def add_jobs(self, person, generations: list[Generation]) -> list["Shot"]:
+        """Videos still being made (a batch's, in its rows' order) at the end, as shots that
+        fill in when each video is ready, as a generated plan's shots do. In the caller's
+        transaction; the caller has checked that `person` may edit this sequence and that
+        the videos go where its people see them (its project)."""
+        with transaction.atomic():
+            start = self._next_position()
+            shots = Shot.objects.bulk_create(
+                Shot(
+                    sequence=self,
+                    position=start + offset,
+                    generation=generation,
+                    state=ShotState.MADE,
+                    planned_by=person,
+                )
+                for offset, generation in enumerate(generations)
+            )
+            self.changed()
+        return shots
+
     def accepts(self, generation: Generation) -> bool:
         """A video whose audience is the sequence's: a project sequence takes the project's
         videos only, so that its page and export show nobody a video kept from them."""

@@ -25,12 +25,14 @@ def review_links_panel(context) -> str:
     video = (
         changeable_generations(request.user)
         .filter(pk=pk, trashed_at__isnull=True)
-        .only("pk", "status", "video", "project_id")
+        .only("pk", "status", "video", "project_id", "stack_id")
         .first()
     )
     if video is None or not video.is_ready:
         return ""
     in_link = Q(videos=video)
+    # linksplus: a stack's link shows this video when it holds any version of its stack.
+    in_link |= Q(whole_stack=True, videos__in=video.versions().values("pk"))
     if video.project_id is not None:
         in_link |= Q(project_id=video.project_id)
     links = ReviewLink.objects.made_by(request.user).live().filter(in_link).distinct()

@@ -3,6 +3,9 @@
 // the overlay is an SVG laid over the picture's displayed box (letterboxing and portrait
 // videos included) and redrawn in pixels whenever that box changes. Pointer events make
 // it work the same with a mouse, a pen or a finger. The page works without this script.
+// A page of several videos (a review link's guest page) marks each video's part with
+// data-drawing-scope: its player, its comments and its form go together, and drawings show
+// over the player last played, sought, opened or drawn on.
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
@@ -12,17 +15,42 @@
   var pinned = false;     // shown by a click or a link: stays until the video plays
   var pinnedAt = null;    // … or is moved away from this moment
   var drawing = null;     // while drawing: {shapes, tool, colour, current}
+  var active = null;      // on a page of several players: the one in use
 
   function player() {
+    if (active && active.isConnected) return active;
     return document.querySelector("video.player");
   }
 
+  function scopeOf(node) {
+    return (node && node.closest && node.closest("[data-drawing-scope]")) || document;
+  }
+
+  // The player that goes with a button or a comment (the page's only one without scopes).
+  function playerFor(node) {
+    var scope = scopeOf(node);
+    return (scope !== document && scope.querySelector("video.player")) || document.querySelector("video.player");
+  }
+
+  // Drawings move to another player: the old one's overlay is left empty.
+  function focusOn(video) {
+    if (!video || video === player()) return;
+    if (overlay) {
+      while (overlay.firstChild) overlay.removeChild(overlay.firstChild);
+      overlay.classList.remove("visible");
+    }
+    active = video;
+    overlay = null;
+    shown = null;
+    pinned = false;
+  }
+
   function field() {
-    return document.querySelector(".drawing-field");
+    return scopeOf(player()).querySelector(".drawing-field");
   }
 
   function colours() {
-    var holder = field();
+    var holder = field() || document.querySelector("[data-colours]");
     try {
       return (holder && JSON.parse(holder.dataset.colours)) || FALLBACK;
     } catch (error) {
@@ -60,6 +88,12 @@
     var video = player();
     if (!video) return null;
     if (overlay && overlay.isConnected && overlay.previousElementSibling === video) return overlay;
+    var next = video.nextElementSibling;
+    if (next && next.classList.contains("drawing-overlay")) {  // this player's, made before
+      overlay = next;
+      place();
+      return overlay;
+    }
     video.parentElement.classList.add("drawing-host");
     overlay = document.createElementNS(SVG, "svg");
     overlay.setAttribute("class", "drawing-overlay");
@@ -160,6 +194,7 @@
 
   // A comment's drawing, at its moment, the video paused there.
   function openComment(comment) {
+    focusOn(playerFor(comment));
     var video = player();
     var shapes = shapesOf(comment);
     if (!video || !shapes) return;
@@ -178,14 +213,19 @@
 
   // --- at a comment's moment, its drawing shows by itself --------------------------------
 
-  function atMoment() {
+  function atMoment(event) {
+    var target = event && event.target;
+    if (target && target.matches && target.matches("video.player") && target !== player()) {
+      if (drawing || event.type !== "seeked") return;  // another player sought: it takes over
+      focusOn(target);
+    }
     var video = player();
     if (!video || drawing) return;
     var now = video.currentTime;
     if (pinned && pinnedAt !== null && Math.abs(now - pinnedAt) > 0.2) pinned = false;
     if (pinned) return;
     var found = null;
-    document.querySelectorAll("li.comment[data-drawing]").forEach(function (comment) {
+    scopeOf(video).querySelectorAll("li.comment[data-drawing]").forEach(function (comment) {
       var at = parseFloat(comment.dataset.at);
       if (!found && !isNaN(at) && now >= at - 0.15 && now <= at + 1.5) found = comment;
     });
@@ -276,6 +316,7 @@
   }
 
   function startDrawing(start) {
+    focusOn(playerFor(start));
     var video = player();
     if (!video || !ensureOverlay()) return;
     video.pause();
@@ -301,7 +342,8 @@
     drawing = null;
     document.querySelectorAll(".drawing-tools").forEach(function (bar) { bar.remove(); });
     if (overlay) overlay.classList.remove("drawing-active");
-    var start = document.querySelector(".start-drawing");
+    var holder = field();
+    var start = holder && holder.querySelector(".start-drawing");
     if (start) {
       start.setAttribute("aria-pressed", "false");
       start.textContent = shapes.length ? "Change the drawing" : "Draw on the frame";
@@ -309,29 +351,34 @@
     var video = player();
     if (shapes.length) show(shapes, true, video ? video.currentTime : NaN);
     else hide();
-    var text = document.querySelector(".comment-form textarea[data-mentions]");
+    var form = holder && holder.closest("form");
+    var text = form && form.querySelector("textarea");
     if (text && focusText) text.focus();  // back to the words that go with it
   }
 
   function showControls() {
-    var video = player();
     document.querySelectorAll(".start-drawing, .show-drawing").forEach(function (node) {
-      node.hidden = !video;
+      node.hidden = !playerFor(node);
     });
     // A form sent back with a mistake keeps its drawing: say so on the button.
-    var holder = field();
-    var start = holder && holder.querySelector(".start-drawing");
-    if (start && !drawing && holder.querySelector(".drawing-input").value) {
-      start.textContent = "Change the drawing";
-    }
+    document.querySelectorAll(".drawing-field").forEach(function (holder) {
+      var start = holder.querySelector(".start-drawing");
+      if (start && !drawing && holder.querySelector(".drawing-input").value) {
+        start.textContent = "Change the drawing";
+      }
+    });
   }
 
   document.addEventListener("click", function (event) {
     var target = event.target;
     var start = target.closest(".start-drawing");
     if (start) {
-      if (drawing) stopDrawing();
-      else startDrawing(start);
+      if (drawing) {
+        var same = playerFor(start) === player();
+        stopDrawing();
+        if (same) return;  // a second press ends it; another video's starts there
+      }
+      startDrawing(start);
       return;
     }
     if (!drawing) {
@@ -361,8 +408,10 @@
   document.addEventListener("timeupdate", atMoment, true);
   document.addEventListener("seeked", atMoment, true);
   document.addEventListener("play", function (event) {
-    if (event.target !== player()) return;
+    var video = event.target;
+    if (!(video.matches && video.matches("video.player"))) return;
     if (drawing) stopDrawing();
+    focusOn(video);
     pinned = false;
     atMoment();
   }, true);
@@ -390,7 +439,7 @@
     if (fold) fold.open = true;
     comment.classList.add("picked");
     comment.scrollIntoView({ block: "center" });
-    var video = player();
+    var video = playerFor(comment);
     if (comment.dataset.drawing) {
       openComment(comment);
     } else if (video && match[1]) {
@@ -403,7 +452,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     showControls();
-    if (player() && window.ResizeObserver) new ResizeObserver(place).observe(player());
+    if (window.ResizeObserver) {
+      var watcher = new ResizeObserver(place);
+      document.querySelectorAll("video.player").forEach(function (video) { watcher.observe(video); });
+    }
     openFromAddress();
   });
   window.addEventListener("hashchange", openFromAddress);
