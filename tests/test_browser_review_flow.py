@@ -183,7 +183,7 @@ def test_a_member_and_a_reviewer_take_a_retried_take_from_draft_to_approved(
         reviewer.locator("svg.drawing-overlay.visible ellipse").wait_for()
         reviewer.wait_for_function(
             "() => { const v = document.querySelector('video.player');"
-            " return v.paused && Math.abs(v.currentTime - 3) < 0.05; }"
+            " return v.paused && Math.abs(v.currentTime - 3) < 0.05 && v.readyState >= 2; }"
         )
         # A reviewer decides (the four buttons) but renames nothing and remakes nothing.
         assert reviewer.locator(f"#review-{retry.pk} button.review-choice").count() == 4
