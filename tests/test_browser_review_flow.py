@@ -137,10 +137,13 @@ def test_a_member_and_a_reviewer_take_a_retried_take_from_draft_to_approved(
         mia.get_by_label("Title").fill("Kite hero shot")
         mia.get_by_role("button", name="Save").click()
         mia.locator("h1.prompt-title", has_text="Kite hero shot").wait_for()
-        mia.locator(f"#share-{retry.pk}").get_by_role("button", name="Share with the team").click()
-        mia.locator(f"#share-{retry.pk}", has_text="Shared with the team").wait_for()
         mia.get_by_role("button", name="In review", exact=True).click()
         mia.locator(f"#review-{retry.pk} [aria-pressed=true]", has_text="In review").wait_for()
+        # Still private: the page says no reviewer can see it yet. She shares it.
+        mia.locator(f"#review-unseen-{retry.pk}").wait_for()
+        shoot(mia, f"unseen-{size}")
+        mia.locator(f"#share-{retry.pk}").get_by_role("button", name="Share with the team").click()
+        mia.locator(f"#share-{retry.pk}", has_text="Shared with the team").wait_for()
 
         # "@reviewer look at 0:03" with a circle drawn on that frame.
         told_before = bell(reviewer)
@@ -202,7 +205,9 @@ def test_a_member_and_a_reviewer_take_a_retried_take_from_draft_to_approved(
         # Mia is told, and answers under the video.
         wait_for_bell_above(mia, mia_told)
         mia.reload()
-        mia.locator(f"#review-{retry.pk} [aria-pressed=true]", has_text="Changes requested")
+        mia.locator(
+            f"#review-{retry.pk} [aria-pressed=true]", has_text="Changes requested"
+        ).wait_for()
         answer = mia.locator("#id_body")
         answer.click()
         answer.press_sequentially("@rev")

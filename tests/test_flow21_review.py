@@ -187,3 +187,30 @@ class RunningCardTests(StudioTestCase):
             card_version_of("queued", None, None, None),
             card_version_of("queued", None, None, None, None, "draft", ""),
         )
+
+
+class AskingForReviewTests(StudioTestCase):
+    """In review on a video only its maker sees would wait for nobody: the page says so."""
+
+    def decide(self, video, htmx: bool):
+        headers = {"HX-Request": "true"} if htmx else {}
+        url = reverse("generations:decide", args=[video.pk])
+        return self.client.post(url, {"review_status": "in_review"}, headers=headers, follow=True)
+
+    def test_a_private_video_put_in_review_says_no_reviewer_can_see_it(self):
+        for htmx in (True, False):
+            video = make_ready_generation(self.alice, prompt="Private kite")
+            with self.subTest(htmx=htmx):
+                self.assertContains(self.decide(video, htmx), "Only you can see this video")
+
+    def test_a_shared_video_or_one_in_a_project_says_nothing_of_the_kind(self):
+        shared = make_ready_generation(self.alice, prompt="Shared kite")
+        shared.share_for(self.alice)
+        in_project = make_ready_generation(self.alice, prompt="Project kite")
+        in_project.move_for(self.alice, Project.objects.create(name="Kites", created_by=self.alice))
+
+        for video in (shared, in_project):
+            with self.subTest(video.prompt):
+                answer = self.decide(video, htmx=True)
+                self.assertContains(answer, 'aria-pressed="true">In review</button>')
+                self.assertNotContains(answer, "Only you can see this video")
