@@ -425,6 +425,8 @@ class PollRow(NamedTuple):
     shared_at: datetime | str | None
     trashed_at: datetime | str | None
     project_id: int | None
+    review_status: str
+    title: str
 
     @property
     def poll_version(self) -> int:
@@ -438,6 +440,8 @@ class PollRow(NamedTuple):
             _as_datetime(self.shared_at),
             _as_datetime(self.trashed_at),
             self.project_id,
+            self.review_status,
+            self.title,
         )
 
     @property
@@ -459,7 +463,8 @@ def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
     by_value = {(pk if native else pk.hex): pk for pk in ids}
     table = connection.ops.quote_name(Generation._meta.db_table)
     columns = (
-        "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id"
+        "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
+        " review_status, title"
     )
     parts: list[str] = []
     params: list[Any] = []
@@ -493,12 +498,23 @@ def _as_datetime(value) -> datetime | None:
     return value
 
 
-def card_version_of(status, submit_started_at, shared_at, trashed_at, project_id=None) -> int:
+def card_version_of(
+    status,
+    submit_started_at,
+    shared_at,
+    trashed_at,
+    project_id=None,
+    review_status="draft",
+    title="",
+) -> int:
     """A digest of what a running card shows of its row (its other fields never change
-    while it runs): the status, whether it still waits for a slot, sharing, the Trash."""
+    while it runs): the status, whether it still waits for a slot, sharing, the Trash,
+    its project, its review status and its title."""
     shown = [str(status), submit_started_at is None, *map(poll_version_of, (shared_at, trashed_at))]
     if project_id is not None:  # its label on the card (unchanged digest for no project)
         shown.append(project_id)
+    if review_status != "draft" or title:  # likewise unchanged for a draft never renamed
+        shown += [str(review_status), title]
     return zlib.crc32(repr(shown).encode())
 
 
@@ -899,7 +915,13 @@ class Generation(models.Model):
         writes the row (the video's page shows the time so far), but a card shows none
         of it: a gallery of running jobs is not redrawn every few seconds for nothing."""
         return card_version_of(
-            self.status, self.submit_started_at, self.shared_at, self.trashed_at, self.project_id
+            self.status,
+            self.submit_started_at,
+            self.shared_at,
+            self.trashed_at,
+            self.project_id,
+            self.review_status,
+            self.title,
         )
 
     @property

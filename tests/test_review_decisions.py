@@ -200,11 +200,12 @@ class ApprovedListTests(StudioTestCase):
         self.assertContains(on_project, '<strong id="approved-count">2</strong> videos')
         self.assertEqual(len(zipfile.ZipFile(io.BytesIO(body(zipped))).namelist()), 2)
 
-    def test_an_approved_zip_of_nothing_says_so(self):
+    def test_an_approved_zip_of_nothing_says_so_on_the_list_it_came_from(self):
         answer = self.client.get(reverse("generations:zip") + "?approved=1&in=team", follow=True)
-        self.assertContains(answer, "Pick at least one ready video to download.")
-        answer = self.client.get(reverse("generations:zip") + "?approved=1&in=nowhere", follow=True)
-        self.assertContains(answer, "Pick at least one ready video to download.")
+        self.assertEqual(answer.redirect_chain, [(reverse("generations:team"), 302)])
+        self.assertContains(answer, "No approved video here is ready to download yet.")
+        answer = self.client.get(reverse("generations:zip") + "?approved=1&in=nowhere")
+        self.assertEqual(answer.status_code, 404)
 
     def test_nobody_outside_a_limited_project_gets_its_approved_videos(self):
         project = Project.objects.create(name="Secret launch", created_by=self.admin)
@@ -214,13 +215,11 @@ class ApprovedListTests(StudioTestCase):
         video.decide_for(self.alice, "approved")
         self.client.force_login(self.bob)
 
-        zipped = self.client.get(
-            reverse("generations:zip") + f"?approved=1&in={project.pk}", follow=True
-        )
+        zipped = self.client.get(reverse("generations:zip") + f"?approved=1&in={project.pk}")
         by_ids = self.client.get(reverse("generations:zip") + f"?approved=1&ids={video.pk}")
         team = self.client.get(reverse("generations:team"))
 
-        self.assertContains(zipped, "Pick at least one ready video to download.")
+        self.assertEqual(zipped.status_code, 404)  # as the project's own page
         self.assertEqual(by_ids.status_code, 302)
         self.assertContains(team, '<strong id="approved-count">0</strong> videos')
         self.assertNotContains(team, "Secret approved shot")

@@ -4,14 +4,15 @@ each answers 404 to anyone who may not see the video."""
 from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
+from django.urls import reverse
 
 from billing.models import AuditEntry
 from lib.media import serve_file
 
-from ..access import approved_in, get_for_viewing, visible_generations
+from ..access import approved_in, get_for_viewing, get_project_for_viewing, visible_generations
+from ..models import ReviewStatus
 from ..zips import ready_videos, zip_response
-from .common import ids_in
+from .common import back_or, ids_in
 
 
 def video(request: HttpRequest, pk) -> HttpResponseBase:
@@ -47,17 +48,20 @@ def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> H
 
 def download_zip(request: HttpRequest) -> HttpResponseBase:
     chosen = visible_generations(request.user).filter(pk__in=ids_in(request.GET))
+    where = str(request.GET.get("in", ""))
     if request.GET.get("approved"):  # "approved only": of the ticked ones, or of a list
-        where = str(request.GET.get("in", ""))
         chosen = (
-            chosen.filter(review_status="approved")
+            chosen.filter(review_status=ReviewStatus.APPROVED)
             if not where
-            else approved_in(request.user, where)
+            else approved_in(request.user, _approved_list(request, where))
         )
     ready = ready_videos(chosen)
     if not ready:
-        messages.info(request, "Pick at least one ready video to download.")
-        return redirect("generations:index")
+        if request.GET.get("approved"):
+            messages.info(request, "No approved video here is ready to download yet.")
+        else:
+            messages.info(request, "Pick at least one ready video to download.")
+        return back_or(request, _list_url(where))
     response = zip_response(ready, request)
     if response.status_code == 200:  # not a refusal past the person's streams
         noun = "video" if len(ready) == 1 else "videos"
@@ -65,3 +69,22 @@ def download_zip(request: HttpRequest) -> HttpResponseBase:
             "downloaded_zip", actor=request.user, videos=ready, detail=f"{len(ready)} {noun}"
         )
     return response
+
+
+def _approved_list(request: HttpRequest, where: str) -> str:
+    """The list an approved-only ZIP is of: `own`, `team` or a project the person sees;
+    anything else (a project kept from them, a made-up name) is not found."""
+    if where.isdigit():
+        get_project_for_viewing(request, int(where))
+    elif where not in ("own", "team"):
+        raise Http404("No such list")
+    return where
+
+
+def _list_url(where: str) -> str:
+    """Where an empty ZIP sends the person back to: the list it was asked from."""
+    if where == "team":
+        return reverse("generations:team")
+    if where.isdigit():
+        return reverse("generations:project", args=[int(where)])
+    return reverse("generations:index")

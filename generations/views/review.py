@@ -33,14 +33,25 @@ def decide(request: HtmxHttpRequest, pk) -> HttpResponse:
             generation=generation,
             actor=request.user,
         )
+    # Asking for review of a video only its maker sees would wait for nobody: say so.
+    unseen = wanted == ReviewStatus.IN_REVIEW and not generation.project_id
+    unseen = unseen and not generation.is_shared
     if request.htmx:
-        context = {"generation": generation, "decided": changed}
+        context = {"generation": generation, "decided": changed, "unseen": unseen}
         if changed:
             context["decided_event"] = generation.history.select_related("actor").last()
         return render(request, "generations/_review.html", context)
     if changed:
         messages.success(request, f"Review status: {label}.")
+    if unseen:
+        messages.info(request, UNSEEN)
     return back_or(request, generation.get_absolute_url())
+
+
+UNSEEN = (
+    "Only you can see this video: share it with the team or put it in a project, so that a"
+    " reviewer can see it."
+)
 
 
 @require_POST

@@ -65,10 +65,17 @@
     var count = boxes().filter(function (box) { return box.checked; }).length;
     var label = document.getElementById("picked-count");
     if (label) label.textContent = count ? count + " selected" : "Tick cards";
+    var approved = 0;
     document.querySelectorAll(".tile").forEach(function (tile) {
       var box = tile.querySelector(".pick-box");
       tile.classList.toggle("picked", !!(box && box.checked));
+      if (box && box.checked && tile.dataset.review === "approved") approved += 1;
     });
+    var zipApproved = document.getElementById("zip-approved-button");
+    if (zipApproved) {
+      zipApproved.hidden = !approved;
+      zipApproved.textContent = "Download approved (" + approved + ")";
+    }
   }
   document.addEventListener("click", function (event) {
     var box = event.target;
