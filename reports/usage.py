@@ -14,7 +14,7 @@ from generations.models import ACTIVE_STATUSES, Generation, Project
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 # Room on the left of the day chart for its dollar axis; two steps: $0, half, the top.
-CHART_GUTTER, AXIS_STEPS = 56, 2
+CHART_GUTTER, AXIS_STEPS = 72, 2
 
 
 @dataclass

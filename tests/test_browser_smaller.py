@@ -1,6 +1,7 @@
 """Issue 25's small things in real Chromium, at a phone's and a laptop's size: portrait
 takes whose badges leave the play button clear, a video's page whose "← Gallery",
-"‹ Previous" and "Next ›" are full tap targets, and the Usage chart's dollar axis.
+"‹ Previous" and "Next ›" are full tap targets, and the team's Usage chart with its
+dollar axis.
 Screenshots under test-results/smaller-*.png."""
 
 import uuid
@@ -82,3 +83,10 @@ def test_portrait_takes_keep_their_play_button_clear_and_the_video_page_s_links_
         box = page.locator(".detail-nav").get_by_role("link", name=name).bounding_box()
         assert box["height"] >= 44 and box["width"] >= 44, f"{name}: {box}"
     shoot(page, f"video-{size}")
+
+    # Usage: the admin lands on the team's month; the chart reads in dollars.
+    page.goto(live_server.url + "/usage/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Usage — the team"
+    values = page.locator(".chart .tick.value").evaluate_all("all => all.map(t => t.textContent)")
+    assert values == ["$0.00", "$0.50", "$1.00"], values
+    shoot(page, f"usage-{size}")
