@@ -884,7 +884,7 @@ class Generation(models.Model):
     def get_absolute_url(self) -> str:
         return job_url("generations:detail", self.pk)
 
-    def get_status_display(self) -> str:
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
         """The status as people read it: a job cancelled before it was sent failed at
         nothing, so it says "Cancelled" (its row stays FAILED, counted with the failed)."""
         if self.status == Status.FAILED and self.error_code == CANCELLED_CODE:
