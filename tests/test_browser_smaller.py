@@ -90,3 +90,42 @@ def test_portrait_takes_keep_their_play_button_clear_and_the_video_page_s_links_
     values = page.locator(".chart .tick.value").evaluate_all("all => all.map(t => t.textContent)")
     assert values == ["$0.00", "$0.50", "$1.00"], values
     shoot(page, f"usage-{size}")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_pill_tells_running_from_waiting_and_the_task_id_is_folded_for_an_admin(
+    live_server,
+    release_server_connections,  # noqa: F811
+    browser,  # noqa: F811
+    size,
+):
+    from django.utils import timezone
+
+    from generations.models import Generation
+    from tests.helpers import make_generation
+
+    maya = get_user_model().objects.create_user("maya", password=PASSWORD, is_staff=True)
+    for _ in range(4):
+        make_generation(maya, prompt="Rain runs down a café window at night.")
+    sent = []
+    for number in (1, 2):
+        job = make_generation(maya, prompt=f"A lighthouse beam sweeps the fog, take {number}.")
+        Generation.objects.filter(pk=job.pk).update(submit_started_at=timezone.now())
+        job.refresh_from_db()
+        job.mark_submitted(f"task_lighthouse_{number}")
+        job.save()
+        sent.append(job)
+    page = browser.new_context(viewport=SIZES[size]).new_page()
+    log_in(page, live_server.url)
+
+    pill = page.locator("#jobs-indicator")
+    text = " ".join(pill.inner_text().split())
+    assert text.startswith("2 running · 4 waiting"), text  # "running" hidden on a phone
+    assert pill.bounding_box()["height"] >= 44
+
+    page.goto(live_server.url + sent[0].get_absolute_url())
+    history = page.locator(".history")
+    assert "task_lighthouse_1" not in history.inner_text()  # folded
+    page.locator(".history .task-ref summary").click()
+    assert "task_lighthouse_1" in history.inner_text()
+    shoot(page, f"pill-and-history-{size}")
