@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from .models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
 
@@ -26,6 +27,12 @@ class StudioSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not StudioSettings.objects.exists()
+
+    def changelist_view(self, request, extra_context=None):
+        """One row: its list would name "Studio settings" twice (the model and its only
+        row), so the list opens the row itself."""
+        StudioSettings.load()
+        return redirect("admin:billing_studiosettings_change", 1)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -130,9 +130,11 @@ def may_generate(user) -> bool:
 
 def viewer_key(user) -> str:
     """Who looks at a kept page or card, as its cache key names them: the person and
-    whether they are a reviewer (a page drawn for a member offers buttons a reviewer must
-    not see, so a change of role draws it afresh)."""
-    return f"{user.pk}:{'reviewer' if is_reviewer(user) else 'member'}"
+    whether they are a reviewer or an admin (a page drawn for a member offers buttons a
+    reviewer must not see, so a change of role draws it afresh)."""
+    role = "reviewer" if is_reviewer(user) else "member"
+    # An admin's page folds in details for support (a job's CometAPI task id).
+    return f"{user.pk}:{role}{':admin' if is_admin(user) else ''}"
 
 
 def members_only(view):

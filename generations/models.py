@@ -51,6 +51,8 @@ class Status(models.TextChoices):
     UNCERTAIN = "uncertain", "Needs your check"
 
 
+# The error code of a job cancelled while it waited for a slot (never sent, never billed).
+CANCELLED_CODE = "cancelled"
 ACTIVE_STATUSES = [Status.WAITING, Status.SUBMITTED, Status.RENDERING, Status.SAVING]
 # Ended without a video: the gallery's "Failed" and the statuses Try again is offered on.
 FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
@@ -898,6 +900,13 @@ class Generation(models.Model):
     def get_absolute_url(self) -> str:
         return job_url("generations:detail", self.pk)
 
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
+        """The status as people read it: a job cancelled before it was sent failed at
+        nothing, so it says "Cancelled" (its row stays FAILED, counted with the failed)."""
+        if self.status == Status.FAILED and self.error_code == CANCELLED_CODE:
+            return "Cancelled"
+        return str(Status(self.status).label) if self.status in Status.values else self.status
+
     # --- what the pages show -------------------------------------------------------
 
     @property
@@ -1101,6 +1110,10 @@ class Generation(models.Model):
     @property
     def history(self):
         return self.events.order_by("created_at", "pk")
+
+    def history_with_actors(self):
+        """The History list of the job's page (drawn by the page and by its poll)."""
+        return self.history.select_related("actor")
 
     # --- saving state and its history ---------------------------------------------
 
@@ -1394,7 +1407,7 @@ class Generation(models.Model):
         was = self.status
         self.status = Status.FAILED
         self.failure_reason = wording.CANCELLED
-        self.error_code = "cancelled"
+        self.error_code = CANCELLED_CODE
         self.next_action_at = None
         self.lease = None  # a worker holding the job loses it and writes nothing
         self._record(EventKind.CANCELLED, actor=actor, was=was, money=self._cancelled)
@@ -1691,17 +1704,38 @@ RUNNING = Prepared(
         Generation.objects.filter(owner_id=owner_pk)
         .active()
         .order_by()
-        .values_list("pk", flat=True)[:50]
+        .values_list("pk", "status", "submit_started_at")[:50]
     ),
     Generation._meta.get_field("owner").target_field,
 )
 
 
-def running_ids(user) -> list[str]:
+class RunningJobs(list):
+    """A person's unfinished jobs as the header's pill counts them: their ids (text), and
+    how many of them still wait for a slot (accepted, not yet sent: "2 running · 4
+    waiting", so the pill never calls a queued job running)."""
+
+    waiting = 0
+
+    @property
+    def at_work(self) -> int:
+        return len(self) - self.waiting
+
+    @classmethod
+    def of(cls, rows) -> "RunningJobs":
+        """From (pk, status, submit_started_at) rows; pk a UUID or the database's text."""
+        to_python = Generation._meta.pk.to_python
+        jobs = cls()
+        for pk, status, submit_started_at in rows:
+            jobs.append(str(to_python(pk)))
+            jobs.waiting += waits_for_slot(status, submit_started_at)
+        return jobs
+
+
+def running_ids(user) -> RunningJobs:
     """`Generation.objects.running_for(user)` (the header indicator, on every page and
     every few seconds), from the query built once per process."""
-    to_python = Generation._meta.pk.to_python
-    return [str(to_python(pk)) for (pk,) in RUNNING.rows(user.pk)]
+    return RunningJobs.of(RUNNING.rows(user.pk))
 
 
 class EventKind(models.TextChoices):
@@ -1781,6 +1815,19 @@ class GenerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.from_status} → {self.to_status})"
+
+    @property
+    def task_ref(self) -> str:
+        """CometAPI's task id when this event is the job's sending: support's business, shown
+        folded to admins rather than as the event's reason."""
+        prefix = "CometAPI task "
+        if self.kind == EventKind.SUBMITTED and self.reason.startswith(prefix):
+            return self.reason.removeprefix(prefix)
+        return ""
+
+    @property
+    def shown_reason(self) -> str:
+        return "" if self.task_ref else self.reason
 
     @property
     def frees_a_slot(self) -> bool:

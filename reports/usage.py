@@ -13,6 +13,8 @@ from billing.models import EntryKind, LedgerEntry, exact_sum, from_ticks
 from generations.models import ACTIVE_STATUSES, Generation, Project
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
+# Room on the left of the day chart for its dollar axis; two steps: $0, half, the top.
+CHART_GUTTER, AXIS_STEPS = 72, 2
 
 
 @dataclass
@@ -58,36 +60,60 @@ def per_person(day: date | None = None) -> list[tuple]:
 
 
 def chart(person=None, day: date | None = None) -> dict:
-    """Bars of the spend per day of the month, laid out for an inline SVG."""
+    """Bars of the spend per day of the month, laid out for an inline SVG, with a value
+    axis on the left: gridlines at round dollar amounts from $0 to just above the top day."""
     first, end = month_range(day or studio_day())
     spent = entries(person).in_days(first, end).per_day()
     days = (end - first).days
     top = max([Decimal(v or 0) for v in spent.values()] + [Decimal("0")])
-    slot = CHART_WIDTH / days
+    scale = axis_top(top)
+    plot = CHART_WIDTH - CHART_GUTTER
+    slot = plot / days
     bars = []
     for index in range(days):
         when = first + timedelta(days=index)
         value = Decimal(spent.get(when) or 0)
-        height = float(value / top) * (CHART_HEIGHT - CHART_TOP) if top else 0.0
+        height = float(value / scale) * (CHART_HEIGHT - CHART_TOP)
         bars.append(
             {
-                "x": round(index * slot + 1, 1),
+                "x": round(CHART_GUTTER + index * slot + 1, 1),
                 "width": round(max(slot - 2, 1), 1),
                 "y": round(CHART_HEIGHT - height, 1),
                 "height": round(height, 1),
                 "day": when,
                 "amount": value,
-                "label_x": round(index * slot + slot / 2, 1),
+                "label_x": round(CHART_GUTTER + index * slot + slot / 2, 1),
                 "labelled": index % 5 == 0,
             }
         )
+    ticks = [
+        {
+            "amount": scale * step / AXIS_STEPS,
+            "y": round(CHART_HEIGHT - (CHART_HEIGHT - CHART_TOP) * step / AXIS_STEPS, 1),
+        }
+        for step in range(AXIS_STEPS + 1)
+    ]
     return {
         "bars": bars,
+        "ticks": ticks,
         "top": top,
         "width": CHART_WIDTH,
+        "gutter": CHART_GUTTER,
         "height": CHART_HEIGHT,
         "total_height": CHART_HEIGHT + 18,
     }
+
+
+def axis_top(top: Decimal) -> Decimal:
+    """The smallest round amount (1, 2 or 5 times a power of ten, at least $1) at or above
+    `top`, so that the axis reads $0, a half and the whole in plain figures."""
+    scale = Decimal("1")
+    while scale < top:
+        for factor in (2, Decimal("2.5"), 2):  # 1 → 2 → 5 → 10
+            scale *= factor
+            if scale >= top:
+                break
+    return scale
 
 
 def open_reservations(person=None):

@@ -121,9 +121,10 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     person: Any = request.user
     team = False
     if is_admin(request.user):
-        if request.GET.get("person") == "team":
+        # An admin lands on the team's month; their own is one chip away.
+        if (request.GET.get("person") or "team") == "team":
             person, team = None, True
-        elif request.GET.get("person"):
+        else:
             wanted = request.GET["person"]
             person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
     # The verdicts are the admins': on their own page they see every job waiting for one.

@@ -183,7 +183,7 @@ def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_
     page.fill("#id_password", "a long studio password")
     page.click("button[type=submit]")
     page.locator(f"#card-{first.pk}").wait_for()
-    assert "2 running" in page.locator("#jobs-indicator").inner_text().replace("\n", " ")
+    assert "2 waiting" in page.locator("#jobs-indicator").inner_text().replace("\n", " ")
 
     page.wait_for_timeout(POLL_EVERY_MS * 3 + 500)
     # One request per interval carries both cards and the header's two jobs.
@@ -195,7 +195,7 @@ def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_
     finish(first)
     page.locator(f"#card-{first.pk}.status-ready").wait_for(timeout=POLL_EVERY_MS * 3)
     page.locator(f"#card-{second.pk}.status-waiting").wait_for()  # still running, still polled
-    assert "1 running" in page.locator("#jobs-indicator").inner_text().replace("\n", " ")
+    assert "1 waiting" in page.locator("#jobs-indicator").inner_text().replace("\n", " ")
     page.wait_for_timeout(500)  # the poster loads
     results = Path(__file__).resolve().parent.parent / "test-results"
     results.mkdir(exist_ok=True)

@@ -59,7 +59,7 @@ class KeptHeaderTests(StudioTestCase):
         job = make_generation(self.alice)
 
         response = self.client.get(index)
-        self.assertContains(response, '<span class="jobs-count">1</span>')
+        self.assertContains(response, '<span class="jobs-waiting-count">1</span> waiting')
         self.assertContains(response, f'data-watch="{job.pk}"')
 
     def test_someone_made_an_admin_sees_the_admin_links_at_once(self):

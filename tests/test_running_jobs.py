@@ -8,7 +8,7 @@ from tests.helpers import StudioTestCase, events, make_generation, make_ready_ge
 class RunningJobsTests(StudioTestCase):
     url = reverse("generations:poll")
 
-    def test_every_page_shows_how_many_of_my_jobs_are_running(self):
+    def test_every_page_shows_how_many_of_my_jobs_are_waiting_or_running(self):
         make_generation(self.alice)
         make_generation(self.alice)
         make_generation(self.bob)
@@ -19,7 +19,8 @@ class RunningJobsTests(StudioTestCase):
         self.assertContains(response, 'id="jobs-indicator"')
         self.assertContains(
             response,
-            '<span class="jobs-count">2</span> <span class="jobs-word">running</span>',
+            # Not yet sent to CometAPI: waiting, not running (test_smaller.py has both kinds).
+            '<span class="jobs-waiting"><span class="jobs-waiting-count">2</span> waiting</span>',
             html=False,
         )
 
@@ -41,7 +42,7 @@ class RunningJobsTests(StudioTestCase):
         self.assertEqual(response.status_code, 200)
         header = swaps(response)["jobs-indicator"]
         self.assertIn(f'data-watch="{running.pk}"', header)
-        self.assertIn('<span class="jobs-count">1</span>', header)
+        self.assertIn('<span class="jobs-waiting-count">1</span> waiting', header)
         ended = {job["id"]: job for job in events(response)["veostudio:ended"]}
         self.assertEqual(ended[str(ready.pk)]["title"], "Video ready: A kite at dawn")
         self.assertEqual(ended[str(failed.pk)]["title"], "Failed: A storm over the harbour")

@@ -39,6 +39,12 @@ def may_generate(user) -> bool:
 
 
 @register.filter
+def is_studio_admin(user) -> bool:
+    """Whether to show admin-only details (a job's CometAPI task id, for support)."""
+    return access.is_admin(user)
+
+
+@register.filter
 def maker_as_seen_by(generation, user) -> tuple:
     """What a video's page says of its maker to `user`: nothing to the maker, their name and
     whether they are still in the studio to a teammate (a key of the cached fragment)."""

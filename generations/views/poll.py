@@ -11,10 +11,15 @@ from django_htmx.http import HttpResponseStopPolling
 
 from .. import gallery, slots, wording
 from ..access import watcher, watches
-from ..models import ACTIVE_STATUSES, Generation, poll_rows
+from ..models import ACTIVE_STATUSES, Generation, RunningJobs, poll_rows
 from ..polling import POLL_LIMIT
 
-POLL_PARTIALS = {"card": "generations/_card.html", "status": "generations/detail.html#status"}
+POLL_PARTIALS = {
+    "card": "generations/_card.html",
+    "status": "generations/detail.html#status",
+    # A running job's History grows with each step ("Sent to CometAPI", "Rendering started").
+    "history": "generations/detail.html#history",
+}
 # A waiting job's place in the queue is its own polled line inside its card or status: the
 # place moves each time a slot frees, and that should not redraw the whole card.
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
@@ -32,9 +37,11 @@ def poll(request: HttpRequest) -> HttpResponse:
     viewer = watcher(request.user)
     found = poll_rows([*seen, *watched], running_of=request.user.pk)
     rows = {row.pk: row for row in found if watches(viewer, row)}
-    running = [
-        row.pk for row in found if row.owner_id == request.user.pk and row.status in ACTIVE_STATUSES
-    ]
+    running = RunningJobs.of(
+        (row.pk, row.status, row.submit_started_at)
+        for row in found
+        if row.owner_id == request.user.pk and row.status in ACTIVE_STATUSES
+    )
     changed = [
         pk
         for pk, views in seen.items()
@@ -61,7 +68,9 @@ def poll(request: HttpRequest) -> HttpResponse:
                     fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
     if places_shown:
         fragments.update(_moved_places(seen, rows, fragments))
-    if set(running) != set(watched):
+    if set(running) != {str(pk) for pk in watched} or running.waiting != _waiting_shown(
+        request, running.waiting
+    ):
         fragments["jobs-indicator"] = render_to_string(
             "generations/_jobs_indicator.html", {"running_jobs": running}, request
         )
@@ -94,6 +103,16 @@ def _watched(value: str) -> list[uuid.UUID]:
         except ValueError:
             continue
     return watched
+
+
+def _waiting_shown(request: HttpRequest, waiting: int) -> int:
+    """How many of the header's jobs the page shows as waiting for a slot (poll.js sends
+    the pill's number, so a job leaving the queue for CometAPI redraws the pill); a client
+    that does not say is taken to show the right number."""
+    value = request.GET.get("waiting")
+    if value is None:
+        return waiting
+    return int(value) if value.isdigit() else -1
 
 
 def _ended(watched, rows) -> list[dict[str, str]]:

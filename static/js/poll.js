@@ -67,6 +67,8 @@
     sentAt = Date.now();
     if (tokens.length) event.detail.parameters.v = tokens.join(" ");
     if (watch) event.detail.parameters.watch = watch;
+    var indicator = document.getElementById("jobs-indicator");
+    if (watch && indicator) event.detail.parameters.waiting = indicator.dataset.waiting || "0";
   });
 
   // 286: nothing on the page or in the header runs any more; htmx has stopped this poller.
