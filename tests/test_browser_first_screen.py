@@ -163,11 +163,30 @@ def assert_on_first_screen(page, selector: str, height: int, where: str) -> None
     )
 
 
-def shoot(page, name: str, docs: bool = False) -> None:
+def shoot(page, name: str, docs: str = "") -> None:
+    """A screenshot of the first screen in test-results/, and as `docs` in docs/ (the
+    README's). A player is shown once its first frame is known (no loading spinner)."""
+    if page.locator("video").count():
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 1)"
+        )
+        page.wait_for_timeout(300)
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / f"first-screen-{name}.png"))
     if docs:
-        page.screenshot(path=str(DOCS / f"screenshot-{name}.png"))
+        page.screenshot(path=str(DOCS / docs))
+
+
+# The README's screenshots: the laptop's gallery is its first picture, the phone's
+# portrait video the second.
+README_NAMES = {
+    "laptop-gallery-light": "screenshot.png",
+    "phone-video-light": "screenshot-phone-portrait.png",
+}
+
+
+def docs_name(name: str) -> str:
+    return README_NAMES.get(name, f"screenshot-{name}.png")
 
 
 ROLES = {"admin": "boss", "member": "mia", "reviewer": "rita"}
@@ -186,7 +205,8 @@ def test_every_page_shows_its_subject_on_a_phones_first_screen(
     for name, url, selectors in pages_for(studio, role):
         page.goto(live_server.url + url)
         page.wait_for_load_state("load")
-        shoot(page, f"phone-{role}-{name}", docs=role == "member" and name in README_SHOTS)
+        readme = role == "member" and name in README_SHOTS
+        shoot(page, f"phone-{role}-{name}", docs_name(f"phone-{name}-light") if readme else "")
         for selector in selectors:
             assert_on_first_screen(page, selector, PHONE["height"], f"{role} on {name}")
         # The header is one row: the navigation waits behind the Menu button.
@@ -211,10 +231,12 @@ def test_the_menu_the_banner_the_filters_and_the_selection_on_a_phone(
     menu.click()
     assert menu.get_attribute("aria-expanded") == "true"
     for name in ("Gallery", "Team", "Projects", "Presets", "Links", "Sequences", "People"):
-        assert page.get_by_role("navigation", name="Main").get_by_role(
-            "link", name=name, exact=True
-        ).is_visible(), name
-    shoot(page, "phone-menu-open", docs=True)
+        assert (
+            page.get_by_role("navigation", name="Main")
+            .get_by_role("link", name=name, exact=True)
+            .is_visible()
+        ), name
+    shoot(page, "phone-menu-open", docs_name("phone-menu-open"))
     page.keyboard.press("Escape")
     assert menu.get_attribute("aria-expanded") == "false"
     assert page.get_by_role("link", name="Usage").is_hidden()
@@ -300,12 +322,12 @@ def test_compare_plays_two_takes_side_by_side_on_a_phone_and_nothing_covers_them
             })"""
         )
         assert not covered
+        shoot(page, f"{label}-compare", docs_name(f"{label}-compare"))
         page.click("#compare-play")
         page.wait_for_function(
             "() => [...document.querySelectorAll('#compare video')].every(v => !v.paused)"
         )
         page.click("#compare-play")
-        shoot(page, f"{label}-compare", docs=label == "phone")
         context.close()
 
 
@@ -327,7 +349,7 @@ def test_the_readme_screenshots_on_a_laptop_and_a_phone(
             page.goto(live_server.url + url)
             page.wait_for_load_state("load")
             if label == "laptop" or scheme == "dark":
-                shoot(page, f"{label}-{name}-{scheme}", docs=True)
+                shoot(page, f"{label}-{name}-{scheme}", docs_name(f"{label}-{name}-{scheme}"))
             for selector in selectors:
                 assert_on_first_screen(page, selector, viewport["height"], f"{label} {name}")
         context.close()
