@@ -166,9 +166,10 @@ def assert_on_first_screen(page, selector: str, height: int, where: str) -> None
 def shoot(page, name: str, docs: str = "") -> None:
     """A screenshot of the first screen in test-results/, and as `docs` in docs/ (the
     README's). A player is shown once its first frame is known (no loading spinner)."""
-    if page.locator("video").count():
+    players = "video.player, video.compare-player"  # a card's preview loads on hover only
+    if page.locator(players).count():
         page.wait_for_function(
-            "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 1)"
+            f"() => [...document.querySelectorAll('{players}')].every(v => v.readyState >= 1)"
         )
         page.wait_for_timeout(300)
     RESULTS.mkdir(exist_ok=True)
@@ -322,7 +323,7 @@ def test_compare_plays_two_takes_side_by_side_on_a_phone_and_nothing_covers_them
             })"""
         )
         assert not covered
-        shoot(page, f"{label}-compare", docs_name(f"{label}-compare"))
+        shoot(page, f"{label}-compare", docs_name("phone-compare") if label == "phone" else "")
         page.click("#compare-play")
         page.wait_for_function(
             "() => [...document.querySelectorAll('#compare video')].every(v => !v.paused)"
