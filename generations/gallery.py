@@ -562,6 +562,15 @@ class GalleryPage:
         return f"?{self.query}&counts=1" if self.query else "?counts=1"
 
     @property
+    def active_filters(self) -> int:
+        """How many filters beside the search words are set (the Filters button says so)."""
+        return sum(
+            1
+            for key, value in self.filterset.data.items()
+            if value and key not in ("q", "page", "sort", "counts")
+        )
+
+    @property
     def is_filtered(self) -> bool:
         return any(
             value

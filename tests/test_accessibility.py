@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from generations.models import Comment
 from tests.helpers import make_generation, make_ready_generation
+from tests.test_browser_first_screen import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,6 +125,7 @@ def test_every_page_passes_axe(live_server, browser, studio, device, scheme):
         page.click("#generate-button")
         page.wait_for_load_state("load")
         found["create refused"] = serious(page)
+        open_menu(page)  # on a phone Log out is behind the Menu button
         page.click("button[aria-label='Log out maya']")
         page.wait_for_url("**/login/**")
         found["logged out"] = serious(page)

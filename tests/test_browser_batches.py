@@ -18,6 +18,7 @@ from billing.models import LedgerEntry, Member
 from generations.models import Generation, Project
 from tests.test_accessibility import serious
 from tests.test_browser import browser, release_server_connections, running_worker  # noqa: F401
+from tests.test_browser_first_screen import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,6 +76,7 @@ def test_alice_fixes_a_bad_row_in_place_and_generates_the_whole_plan_into_5_vide
         page.click("button[type=submit]")
         page.wait_for_url(re.compile(r"/$"))
 
+        open_menu(page)  # on a phone the navigation is behind the Menu button
         page.get_by_role("link", name="Batches", exact=True).click()
         page.get_by_text("What the sheet looks like").click()
         shoot(page, f"start-{size}")

@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests import factories_media as media
+from tests.test_browser_first_screen import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -274,6 +275,7 @@ def test_the_whole_flow_on_a_phone_never_scrolls_sideways(
     check("gallery")
     page.goto(url + reverse("billing:usage"))
     check("usage")
+    open_menu(page)  # on a phone Log out is behind the Menu button
     page.click("button[aria-label='Log out maya']")
     page.wait_for_url("**/login/**")
     assert "You are logged out" in page.inner_text("main")

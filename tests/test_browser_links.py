@@ -16,6 +16,7 @@ from reviewlinks.models import ReviewLink
 from tests.helpers import make_ready_generation
 from tests.test_accessibility import serious
 from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
+from tests.test_browser_first_screen import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -137,6 +138,7 @@ def test_a_client_reviews_two_videos_through_a_link_until_it_is_revoked(
     assert "Approved by Claire (client) (guest)" in page.inner_text(".history")
 
     # The Links page shows the link, its views; she revokes it there.
+    open_menu(page)  # on a phone the navigation is behind the Menu button
     page.get_by_role("link", name="Links", exact=True).click()
     row = page.locator(f"#review-link-{ReviewLink.objects.get().pk}")
     assert "Round 2" in row.inner_text()

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from generations.models import Generation, Project
 from tests.helpers import make_ready_generation
 from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
+from tests.test_browser_first_screen import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +49,7 @@ def test_alice_makes_a_project_makes_a_video_into_it_moves_an_older_one_in_and_s
     page.wait_for_url(re.compile(r"/$"))
 
     # She makes the project from the Projects page.
+    open_menu(page)  # on a phone the navigation is behind the Menu button
     page.get_by_role("link", name="Projects", exact=True).click()
     page.get_by_label("Name").fill("Spring perfume")
     page.get_by_label("Description").fill("The May launch: bottle shots and a 6-second spot.")
@@ -85,6 +87,7 @@ def test_alice_makes_a_project_makes_a_video_into_it_moves_an_older_one_in_and_s
     assert "Everyone in the studio sees its videos." in page.inner_text("#project-spend")
     shoot(page, f"page-{size}")
 
+    open_menu(page)  # on a phone the navigation is behind the Menu button
     page.get_by_role("link", name="Projects", exact=True).click()
     row = page.locator(f"#project-row-{project.pk}")
     assert "2 videos" in row.inner_text()

@@ -15,6 +15,7 @@ from generations.access import is_reviewer
 from generations.models import Comment, Generation, Project
 from tests.helpers import make_ready_generation
 from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
+from tests.test_browser_first_screen import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +65,7 @@ def test_a_reviewer_watches_and_comments_and_the_budget_refuses_the_job_that_wou
 
     # The admin makes the project, gives it a $5 monthly budget, and makes Rita a reviewer.
     admin_context, admin = log_in(browser, live_server, size, "boss")
+    open_menu(admin)  # on a phone the navigation is behind the Menu button
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
     admin.get_by_label("Name").fill("Spring perfume")
     admin.get_by_role("button", name="Make the project").click()
@@ -74,6 +76,7 @@ def test_a_reviewer_watches_and_comments_and_the_budget_refuses_the_job_that_wou
     project = Project.objects.get()
     assert project.monthly_budget == 5
 
+    open_menu(admin)
     admin.get_by_role("link", name="People").click()
     admin.locator(f"#role-{rita.pk}").select_option("reviewer")
     admin.locator(f'#person-{rita.pk} button[value="save"]').click()
@@ -99,6 +102,7 @@ def test_a_reviewer_watches_and_comments_and_the_budget_refuses_the_job_that_wou
     rita_context, reviewer = log_in(browser, live_server, size, "rita")
     assert reviewer.get_by_role("link", name="New video").count() == 0
     assert "Reviewer" in reviewer.locator(".topbar").inner_text()
+    open_menu(reviewer)
     reviewer.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
     reviewer.get_by_role("link", name="Spring perfume").click()
     cards = reviewer.locator("#gallery .tile")
@@ -143,6 +147,7 @@ def test_a_reviewer_watches_and_comments_and_the_budget_refuses_the_job_that_wou
     shoot(admin, f"project-admin-{size}")
 
     # The Usage page breaks the month down by project, for charging the client back.
+    open_menu(admin)
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Usage").click()
     by_project = admin.locator("#usage-by-project")
     row = by_project.locator("tbody tr").filter(has_text="Spring perfume")

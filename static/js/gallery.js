@@ -44,14 +44,6 @@
   document.addEventListener("touchend", endPress);
   document.addEventListener("touchmove", function () { window.clearTimeout(pressTimer); }, { passive: true });
 
-  // --- on a phone the filters fold away unless some are set --------------------------------
-  document.addEventListener("DOMContentLoaded", function () {
-    var details = document.getElementById("filter-details");
-    if (details && !details.dataset.set && window.matchMedia("(max-width: 640px)").matches) {
-      details.open = false;
-    }
-  });
-
   // --- filters apply as soon as one changes ------------------------------------------------
   document.addEventListener("change", function (event) {
     var form = event.target.closest && event.target.closest("#filters");
