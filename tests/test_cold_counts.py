@@ -1,0 +1,67 @@
+"""The counts every page asks for, from queries built once per process (prepared.py),
+answer exactly as the ORM's own queries do: the bell's unread lines and the approved count
+beside "Download approved (ZIP)"."""
+
+from generations.access import approved_count, approved_in
+from generations.models import NotificationKind, Project, ReviewStatus
+from generations.notifications import notify, readable, unread_count
+from tests.helpers import StudioTestCase, make_ready_generation, make_user
+
+
+def _orm_approved(user, where: str) -> int:
+    return approved_in(user, where).filter(trashed_at__isnull=True).count()
+
+
+class ApprovedCountTests(StudioTestCase):
+    def test_each_list_counts_what_its_own_query_counts(self):
+        admin = make_user("admin", is_staff=True)
+        open_project = Project.objects.create(name="Open", created_by=self.alice)
+        limited = Project.objects.create(name="Board", created_by=admin, limited=True)
+        private = make_ready_generation(self.alice)
+        shared = make_ready_generation(self.alice)
+        shared.share_for(self.alice)
+        in_open = make_ready_generation(self.bob, project=open_project)
+        in_limited = make_ready_generation(admin, project=limited)
+        trashed = make_ready_generation(self.alice)
+        draft = make_ready_generation(self.alice)
+        for job in (private, shared, in_open, in_limited, trashed):
+            job.decide_for(None, ReviewStatus.APPROVED, guest_name="Claire")
+        trashed.trash_for(self.alice)
+        draft.decide_for(None, ReviewStatus.CHANGES, guest_name="Claire")
+
+        wheres = ["own", "team", str(open_project.pk), str(limited.pk), "elsewhere"]
+        for person in (self.alice, self.bob, admin):
+            for where in wheres:
+                with self.subTest(person=person.username, where=where):
+                    self.assertEqual(
+                        approved_count(person, where), _orm_approved(person, where)
+                    )
+        self.assertEqual(approved_count(self.alice, "own"), 2)  # not the trashed one
+        self.assertEqual(approved_count(self.bob, str(limited.pk)), 0)
+        self.assertEqual(approved_count(admin, str(limited.pk)), 1)
+
+    def test_the_gallery_says_how_many_of_yours_are_approved(self):
+        job = make_ready_generation(self.alice)
+        self.assertNotContains(self.client.get("/"), 'id="approved-count"')
+
+        job.decide_for(None, ReviewStatus.APPROVED, guest_name="Claire")
+
+        self.assertContains(self.client.get("/"), '<strong id="approved-count">1</strong>')
+
+
+class UnreadCountTests(StudioTestCase):
+    def test_the_bell_counts_what_the_inbox_lists_as_unread(self):
+        job = make_ready_generation(self.bob)
+        job.share_for(self.bob)
+        notify([self.alice], NotificationKind.COMMENT, "Bob commented", generation=job)
+        notify([self.alice], NotificationKind.COMMENT, "Bob again", generation=job)
+        for person in (self.alice, self.bob):
+            self.assertEqual(
+                unread_count(person), readable(person).filter(read_at__isnull=True).count()
+            )
+        self.assertEqual(unread_count(self.alice), 2)
+
+        job.unshare_for(self.bob)  # the lines about a video she no longer sees drop out
+
+        self.assertEqual(unread_count(self.alice), 0)
+        self.assertEqual(unread_count(self.bob), 0)
