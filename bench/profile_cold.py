@@ -38,7 +38,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--only", choices=["gallery", "searched", "video"], action="append")
+    parser.add_argument(
+        "--only", choices=["floor", "gallery", "searched", "video"], action="append"
+    )
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-profile", action="store_true", help="times only")
     parser.add_argument("--sql", action="store_true", help="print the last cold load's queries")
@@ -108,6 +110,7 @@ def run(args) -> int:
     token = client.cookies["csrftoken"].value
     star = f"/videos/{video.pk}/star/"
     pages = {
+        "floor": "/bench/floor/",  # what run.py divides by: the ratios below are to its times
         "gallery": "/",
         "searched": f"/?{SEARCHED}",
         "video": f"/videos/{video.pk}/",
@@ -133,6 +136,7 @@ def run(args) -> int:
             db_time[0] += took
             queries.append((took, sql))
 
+    medians: dict[str, tuple[float, float]] = {}
     for name in wanted:
         path = pages[name]
         for _ in range(5):
@@ -164,6 +168,7 @@ def run(args) -> int:
             f" warm {statistics.median(warm) * 1000:.2f} ms (fastest {min(warm) * 1000:.2f}), median of {args.rounds}"
             + (" (cold under cProfile)" if not args.no_profile else "")
         )
+        medians[name] = (statistics.median(cold), statistics.median(warm))
         if args.sql:
             for took, sql in queries:
                 print(f"  {took * 1000:6.2f} ms  {sql[:150]}")
@@ -173,6 +178,12 @@ def run(args) -> int:
                 stats.dump_stats(str(Path(args.save) / f"{name}.prof"))
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
+    if "floor" in medians and args.no_profile:
+        # The floor's own cold and warm are alike (it shows nothing that changes).
+        floor = statistics.fmean(medians.pop("floor"))
+        print(f"\n== CPU time over the floor's ({floor * 1000:.2f} ms), cold / warm:")
+        for name, (cold, warm) in medians.items():
+            print(f"  {name}: {cold / floor:.2f}x / {warm / floor:.2f}x")
     return 0
 
 

@@ -65,3 +65,39 @@ class UnreadCountTests(StudioTestCase):
 
         self.assertEqual(unread_count(self.alice), 0)
         self.assertEqual(unread_count(self.bob), 0)
+
+
+class VersionCountTests(StudioTestCase):
+    """A gallery page counts each card's versions after reading its rows (count_versions):
+    the same numbers as the correlated counts (with_version_counts) for every viewer."""
+
+    def test_each_card_counts_the_versions_its_viewer_may_watch(self):
+        from generations.gallery import count_versions, with_version_counts
+        from generations.models import Generation
+
+        admin = make_user("admin", is_staff=True)
+        limited = Project.objects.create(name="Board", created_by=admin, limited=True)
+        single = make_ready_generation(self.alice, prompt="single")
+        single.share_for(self.alice)
+        root = make_ready_generation(self.alice, prompt="root")
+        root.share_for(self.alice)
+        shared_two = make_ready_generation(self.alice, stack=root, version=2)
+        shared_two.share_for(self.alice)
+        make_ready_generation(self.alice, stack=root, version=3)  # private
+        trashed = make_ready_generation(self.alice, stack=root, version=4)
+        trashed.trash_for(self.alice)
+        boxed = make_ready_generation(admin, prompt="boxed", project=limited)
+        make_ready_generation(admin, stack=boxed, version=2, project=limited)
+        everything = list(Generation.objects.all())
+
+        for person in (self.alice, self.bob, admin):
+            with self.subTest(person=person.username):
+                expected = {
+                    row.pk: row.n_versions
+                    for row in with_version_counts(Generation.objects.all(), person)
+                }
+                cards = [Generation.objects.get(pk=row.pk) for row in everything]
+                count_versions(cards, person)
+                self.assertEqual({card.pk: card.n_versions for card in cards}, expected)
+        count_versions(cards := [Generation.objects.get(pk=root.pk)], self.bob)
+        self.assertEqual(cards[0].n_versions, 2)  # v1 and the shared v2
