@@ -631,10 +631,16 @@ def gallery_page(
     """One page of cards of `base` (already limited to what the person may see), searched,
     filtered and sorted from the request; no counts (see gallery_counts)."""
     filterset, rows, sort = filtered(request, base, filterset_class=filterset_class)
-    # What the cards show beyond the row (a star, the maker, a comment count) is added to
-    # the page's rows only.
-    cards = as_cards(rows, request.user, versions=False).defer(*NOT_ON_CARDS)  # a poll reads more
-    page = card_page(cards, request.GET.get("page"), page_size)
+    # The page's ids first, then its cards: what a card shows beyond the row (a star, the
+    # maker, a comment count) is read for those rows only. In one query SQLite worked out
+    # the star and the count of every row the search kept before sorting them (120 ms of
+    # a searched page at 100,000 rows).
+    page = card_page(rows.values_list("pk", flat=True), request.GET.get("page"), page_size)
+    cards = as_cards(
+        Generation.objects.filter(pk__in=page.object_list), request.user, versions=False
+    )
+    found = {card.pk: card for card in cards.defer(*NOT_ON_CARDS)}  # a poll reads more
+    page.object_list = [found[pk] for pk in page.object_list if pk in found]
     count_versions(page.object_list, request.user)
     return GalleryPage(filterset, page, _query(request), sort)
 
