@@ -323,7 +323,13 @@ def stack_heads(rows: QuerySet) -> QuerySet:
     """One row per stack of versions: the newest version among `rows` themselves (so a
     filter that keeps only an older version, "Approved", shows that one). A correlated
     NOT EXISTS that seeks the stack index: no query per card, no walk per row."""
-    later = rows.order_by().filter(stack_id=_root_of_outer(), version__gt=OuterRef("version"))
+    # The later version is sought by the stack index, then checked against `rows` by its id.
+    # With the search's own terms in the NOT EXISTS, SQLite walked the person's rows by date
+    # for each row it kept (450 ms for a searched page at 100,000 rows).
+    kept = rows.order_by().filter(pk=OuterRef("pk"))
+    later = Generation.objects.filter(
+        Exists(kept), stack_id=_root_of_outer(), version__gt=OuterRef("version")
+    )
     return rows.filter(~Exists(later.values("pk")))
 
 
