@@ -174,6 +174,16 @@ def visible_projects(user):
     return Project.objects.filter(pk__in=projects_seen_by(user.pk).order_by().values("pk"))
 
 
+# visible_projects' (id, name, archived_at) in their order, from a query built once per
+# process: the gallery's project filter and the Move menus read it on every first load.
+SEEN_PROJECTS = Prepared(
+    lambda pk: Project.objects.filter(
+        pk__in=projects_seen_by(pk).order_by().values("pk")
+    ).values_list("pk", "name", "archived_at"),
+    get_user_model()._meta.pk,
+)
+
+
 def get_project_for_viewing(request: HttpRequest, project_pk) -> Project:
     return get_object_or_404(visible_projects(request.user), pk=project_pk)
 

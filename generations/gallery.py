@@ -35,7 +35,13 @@ from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .access import WATCH_FIELDS, projects_seen_by, viewer_key, visible_generations, watcher
+from .access import (
+    SEEN_PROJECTS,
+    WATCH_FIELDS,
+    viewer_key,
+    visible_generations,
+    watcher,
+)
 from .models import (
     ACTIVE_STATUSES,
     FAILED_STATUSES,
@@ -210,10 +216,11 @@ class GalleryFilter(django_filters.FilterSet):
             return {}
         wanted = self.form.cleaned_data.get("project") if self.form.is_valid() else ""
         user = self.request.user
-        seen = Project.objects.filter(pk__in=projects_seen_by(user.pk).order_by().values("pk"))
         choices = {"none": project_choice("none")}
-        for project in seen.filter(Q(archived_at__isnull=True) | Q(pk=_int(wanted))):
-            choices[str(project.pk)] = project_choice(str(project.pk), project.name)
+        chosen = _int(wanted)
+        for pk, name, archived_at in SEEN_PROJECTS.rows(user.pk):
+            if archived_at is None or pk == chosen:
+                choices[str(pk)] = project_choice(str(pk), name)
         if wanted and wanted not in choices:
             # A project this person may not see, or none by that number: finds nothing.
             choices[wanted] = project_choice(wanted, "No such project")

@@ -28,7 +28,7 @@ from .access import (
     visible_to,
     watcher,
 )
-from .forms import CommentForm, usable_projects
+from .forms import CommentForm, usable_project_choices
 from .models import (
     ACTIVE_STATUSES,
     Comment,
@@ -176,7 +176,7 @@ def video_page(
         **shots(visible, generation),
         **versions_seen(visible, generation),
         "starred": generation.is_starred_by(user) if starred is None else starred,
-        "move_choices": list(usable_projects(user)) if generation.owner_id == user.pk else [],
+        "move_choices": usable_project_choices(user) if generation.owner_id == user.pk else [],
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),

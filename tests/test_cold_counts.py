@@ -33,9 +33,7 @@ class ApprovedCountTests(StudioTestCase):
         for person in (self.alice, self.bob, admin):
             for where in wheres:
                 with self.subTest(person=person.username, where=where):
-                    self.assertEqual(
-                        approved_count(person, where), _orm_approved(person, where)
-                    )
+                    self.assertEqual(approved_count(person, where), _orm_approved(person, where))
         self.assertEqual(approved_count(self.alice, "own"), 2)  # not the trashed one
         self.assertEqual(approved_count(self.bob, str(limited.pk)), 0)
         self.assertEqual(approved_count(admin, str(limited.pk)), 1)
@@ -101,3 +99,29 @@ class VersionCountTests(StudioTestCase):
                 self.assertEqual({card.pk: card.n_versions for card in cards}, expected)
         count_versions(cards := [Generation.objects.get(pk=root.pk)], self.bob)
         self.assertEqual(cards[0].n_versions, 2)  # v1 and the shared v2
+
+
+class ProjectChoicesTests(StudioTestCase):
+    def test_the_move_menus_offer_what_usable_projects_offers(self):
+        from django.utils import timezone
+
+        from generations.forms import usable_project_choices, usable_projects
+        from generations.models import Role, Teammate
+
+        admin = make_user("admin", is_staff=True)
+        reviewer = make_user("rita")
+        Teammate.objects.update_or_create(user=reviewer, defaults={"role": Role.REVIEWER})
+        Project.objects.create(name="Zebra", created_by=self.alice)
+        Project.objects.create(name="Apple", created_by=self.alice)
+        Project.objects.create(name="Old", created_by=self.alice, archived_at=timezone.now())
+        limited = Project.objects.create(name="Board", created_by=admin, limited=True)
+        limited.members.add(self.bob)
+
+        for person in (self.alice, self.bob, admin, reviewer):
+            with self.subTest(person=person.username):
+                self.assertEqual(
+                    [(p.pk, p.name) for p in usable_project_choices(person)],
+                    [(p.pk, p.name) for p in usable_projects(person)],
+                )
+        self.assertEqual([p.name for p in usable_project_choices(self.alice)], ["Apple", "Zebra"])
+        self.assertEqual(usable_project_choices(reviewer), [])
