@@ -182,8 +182,8 @@ def run(args) -> int:
         # The floor's own cold and warm are alike (it shows nothing that changes).
         floor = statistics.fmean(medians.pop("floor"))
         print(f"\n== CPU time over the floor's ({floor * 1000:.2f} ms), cold / warm:")
-        for name, (cold, warm) in medians.items():
-            print(f"  {name}: {cold / floor:.2f}x / {warm / floor:.2f}x")
+        for name, (cold_ms, warm_ms) in medians.items():
+            print(f"  {name}: {cold_ms / floor:.2f}x / {warm_ms / floor:.2f}x")
     return 0
 
 
