@@ -38,14 +38,25 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--only", choices=["gallery", "searched", "video"], action="append")
+    parser.add_argument(
+        "--only", choices=["floor", "gallery", "searched", "video"], action="append"
+    )
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-profile", action="store_true", help="times only")
     parser.add_argument("--sql", action="store_true", help="print the last cold load's queries")
     parser.add_argument("--save", help="folder to write each page's profile to (NAME.prof)")
+    parser.add_argument(
+        "--work",
+        help="folder of the SQLite database and media, kept between runs: a second run seeds "
+        "only the rows missing (seeding 100,000 rows takes a minute or two)",
+    )
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="veostudio-profile-cold-"))
+    if args.work:
+        work = Path(args.work)
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="veostudio-profile-cold-"))
     os.environ.update(
         VEOSTUDIO_SKIP_DOTENV="1",
         MEDIA_ROOT=str(work / "media"),
@@ -99,6 +110,7 @@ def run(args) -> int:
     token = client.cookies["csrftoken"].value
     star = f"/videos/{video.pk}/star/"
     pages = {
+        "floor": "/bench/floor/",  # what run.py divides by: the ratios below are to its times
         "gallery": "/",
         "searched": f"/?{SEARCHED}",
         "video": f"/videos/{video.pk}/",
@@ -124,6 +136,7 @@ def run(args) -> int:
             db_time[0] += took
             queries.append((took, sql))
 
+    medians: dict[str, tuple[float, float]] = {}
     for name in wanted:
         path = pages[name]
         for _ in range(5):
@@ -155,6 +168,7 @@ def run(args) -> int:
             f" warm {statistics.median(warm) * 1000:.2f} ms (fastest {min(warm) * 1000:.2f}), median of {args.rounds}"
             + (" (cold under cProfile)" if not args.no_profile else "")
         )
+        medians[name] = (statistics.median(cold), statistics.median(warm))
         if args.sql:
             for took, sql in queries:
                 print(f"  {took * 1000:6.2f} ms  {sql[:150]}")
@@ -164,6 +178,12 @@ def run(args) -> int:
                 stats.dump_stats(str(Path(args.save) / f"{name}.prof"))
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
+    if "floor" in medians and args.no_profile:
+        # The floor's own cold and warm are alike (it shows nothing that changes).
+        floor = statistics.fmean(medians.pop("floor"))
+        print(f"\n== CPU time over the floor's ({floor * 1000:.2f} ms), cold / warm:")
+        for name, (cold_ms, warm_ms) in medians.items():
+            print(f"  {name}: {cold_ms / floor:.2f}x / {warm_ms / floor:.2f}x")
     return 0
 
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, Q
+from django.db.models import Count, Exists, Q, Value
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .errors import forbidden
 from .models import Comment, Generation, Project, ReviewStatus, Role, Teammate
+from .prepared import Prepared
 
 
 def visible_generations(user):
@@ -175,6 +176,16 @@ def visible_projects(user):
     return Project.objects.filter(pk__in=projects_seen_by(user.pk).order_by().values("pk"))
 
 
+# visible_projects' (id, name, archived_at) in their order, from a query built once per
+# process: the gallery's project filter and the Move menus read it on every first load.
+SEEN_PROJECTS = Prepared(
+    lambda pk: Project.objects.filter(
+        pk__in=projects_seen_by(pk).order_by().values("pk")
+    ).values_list("pk", "name", "archived_at"),
+    get_user_model()._meta.pk,
+)
+
+
 def get_project_for_viewing(request: HttpRequest, project_pk) -> Project:
     return get_object_or_404(visible_projects(request.user), pk=project_pk)
 
@@ -305,3 +316,49 @@ def approved_in(user, where: str):
     else:
         return visible_generations(user).none()
     return rows.filter(review_status=ReviewStatus.APPROVED)
+
+
+def approved_count(user, where: str) -> int:
+    """How many videos of `approved_in(user, where)` are out of the Trash: the count beside
+    a list's "Download approved (ZIP)", on every load of the gallery, Team and a project.
+    The same rows, from a query built once per process (APPROVED): building it cost more
+    than the database takes to count them (bench/README.md)."""
+    if not (user.is_authenticated and user.is_active):
+        return 0
+    if where == "own":
+        found = APPROVED_OWN.rows(user.pk)
+    elif where == "team":
+        found = APPROVED_TEAM.rows(user.pk)
+    elif where.isdigit():
+        found = APPROVED_IN_PROJECT.rows(user.pk, int(where))
+    else:
+        return 0
+    return found[0][0] if found else 0
+
+
+def _approved_count(rows):
+    """One row holding how many of `rows` are approved and out of the Trash (none: 0)."""
+    return (
+        rows.filter(review_status=ReviewStatus.APPROVED, trashed_at__isnull=True)
+        .order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count("*"))
+        .values_list("n")
+    )
+
+
+_USER_PK = get_user_model()._meta.pk
+APPROVED_OWN = Prepared(
+    lambda pk: _approved_count(Generation.objects.filter(owner_id=pk)), _USER_PK
+)
+APPROVED_TEAM = Prepared(
+    lambda pk: _approved_count(Generation.objects.filter(team_to(pk))), _USER_PK
+)
+APPROVED_IN_PROJECT = Prepared(
+    lambda pk, project_pk: _approved_count(
+        Generation.objects.filter(visible_to(pk), project_id=project_pk)
+    ),
+    _USER_PK,
+    Project._meta.pk,
+)

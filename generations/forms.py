@@ -12,7 +12,7 @@ from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large
 from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
 
 from . import drawings, wording
-from .access import may_generate, visible_projects
+from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
 
 PROMPT_MAX_LENGTH = 2000
@@ -424,6 +424,18 @@ def usable_projects(person):
     if not may_generate(person):
         return Project.objects.none()
     return visible_projects(person).open()
+
+
+def usable_project_choices(person) -> list[Project]:
+    """`usable_projects(person)` as a list of projects holding their id and name only, for
+    the Move menus of the gallery and a video's page (access.SEEN_PROJECTS)."""
+    if not may_generate(person):
+        return []
+    return [
+        Project(pk=pk, name=name)
+        for pk, name, archived_at in SEEN_PROJECTS.rows(person.pk)
+        if archived_at is None
+    ]
 
 
 def last_project_of(person) -> int | None:

@@ -877,6 +877,15 @@ class Generation(models.Model):
             # A stack's later versions: the galleries' "newest of its stack" test
             # (gallery.stack_heads) seeks it once per row instead of walking the owner's.
             models.Index(fields=["stack", "version"], name="generation_stack_versions"),
+            # The count beside "Download approved (ZIP)" on every gallery, Team and project
+            # page: without it a count of a person's approved videos walked all of that
+            # person's rows (10 ms at 100,000 on SQLite, on every load, warm or cold).
+            # All three columns, no condition: SQLite took gallery_facets (owner first,
+            # covering) over a partial index and walked the person's rows all the same.
+            models.Index(
+                fields=["review_status", "owner", "trashed_at"],
+                name="generation_review_status",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, QueryDict
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ from .access import (
     visible_to,
     watcher,
 )
-from .forms import CommentForm, usable_projects
+from .forms import CommentForm, usable_project_choices
 from .models import (
     ACTIVE_STATUSES,
     Comment,
@@ -133,10 +134,17 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     key = "video-page:" + hashlib.sha256(signature.encode()).hexdigest()
 
     def draw(extra: dict) -> str:
-        generation = get_for_viewing(request, pk)
+        # The rule's query is built once for the page: the video, then its lists.
+        visible = visible_generations(user)
+        generation = get_object_or_404(visible, pk=pk)
         # The star and the comments were read above: the page asks for neither again.
         shown = video_page(
-            request, generation, list_query, starred=bool(facts[7]), comments=comments
+            request,
+            generation,
+            list_query,
+            starred=bool(facts[7]),
+            comments=comments,
+            visible=visible,
         )
         context = {**shown, **extra}
         return render_to_string("generations/detail.html#page_content", context, request)
@@ -152,14 +160,17 @@ def video_page(
     *,
     starred: bool | None = None,
     comments: list[Comment] | None = None,
+    visible: GenerationQuerySet | None = None,
 ) -> dict:
     """The context of `generation`'s page, seen by `request.user`; `starred` (the viewer's
-    star) and `comments` (with their authors) when the caller has read them already."""
+    star), `comments` (with their authors) and `visible` (visible_generations of the viewer)
+    when the caller has them already."""
     user = request.user
     previous = following = None
     if not generation.in_trash:
         previous, following = neighbours(request, generation, list_query)
-    visible = visible_generations(user)
+    if visible is None:
+        visible = visible_generations(user)
     if comments is None:
         comments = list(generation.comments.select_related("author", "resolved_by"))
     return {
@@ -176,7 +187,7 @@ def video_page(
         **shots(visible, generation),
         **versions_seen(visible, generation),
         "starred": generation.is_starred_by(user) if starred is None else starred,
-        "move_choices": list(usable_projects(user)) if generation.owner_id == user.pk else [],
+        "move_choices": usable_project_choices(user) if generation.owner_id == user.pk else [],
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),

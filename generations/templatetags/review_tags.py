@@ -2,7 +2,7 @@
 
 from django import template
 
-from generations.access import approved_in
+from generations.access import approved_count
 from generations.access import may_decide as _may_decide
 from generations.models import ReviewStatus
 
@@ -26,7 +26,7 @@ def approved_summary(context, where) -> dict:
     list are approved, with a link to the ZIP of those (one count query)."""
     user = context.get("user")
     where = str(where)
-    count = approved_in(user, where).filter(trashed_at__isnull=True).count() if user else 0
+    count = approved_count(user, where) if user else 0
     request = context.get("request")
     only = bool(request and request.GET.get("review") == "approved")
     return {"approved_count": count, "where": where, "only_approved": only}

@@ -12,7 +12,7 @@ from ..access import (
     own_generations,
     visible_generations,
 )
-from ..forms import usable_projects
+from ..forms import usable_project_choices
 from .common import HtmxHttpRequest, back_or, ids_in, tell_trashed
 from .projects import move_many
 
@@ -36,7 +36,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
     action = reverse("generations:index")
     version = gallery.own_counts_version(request.user)
     sections = gallery.gallery_sections(request, base, version, action)
-    context = {"sections": sections, "move_choices": usable_projects(request.user)}
+    context = {"sections": sections, "move_choices": usable_project_choices(request.user)}
     return render(request, "generations/index.html", context)
 
 
