@@ -7,9 +7,9 @@ collected static files), seeded with one admin's studio: three ready videos with
 and posters, a project holding them, a review link, a sequence, a preset, a batch and an inbox
 line, so that every page shows what it shows in use. The session cookie goes into the audited
 browser's cookie jar (bench/lighthouse/audit.mjs: chrome-launcher, puppeteer-core, then
-Lighthouse's Node API with the storage reset off; a Cookie of `--extra-headers` is dropped by
-Chromium as soon as the page sets its CSRF cookie); the log-in page and the guest's link page
-are audited without it.
+Lighthouse's Node API with the storage reset off; a Cookie of `--extra-headers` did not
+last past the document: bench/README.md); the log-in page and the guest's link page are
+audited without it.
 
 Lighthouse is installed for the repository only (`bench/lighthouse/package.json` and its
 lock, `npm ci` when its node_modules is missing or older than the lock), never globally,
@@ -178,6 +178,10 @@ def bench_lighthouse(run: Any, extra_env: dict[str, str], keep: Path | None = No
                 target = Path(scratch) / "report.json"
                 target.unlink(missing_ok=True)
                 report = audit(url, cookie if logged_in else None, target)
+                if report.get("runtimeError"):  # e.g. NO_NAVSTART: Lighthouse asks for a rerun
+                    say("lighthouse", f"{name}: {report['runtimeError'].get('code')}, once more")
+                    target.unlink(missing_ok=True)
+                    report = audit(url, cookie if logged_in else None, target)
                 if keep:
                     keep.mkdir(parents=True, exist_ok=True)
                     slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")

@@ -1,9 +1,9 @@
 // One Lighthouse audit (its mobile preset, the default) of one page, as a logged-in person:
 //   node audit.mjs URL OUT.json [SESSIONID]
 // The session goes into the browser's cookie jar before the audit, and Lighthouse keeps
-// it (disableStorageReset). A Cookie header of --extra-headers does not last: once the
-// page sets a cookie of its own (csrftoken), Chromium sends its jar instead, and every
-// request after the document (posters, htmx) lands on the log-in page.
+// it (disableStorageReset). A Cookie header of --extra-headers does not last: the document
+// comes back logged in, but the requests after it (posters, htmx) go without the session
+// and land on the log-in page, and so does the page (see bench/README.md).
 import {writeFileSync} from 'node:fs';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
