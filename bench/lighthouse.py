@@ -56,6 +56,9 @@ PAGES: list[tuple[str, str, bool]] = [
     ("batches", "/batches/", True),
 ]
 SHORT_PAGES = ["gallery"]
+# Runs per page; the median by performance is reported (its score moves with the machine's
+# other work: the blocking time is the main thread as observed, times 4).
+RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 
 SEED = """
 import json, os
@@ -157,8 +160,9 @@ def bench_lighthouse(run: Any, extra_env: dict[str, str], keep: Path | None = No
         run.fail(f"lighthouse: {problem}")
         return
     pages = [page for page in PAGES if not run.short or page[0] in SHORT_PAGES]
+    runs = 1 if run.short else RUNS
     harness = Harness(label="bench-lighthouse", workers=0, debug=False, extra_env=extra_env)
-    scores: dict[str, dict[str, float]] = {}
+    scores: dict[str, dict[str, Any]] = {}
     try:
         with harness, tempfile.TemporaryDirectory() as scratch:
             out = harness.manage(
@@ -175,13 +179,23 @@ def bench_lighthouse(run: Any, extra_env: dict[str, str], keep: Path | None = No
             for name, path, logged_in in pages:
                 url = harness.base_url + path.format(**ids)
                 started = time.monotonic()
-                target = Path(scratch) / "report.json"
-                target.unlink(missing_ok=True)
-                report = audit(url, cookie if logged_in else None, target)
-                if report.get("runtimeError"):  # e.g. NO_NAVSTART: Lighthouse asks for a rerun
-                    say("lighthouse", f"{name}: {report['runtimeError'].get('code')}, once more")
-                    target.unlink(missing_ok=True)
+                reports = []
+                for attempt in range(runs):
+                    target = Path(scratch) / f"report-{attempt}.json"
                     report = audit(url, cookie if logged_in else None, target)
+                    if report.get("runtimeError"):  # e.g. NO_NAVSTART: Lighthouse asks again
+                        code = report["runtimeError"].get("code")
+                        say("lighthouse", f"{name}: {code}, once more")
+                        target.unlink(missing_ok=True)
+                        report = audit(url, cookie if logged_in else None, target)
+                    reports.append((report, target))
+                # The median run by performance, as Lighthouse's own advice on variance has
+                # it; accessibility and best practices do not move between runs.
+                reports.sort(key=lambda pair: pair[0]["categories"]["performance"]["score"] or 0)
+                report, target = reports[len(reports) // 2]
+                all_performance = [
+                    round((r["categories"]["performance"]["score"] or 0) * 100) for r, _ in reports
+                ]
                 if keep:
                     keep.mkdir(parents=True, exist_ok=True)
                     slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")
@@ -195,13 +209,15 @@ def bench_lighthouse(run: Any, extra_env: dict[str, str], keep: Path | None = No
                     key: round((report["categories"][key]["score"] or 0) * 100)
                     for key in CATEGORIES
                 }
-                scores[name] = got
+                scores[name] = {**got, "performance_runs": all_performance}
                 missed = {
                     key: failing(report, key) for key in CATEGORIES if got[key] < CATEGORIES[key]
                 }
                 run.add(
                     f"Lighthouse, mobile, logged {'in' if logged_in else 'out'}: {name}",
-                    f"performance {got['performance']}, accessibility {got['accessibility']}, "
+                    f"performance {got['performance']}"
+                    + (f" (median of {', '.join(map(str, all_performance))})" if runs > 1 else "")
+                    + f", accessibility {got['accessibility']}, "
                     f"best practices {got['best-practices']}",
                     None,
                     "performance ≥ 95, accessibility 100, best practices 100",
