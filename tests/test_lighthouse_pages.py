@@ -24,9 +24,7 @@ def violations(page, *rules: str) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_a_project_label_on_a_card_and_the_presets_library_read_well(
-    live_server, browser, scheme
-):
+def test_a_project_label_on_a_card_and_the_presets_library_read_well(live_server, browser, scheme):
     maya = get_user_model().objects.create_user("maya", password=PASSWORD, is_staff=True)
     project = Project.objects.create(name="Spring campaign", created_by=maya)
     make_ready_generation(maya, prompt="A paper kite over the wheat", project=project)
