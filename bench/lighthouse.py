@@ -160,6 +160,9 @@ def bench_lighthouse(run: Any, extra_env: dict[str, str], keep: Path | None = No
         run.fail(f"lighthouse: {problem}")
         return
     pages = [page for page in PAGES if not run.short or page[0] in SHORT_PAGES]
+    if os.environ.get("LIGHTHOUSE_PAGES"):  # e.g. "gallery,Team": some pages only
+        wanted = os.environ["LIGHTHOUSE_PAGES"].split(",")
+        pages = [page for page in pages if page[0] in wanted]
     runs = 1 if run.short else RUNS
     harness = Harness(label="bench-lighthouse", workers=0, debug=False, extra_env=extra_env)
     scores: dict[str, dict[str, Any]] = {}
