@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "harness"))
 sys.path.insert(0, str(ROOT))
 
 from bench.export import bench_export  # noqa: E402
+from bench.lighthouse import bench_lighthouse  # noqa: E402
 from bench.load_targets import bench_load  # noqa: E402
 from bench.ready import bench_ready_to_seen  # noqa: E402
 from harness import (  # noqa: E402
@@ -819,10 +820,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="report path (default bench/RESULTS.md; "
                         "var/bench-short.md with --short)")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--only", choices=["pages", "gallery", "ready", "export", "load"],
+    parser.add_argument("--only", choices=["pages", "gallery", "ready", "lighthouse", "export",
+                        "load"],
                         help="one part: pages, downloads and serving; gallery: the pages alone, "
                         "warm and cold, at each size, and the page poll; ready-to-seen "
-                        "(bench/ready.py); a sequence's export against ffmpeg (bench/export.py); "
+                        "(bench/ready.py); Lighthouse on every page (bench/lighthouse.py; with --short "
+                        "the gallery alone); a sequence's export against ffmpeg (bench/export.py); "
                         "or the load test at full size on SQLite and PostgreSQL "
                         "(bench/load_targets.py)")  # fmt: skip
     parser.add_argument("--without", default="", help="cache layers to switch off, e.g. "
@@ -902,6 +905,10 @@ def main() -> int:
             # A stack of its own with a worker, after the other one is gone: the pages'
             # figures above are taken without a worker sharing the cores.
             bench_ready_to_seen(run, dict(harness.extra_env))
+        if args.only == "lighthouse" or (args.only is None and not args.short):
+            # Its own stack with a seeded studio; Chromium alone on the cores. The short
+            # version (CI) leaves it out: --short --only lighthouse audits the gallery alone.
+            bench_lighthouse(run, dict(harness.extra_env), keep=ROOT / "var" / "lighthouse")
         if args.only in (None, "export"):
             # No server: the worker's export code against Debian's ffmpeg, alone on the cores.
             bench_export(run)
