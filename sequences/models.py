@@ -221,7 +221,9 @@ class Sequence(models.Model):
         try:
             with transaction.atomic():
                 ledger.lock(person)
-                shots = list(self.ordered_shots().select_for_update())
+                # Only the shots are locked (`of`): PostgreSQL refuses to lock the nullable
+                # side of the outer join to their videos.
+                shots = list(self.ordered_shots().select_for_update(of=("self",)))
                 planned = [s for s in shots if s.state == ShotState.PLANNED]
                 if not planned:
                     return 0
