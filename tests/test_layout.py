@@ -35,7 +35,7 @@ class LayoutTests(StudioTestCase):
     def test_demo_mode_says_demo_clips_are_small_stand_ins(self):
         generation = make_ready_generation(self.alice)
         response = self.client.get(generation.get_absolute_url())
-        self.assertContains(response, "demo clips are small stand-ins")
+        self.assertContains(response, "Demo clips are small stand-ins")
         self.assertContains(response, "a small demo stand-in for Landscape 720p")
 
     def test_the_header_names_the_person_and_offers_log_out(self):
