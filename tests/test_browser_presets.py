@@ -168,6 +168,8 @@ def test_the_preset_pages_pass_axe(
     page.get_by_role("button", name="Save as preset…").click()
     page.get_by_label("product", exact=True).fill("perfume")
     page.get_by_role("button", name="Put into the prompt").click()
+    # The filled prompt comes back from the server: improve that one, not the template.
+    page.wait_for_function("() => document.querySelector('#id_prompt').value.includes('perfume')")
     page.get_by_role("button", name="Improve my prompt").click()
     page.locator("#improve-result").wait_for()
     found["new video with the tools open"] = serious(page)
