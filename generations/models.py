@@ -268,14 +268,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         saved_files: list[str] = []
         try:
             if first_frame:
-                saved_files.append(
-                    default_storage.save(first_frame_name(), ContentFile(first_frame.image))
-                )
-                generation.first_frame.name = saved_files[-1]
-                saved_files.append(
-                    default_storage.save(thumbnail_name(), ContentFile(first_frame.thumbnail))
-                )
-                generation.first_frame_thumbnail.name = saved_files[-1]
+                generation._store_first_frame(first_frame, saved_files)
             generation.start(actor=owner)
             if StudioSettings.load().share_new_videos:
                 generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
@@ -328,14 +321,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         saved_files: list[str] = []
         try:
             if first_frame:
-                saved_files.append(
-                    default_storage.save(first_frame_name(), ContentFile(first_frame.image))
-                )
-                generation.first_frame.name = saved_files[-1]
-                saved_files.append(
-                    default_storage.save(thumbnail_name(), ContentFile(first_frame.thumbnail))
-                )
-                generation.first_frame_thumbnail.name = saved_files[-1]
+                generation._store_first_frame(first_frame, saved_files)
             generation._begin()
             generation._record(
                 EventKind.CREATED,
@@ -1624,6 +1610,17 @@ class Generation(models.Model):
     def stack_root_id(self):
         """The id of the stack's first video (this one's own id on a first version)."""
         return self.stack_id or self.pk
+
+    def _store_first_frame(self, first_frame: FirstFrame, saved_files: list[str]) -> None:
+        """Save the first frame and its thumbnail as this job's files, each name added to
+        `saved_files` as soon as it exists, for the caller to delete if the row is not saved
+        after all (a failed thumbnail leaves no orphan either)."""
+        saved_files.append(default_storage.save(first_frame_name(), ContentFile(first_frame.image)))
+        self.first_frame.name = saved_files[-1]
+        saved_files.append(
+            default_storage.save(thumbnail_name(), ContentFile(first_frame.thumbnail))
+        )
+        self.first_frame_thumbnail.name = saved_files[-1]
 
     def _join_stack(self, source: "Generation | None") -> None:
         """A new job made from `source` (Edit and try again, Make another like this, a
