@@ -522,7 +522,7 @@ def after_a_change(run: Run, client, base: str, video_id: str, path: str, rounds
 
 def ready_video(run: Run, client: StudioClient, base: str) -> str:
     """The newest ready video of the gallery (the pages' video when no download ran)."""
-    found = re.search(r'data-pk="([^"]+)" data-download-url', client.session.get(base + "/").text)
+    found = re.search(r'data-pk="([^"]+)"[^>]* data-download-url', client.session.get(base + "/").text)
     if not found:
         run.fail("the gallery shows no ready video")
         return ""
