@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.export import bench_export  # noqa: E402
 from bench.lighthouse import bench_lighthouse  # noqa: E402
-from bench.load_targets import bench_load  # noqa: E402
+from bench.load_targets import POSTGRES_URL, bench_load  # noqa: E402
 from bench.ready import bench_ready_to_seen  # noqa: E402
 from harness import (  # noqa: E402
     GUNICORN_CONF,
@@ -404,8 +404,14 @@ def bench_download_to_s3(run: Run, harness: Harness, host: FileHost, big: int) -
     run.numbers["download_s3"] = {"small": small, "big": large}
 
 
-def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str, rows: int):
+def bench_pages(
+    run: Run, harness: Harness, client: StudioClient, video_id: str, rows: int, database: str
+):
+    """The pages warm and cold at `rows` generations; `database` names the stack's database in
+    each line (SQLite or PostgreSQL)."""
     base = harness.base_url
+    at = f"{rows:,} generations on {database}"
+    key = rows if database == "SQLite" else f"{rows} {database}"
     rounds = 60 if run.short else 200
     session = session_like(client)
     floor = Probe(run, "floor", "/bench/floor/", 200)
@@ -417,11 +423,11 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
     counts = Probe(run, "gallery counts", "/?counts=1", 200, {"HX-Request": "true"})
     sample(session, base, [floor, gallery, searched, detail, status, counts], rounds)
     base_p50 = p50(floor.times)
-    run.numbers.setdefault("p50_ms", {})[rows] = {
+    run.numbers.setdefault("p50_ms", {})[key] = {
         p.name: round(p50(p.times) * 1000, 2)
         for p in (floor, gallery, searched, detail, status, counts)
     }
-    if rows == run.numbers["first_rows"]:
+    if rows == run.numbers["first_rows"] and database == "SQLite":
         fresh = fresh_connection_p50(client, base, floor, rounds // 2)
         run.add(
             "floor: bare authenticated view, kept-alive vs fresh connection",
@@ -432,7 +438,7 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         )
     ratio = p50(gallery.times) / base_p50
     run.add(
-        f"gallery page at {rows:,} generations, p50",
+        f"gallery page at {at}, p50",
         f"{ms(p50(gallery.times))} vs floor {ms(base_p50)}",
         ratio,
         "≤ 2× floor",
@@ -440,7 +446,7 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
     )
     ratio = p50(searched.times) / base_p50
     run.add(
-        f"gallery searched and filtered at {rows:,} generations, p50",
+        f"gallery searched and filtered at {at}, p50",
         f"{ms(p50(searched.times))} vs floor {ms(base_p50)}",
         ratio,
         "≤ 2× floor",
@@ -448,14 +454,14 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
     )
     ratio = p50(detail.times) / base_p50
     run.add(
-        f"a video's page at {rows:,} generations, p50",
+        f"a video's page at {at}, p50",
         f"{ms(p50(detail.times))} vs floor {ms(base_p50)}",
         ratio,
         "≤ 2× floor",
         ratio <= 2,
     )
     run.add(
-        f"the gallery's counts at {rows:,} generations, asked after the page, p50",
+        f"the gallery's counts at {at}, asked after the page, p50",
         f"{ms(p50(counts.times))} vs floor {ms(base_p50)}",
         p50(counts.times) / base_p50,
         "– (after the page is shown)",
@@ -471,19 +477,19 @@ def bench_pages(run: Run, harness: Harness, client: StudioClient, video_id: str,
         ("the gallery's counts, asked after the page", "/?counts=1"),
     ]:
         cold = after_a_change(run, client, base, video_id, path, cold_rounds)
-        run.numbers.setdefault("after_a_change_p50_ms", {}).setdefault(rows, {})[name] = round(
+        run.numbers.setdefault("after_a_change_p50_ms", {}).setdefault(key, {})[name] = round(
             cold * 1000, 2
         )
         ratio = cold / base_p50
         page = "counts" not in name
         run.add(
-            f"{name} at {rows:,} generations right after a change (cold), p50",
+            f"{name} at {at} right after a change (cold), p50",
             f"{ms(cold)} vs floor {ms(base_p50)}",
             ratio,
             "≤ 3× floor" if page else "– (after the page is shown)",
             ratio <= 3 if page else None,
         )
-    if rows != run.numbers["first_rows"]:
+    if rows != run.numbers["first_rows"] or database != "SQLite":
         return
     run.add(
         "status partial of a finished job, p50",
@@ -522,7 +528,9 @@ def after_a_change(run: Run, client, base: str, video_id: str, path: str, rounds
 
 def ready_video(run: Run, client: StudioClient, base: str) -> str:
     """The newest ready video of the gallery (the pages' video when no download ran)."""
-    found = re.search(r'data-pk="([^"]+)"[^>]* data-download-url', client.session.get(base + "/").text)
+    found = re.search(
+        r'data-pk="([^"]+)"[^>]* data-download-url', client.session.get(base + "/").text
+    )
     if not found:
         run.fail("the gallery shows no ready video")
         return ""
@@ -568,8 +576,8 @@ def bench_page_poll(run: Run, harness: Harness) -> None:
         f"throughput with 32 connections: the page's status request ({LIVE_JOBS} cards) vs floor",
         f"{poll_rps:.0f} req/s vs {floor_rps:.0f} req/s",
         ratio,
-        "≥ 0.8× floor",
-        ratio >= 0.8,
+        "≥ 0.9× floor (issue 25)",
+        ratio >= 0.9,
         "client and server share the machine's cores",
     )
 
@@ -883,24 +891,42 @@ def main() -> int:
                 bench_download_to_s3(run, harness, host, video_size)
                 client = StudioClient(harness.base_url)
                 client.login(USER, PASSWORD)
-                bench_pages(run, harness, client, big["id"], row_steps[0])
+                bench_pages(run, harness, client, big["id"], row_steps[0], "SQLite")
                 bench_page_poll(run, harness)
                 bench_serving(run, harness, client, big["id"], "bench-video.mp4", video_size)
                 bench_behind_nginx(run, harness, client, big["id"], video_size)
                 for rows in row_steps[1:]:
                     seed(harness, rows)
-                    bench_pages(run, harness, client, big["id"], rows)
+                    bench_pages(run, harness, client, big["id"], rows, "SQLite")
         if args.only == "gallery":
+            database = "PostgreSQL" if args.database_url else "SQLite"
             with harness:
                 seed(harness, row_steps[0])
                 client = StudioClient(harness.base_url)
                 client.login(USER, PASSWORD)
                 video_id = ready_video(run, client, harness.base_url)
-                bench_pages(run, harness, client, video_id, row_steps[0])
+                bench_pages(run, harness, client, video_id, row_steps[0], database)
                 bench_page_poll(run, harness)
                 for rows in row_steps[1:]:
                     seed(harness, rows)
-                    bench_pages(run, harness, client, video_id, rows)
+                    bench_pages(run, harness, client, video_id, rows, database)
+        if args.only is None and not args.short:
+            # The same pages on PostgreSQL at the largest size (issues 19 and 25 ask both
+            # databases), on a stack of its own after the SQLite one is gone.
+            on_postgres = Harness(
+                label="bench-pg",
+                workers=0,
+                debug=False,
+                render_seconds=0.5,
+                database_url=POSTGRES_URL,
+            )
+            on_postgres.extra_env.update(harness.extra_env)
+            with on_postgres:
+                seed(on_postgres, row_steps[-1])
+                client = StudioClient(on_postgres.base_url)
+                client.login(USER, PASSWORD)
+                video_id = ready_video(run, client, on_postgres.base_url)
+                bench_pages(run, on_postgres, client, video_id, row_steps[-1], "PostgreSQL")
         if args.only in (None, "ready"):
             # A stack of its own with a worker, after the other one is gone: the pages'
             # figures above are taken without a worker sharing the cores.
