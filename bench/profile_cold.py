@@ -39,7 +39,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument(
-        "--only", choices=["floor", "gallery", "searched", "video"], action="append"
+        "--only",
+        choices=["floor", "gallery", "searched", "video", "new", "team", "usage", "projects",
+                 "trash", "inbox", "links", "sequences", "presets", "batches"],
+        action="append",
     )
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-profile", action="store_true", help="times only")
@@ -114,6 +117,17 @@ def run(args) -> int:
         "gallery": "/",
         "searched": f"/?{SEARCHED}",
         "video": f"/videos/{video.pk}/",
+        # The other pages a team uses (issue 25: every page).
+        "new": "/new/",
+        "team": "/team/",
+        "usage": "/usage/",
+        "projects": "/projects/",
+        "trash": "/trash/",
+        "inbox": "/inbox/",
+        "links": "/links/",
+        "sequences": "/sequences/",
+        "presets": "/presets/",
+        "batches": "/batches/",
     }
     wanted = args.only or list(pages)
 
