@@ -703,6 +703,11 @@ def _budget_words(value) -> str:
     return "none" if value is None else ledger.dollars(value)
 
 
+# What might be on someone's Team page: shared, or in a project (access.team_to narrows it
+# to the projects they see). The Team index's condition and a term of the rule, alike.
+TEAM_CANDIDATES = Q(shared_at__isnull=False) | Q(project__isnull=False)
+
+
 class Generation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -825,11 +830,15 @@ class Generation(models.Model):
                 condition=Q(trashed_at__isnull=True),
                 name="generation_gallery_page",
             ),
-            # The Team view: what is shared, out of the Trash, newest first. `trashed_at IS
-            # NULL` leads, as an equality the planners can walk in order without a sort.
+            # The Team view: what is shared or in a project, out of the Trash, newest first.
+            # `trashed_at IS NULL` leads, as an equality the planners can walk in order
+            # without a sort; the condition is access.team_to's own term, word for word
+            # (a planner uses a partial index only for a query that says its condition).
+            # Without it SQLite read every video out of the Trash and sorted the lot for
+            # the Team page's first 24 (270 ms at 100,000 private videos, none shared).
             models.Index(
                 fields=["trashed_at", "-created_at", "-id"],
-                condition=Q(shared_at__isnull=False),
+                condition=TEAM_CANDIDATES,
                 name="generation_team_gallery",
             ),
             # Covers the gallery's facet counts: they read these columns of every row. Status
