@@ -462,56 +462,62 @@ def _poll_version_of_column(updated_at) -> int:
 # header's 50 fit in the largest).
 POLL_ROW_SHAPES = (8, 32, 64, 192)
 _NO_ROW = "0" * 32
-_poll_sql: dict[tuple[str, int, bool], str] = {}
+_POLL_COLUMNS = (
+    "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
+    " review_status, title"
+)
+_poll_sql: dict[tuple[str, int], str] = {}
 
 
 def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
-    """What the page's poll compares for these ids (UUIDs, or 32 hex digits), in one read
-    by primary key, and with `running_of` also the running jobs of that person (the header
-    indicator: at most 50, as `running_for`) in the same read. Plain SQL of a fixed shape,
-    not a queryset: this runs every few seconds for everyone with a job on screen, and
-    the ORM's query building and per-column conversion cost more than the query itself."""
+    """What the page's poll compares for these ids (UUIDs, or 32 hex digits), and with
+    `running_of` also the running jobs of that person (the header indicator: at most 50,
+    as `running_for`). Plain SQL of fixed shapes, not a queryset: this runs every few
+    seconds for everyone with a job on screen, and the ORM's query building and per-column
+    conversion cost more than the query itself.
+
+    The person's running jobs are read first: they are most often all the page polls
+    for, and then that one read is the whole poll. Ids it did not hold (a teammate's job,
+    a job that just ended) are read by primary key after it."""
     keys = list(dict.fromkeys(pk.hex if isinstance(pk, uuid.UUID) else pk for pk in pks))
-    if not keys and running_of is None:
-        return []
-    shape = next((size for size in POLL_ROW_SHAPES if size >= len(keys)), 0)
-    if not shape:
-        raise ValueError(f"a poll reads at most {POLL_ROW_SHAPES[-1]} rows")
-    keys += [_NO_ROW] * (shape - len(keys))
-    sql = _poll_sql.get((connection.alias, shape, running_of is not None))
-    if sql is None:
-        sql = _poll_sql[connection.alias, shape, running_of is not None] = _poll_rows_sql(
-            shape, running_of is not None
-        )
     native = connection.features.has_native_uuid_field
-    params: list[Any] = [uuid.UUID(hex=key) for key in keys] if native else keys
-    if running_of is not None:
-        params += [running_of, *ACTIVE_STATUS_VALUES]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
     rows: dict[str, PollRow] = {}
-    for row in found:
-        key = row[0].hex if native else row[0]
-        rows[key] = PollRow(key, *row[1:])
+    if running_of is not None:
+        rows.update(_poll_read("running", [running_of, *ACTIVE_STATUS_VALUES], native))
+    missing = [key for key in keys if key not in rows]
+    if missing:
+        shape = next((size for size in POLL_ROW_SHAPES if size >= len(missing)), 0)
+        if not shape:
+            raise ValueError(f"a poll reads at most {POLL_ROW_SHAPES[-1]} rows")
+        missing += [_NO_ROW] * (shape - len(missing))
+        params: list[Any] = [uuid.UUID(hex=key) for key in missing] if native else missing
+        rows.update(_poll_read(shape, params, native))
     return list(rows.values())
 
 
-def _poll_rows_sql(shape: int, running: bool) -> str:
+def _poll_read(shape: int | str, params: list, native: bool) -> dict[str, PollRow]:
+    sql = _poll_sql.get((connection.alias, shape))
+    if sql is None:
+        sql = _poll_sql[connection.alias, shape] = _poll_rows_sql(shape)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = {}
+    for row in found:
+        key = row[0].hex if native else row[0]
+        rows[key] = PollRow(key, *row[1:])
+    return rows
+
+
+def _poll_rows_sql(shape: int | str) -> str:
     table = connection.ops.quote_name(Generation._meta.db_table)
-    columns = (
-        "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
-        " review_status, title"
-    )
-    sql = f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(['%s'] * shape)})"
-    if running:
-        # Each half seeks its own index (primary key; owner and status): an OR would not.
+    if shape == "running":
         active = ", ".join(["%s"] * len(ACTIVE_STATUS_VALUES))
-        sql += (
-            f" UNION SELECT * FROM (SELECT {columns} FROM {table} "
-            f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50) running"
+        return (
+            f"SELECT {_POLL_COLUMNS} FROM {table} "
+            f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50"
         )
-    return sql
+    return f"SELECT {_POLL_COLUMNS} FROM {table} WHERE id IN ({', '.join(['%s'] * shape)})"
 
 
 def _as_datetime(value) -> datetime | None:
