@@ -466,7 +466,7 @@ _POLL_COLUMNS = (
     "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
     " review_status, title"
 )
-_poll_sql: dict[tuple[str, int], str] = {}
+_poll_sql: dict[tuple[str, int | str], str] = {}
 
 
 def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
@@ -511,7 +511,7 @@ def _poll_read(shape: int | str, params: list, native: bool) -> dict[str, PollRo
 
 def _poll_rows_sql(shape: int | str) -> str:
     table = connection.ops.quote_name(Generation._meta.db_table)
-    if shape == "running":
+    if isinstance(shape, str):  # "running"
         active = ", ".join(["%s"] * len(ACTIVE_STATUS_VALUES))
         return (
             f"SELECT {_POLL_COLUMNS} FROM {table} "

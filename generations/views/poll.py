@@ -27,6 +27,9 @@ POLL_PARTIALS = {
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
 # A job's id as the page writes it (or its 32 hex digits); the poll keeps it as hex.
 _ID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+_TOKEN = re.compile(
+    rf"({'|'.join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))})[.:]({_ID.pattern})[.:](-?[0-9]+)"
+)
 
 
 def poll(request: HttpRequest) -> HttpResponse:
@@ -116,7 +119,7 @@ def poll(request: HttpRequest) -> HttpResponse:
 
 def _redrawn(request, seen, changed, viewer) -> dict[str, str]:
     """The changed jobs' parts the page shows, read in full and drawn again."""
-    fragments = {}
+    fragments: dict[str, str] = {}
     jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
     for generation in jobs:
         if not watches(viewer, generation):
@@ -241,17 +244,8 @@ def poll_request(values: list[str]) -> dict[str, list[tuple[str, int]]]:
     seen: dict[str, list[tuple[str, int]]] = {}
     tokens = [token for value in values for token in value.split()]
     for token in tokens[:POLL_LIMIT]:
-        parts = token.replace(":", ".").split(".")
-        if len(parts) != 3:
-            continue
-        view, pk, version = parts
-        if view not in POLL_PARTIALS and view not in WAIT_LINES:
-            continue
-        if not _ID.fullmatch(pk):
-            continue
-        try:
-            number = int(version)
-        except ValueError:
-            continue
-        seen.setdefault(pk.replace("-", "").lower(), []).append((view, number))
+        parsed = _TOKEN.fullmatch(token)
+        if parsed:
+            view, pk, version = parsed.groups()
+            seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
     return seen
