@@ -2,6 +2,7 @@
 appends a GenerationEvent, so a job's history, the audit log and the usage pages read rows.
 """
 
+import functools
 import io
 import random
 import unicodedata
@@ -54,6 +55,7 @@ class Status(models.TextChoices):
 # The error code of a job cancelled while it waited for a slot (never sent, never billed).
 CANCELLED_CODE = "cancelled"
 ACTIVE_STATUSES = [Status.WAITING, Status.SUBMITTED, Status.RENDERING, Status.SAVING]
+ACTIVE_STATUS_VALUES = frozenset(status.value for status in ACTIVE_STATUSES)
 # Ended without a video: the gallery's "Failed" and the statuses Try again is offered on.
 FAILED_STATUSES = [Status.FAILED, Status.TIMED_OUT, Status.UNCERTAIN]
 # A job sent (or being sent) that CometAPI has not finished: it holds a slot.
@@ -405,7 +407,7 @@ class PollRow(NamedTuple):
     gallery's poll compares card versions, a video page's the status version, and most
     polls compare one per job and find it unchanged."""
 
-    pk: uuid.UUID
+    key: str  # the id as 32 hex digits: no UUID object is made for a row nobody redraws
     status: str
     owner_id: int
     updated_at: datetime | str
@@ -417,16 +419,20 @@ class PollRow(NamedTuple):
     title: str
 
     @property
+    def pk(self) -> uuid.UUID:
+        return uuid.UUID(hex=self.key)
+
+    @property
     def poll_version(self) -> int:
-        return poll_version_of(_as_datetime(self.updated_at))
+        return _poll_version_of_column(self.updated_at)
 
     @property
     def card_version(self) -> int:
-        return card_version_of(
+        return _card_version_of_columns(
             self.status,
-            _as_datetime(self.submit_started_at),
-            _as_datetime(self.shared_at),
-            _as_datetime(self.trashed_at),
+            self.submit_started_at,
+            self.shared_at,
+            self.trashed_at,
             self.project_id,
             self.review_status,
             self.title,
@@ -437,46 +443,81 @@ class PollRow(NamedTuple):
         return waits_for_slot(self.status, self.submit_started_at)
 
 
-def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
-    """What the page's poll compares for these ids, in one read by primary key, and with
-    `running_of` also the running jobs of that person (the header indicator: at most 50,
-    as `running_for`) in the same read. Plain SQL, not a queryset: this runs every few
-    seconds for everyone with a job on screen, and the ORM's query building and per-column
-    conversion cost more than the query itself."""
-    if not pks and running_of is None:
-        return []
-    # The column's own form of each id: a uuid where the database has the type, else hex.
-    native = connection.features.has_native_uuid_field
-    ids = [pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk)) for pk in pks]
-    by_value = {(pk if native else pk.hex): pk for pk in ids}
-    table = connection.ops.quote_name(Generation._meta.db_table)
-    columns = (
-        "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
-        " review_status, title"
+# A running card's columns change a few times in its life and are polled every few seconds:
+# each version is worked out once per process from the columns as the database gives them.
+@functools.lru_cache(maxsize=4096)
+def _card_version_of_columns(status, submit_started_at, shared_at, trashed_at, *rest) -> int:
+    return card_version_of(
+        status, *map(_as_datetime, (submit_started_at, shared_at, trashed_at)), *rest
     )
-    parts: list[str] = []
-    params: list[Any] = []
-    if by_value:
-        parts.append(
-            f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(['%s'] * len(by_value))})"
-        )
-        params += list(by_value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _poll_version_of_column(updated_at) -> int:
+    return poll_version_of(_as_datetime(updated_at))
+
+
+# The ids a poll reads are padded to one of these counts with an id no row has, so that
+# the statement's text is one of a few, built once per process (POLL_LIMIT and the
+# header's 50 fit in the largest).
+POLL_ROW_SHAPES = (8, 32, 64, 192)
+_NO_ROW = "0" * 32
+_POLL_COLUMNS = (
+    "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
+    " review_status, title"
+)
+_poll_sql: dict[tuple[str, int | str], str] = {}
+
+
+def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
+    """What the page's poll compares for these ids (UUIDs, or 32 hex digits), and with
+    `running_of` also the running jobs of that person (the header indicator: at most 50,
+    as `running_for`). Plain SQL of fixed shapes, not a queryset: this runs every few
+    seconds for everyone with a job on screen, and the ORM's query building and per-column
+    conversion cost more than the query itself.
+
+    The person's running jobs are read first: they are most often all the page polls
+    for, and then that one read is the whole poll. Ids it did not hold (a teammate's job,
+    a job that just ended) are read by primary key after it."""
+    keys = list(dict.fromkeys(pk.hex if isinstance(pk, uuid.UUID) else pk for pk in pks))
+    native = connection.features.has_native_uuid_field
+    rows: dict[str, PollRow] = {}
     if running_of is not None:
-        # Each half seeks its own index (primary key; owner and status): an OR would not.
-        active = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-        parts.append(
-            f"SELECT * FROM (SELECT {columns} FROM {table} "
-            f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50) running"
-        )
-        params += [running_of, *(status.value for status in ACTIVE_STATUSES)]
-    to_python = Generation._meta.pk.to_python
-    rows: dict[uuid.UUID, PollRow] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), params)
-        for row in cursor.fetchall():
-            pk = by_value.get(row[0]) or to_python(row[0])
-            rows[pk] = PollRow(pk, *row[1:])
+        rows.update(_poll_read("running", [running_of, *ACTIVE_STATUS_VALUES], native))
+    missing = [key for key in keys if key not in rows]
+    if missing:
+        shape = next((size for size in POLL_ROW_SHAPES if size >= len(missing)), 0)
+        if not shape:
+            raise ValueError(f"a poll reads at most {POLL_ROW_SHAPES[-1]} rows")
+        missing += [_NO_ROW] * (shape - len(missing))
+        params: list[Any] = [uuid.UUID(hex=key) for key in missing] if native else missing
+        rows.update(_poll_read(shape, params, native))
     return list(rows.values())
+
+
+def _poll_read(shape: int | str, params: list, native: bool) -> dict[str, PollRow]:
+    sql = _poll_sql.get((connection.alias, shape))
+    if sql is None:
+        sql = _poll_sql[connection.alias, shape] = _poll_rows_sql(shape)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = {}
+    for row in found:
+        key = row[0].hex if native else row[0]
+        rows[key] = PollRow(key, *row[1:])
+    return rows
+
+
+def _poll_rows_sql(shape: int | str) -> str:
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    if isinstance(shape, str):  # "running"
+        active = ", ".join(["%s"] * len(ACTIVE_STATUS_VALUES))
+        return (
+            f"SELECT {_POLL_COLUMNS} FROM {table} "
+            f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50"
+        )
+    return f"SELECT {_POLL_COLUMNS} FROM {table} WHERE id IN ({', '.join(['%s'] * shape)})"
 
 
 def _as_datetime(value) -> datetime | None:

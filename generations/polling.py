@@ -4,7 +4,11 @@ them rendered into base.html's poller (gallery_tags.poller_attributes), never a 
 # Enough for 128 running cards, or 64 waiting ones (a card and its place line each), in a
 # URL that gunicorn and nginx accept (veostudio/gunicorn_conf.py, limit_request_line).
 POLL_LIMIT = 128
-# How often the page's poller asks /status/, and how often it still asks from a hidden tab
-# (so that the tab title and a notification still say when a job ended there).
+# How often the page's poller asks /status/ while a job on the page or in the header runs,
+# and how often it still asks from a hidden tab (so that the tab title and a notification
+# still say when a job ended there).
 POLL_EVERY_MS = 3000
 POLL_HIDDEN_EVERY_MS = 15000
+# When nothing runs: the bell's number and a shared video's comments, from a visible tab
+# only. Also how often a running page's polls carry the bell.
+POLL_IDLE_EVERY_MS = 10000

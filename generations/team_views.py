@@ -71,7 +71,7 @@ def unshare(request: HttpRequest, pk) -> HttpResponse:
 def _share_answer(request: HttpRequest, generation: Generation, done: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         response = render(request, "generations/_share.html", {"generation": generation})
-        # The page's comments start or stop polling with the video's sharing.
+        # The page's comments are polled for, or no longer, with the video's sharing.
         response["HX-Trigger"] = "team:sharing-changed"
         return response
     messages.success(request, done)
@@ -111,7 +111,8 @@ def share_many(request: HttpRequest) -> HttpResponse:
 
 
 def comments(request: HttpRequest, pk) -> HttpResponse:
-    """GET: the list, for the page's poll (204 when nothing changed). POST: a new comment."""
+    """GET: the list (the page asks for it when the video's sharing changed; the page's
+    poll brings it when a comment changed, views/poll.py). POST: a new comment."""
     generation = get_for_viewing(request, pk)
     is_htmx = bool(getattr(request, "htmx", False))
     if request.method == "POST":
@@ -138,9 +139,6 @@ def comments(request: HttpRequest, pk) -> HttpResponse:
         return render(request, "generations/_comments.html", context)
     if not is_htmx:
         return redirect(generation.get_absolute_url() + "#comments")
-    version = generation.comments.version()
-    if request.GET.get("v") == version:
-        return HttpResponse(status=204)  # htmx swaps nothing
     context = {"generation": generation, **team_context(generation)}
     return render(request, "generations/_comments.html#list", context)
 

@@ -6,7 +6,6 @@ app_name = "inbox"
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
-    path("inbox/bell/", views.bell, name="bell"),
     path("inbox/read-all/", views.read_all, name="read_all"),
     path("inbox/mail/", views.mail_choice, name="mail_choice"),
     path("inbox/<int:notification_pk>/", views.open_notification, name="open"),

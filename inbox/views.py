@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from generations.notifications import mark_all_read, readable, unread_count
+from generations.notifications import mark_all_read, readable
 
 from .forms import MailChoiceForm
 from .models import MailChoice, MailPreference
@@ -32,14 +32,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "has_address": bool(getattr(request.user, "email", "")),
         },
     )
-
-
-def bell(request: HttpRequest) -> HttpResponse:
-    """The bell, for its own poll: 204 (nothing swapped) while the count is what it shows."""
-    count = unread_count(request.user)
-    if request.GET.get("n") == str(count):
-        return HttpResponse(status=204)
-    return render(request, "inbox/_bell.html", {"inbox_unread": count})
 
 
 def open_notification(request: HttpRequest, notification_pk: int) -> HttpResponse:

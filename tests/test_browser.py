@@ -118,11 +118,12 @@ def test_a_user_generates_a_video_and_watches_it_arrive(
             page.screenshot(path=os.environ["SCREENSHOT"], full_page=True)
 
         # The answer that shows "ready" may still count the job in the header: the poll after
-        # it answers 286 and htmx drops the poller. From then on, nothing more is asked.
-        page.locator("#poller").wait_for(state="detached", timeout=10000)
+        # it answers 286 and the poller drops to the idle pace (the bell and the comments,
+        # every POLL_IDLE_EVERY_MS). Its first idle poll is that long after.
+        page.locator("#poller[data-pace=idle]").wait_for(state="attached", timeout=10000)
         polls_when_done = len(status_requests)
         page.wait_for_timeout(7000)
-        assert len(status_requests) == polls_when_done  # polling stopped by itself
+        assert len(status_requests) == polls_when_done  # the quick pace stopped by itself
         assert polls_when_done >= 2
 
 
@@ -161,10 +162,10 @@ def finish(generation) -> None:
     generation.save()
 
 
-def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_both_end(
+def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_idles_when_both_end(
     live_server, release_server_connections, browser
 ):
-    from generations.polling import POLL_EVERY_MS
+    from generations.polling import POLL_EVERY_MS, POLL_IDLE_EVERY_MS
     from tests.helpers import make_generation
 
     maya = get_user_model().objects.create_user("maya", password="a long studio password")
@@ -207,10 +208,15 @@ def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_stops_when_
     finish(second)
     page.locator(f"#card-{second.pk}.status-ready").wait_for(timeout=POLL_EVERY_MS * 3)
     page.locator("#jobs-indicator").wait_for(state="hidden")
+    page.locator("#poller[data-pace=idle]").wait_for(state="attached")
     polls_when_done = len(polls)
     page.wait_for_timeout(POLL_EVERY_MS * 3)
-    assert len(polls) == polls_when_done, "still polling with nothing running"
-    assert page.locator("#poller").count() == 0
+    # Nothing runs: the poller asks only every POLL_IDLE_EVERY_MS, for the bell alone.
+    assert len(polls) == polls_when_done, "still polling quickly with nothing running"
+    page.wait_for_timeout(POLL_IDLE_EVERY_MS - POLL_EVERY_MS * 3 + 1500)
+    idle = [url for _, url in polls[polls_when_done:]]
+    assert len(idle) == 1, idle
+    assert "bell=" in idle[0] and "v=" not in idle[0] and "watch=" not in idle[0], idle
     assert page.evaluate("window.__htmxTrouble") == []
     assert errors == []
     context.close()

@@ -127,7 +127,7 @@ def test_making_a_video_and_walking_every_page_leaves_the_console_clean(
             page.wait_for_url(re.compile(r"/videos/"))
             page.locator(".status-card[data-status=ready]").wait_for(timeout=60000)
             page.locator("#history-events .kind-saved").wait_for(timeout=10000)
-            page.locator("#poller").wait_for(state="detached", timeout=15000)
+            page.locator("#poller[data-pace=idle]").wait_for(state="attached", timeout=15000)
             page.wait_for_timeout(500)
             made = Generation.objects.get(prompt__endswith=f"{size['width']} px")
 

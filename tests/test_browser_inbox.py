@@ -155,7 +155,7 @@ def test_alice_mentions_bob_with_a_circle_and_bob_opens_it_on_the_paused_frame(
     folded = page.locator(f"#comment-{comment.pk}.resolved details")
     folded.wait_for()
     assert "@bob look at 0:03" in folded.locator("summary").inner_text()
-    # By its id: the comments' own poll may have just swapped the element for a fresh one.
+    # By its id: the page's poll may have just swapped the list for a fresh one.
     page.evaluate(f"document.getElementById('comment-{comment.pk}').scrollIntoView()")
     shoot(page, f"alice-resolved-{size}")
     assert page.refused == [], page.refused  # type: ignore[attr-defined]

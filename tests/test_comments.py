@@ -1,6 +1,8 @@
 """Talking about a shared video: comments at a moment, their authors' edits, the page's
 poll for new ones and the counts on cards."""
 
+import json
+
 from django.urls import reverse
 
 from generations import wording
@@ -97,19 +99,28 @@ class CommentTests(StudioTestCase):
 
         self.assertContains(response, "no moments to point at yet", status_code=400)
 
-    def test_the_poll_swaps_nothing_until_a_comment_changes(self):
-        self.client.force_login(self.bob)
-        first = self.client.get(self.url, headers=HTMX)
-        version = first.context["comments_version"]
+    def poll_comments(self, version, **more):
+        """The page's one poll as a video page sends it with its comments' version."""
+        query = {"comments": str(self.generation.pk), "comments_version": version, **more}
+        return self.client.get(reverse("generations:poll"), query, headers=HTMX)
 
-        unchanged = self.client.get(self.url, {"v": version}, headers=HTMX)
-        self.assertEqual(unchanged.status_code, 204)
-
-        self.comment_as(self.alice, "New one")
+    def test_a_teammate_s_new_comment_reaches_my_open_page_with_its_next_poll(self):
         self.client.force_login(self.bob)
-        changed = self.client.get(self.url, {"v": version}, headers=HTMX)
-        self.assertContains(changed, "New one")
-        self.assertContains(changed, 'hx-trigger="every 4s, team:refresh"')
+        page = self.client.get(self.generation.get_absolute_url())
+        version = page.context["comments_version"]
+        self.assertContains(page, f'data-poll-comments="{self.generation.pk}"')
+        self.assertContains(page, f'data-comments-version="{version}"')
+        self.assertEqual(self.poll_comments(version).status_code, 204)  # nothing to swap
+
+        self.comment_as(self.alice, "The kite should dip earlier")
+        self.client.force_login(self.bob)
+        changed = self.poll_comments(version)
+
+        self.assertContains(changed, '<div hx-swap-oob="true" id="comment-list"')
+        self.assertContains(changed, "The kite should dip earlier")
+        fresh = self.generation.comments.version()
+        self.assertContains(changed, f'data-comments-version="{fresh}"')
+        self.assertEqual(self.poll_comments(fresh).status_code, 204)
 
     def test_the_poll_costs_the_same_few_queries_however_many_comments(self):
         self.client.force_login(self.bob)
@@ -118,16 +129,35 @@ class CommentTests(StudioTestCase):
                 Comment(generation=self.generation, author=self.bob, body=f"c{i}")
                 for i in range(count)
             )
+            # Session, person, the poll's one read of jobs, the video through the comments'
+            # door, the comments' version, the comments with their authors.
             with self.subTest(count), self.assertNumQueries(6):
-                self.client.get(self.url, {"v": "stale"}, headers=HTMX)
+                self.poll_comments("stale")
 
-    def test_a_private_video_s_notes_do_not_poll(self):
+    def test_someone_who_may_not_see_the_video_gets_no_comments_from_the_poll(self):
+        self.comment_as(self.alice, "Only for the team")
+        self.generation.unshare_for(self.alice)
+        self.client.force_login(self.bob)
+
+        answer = self.poll_comments("stale")
+
+        self.assertNotContains(answer, "Only for the team")
+        self.assertNotContains(answer, 'comment-list"')  # no list swapped in
+        # The page he still has open is told the video left his reach, as a card would be.
+        self.assertEqual(
+            json.loads(answer["HX-Trigger-After-Swap"]), {"veostudio:gone": ["comment-list"]}
+        )
+        comments_url = self.client.get(self.url, headers=HTMX)
+        self.assertEqual(comments_url.status_code, 404)  # the comments' own URL says the same
+
+    def test_a_private_video_s_notes_are_not_polled_for(self):
         private = make_ready_generation(self.alice)
 
         page = self.client.get(private.get_absolute_url())
 
         self.assertContains(page, "only you can read these notes")
-        self.assertNotContains(page, "every 4s, team:refresh")  # the comments' own poll
+        self.assertNotContains(page, "data-poll-comments")
+        self.assertNotContains(page, "every 4s")  # the comments' own poll is gone for good
 
     def test_the_author_edits_their_comment(self):
         self.comment_as(self.bob, "Tpyo", "1")

@@ -10,6 +10,8 @@ from generations.notifications import notify, tell_about_decision, unread_count
 
 from .helpers import StudioTestCase, drive, make_generation, make_ready_generation, make_user
 
+HTMX = {"HX-Request": "true"}
+
 
 class InboxPageTests(StudioTestCase):
     def setUp(self):
@@ -34,12 +36,28 @@ class InboxPageTests(StudioTestCase):
         self.assertContains(page, '<span class="bell-count" aria-hidden="true">1</span>', html=True)
         self.assertContains(page, "Inbox, 1 unread")
 
-    def test_the_bell_asks_for_itself_and_answers_nothing_while_its_number_holds(self):
-        url = reverse("inbox:bell")
-        self.assertEqual(self.client.get(url, {"n": "1"}).status_code, 204)
-        fresh = self.client.get(url, {"n": "0"})
+    def test_the_page_s_poll_brings_a_new_bell_only_when_its_number_changed(self):
+        poll = reverse("generations:poll")
+        self.assertEqual(self.client.get(poll, {"bell": "1"}, headers=HTMX).status_code, 204)
+        fresh = self.client.get(poll, {"bell": "0"}, headers=HTMX)
+        self.assertContains(fresh, '<a hx-swap-oob="true" id="inbox-bell"')
         self.assertContains(fresh, "1 unread")
-        self.assertContains(fresh, f"{url}?n=1")
+        self.assertContains(fresh, 'data-unread="1"')
+        self.assertNotContains(fresh, "hx-trigger")  # the bell no longer asks for itself
+
+    def test_a_mention_while_nothing_runs_lights_the_bell_at_the_next_idle_poll(self):
+        page = self.client.get(reverse("generations:index"))
+        self.assertNotContains(page, "/inbox/bell/")
+        self.assertContains(page, 'data-poll-idle-every-ms="10000"')
+        notify([self.alice], NotificationKind.MENTION, "carol mentioned you", generation=self.video)
+
+        # Alice has no job running: her page's poll carries the bell's number alone.
+        idle = self.client.get(reverse("generations:poll"), {"bell": "1"}, headers=HTMX)
+
+        self.assertEqual(idle.status_code, 200)
+        self.assertContains(idle, "Inbox, 2 unread")
+        self.assertContains(idle, '<span class="bell-count" aria-hidden="true">2</span>', html=True)
+        self.assertNotContains(idle, "jobs-indicator")  # only what changed
 
     def test_the_count_is_one_query(self):
         with self.assertNumQueries(1):

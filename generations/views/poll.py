@@ -5,14 +5,16 @@ import json
 import re
 import uuid
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import gallery, slots, wording
-from ..access import watcher, watches
-from ..models import ACTIVE_STATUSES, Generation, RunningJobs, poll_rows
+from ..access import get_for_viewing, watcher, watches
+from ..models import ACTIVE_STATUS_VALUES, Generation, RunningJobs, poll_rows
+from ..notifications import unread_count
 from ..polling import POLL_LIMIT
+from ..team_views import team_context
 
 POLL_PARTIALS = {
     "card": "generations/_card.html",
@@ -23,86 +25,138 @@ POLL_PARTIALS = {
 # A waiting job's place in the queue is its own polled line inside its card or status: the
 # place moves each time a slot frees, and that should not redraw the whole card.
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
+# A job's id as the page writes it (or its 32 hex digits); the poll keeps it as hex.
+_ID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+_TOKEN = re.compile(
+    rf"({'|'.join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))})[.:]({_ID.pattern})[.:](-?[0-9]+)"
+)
 
 
 def poll(request: HttpRequest) -> HttpResponse:
     """The page's one poll, sent by htmx from base.html's poller: every running job the page
-    shows (`v`, view.id.version triples) and the jobs its header counts (`watch`). The answer
-    holds out-of-band swaps for the cards whose version changed and for the header when its
-    jobs changed; jobs that ended or left the page come as events after the swap. Most polls
-    find nothing changed: they cost one light query, and only changed jobs are read in full.
-    Once nothing on the page or in the header runs, it answers 286 and htmx stops."""
+    shows (`v`, view.id.version triples), the jobs its header counts (`watch`), now and
+    then the bell's number (`bell`), and on a video's page whose comments are shared the
+    list's version (`comments`, `comments_version`). The answer holds out-of-band swaps
+    of what changed: cards, the header's jobs, the bell, the comments; jobs that ended or
+    left the page come as events after the swap. Most polls find nothing changed: one
+    read, no template, and only changed jobs are read in full. A poll that carried jobs
+    none of which runs any more answers 286 (htmx stops that pace, poll.js goes idle); an
+    idle poll that finds nothing answers 204."""
     seen = poll_request(request.GET.getlist("v"))
     watched = _watched(request.GET.get("watch", ""))
+    user_pk = request.user.pk
+    found = poll_rows([*seen, *watched], running_of=user_pk)
     viewer = watcher(request.user)
-    found = poll_rows([*seen, *watched], running_of=request.user.pk)
-    rows = {row.pk: row for row in found if watches(viewer, row)}
-    running = RunningJobs.of(
-        (row.pk, row.status, row.submit_started_at)
-        for row in found
-        if row.owner_id == request.user.pk and row.status in ACTIVE_STATUSES
-    )
+    rows = {row.key: row for row in found if watches(viewer, row)}
+    mine_running = [
+        row for row in found if row.owner_id == user_pk and row.status in ACTIVE_STATUS_VALUES
+    ]
     changed = [
-        pk
-        for pk, views in seen.items()
-        if pk in rows
+        key
+        for key, views in seen.items()
+        if key in rows
         and any(
-            view in POLL_PARTIALS and version != _version_for(view, rows[pk])
+            view in POLL_PARTIALS and version != _version_for(view, rows[key])
             for view, version in views
         )
     ]
     places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
-    if places_shown or any(rows[pk].waits_for_slot for pk in changed):
+    if places_shown or any(rows[key].waits_for_slot for key in changed):
         slots.draw_with_recent_plan(request)
     fragments: dict[str, str] = {}
     if changed:
-        jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
-        for generation in jobs:
-            if not watches(viewer, generation):
-                continue  # unshared a moment ago: the next poll says it is gone
-            for view, version in seen[generation.pk]:
-                if view in POLL_PARTIALS and version != _version_for(view, generation):
-                    html = render_to_string(
-                        POLL_PARTIALS[view], {"generation": generation}, request
-                    )
-                    fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
+        fragments.update(_redrawn(request, seen, changed, viewer))
     if places_shown:
         fragments.update(_moved_places(seen, rows, fragments))
-    if set(running) != {str(pk) for pk in watched} or running.waiting != _waiting_shown(
-        request, running.waiting
+    waiting = sum(row.waits_for_slot for row in mine_running)
+    if {row.key for row in mine_running} != set(watched) or waiting != _waiting_shown(
+        request, waiting
     ):
+        running = RunningJobs.of(
+            (row.key, row.status, row.submit_started_at) for row in mine_running
+        )
         fragments["jobs-indicator"] = render_to_string(
             "generations/_jobs_indicator.html", {"running_jobs": running}, request
         )
+    if "bell" in request.GET:
+        fragments.update(_bell(request, request.GET["bell"]))
     events: dict[str, list] = {}
     ended = _ended(watched, rows)
     if ended:
         events["veostudio:ended"] = ended
     # Jobs the page shows that the person may no longer see (unshared, deleted): the page
     # drops them. Only ids the page sent come back, so this tells nobody anything new.
-    gone = [f"{view}-{pk}" for pk, views in seen.items() if pk not in rows for view, _ in views]
+    gone = [
+        f"{view}-{_dashed(key)}"
+        for key, views in seen.items()
+        if key not in rows
+        for view, _ in views
+    ]
+    if "comments" in request.GET:
+        comments = _comment_list(request)
+        if comments is None:
+            gone.append("comment-list")
+        else:
+            fragments.update(comments)
     if gone:
         events["veostudio:gone"] = gone
     response = HttpResponse("".join(_out_of_band(html) for html in fragments.values()))
     if events:
         # After the swap, so that what listens (notify.js, team.js) sees the fresh cards.
         response["HX-Trigger-After-Swap"] = json.dumps(events)
-    still_running = running or any(rows[pk].status in ACTIVE_STATUSES for pk in seen if pk in rows)
-    if not still_running:
-        # The poller is not swapped (hx-swap="none"), so nothing brings its trigger back.
-        response.status_code = HttpResponseStopPolling.status_code
+    if seen or watched:
+        still_running = mine_running or any(
+            rows[key].status in ACTIVE_STATUS_VALUES for key in seen if key in rows
+        )
+        if not still_running:
+            # The poller is not swapped (hx-swap="none"), so nothing brings its trigger back:
+            # poll.js puts an idle poller in its place.
+            response.status_code = HttpResponseStopPolling.status_code
+    elif not fragments and not events:
+        response.status_code = 204  # an idle poll that found nothing: htmx swaps nothing
     return response
 
 
-def _watched(value: str) -> list[uuid.UUID]:
-    """The header's job ids, space-separated; anything malformed is ignored."""
-    watched = []
-    for token in value.split()[:50]:
-        try:
-            watched.append(uuid.UUID(token))
-        except ValueError:
-            continue
-    return watched
+def _redrawn(request, seen, changed, viewer) -> dict[str, str]:
+    """The changed jobs' parts the page shows, read in full and drawn again."""
+    fragments: dict[str, str] = {}
+    jobs = gallery.as_cards(Generation.objects.filter(pk__in=changed), request.user)
+    for generation in jobs:
+        if not watches(viewer, generation):
+            continue  # unshared a moment ago: the next poll says it is gone
+        for view, version in seen[generation.pk.hex]:
+            if view in POLL_PARTIALS and version != _version_for(view, generation):
+                html = render_to_string(POLL_PARTIALS[view], {"generation": generation}, request)
+                fragments[f"{view}-{generation.pk}"] = html  # the id of what it replaces
+    return fragments
+
+
+def _bell(request: HttpRequest, shown: str) -> dict[str, str]:
+    """The header's bell, when its number is not the one the page shows."""
+    count = unread_count(request.user)
+    if shown == str(count):
+        return {}
+    return {"inbox-bell": render_to_string("inbox/_bell.html", {"inbox_unread": count}, request)}
+
+
+def _comment_list(request: HttpRequest) -> dict[str, str] | None:
+    """A video page's comments when they changed since the version the page shows; None
+    when the person may not see the video (any more): the same door as the comments'
+    own URL, so the poll shows no list that URL would refuse."""
+    try:
+        generation = get_for_viewing(request, uuid.UUID(request.GET["comments"]))
+    except (ValueError, Http404):
+        return None
+    context = {"generation": generation, **team_context(generation)}
+    if request.GET.get("comments_version") == context["comments_version"]:
+        return {}
+    return {"comment-list": render_to_string("generations/_comments.html#list", context, request)}
+
+
+def _watched(value: str) -> list[str]:
+    """The header's job ids, space-separated, as 32 hex digits; anything malformed is
+    ignored."""
+    return [token.replace("-", "").lower() for token in value.split()[:50] if _ID.fullmatch(token)]
 
 
 def _waiting_shown(request: HttpRequest, waiting: int) -> int:
@@ -118,7 +172,9 @@ def _waiting_shown(request: HttpRequest, waiting: int) -> int:
 def _ended(watched, rows) -> list[dict[str, str]]:
     """How the header's jobs that ended did, for the tab title and a notification. Read in
     full only when one ended, a few times per job: most polls find none."""
-    ended_ids = [pk for pk in watched if pk in rows and rows[pk].status not in ACTIVE_STATUSES]
+    ended_ids = [
+        key for key in watched if key in rows and rows[key].status not in ACTIVE_STATUS_VALUES
+    ]
     if not ended_ids:
         return []
     jobs = Generation.objects.filter(pk__in=ended_ids).only(
@@ -151,17 +207,23 @@ def _version_for(view: str, job) -> int:
     return job.card_version if view == "card" else job.poll_version
 
 
+def _dashed(key: str) -> str:
+    """A job's id as the page writes it (its elements' ids), from its 32 hex digits."""
+    return str(uuid.UUID(hex=key))
+
+
 def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     """The place lines whose number moved, each drawn alone; a line inside a card or status
     redrawn above is already fresh."""
     lines: dict[str, str] = {}
-    for pk, views in seen.items():
+    for key, views in seen.items():
         for view, shown in views:
-            if view not in WAIT_LINES or pk not in rows:
+            if view not in WAIT_LINES or key not in rows:
                 continue
+            pk = uuid.UUID(hex=key)
             if f"{WAIT_LINES[view]}-{pk}" in redrawn:
                 continue
-            ahead = slots.recent_places().get(pk) if rows[pk].waits_for_slot else None
+            ahead = slots.recent_places().get(pk) if rows[key].waits_for_slot else None
             if ahead != shown:
                 context = slots.wait_line_context(
                     Generation(pk=pk),
@@ -174,22 +236,16 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     return lines
 
 
-def poll_request(values: list[str]) -> dict[uuid.UUID, list[tuple[str, int]]]:
+def poll_request(values: list[str]) -> dict[str, list[tuple[str, int]]]:
     """Parse `view.id.version` triples, space-separated in one value as poll.js sends them
     (one short parameter: no percent-escapes to undo, no list of parameters to build), or
-    `view:id:version`, one per value; anything malformed is ignored, not an error."""
-    seen: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    `view:id:version`, one per value, into the ids' 32 hex digits and what the page shows
+    of each; anything malformed is ignored, not an error."""
+    seen: dict[str, list[tuple[str, int]]] = {}
     tokens = [token for value in values for token in value.split()]
     for token in tokens[:POLL_LIMIT]:
-        parts = token.replace(":", ".").split(".")
-        if len(parts) != 3:
-            continue
-        view, pk, version = parts
-        if view not in POLL_PARTIALS and view not in WAIT_LINES:
-            continue
-        try:
-            key, number = uuid.UUID(pk), int(version)
-        except ValueError:
-            continue
-        seen.setdefault(key, []).append((view, number))
+        parsed = _TOKEN.fullmatch(token)
+        if parsed:
+            view, pk, version = parsed.groups()
+            seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
     return seen

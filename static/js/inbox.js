@@ -1,4 +1,4 @@
-// The inbox's bell (it asks for its own number while the page is visible) and @mention
+// The inbox's bell (the page's poll brings its number, poll.js) and @mention
 // suggestions in a comment box: only the people who can see the video are offered, as
 // the server answers them (a listbox, by keyboard, mouse or touch).
 (function () {
@@ -10,16 +10,9 @@
   }
 
   // --- the bell ------------------------------------------------------------------------
+  // The page's one poll swaps in a new bell when its number changed (poll.js); a rise is
+  // said to screen readers.
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.detail.elt.id === "inbox-bell" && document.visibilityState !== "visible") {
-      event.preventDefault();  // a hidden tab asks again when it is looked at
-    }
-  });
-  document.addEventListener("visibilitychange", function () {
-    var bell = document.getElementById("inbox-bell");
-    if (bell && document.visibilityState === "visible" && window.htmx) window.htmx.trigger(bell, "inbox:refresh");
-  });
   var lastCount = null;
   document.addEventListener("htmx:afterSettle", function () {
     var bell = document.getElementById("inbox-bell");

@@ -1,11 +1,22 @@
-// The page's one poll is htmx's own: base.html's #poller asks /status/ at the server's pace
-// (hx-trigger) and the answer swaps in, out of band, the cards that changed and the header.
-// This script only adds what the page shows to each request, keeps a hidden tab to a slower
-// pace, and takes the poller out of the page when nothing on it runs.
+// The page's one poll is htmx's own: base.html's #poller asks /status/ and the answer swaps
+// in, out of band, only what changed: the cards, the header's jobs, the inbox bell, a
+// shared video's comments. No other part of the page polls. The paces are polling.py's,
+// rendered into the poller's attributes:
+// - while a job on the page or in the header runs: every POLL_EVERY_MS; in a hidden tab
+//   only every POLL_HIDDEN_EVERY_MS and for the jobs alone (the tab title and a
+//   notification still say when one ended there);
+// - when nothing runs (a poll that carried jobs is answered 286): every
+//   POLL_IDLE_EVERY_MS, for the bell and the comments (a teammate's comment or a mention
+//   still shows), and not at all in a hidden tab;
+// - at once on coming back to the tab, and when something asks for it
+//   (htmx.trigger('#poller', 'poll-now')).
+// The bell's number rides along at most once per idle interval (a count every few seconds
+// buys nothing), the comments' version on every poll but never over a comment being edited.
 (function () {
   "use strict";
-  var spare = null;  // a fresh poller, for when running jobs come onto the page again
+  var spare = null;  // the poller as the page came, to make one of the other pace from
   var sentAt = 0;
+  var bellAt = 0;
   var turn = 0;
 
   function poller() {
@@ -34,61 +45,101 @@
     return (indicator && indicator.dataset.watch) || "";
   }
 
-  function stop() {
-    var element = poller();
-    if (element) element.remove();
+  function busy() {
+    return Boolean(document.querySelector("[data-poll]") || watched());
   }
 
-  function start() {
-    if (poller() || !spare || !window.htmx) return;
-    if (!document.querySelector("[data-poll]") && !watched()) return;
+  function isFast(element) {
+    return element.dataset.pace !== "idle";
+  }
+
+  // htmx keeps an element's interval for its life and stops it for good after a 286, so a
+  // change of pace is a fresh poller in place of the old one.
+  function setPace(fast) {
+    if (!spare || !window.htmx) return;
     var fresh = spare.cloneNode(true);
-    document.body.appendChild(fresh);
+    var every = fast ? spare.dataset.pollEveryMs : spare.dataset.pollIdleEveryMs;
+    fresh.setAttribute("hx-trigger", "every " + every + "ms, poll-now");
+    fresh.dataset.pace = fast ? "fast" : "idle";
+    var current = poller();
+    if (current) current.replaceWith(fresh);
+    else document.body.appendChild(fresh);
     window.htmx.process(fresh);
+  }
+
+  function pollNow() {
+    var element = poller();
+    if (element && window.htmx) window.htmx.trigger(element, "poll-now");
   }
 
   document.addEventListener("htmx:configRequest", function (event) {
     var element = event.detail.elt;
     if (element.id !== "poller") return;
+    var running = busy();
+    if (running !== isFast(element)) {
+      // Jobs came onto the page (a new video, "Load more") or the last one left it.
+      event.preventDefault();
+      setPace(running);
+      if (running) window.setTimeout(pollNow, 0);
+      return;
+    }
+    var trigger = event.detail.triggeringEvent;
+    var urgent = Boolean(trigger && trigger.type === "poll-now");
+    var now = Date.now();
+    var parameters = event.detail.parameters;
+    if (document.hidden) {
+      var hiddenEvery = Number(element.dataset.pollHiddenEveryMs);
+      if (!running || (now - sentAt < hiddenEvery && !urgent)) {
+        event.preventDefault();
+        return;
+      }
+    } else {
+      var idleEvery = Number(element.dataset.pollIdleEveryMs);
+      var bell = document.getElementById("inbox-bell");
+      if (bell && (!running || urgent || now - bellAt >= idleEvery)) {
+        parameters.bell = bell.dataset.unread || "0";
+        bellAt = now;
+      }
+      var list = document.getElementById("comment-list");
+      if (list && list.dataset.pollComments && !list.querySelector(".comment.editing")) {
+        parameters.comments = list.dataset.pollComments;
+        parameters.comments_version = list.dataset.commentsVersion || "";
+      }
+    }
     var tokens = markers(Number(element.dataset.pollLimit) || 1);
+    if (tokens.length) parameters.v = tokens.join(" ");
     var watch = watched();
-    if (!tokens.length && !watch) {
-      event.preventDefault();
-      stop();
+    if (watch) {
+      parameters.watch = watch;
+      parameters.waiting = document.getElementById("jobs-indicator").dataset.waiting || "0";
+    }
+    if (!running && !parameters.bell && !parameters.comments) {
+      event.preventDefault();  // nothing to ask about
       return;
     }
-    // A hidden tab still asks, slower, so that its title and a notification can say a job
-    // ended; coming back to the tab asks at once (below).
-    var hiddenEvery = Number(element.dataset.pollHiddenEveryMs) || 15000;
-    if (document.hidden && Date.now() - sentAt < hiddenEvery) {
-      event.preventDefault();
-      return;
-    }
-    sentAt = Date.now();
-    if (tokens.length) event.detail.parameters.v = tokens.join(" ");
-    if (watch) event.detail.parameters.watch = watch;
-    var indicator = document.getElementById("jobs-indicator");
-    if (watch && indicator) event.detail.parameters.waiting = indicator.dataset.waiting || "0";
+    sentAt = now;
   });
 
-  // 286: nothing on the page or in the header runs any more; htmx has stopped this poller.
+  // 286: the jobs this poll carried have all ended; htmx has stopped this poller.
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    if (event.detail.elt.id === "poller" && xhr && xhr.status === 286) stop();
+    if (event.detail.elt.id === "poller" && xhr && xhr.status === 286) setPace(busy());
   });
 
-  // "Load more" can bring running cards into a page whose poller had stopped.
-  document.addEventListener("htmx:afterSettle", start);
+  // A swap can bring running jobs (a new video, "Load more"): the quick pace from now on.
+  document.addEventListener("htmx:afterSettle", function () {
+    var element = poller();
+    if (element && busy() && !isFast(element)) setPace(true);
+  });
 
   document.addEventListener("visibilitychange", function () {
-    var element = poller();
-    if (!document.hidden && element && window.htmx) window.htmx.trigger(element, "poll-now");
+    if (!document.hidden) pollNow();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     var element = poller();
     if (!element) return;
     spare = element.cloneNode(true);
-    if (!document.querySelector("[data-poll]") && !watched()) stop();
+    if (!busy()) setPace(false);
   });
 })();

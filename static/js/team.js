@@ -1,5 +1,6 @@
-// Team features on a video's page: comments at a moment, seeking to them, polling only
-// while the page is visible, and the "no longer shared" notice. Pages work without it.
+// Team features on a video's page: comments at a moment, seeking to them, keeping the
+// page's poll off a comment being edited, and the "no longer shared" notice. Pages work
+// without it.
 (function () {
   "use strict";
 
@@ -49,18 +50,12 @@
   document.addEventListener("seeked", showMomentButtons, true);
   document.addEventListener("htmx:afterSettle", showMomentButtons);
 
-  // Poll for new comments only while someone can see them, and never over an open edit.
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var list = event.detail.elt;
-    if (list.id !== "comment-list" || !list.hasAttribute("hx-trigger")) return;
-    if (document.visibilityState !== "visible" || list.querySelector(".comment.editing")) {
-      event.preventDefault();
-    }
-  });
-  document.addEventListener("visibilitychange", function () {
-    var list = document.getElementById("comment-list");
-    if (list && document.visibilityState === "visible" && window.htmx) {
-      window.htmx.trigger(list, "team:refresh");
+  // The page's poll (poll.js) brings the comments when they changed, but never over an
+  // edit opened while its answer was on the way.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var list = event.detail.target;
+    if (list && list.id === "comment-list" && list.querySelector(".comment.editing")) {
+      event.detail.shouldSwap = false;
     }
   });
 
