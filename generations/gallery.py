@@ -279,6 +279,9 @@ NOT_ON_CARDS = (
     "deadline",
     "next_action_at",
     "completed_at",
+    "started_at",
+    "submitted_at",
+    "saved_at",
     "first_frame",
     "first_frame_thumbnail",
     "first_frame_sha256",
@@ -287,6 +290,11 @@ NOT_ON_CARDS = (
     "video_width",
     "video_height",
     "made_from",
+    # Of the maker, a card shows the name and whether they are still in the studio.
+    "owner__password",
+    "owner__last_login",
+    "owner__date_joined",
+    "owner__email",
 )
 
 
@@ -305,21 +313,57 @@ def count_versions(cards: list, person) -> None:
     read: one plain query on the stack index and the primary key, the visibility rule applied
     to the few rows it finds (access.watcher). The two correlated counts cost more to build
     than the page's whole query takes to answer, on every first load of a gallery page."""
-    roots = {card.stack_id or card.pk for card in cards}
+    roots = list({card.stack_id or card.pk for card in cards})
     if not roots:
         return
     may = watcher(person)
-    # The Trash is left out here, not in the query: with `trashed_at IS NULL` in it SQLite
-    # walked that column's index (60 ms at 100,000 rows) instead of seeking the two.
-    rows = Generation.objects.filter(Q(stack_id__in=roots) | Q(pk__in=roots)).values_list(
-        "pk", "stack_id", *WATCH_FIELDS
-    )
+    as_id = Generation._meta.pk.to_python  # SQLite answers an id as hex text
     seen: Counter = Counter()
-    for pk, stack_id, owner_id, project_id, shared_at, trashed_at in rows:
-        if trashed_at is None and may(owner_id, project_id, shared_at is not None, False):
-            seen[stack_id or pk] += 1
+    for some in _slotted(roots):
+        for pk, stack_id, owner_id, project_id, shared_at, trashed_at in STACKS.rows(*some):
+            if trashed_at is None and may(owner_id, project_id, shared_at is not None, False):
+                seen[as_id(stack_id or pk)] += 1
     for card in cards:
         card.n_versions = seen[card.stack_id or card.pk]
+
+
+def _slotted(ids: list) -> list[list]:
+    """`ids` in lists of exactly PAGE_SIZE, for the prepared queries that take a page's ids:
+    the last list filled up with its own first id (an id twice finds its row once)."""
+    lists = [ids[n : n + PAGE_SIZE] for n in range(0, len(ids), PAGE_SIZE)]
+    return [some + [some[0]] * (PAGE_SIZE - len(some)) for some in lists]
+
+
+_GENERATION_PK = Generation._meta.pk
+# The Trash is left out in count_versions, not in the query: with `trashed_at IS NULL` in it
+# SQLite walked that column's index (60 ms at 100,000 rows) instead of seeking the two.
+# Built once per process (prepared.py), as is the page's cards query below: building each
+# cost more than the database takes to answer it.
+STACKS = Prepared(
+    lambda *roots: Generation.objects.filter(Q(stack_id__in=roots) | Q(pk__in=roots)).values_list(
+        "pk", "stack_id", *WATCH_FIELDS
+    ),
+    *[_GENERATION_PK] * PAGE_SIZE,
+)
+
+
+def _card_rows(person_pk, *ids) -> QuerySet:
+    cards = as_cards(Generation.objects.filter(pk__in=ids), person_pk, versions=False)
+    return cards.defer(*NOT_ON_CARDS)  # a poll reads more
+
+
+PAGE_CARDS = Prepared(_card_rows, get_user_model()._meta.pk, *[_GENERATION_PK] * PAGE_SIZE)
+
+
+def page_cards(ids: list, person) -> list:
+    """The cards of these ids, in their order, as `as_cards(…, versions=False)` reads them
+    without NOT_ON_CARDS; with each one's `n_versions` (count_versions)."""
+    found = {
+        card.pk: card for some in _slotted(ids) for card in PAGE_CARDS.instances(person.pk, *some)
+    }
+    cards = [found[pk] for pk in ids if pk in found]
+    count_versions(cards, person)
+    return cards
 
 
 def _root_of_outer():
@@ -658,12 +702,7 @@ def gallery_page(
     # the star and the count of every row the search kept before sorting them (120 ms of
     # a searched page at 100,000 rows).
     page = card_page(rows.values_list("pk", flat=True), request.GET.get("page"), page_size)
-    cards = as_cards(
-        Generation.objects.filter(pk__in=page.object_list), request.user, versions=False
-    )
-    found = {card.pk: card for card in cards.defer(*NOT_ON_CARDS)}  # a poll reads more
-    page.object_list = [found[pk] for pk in page.object_list if pk in found]
-    count_versions(page.object_list, request.user)
+    page.object_list = page_cards(page.object_list, request.user)
     return GalleryPage(filterset, page, _query(request), sort)
 
 

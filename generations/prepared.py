@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django.db import connections
 from django.db.models import Field, QuerySet
+from django.db.models.query import get_related_populators
 
 
 class Prepared:
@@ -26,19 +27,20 @@ class Prepared:
     def __init__(self, build: Callable[..., QuerySet], *fields: Field):
         self.build = build
         self.fields = fields
-        self._compiled: dict[str, tuple[str, list, list[tuple[int, int]]]] = {}
+        self._compiled: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
     def _compile(self, alias: str):
         connection = connections[alias]
-        stand_ins = [_stand_in(field, 0) for field in self.fields]
-        sql, params = self._sql(stand_ins, alias)
+        # Each value its own stand-in: `pk__in` drops a value given twice.
+        stand_ins = [_stand_in(field, 2 * index) for index, field in enumerate(self.fields)]
+        queryset, compiler, (sql, params) = self._sql(stand_ins, alias)
         # Where each value goes: the positions that move when only that value does.
         slots = []
         for index, field in enumerate(self.fields):
             other = list(stand_ins)
-            other[index] = _stand_in(field, 1)
-            other_sql, other_params = self._sql(other, alias)
+            other[index] = _stand_in(field, 2 * index + 1)
+            _, _, (other_sql, other_params) = self._sql(other, alias)
             if other_sql != sql or len(other_params) != len(params):
                 raise ValueError("the query's SQL changes with its values: not preparable")
             moved = [n for n, (a, b) in enumerate(zip(params, other_params, strict=True)) if a != b]
@@ -46,26 +48,55 @@ class Prepared:
             if not moved or any(params[n] != expected for n in moved):
                 raise ValueError(f"value {index} does not reach the query as itself")
             slots += [(n, index) for n in moved]
-        return sql, list(params), slots
+        # The compiler keeps what turns a row into objects (columns, converters, joins).
+        return sql, list(params), slots, (compiler, queryset._fetch_mode)
 
-    def _sql(self, values: list, alias: str) -> tuple[str, tuple]:
+    def _sql(self, values: list, alias: str):
         queryset = self.build(*values)
-        return queryset.query.get_compiler(using=alias).as_sql()
+        compiler = queryset.query.get_compiler(using=alias)
+        return queryset, compiler, compiler.as_sql()
 
-    def rows(self, *values, using: str = "default") -> list[tuple]:
+    def _run(self, values, using: str):
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
-        sql, params, slots = compiled
+        sql, params, slots, built = compiled
         connection = connections[using]
         params = list(params)
         for position, index in slots:
             params[position] = self.fields[index].get_db_prep_value(values[index], connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return cursor.fetchall(), built
+
+    def rows(self, *values, using: str = "default") -> list[tuple]:
+        return self._run(values, using)[0]
+
+    def instances(self, *values, using: str = "default") -> list:
+        """The model instances the built queryset gives (its annotations, deferred fields
+        and select_related objects as the ORM sets them), for a queryset of instances."""
+        rows, (compiler, fetch_mode) = self._run(values, using)
+        if not rows:
+            return []
+        # What ModelIterable does with a query's compiler, without building it again.
+        select, klass_info = compiler.select, compiler.klass_info
+        annotation_col_map = compiler.annotation_col_map
+        model_cls = klass_info["model"]
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using, fetch_mode)
+        found = []
+        for row in compiler.results_iter(results=[rows]):
+            obj = model_cls.from_db(using, init_list, row[start:end], fetch_mode=fetch_mode)
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in annotation_col_map.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
 
     def forget(self) -> None:
         """For tests that change the database settings under a running process."""
@@ -73,12 +104,12 @@ class Prepared:
 
 
 def _stand_in(field: Field, n: int):
-    """Two different values of `field`'s type that no real row or query would hold."""
+    """A value of `field`'s type, different for each `n`, that no real row or query holds."""
     import uuid
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     if field.get_internal_type() == "UUIDField":
         return uuid.UUID(int=0xF00D_0000 + n)
     if field.get_internal_type() == "DateTimeField":
-        return datetime(1901, 2, 3, 4, 5, 6 + n, tzinfo=UTC)
+        return datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n)
     return -7_654_321 - n

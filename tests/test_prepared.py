@@ -77,6 +77,53 @@ class PreparedTests(StudioTestCase):
         )
 
 
+class PageCardsTests(StudioTestCase):
+    """A gallery page's cards, read by the query built once per process, are the rows the
+    ORM's own query gives: the viewer's stars, the comment counts, the maker and project."""
+
+    def _orm(self, ids, person):
+        rows = gallery.as_cards(Generation.objects.filter(pk__in=ids), person, versions=False)
+        found = {row.pk: row for row in rows.defer(*gallery.NOT_ON_CARDS)}
+        cards = [found[pk] for pk in ids if pk in found]
+        gallery.count_versions(cards, person)
+        return cards
+
+    def test_the_cards_are_the_orm_s_for_each_viewer(self):
+        from generations.models import Project
+
+        project = Project.objects.create(name="Kites", created_by=self.alice)
+        jobs = [make_ready_generation(self.alice) for _ in range(gallery.PAGE_SIZE + 3)]
+        jobs[0].set_star_for(self.alice, True)
+        jobs[1].set_star_for(self.bob, True)
+        jobs[2].comments.create(author=self.bob, body="Nice")
+        jobs[3].project = project
+        jobs[3].save()
+        make_ready_generation(self.alice, stack=jobs[4], version=2)
+        bobs = make_generation(self.bob)
+        ids = [bobs.pk, uuid.uuid4()] + [job.pk for job in reversed(jobs)]
+
+        for person in (self.alice, self.bob):
+            for some in (ids, ids[:1], ids[5:9], []):
+                with self.subTest(person=person.username, n=len(some)):
+                    cards = gallery.page_cards(some, person)
+                    expected = self._orm(some, person)
+                    self.assertEqual(
+                        [_shown(card) for card in cards], [_shown(card) for card in expected]
+                    )
+        starred = {card.pk for card in gallery.page_cards(ids, self.alice) if card.is_starred}
+        self.assertEqual(starred, {jobs[0].pk})
+
+
+def _shown(card) -> tuple:
+    owner, project = card.owner, card.project
+    return (
+        card.pk,
+        {name: value for name, value in card.__dict__.items() if not name.startswith("_")},
+        (owner.pk, owner.get_username(), owner.get_full_name(), owner.is_active),
+        project.name if project else None,
+    )
+
+
 class NeighboursTests(StudioTestCase):
     """A video's Previous and Next in its whole list (no list in the link) are what the
     gallery's own query finds: the person's list for their video, the team's for a
