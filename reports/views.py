@@ -138,7 +138,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "chart": history.chart(),
         "open_reservations": usage.open_reservations(verdicts_for),
         "unreserved": usage.rendered_unreserved(verdicts_for) if is_admin(request.user) else [],
-        "standing": ledger.standing(person) if person else None,
+        "standing": usage.standing(person, history.month) if person else None,
     }
     if is_admin(request.user):
         context["people"] = usage.per_person()
