@@ -227,11 +227,14 @@ def standing(
     *,
     studio: StudioSettings | None = None,
     member: Member | None = None,
+    sums: dict[str, Decimal] | None = None,
 ) -> Standing:
     """Read in one pass over the month's entries (the person's sums and the team's), with
-    the caps from the rows the caller may already hold locked."""
-    first, end = month_range(day or studio_day())
-    sums = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
+    the caps from the rows the caller may already hold locked. A page that has already
+    added up the month (Usage) passes its `sums`, keyed as `person_and_team_totals`'s."""
+    if sums is None:
+        first, end = month_range(day or studio_day())
+        sums = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
     member = member or Member.for_user(person)
     return Standing(
         spent=sums["my_charged"],

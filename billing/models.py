@@ -180,25 +180,34 @@ def from_ticks(value: int | None) -> Decimal:
     return (Decimal(value or 0) / SCALE).quantize(Decimal("0.0001"))
 
 
+def usage_sums() -> dict[str, models.Aggregate]:
+    """What the Usage page adds up over a set of entries; the money ones (USAGE_MONEY) in
+    whole ticks, turned into dollars by `from_ticks` once they are added up."""
+    return {
+        "reserved": exact_sum("reserved"),
+        "charged": exact_sum("charged"),
+        "not_charged": exact_sum(
+            "amount", filter=models.Q(kind=EntryKind.RELEASE, reason="task_failed")
+        ),
+        "seconds": models.Sum("seconds", filter=models.Q(kind=EntryKind.SETTLE)),
+        "videos": models.Count("pk", filter=models.Q(kind=EntryKind.SETTLE)),
+        "prompt_help": exact_sum("amount", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
+        "prompt_helps": models.Count("pk", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
+    }
+
+
+USAGE_MONEY = ("reserved", "charged", "not_charged", "prompt_help")
+
+
 class LedgerQuerySet(models.QuerySet):
     def in_days(self, first, end):
         return self.filter(day__gte=first, day__lt=end)
 
     def totals(self) -> dict[str, Any]:
-        sums = self.aggregate(
-            reserved=exact_sum("reserved"),
-            charged=exact_sum("charged"),
-            not_charged=exact_sum(
-                "amount", filter=models.Q(kind=EntryKind.RELEASE, reason="task_failed")
-            ),
-            seconds=models.Sum("seconds", filter=models.Q(kind=EntryKind.SETTLE)),
-            videos=models.Count("pk", filter=models.Q(kind=EntryKind.SETTLE)),
-            prompt_help=exact_sum("amount", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
-            prompt_helps=models.Count("pk", filter=models.Q(kind=EntryKind.PROMPT_HELP)),
-        )
-        money = ("reserved", "charged", "not_charged", "prompt_help")
+        sums = self.aggregate(**usage_sums())
         return {
-            key: from_ticks(value) if key in money else value or 0 for key, value in sums.items()
+            key: from_ticks(value) if key in USAGE_MONEY else value or 0
+            for key, value in sums.items()
         }
 
     def person_and_team_totals(self, person) -> dict[str, Decimal]:
@@ -211,11 +220,6 @@ class LedgerQuerySet(models.QuerySet):
             team_charged=exact_sum("charged"),
         )
         return {key: from_ticks(value) for key, value in sums.items()}
-
-    def per_day(self) -> dict:
-        """Each day's charges, exact."""
-        rows = self.values("day").annotate(total=exact_sum("charged")).values_list("day", "total")
-        return {day: from_ticks(total) for day, total in rows}
 
     def open_reservations(self):
         return self.filter(kind=EntryKind.RESERVE, closed_by__isnull=True)

@@ -871,6 +871,13 @@ class Generation(models.Model):
                 condition=Q(trashed_at__isnull=True),
                 name="generation_gallery_page",
             ),
+            # A person's Trash, newest deleted first, and its count: only the trashed rows,
+            # not a walk through all of that person's videos (9 ms at 100,000 on SQLite).
+            models.Index(
+                fields=["owner", "-trashed_at"],
+                condition=Q(trashed_at__isnull=False),
+                name="generation_trash",
+            ),
             # The Team view: what is shared or in a project, out of the Trash, newest first.
             # `trashed_at IS NULL` leads, as an equality the planners can walk in order
             # without a sort; the condition is access.team_to's own term, word for word

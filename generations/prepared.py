@@ -106,10 +106,12 @@ class Prepared:
 def _stand_in(field: Field, n: int):
     """A value of `field`'s type, different for each `n`, that no real row or query holds."""
     import uuid
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, date, datetime, timedelta
 
     if field.get_internal_type() == "UUIDField":
         return uuid.UUID(int=0xF00D_0000 + n)
+    if field.get_internal_type() == "DateField":
+        return date(1901, 2, 3) + timedelta(days=n)
     if field.get_internal_type() == "DateTimeField":
         return datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n)
     return -7_654_321 - n

