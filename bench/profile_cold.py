@@ -40,13 +40,33 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument(
         "--only",
-        choices=["floor", "gallery", "searched", "video", "new", "team", "usage", "projects",
-                 "trash", "inbox", "links", "sequences", "presets", "batches"],
+        choices=[
+            "floor",
+            "gallery",
+            "searched",
+            "video",
+            "new",
+            "team",
+            "usage",
+            "projects",
+            "trash",
+            "inbox",
+            "links",
+            "sequences",
+            "presets",
+            "batches",
+        ],
         action="append",
     )
     parser.add_argument("--database-url", default="")
     parser.add_argument("--no-profile", action="store_true", help="times only")
     parser.add_argument("--sql", action="store_true", help="print the last cold load's queries")
+    parser.add_argument(
+        "--with-team-content",
+        action="store_true",
+        help="give the measured person a teammate's work as a team has it: 50 inbox lines "
+        "(some about videos they no longer see), 10 sequences with shots, 5 review links",
+    )
     parser.add_argument("--save", help="folder to write each page's profile to (NAME.prof)")
     parser.add_argument(
         "--work",
@@ -106,6 +126,8 @@ def run(args) -> int:
     from generations.models import Generation
 
     person = get_user_model().objects.get(username=USER)
+    if args.with_team_content:
+        seed_team_content(person)
     video = Generation.objects.filter(owner=person, status="ready").order_by("-created_at")[0]
     client = Client()
     client.force_login(person)
@@ -199,6 +221,91 @@ def run(args) -> int:
         for name, (cold_ms, warm_ms) in medians.items():
             print(f"  {name}: {cold_ms / floor:.2f}x / {warm_ms / floor:.2f}x")
     return 0
+
+
+def seed_team_content(person) -> None:
+    """What a team's person finds besides their own videos (the bench's seed has none of it),
+    so that the inbox, sequences and links pages are measured as used. Once per database."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from generations.models import (
+        Generation,
+        Notification,
+        NotificationKind,
+        Project,
+        Status,
+        search_key,
+    )
+    from reviewlinks.models import ReviewLink
+    from sequences.models import Sequence, Shot
+
+    teammate, created = get_user_model().objects.get_or_create(username="bench-teammate")
+    if not created:
+        return
+    now = timezone.now()
+    open_project = Project.objects.create(name="Spring campaign", created_by=teammate)
+    closed = Project.objects.create(name="Board only", created_by=teammate, limited=True)
+    closed.members.add(teammate)
+
+    def video(owner, n, **fields):
+        prompt = f"Team video {n}: a harbour at dawn, gulls over the boats"
+        return Generation(
+            owner=owner, prompt=prompt, search_text=search_key(prompt), status=Status.READY,
+            task_id=f"team-{n}", created_at=now - timedelta(hours=n),
+            completed_at=now - timedelta(hours=n), video=f"videos/team-{n}.mp4",
+            poster=f"posters/team-{n}.jpg", video_bytes=1_000_000, video_duration=8.0,
+            video_width=1280, video_height=720, **fields,
+        )  # fmt: skip
+
+    shared = [video(teammate, n, shared_at=now) for n in range(8)]
+    in_project = [video(teammate, 8 + n, project=open_project) for n in range(8)]
+    # Told about when they were open to the person; the project was limited since.
+    hidden = [video(teammate, 16 + n, project=closed) for n in range(6)]
+    Generation.objects.bulk_create(shared + in_project + hidden)
+    own = list(Generation.objects.filter(owner=person, status=Status.READY)[:30])
+    lines = []
+    for n in range(50):
+        kind, about, project = [
+            (NotificationKind.COMMENT, own[n % 30], None),
+            (NotificationKind.MENTION, in_project[n % 8], None),
+            (NotificationKind.SHARED, shared[n % 8], None),
+            (NotificationKind.READY, own[n % 30], None),
+            (NotificationKind.DECISION, own[n % 30], None),
+            (NotificationKind.SHARED, hidden[n % 6], None),
+            (NotificationKind.BUDGET, None, open_project),
+        ][n % 7]
+        lines.append(
+            Notification(
+                recipient=person,
+                kind=kind,
+                generation=about,
+                project=project,
+                actor=teammate,
+                actor_name="bench-teammate",
+                text=f"bench-teammate said something {n} about it",
+                url=about.get_absolute_url() if about else open_project.get_absolute_url(),
+                created_at=now - timedelta(minutes=7 * n),
+                read_at=None if n % 3 == 0 else now,
+            )  # fmt: skip
+        )
+    Notification.objects.bulk_create(lines)
+    for n in range(10):
+        mine = n < 6
+        sequence = Sequence.objects.create(
+            owner=person if mine else teammate,
+            project=None if mine else open_project,
+            title=f"Sequence {n}: the harbour spot",
+        )
+        shots = own[n : n + 5] if mine else in_project[n % 4 : n % 4 + 4]
+        Shot.objects.bulk_create(
+            Shot(sequence=sequence, position=position, generation=shot)
+            for position, shot in enumerate(shots)
+        )
+    for n in range(5):
+        ReviewLink.create_for(person, name=f"Review {n}", days=7, videos=own[n : n + 3])
 
 
 if __name__ == "__main__":

@@ -37,3 +37,20 @@ def _page_path(name: str) -> str:
 def page_url(name: str) -> str:
     """reverse(name) for a URL that takes no arguments, reversed once per process."""
     return f"{get_script_prefix()}{_page_path(name)}"
+
+
+_NUMBER_STAND_IN = 987_654_321
+
+
+@functools.cache
+def _around_the_number(name: str) -> tuple[str, str]:
+    path = reverse(name, args=[_NUMBER_STAND_IN]).removeprefix(get_script_prefix())
+    before, _, after = path.partition(str(_NUMBER_STAND_IN))
+    return before, after
+
+
+def numbered_url(name: str, number: int) -> str:
+    """reverse(name, args=[number]) for a URL that takes one integer id (an inbox line, a
+    sequence), reversed once per process as `job_url` is."""
+    before, after = _around_the_number(name)
+    return f"{get_script_prefix()}{before}{number}{after}"

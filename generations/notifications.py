@@ -7,6 +7,8 @@ people are told nothing.
 """
 
 import re
+from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
@@ -24,7 +26,7 @@ from .models import (
     Status,
     budget_reached,
 )
-from .prepared import Prepared
+from .prepared import Prepared, as_aware
 
 
 def notify(
@@ -281,6 +283,42 @@ UNREAD = Prepared(
         .values("recipient_id")
         .annotate(n=Count("*"))
         .values_list("n")
+    ),
+    get_user_model()._meta.pk,
+)
+
+
+# The inbox lists this many of the newest lines: older ones are rarely looked for.
+INBOX_SHOWN = 100
+
+
+class InboxLine(NamedTuple):
+    """A line as the inbox page shows it (no model instance: a page of a hundred lines
+    spent more building them than the database took to find them)."""
+
+    pk: int
+    kind: str
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+def inbox_lines(person) -> list[InboxLine]:
+    """`readable(person)`'s newest INBOX_SHOWN lines, newest first, from a query built once
+    per process (the same rule, tests/test_prepared.py)."""
+    if not (person.is_authenticated and person.is_active):
+        return []
+    return [
+        InboxLine(pk, kind, text, as_aware(created_at), read_at and as_aware(read_at))
+        for pk, kind, text, created_at, read_at in INBOX_LINES.rows(person.pk)
+    ]
+
+
+INBOX_LINES = Prepared(
+    lambda pk: (
+        _readable_to(pk)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "kind", "text", "created_at", "read_at")[:INBOX_SHOWN]
     ),
     get_user_model()._meta.pk,
 )

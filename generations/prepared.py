@@ -12,6 +12,7 @@ setting, no user object's other attributes.
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from django.db import connections
 from django.db.models import Field, QuerySet
@@ -115,3 +116,11 @@ def _stand_in(field: Field, n: int):
     if field.get_internal_type() == "DateTimeField":
         return datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(seconds=n)
     return -7_654_321 - n
+
+
+def as_aware(value: datetime | str) -> datetime:
+    """A datetime column of `Prepared.rows` as the ORM gives it: SQLite's driver hands back
+    a naive datetime (or the stored text) in UTC, PostgreSQL's an aware one."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -4,6 +4,8 @@ digest, or not at all. The inbox's lines themselves are generations.models.Notif
 from django.conf import settings
 from django.db import models
 
+from generations.prepared import Prepared
+
 
 class MailChoice(models.TextChoices):
     INSTANT = "instant", "At once, one mail each time"
@@ -24,5 +26,12 @@ class MailPreference(models.Model):
 
     @classmethod
     def choice_of(cls, person) -> str:
-        found = cls.objects.filter(person=person).values_list("choice", flat=True).first()
-        return found or MailChoice.INSTANT
+        found = CHOICE_OF.rows(person.pk)
+        return found[0][0] if found else MailChoice.INSTANT
+
+
+# The inbox page asks on every load: the query is built once per process (prepared.py).
+CHOICE_OF = Prepared(
+    lambda pk: MailPreference.objects.filter(person_id=pk).values_list("choice"),
+    MailPreference._meta.get_field("person").target_field,
+)

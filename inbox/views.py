@@ -5,33 +5,68 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.views.decorators.http import require_POST
 
-from generations.notifications import mark_all_read, readable
+from generations.links import numbered_url
+from generations.models import NotificationKind
+from generations.notifications import (
+    InboxLine,
+    inbox_lines,
+    mark_all_read,
+    readable,
+)
 
 from .forms import MailChoiceForm
 from .models import MailChoice, MailPreference
 
-# The inbox lists this many of the newest lines: older ones are rarely looked for.
-SHOWN = 100
+KIND_LABELS = dict(NotificationKind.choices)
 
 
 def inbox(request: HttpRequest) -> HttpResponse:
-    lines = list(
-        readable(request.user).select_related("actor").order_by("-created_at", "-pk")[:SHOWN]
-    )
+    lines = inbox_lines(request.user)
     choice = MailPreference.choice_of(request.user)
     return render(
         request,
         "inbox/inbox.html",
         {
-            "lines": lines,
+            "lines": _as_shown(lines),
             "unread": sum(line.read_at is None for line in lines),
-            "mail_form": MailChoiceForm(initial={"choice": choice}),
+            "mail_choices": [
+                {"value": value, "label": label, "checked": value == choice}
+                for value, label in MailChoice.choices
+            ],
+            "mail_label": MailChoiceForm.base_fields["choice"].label,
             "mail_configured": settings.EMAIL_HOST_CONFIGURED,
             "has_address": bool(getattr(request.user, "email", "")),
         },
     )
+
+
+def _as_shown(lines: list[InboxLine]) -> list[dict]:
+    """The lines' words as the page prints them: what `{% url %}`, `get_kind_display` and
+    `|date:"c"` / `|date:"j M, H:i"` print, at a tenth of their cost (a page holds up to a
+    hundred lines; the date filter alone took a millisecond for fifty)."""
+    zone = timezone.get_current_timezone()
+    months: dict[int, str] = {}
+    shown = []
+    for line in lines:
+        when = line.created_at.astimezone(zone)
+        if when.month not in months:
+            months[when.month] = MONTHS_3[when.month].title()  # the date filter's "M"
+        shown.append(
+            {
+                "pk": str(line.pk),  # not localized as a number
+                "kind": line.kind,
+                "label": KIND_LABELS.get(line.kind, line.kind),
+                "text": line.text,
+                "unread": line.read_at is None,
+                "url": numbered_url("inbox:open", line.pk),
+                "iso": when.isoformat(),
+                "when": f"{when.day} {months[when.month]}, {when:%H:%M}",
+            }
+        )
+    return shown
 
 
 def open_notification(request: HttpRequest, notification_pk: int) -> HttpResponse:

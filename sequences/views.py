@@ -13,17 +13,27 @@ from django_htmx.http import HttpResponseStopPolling
 from billing import ledger
 from billing.ledger import CapExceeded, TooFast
 from generations.access import get_for_viewing, members_only, watcher, watches
-from generations.forms import usable_projects
-from generations.links import job_url
+from generations.forms import usable_project_choices, usable_projects
+from generations.links import job_url, numbered_url
+from generations.models import Size
+from generations.prepared import as_aware
 from lib.media import serve_file
+from veo.catalogue import size_name
 
-from .access import get_sequence, get_sequence_for_deleting, may_delete, visible_sequences
+from .access import (
+    get_sequence,
+    get_sequence_for_deleting,
+    listed_sequences,
+    may_delete,
+    visible_sequences,
+)
 from .forms import PlannedShotForm, SequenceForm, TransitionForm
 from .models import MAX_SHOTS, Export, PlanRefused, Sequence, Shot, ShotState
 
 
 @members_only
 def index(request: HttpRequest) -> HttpResponse:
+    form = None
     if request.method == "POST":
         form = SequenceForm(request.POST, owner=request.user)
         if form.is_valid():
@@ -31,10 +41,36 @@ def index(request: HttpRequest) -> HttpResponse:
             sequence.owner = request.user
             sequence.save()
             return redirect(sequence)
-    else:
-        form = SequenceForm(owner=request.user)
-    sequences = visible_sequences(request.user).select_related("project", "owner")
-    return render(request, "sequences/index.html", {"form": form, "sequences": sequences})
+    # The new sequence's form is drawn from plain values (SequenceForm's own rendering built
+    # its project query and a template per option: a third of the page); the form itself
+    # is made only to check what was sent.
+    fields = SequenceForm.base_fields
+    return render(
+        request,
+        "sequences/index.html",
+        {
+            "sequences": [
+                {
+                    "url": numbered_url("sequences:detail", pk),
+                    "title": title,
+                    "project_name": project_name,
+                    "format_name": size_name(size),
+                    "updated_at": as_aware(updated_at),
+                    "by": owner_name if owner_id != request.user.pk else "",
+                }
+                for pk, title, size, updated_at, owner_id, owner_name, project_name in (
+                    listed_sequences(request.user)
+                )
+            ],
+            "form": form,
+            "fields": fields,
+            "title": form["title"].value() or "" if form else "",
+            "chosen_project": str(form["project"].value() or "") if form else "",
+            "chosen_size": str(form["size"].value() if form else fields["size"].initial),
+            "projects": usable_project_choices(request.user),
+            "sizes": Size.choices,
+        },
+    )
 
 
 def detail(request: HttpRequest, sequence_pk) -> HttpResponse:

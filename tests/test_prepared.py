@@ -189,3 +189,74 @@ def _visible_ids(person):
     from generations.access import visible_generations
 
     return visible_generations(person).values("pk")
+
+
+class InboxLinesTests(StudioTestCase):
+    """The inbox page's lines, from a query built once per process, are `readable`'s: the
+    lines about a video or project the person no longer sees stay out, newest first."""
+
+    def test_they_are_what_readable_lists_for_each_person(self):
+        from generations.models import Notification, NotificationKind, Project
+        from generations.notifications import inbox_lines, notify, readable
+        from tests.helpers import make_user
+
+        admin = make_user("ada", is_staff=True)
+        shared = make_ready_generation(self.alice)
+        shared.share_for(self.alice)
+        later_private = make_ready_generation(self.alice)
+        later_private.share_for(self.alice)
+        project = Project.objects.create(name="Perfume", created_by=self.alice)
+        in_project = make_ready_generation(self.alice)
+        in_project.move_for(self.alice, project)
+        people = [self.alice, self.bob, admin]
+        for video in (shared, later_private, in_project):
+            notify(people, NotificationKind.SHARED, f"about {video.pk}", generation=video)
+        notify(people, NotificationKind.BUDGET, "budget", project=project)
+        notify(people, NotificationKind.MENTION, "no video")
+        Notification.objects.filter(recipient=self.bob, text="budget").update(
+            read_at=shared.created_at
+        )
+
+        later_private.unshare_for(self.alice)
+        project.limited = True  # Bob is not named: its video and its budget leave his inbox
+        project.save()
+
+        for person in people:
+            expected = [
+                (line.pk, line.kind, line.text, line.created_at, line.read_at)
+                for line in readable(person).order_by("-created_at", "-pk")
+            ]
+            with self.subTest(person=person.username):
+                self.assertEqual([tuple(line) for line in inbox_lines(person)], expected)
+        self.assertEqual(len(inbox_lines(self.bob)), 2)  # the shared video's line, "no video"
+        self.assertEqual(len(inbox_lines(admin)), 4)  # a draft again is Alice's alone
+
+
+class SequenceListTests(StudioTestCase):
+    """The Sequences page's list, from a query built once per process, is exactly
+    `visible_sequences`: one's own personal ones, and those of the projects one sees."""
+
+    def test_it_lists_what_each_person_may_open(self):
+        from generations.models import Project
+        from sequences.access import listed_sequences, visible_sequences
+        from sequences.models import Sequence
+        from tests.helpers import make_user
+
+        admin = make_user("ada", is_staff=True)
+        open_project = Project.objects.create(name="Spring", created_by=self.bob)
+        limited = Project.objects.create(name="Board", created_by=self.bob, limited=True)
+        limited.members.add(self.bob)
+        Sequence.objects.create(owner=self.alice, title="Alice's own")
+        Sequence.objects.create(owner=self.bob, title="Bob's own")
+        Sequence.objects.create(owner=self.bob, project=open_project, title="Spring spot")
+        Sequence.objects.create(owner=self.bob, project=limited, title="Board only")
+
+        for person in (self.alice, self.bob, admin):
+            with self.subTest(person=person.username):
+                self.assertEqual(
+                    [row[1] for row in listed_sequences(person)],
+                    list(visible_sequences(person).values_list("title", flat=True)),
+                )
+        self.assertEqual(
+            sorted(row[1] for row in listed_sequences(self.alice)), ["Alice's own", "Spring spot"]
+        )

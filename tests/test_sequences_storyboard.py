@@ -180,3 +180,49 @@ class StoryboardTests(StudioTestCase):
         self.assertRedirects(response, reverse("sequences:index"), fetch_redirect_response=False)
         self.assertFalse(Sequence.objects.exists())
         self.assertTrue(Generation.objects.filter(pk=self.kite.pk).exists())
+
+
+class NewSequenceFormTests(StudioTestCase):
+    """The Sequences page draws the new sequence's form from plain values: what a person
+    sees and sends is what SequenceForm's own widgets draw, before and after a mistake."""
+
+    def widgets(self, form) -> list[str]:
+        return [str(form[name]) for name in ("title", "project", "size")]
+
+    def test_the_empty_form_is_the_form_s_own(self):
+        from sequences.forms import SequenceForm
+
+        Project.objects.create(name="Perfume", created_by=self.bob)
+        page = self.client.get(reverse("sequences:index"))
+
+        for widget in self.widgets(SequenceForm(owner=self.alice)):
+            self.assertInHTML(widget, page.content.decode())
+        self.assertContains(page, "Perfume")
+
+    def test_a_refused_form_keeps_what_was_typed_and_says_why(self):
+        from sequences.forms import SequenceForm
+
+        perfume = Project.objects.create(name="Perfume", created_by=self.bob)
+        Project.objects.create(name="Kites", created_by=self.bob)
+        sent = {"title": "   ", "project": str(perfume.pk), "size": "720x1280"}
+        page = self.client.post(reverse("sequences:index"), sent)
+
+        form = SequenceForm(sent, owner=self.alice)
+        self.assertFalse(form.is_valid())
+        for widget in self.widgets(form):
+            self.assertInHTML(widget, page.content.decode())
+        self.assertContains(page, "Please give the sequence a name.")
+        self.assertFalse(Sequence.objects.exists())
+
+    def test_a_project_closed_meanwhile_is_refused_in_the_form_s_words(self):
+        from sequences.forms import SequenceForm
+
+        closed = Project.objects.create(name="Perfume", created_by=self.bob, limited=True)
+        sent = {"title": "Spot", "project": str(closed.pk), "size": "1280x720"}
+        page = self.client.post(reverse("sequences:index"), sent)
+
+        form = SequenceForm(sent, owner=self.alice)
+        self.assertFalse(form.is_valid())
+        for widget in self.widgets(form):
+            self.assertInHTML(widget, page.content.decode())
+        self.assertContains(page, "That project is no longer open.")
