@@ -952,10 +952,15 @@ class Generation(models.Model):
     def get_absolute_url(self) -> str:
         return job_url("generations:detail", self.pk)
 
+    @property
+    def is_cancelled(self) -> bool:
+        """Cancelled before it was sent: nothing went wrong (its badge is not a failure's red)."""
+        return self.status == Status.FAILED and self.error_code == CANCELLED_CODE
+
     def get_status_display(self) -> str:  # type: ignore[no-redef]
         """The status as people read it: a job cancelled before it was sent failed at
         nothing, so it says "Cancelled" (its row stays FAILED, counted with the failed)."""
-        if self.status == Status.FAILED and self.error_code == CANCELLED_CODE:
+        if self.is_cancelled:
             return "Cancelled"
         return str(Status(self.status).label) if self.status in Status.values else self.status
 

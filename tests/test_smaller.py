@@ -160,6 +160,9 @@ class CancelledTests(StudioTestCase):
         self.assertContains(page, '<h2 class="status-title">Cancelled</h2>', html=True)
         card = self.client.get(reverse("generations:index")).content.decode()
         self.assertIn('<span class="badge">Cancelled</span>', card)
+        # Drawn as nothing gone wrong: not in a failure's red (static/css/app.css).
+        self.assertIn(f'class="tile status-failed is-cancelled" id="card-{job.pk}"', card)
+        self.assertContains(page, "status-card status-failed is-cancelled")
 
     def test_a_job_that_really_failed_still_says_failed(self):
         job = send(make_generation(self.alice))
@@ -167,6 +170,8 @@ class CancelledTests(StudioTestCase):
         job.save()
 
         self.assertEqual(job.get_status_display(), "Failed")
+        card = self.client.get(reverse("generations:index")).content.decode()
+        self.assertIn(f'class="tile status-failed" id="card-{job.pk}"', card)
 
 
 class DjangoAdminTests(StudioTestCase):
