@@ -227,17 +227,20 @@ def standing(
     *,
     studio: StudioSettings | None = None,
     member: Member | None = None,
+    totals: dict[str, Decimal] | None = None,
 ) -> Standing:
     """Read in one pass over the month's entries (the person's sums and the team's), with
-    the caps from the rows the caller may already hold locked."""
-    first, end = month_range(day or studio_day())
-    sums = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
+    the caps from the rows the caller may already hold locked. `totals`: those sums for
+    this month (`LedgerQuerySet.person_and_team_totals`), when the caller read them."""
+    if totals is None:
+        first, end = month_range(day or studio_day())
+        totals = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
     member = member or Member.for_user(person)
     return Standing(
-        spent=sums["my_charged"],
-        reserved=sums["my_reserved"],
+        spent=totals["my_charged"],
+        reserved=totals["my_reserved"],
         cap=member.monthly_cap,
-        team_spent=sums["team_charged"] + sums["team_reserved"],
+        team_spent=totals["team_charged"] + totals["team_reserved"],
         team_cap=(studio or StudioSettings.load()).team_cap,
     )
 

@@ -75,10 +75,12 @@ class Prepared:
 def _stand_in(field: Field, n: int):
     """Two different values of `field`'s type that no real row or query would hold."""
     import uuid
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
 
     if field.get_internal_type() == "UUIDField":
         return uuid.UUID(int=0xF00D_0000 + n)
     if field.get_internal_type() == "DateTimeField":
         return datetime(1901, 2, 3, 4, 5, 6 + n, tzinfo=UTC)
+    if field.get_internal_type() == "DateField":
+        return date(1901, 2, 3 + n)
     return -7_654_321 - n
