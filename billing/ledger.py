@@ -102,22 +102,35 @@ class Estimate:
         return f"{dollars(self.amount)} · {takes}{self.seconds} s × {rate_label(self.rate)}"
 
 
-def rate_for(model: str, size: str, studio: StudioSettings | None = None) -> Decimal:
+def rate_for(
+    model: str,
+    size: str,
+    studio: StudioSettings | None = None,
+    listed: Decimal | None = None,
+) -> Decimal:
+    """The price per second after the studio's discount. `listed`: the list price of the
+    model at the size's tier, when the caller already read its row (None: read here)."""
     studio = studio or StudioSettings.load()
-    tier = TIERS.get(size, Tier.P720)
-    price = Price.objects.filter(model=model, tier=tier).first()
-    if price is None:
-        price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
-    listed = price.list_per_second
+    if listed is None:
+        tier = TIERS.get(size, Tier.P720)
+        price = Price.objects.filter(model=model, tier=tier).first()
+        if price is None:
+            price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
+        listed = price.list_per_second
     return (listed * (100 - studio.discount_percent) / 100).quantize(Decimal("0.0001"))
 
 
 def estimate(
-    model: str, size: str, seconds: int, takes: int = 1, studio: StudioSettings | None = None
+    model: str,
+    size: str,
+    seconds: int,
+    takes: int = 1,
+    studio: StudioSettings | None = None,
+    listed: Decimal | None = None,
 ) -> Estimate:
     if size in EIGHT_SECONDS_ONLY:
         seconds = 8  # Veo renders these only at 8 s; price what will be made
-    return Estimate(rate_for(model, size, studio), int(seconds), max(1, int(takes)))
+    return Estimate(rate_for(model, size, studio, listed), int(seconds), max(1, int(takes)))
 
 
 # --- months -----------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from billing.models import (
 )
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.forms import usable_projects
+from generations.forms import studio_settings, usable_projects
 from generations.models import Generation, Project, Role, Teammate
 from generations.prepared import Prepared
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
-from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
+from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
 
 from . import accounts, audit, usage
 from .forms import (
@@ -71,9 +71,12 @@ def estimate_context(
         takes = min(max(int(data.get("takes") or 1), 1), 4)
     except ValueError:
         takes = 1
-    studio = studio or StudioSettings.load()
-    quote = ledger.estimate(model, size, seconds, takes, studio=studio)
-    where = ledger.standing(user, studio=studio, totals=_month_totals(user))
+    studio = studio or studio_settings()
+    listed = LISTED_PRICE.values(model, TIERS.get(size, Tier.P720))
+    quote = ledger.estimate(
+        model, size, seconds, takes, studio=studio, listed=listed[0][0] if listed else None
+    )
+    where = ledger.standing(user, studio=studio, totals=_month_totals(user), member=_member(user))
     over = not where.allows(quote.amount)
     refusal = ledger.refusal(user, quote.amount, where) if over else ""
     project_where = _project_standing(user, data.get("project"), usable_projects)
@@ -105,6 +108,22 @@ MONTH_TOTALS = Prepared(
 def _month_totals(user) -> dict:
     first, end = ledger.month_range(ledger.studio_day())
     return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
+
+
+# A model's list price at a tier and a person's cap row, from queries built once per process
+# (the price box reads both on every load); the ORM's converters give the exact Decimals.
+LISTED_PRICE = Prepared(
+    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
+    Price._meta.get_field("model"),
+    Price._meta.get_field("tier"),
+)
+MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), User._meta.pk)
+
+
+def _member(user) -> Member:
+    """`Member.for_user(user)`, which makes the row when there is none yet."""
+    found = MEMBER.objects(user.pk)
+    return found[0] if found else Member.for_user(user)
 
 
 def _project_standing(user, chosen, usable=None) -> ledger.ProjectStanding | None:

@@ -5,9 +5,10 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+from billing import ledger
 from billing.ledger import month_range, studio_day
-from billing.models import EntryKind, LedgerEntry
-from generations.forms import last_project_of, usable_projects
+from billing.models import EntryKind, LedgerEntry, Member, Price, StudioSettings
+from generations.forms import last_project_of, studio_settings, usable_projects
 from generations.models import Project, ReviewStatus
 from prompts.models import (
     Preset,
@@ -18,7 +19,8 @@ from prompts.models import (
     preset_choices,
     style_blocks,
 )
-from reports.views import _month_totals
+from reports.views import _member, _month_totals, estimate_context
+from veo.catalogue import Size, VideoModel
 
 from .helpers import StudioTestCase, make_generation, make_user
 
@@ -119,3 +121,55 @@ class NewVideoReadsTests(StudioTestCase):
             self.assertEqual(_month_totals(person), expected)
         self.assertEqual(_month_totals(self.alice)["my_reserved"], Decimal("2.5001"))
         self.assertEqual(_month_totals(self.alice)["team_charged"], Decimal("8.3345"))
+
+    def test_the_studio_s_settings_are_the_orm_s_and_made_when_missing(self):
+        StudioSettings.objects.all().delete()
+        made = studio_settings()
+        self.assertEqual(made.pk, 1)
+        self.assertTrue(StudioSettings.objects.filter(pk=1).exists())
+
+        self.assertEqual(
+            StudioSettings.objects.filter(pk=1).update(
+                discount_percent=Decimal("12.5"),
+                team_cap=Decimal("1234.5678"),
+                share_new_videos=True,
+            ),
+            1,
+        )
+        read, expected = studio_settings(), StudioSettings.load()
+        for field in StudioSettings._meta.concrete_fields:
+            mine, theirs = getattr(read, field.attname), getattr(expected, field.attname)
+            self.assertEqual((repr(mine), type(mine)), (repr(theirs), type(theirs)), field.name)
+        self.assertEqual(str(read.discount_percent), "12.50")
+
+    def test_a_person_s_cap_is_the_orm_s_and_their_row_made_when_missing(self):
+        Member.objects.filter(user=self.alice).delete()
+        self.assertEqual(_member(self.alice).pk, Member.objects.get(user=self.alice).pk)
+
+        for cap in (Decimal("12.3456"), Decimal("0.0001"), None):
+            Member.objects.filter(user=self.alice).update(monthly_cap=cap)
+            read, expected = _member(self.alice), Member.for_user(self.alice)
+            for field in Member._meta.concrete_fields:
+                mine, theirs = getattr(read, field.attname), getattr(expected, field.attname)
+                self.assertEqual(repr(mine), repr(theirs), field.name)
+        Member.objects.filter(user=self.alice).update(monthly_cap=Decimal("12.3456"))
+        self.assertEqual(str(_member(self.alice).monthly_cap), "12.3456")
+
+    def test_the_price_box_s_rate_is_the_orm_s_to_the_ten_thousandth(self):
+        StudioSettings.load()
+        StudioSettings.objects.filter(pk=1).update(discount_percent=Decimal("12.5"))
+        Price.objects.filter(model=VideoModel.FAST).update(list_per_second=Decimal("0.1234"))
+        studio = StudioSettings.load()
+        for model in VideoModel.values:
+            for size in Size.values:
+                data = {"model": model, "size": size, "seconds": "8"}
+                shown = estimate_context(self.alice, data)["quote"].rate
+                self.assertEqual(str(shown), str(ledger.rate_for(model, size, studio)))
+        fast = estimate_context(self.alice, {"model": VideoModel.FAST})["quote"]
+        self.assertEqual(str(fast.rate), "0.1080")
+
+    def test_a_price_row_gone_missing_is_written_back_at_its_list_price(self):
+        Price.objects.filter(model=VideoModel.STANDARD).delete()
+        quote = estimate_context(self.alice, {"model": VideoModel.STANDARD})["quote"]
+        self.assertEqual(quote.rate, ledger.rate_for(VideoModel.STANDARD, Size.LANDSCAPE_720))
+        self.assertTrue(Price.objects.filter(model=VideoModel.STANDARD).exists())

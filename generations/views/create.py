@@ -7,10 +7,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from billing.ledger import CapExceeded, TooFast, refusal_for
-from billing.models import StudioSettings
 
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm
+from ..forms import FirstFramePreviewForm, GenerationForm, studio_settings
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
@@ -76,16 +75,18 @@ def _page(request: HttpRequest, form, source, continuation=None) -> HttpResponse
         "form": form,
         "source": source,
         "continuation": continuation,
-        "studio": StudioSettings.load(),
+        "studio": studio_settings(),
     }
     return render(request, "generations/create.html", context)
 
 
 def _source(request: HttpRequest, pk) -> Generation | None:
+    # Read the id first: a blank form (no "made_from") builds no query at all.
     try:
-        return visible_generations(request.user).filter(pk=uuid.UUID(str(pk))).first()
+        wanted = uuid.UUID(str(pk))
     except ValueError:
         return None
+    return visible_generations(request.user).filter(pk=wanted).first()
 
 
 @members_only
