@@ -102,22 +102,35 @@ class Estimate:
         return f"{dollars(self.amount)} · {takes}{self.seconds} s × {rate_label(self.rate)}"
 
 
-def rate_for(model: str, size: str, studio: StudioSettings | None = None) -> Decimal:
+def rate_for(
+    model: str,
+    size: str,
+    studio: StudioSettings | None = None,
+    listed: Decimal | None = None,
+) -> Decimal:
+    """The price per second after the studio's discount. `listed`: the list price of the
+    model at the size's tier, when the caller already read its row (None: read here)."""
     studio = studio or StudioSettings.load()
-    tier = TIERS.get(size, Tier.P720)
-    price = Price.objects.filter(model=model, tier=tier).first()
-    if price is None:
-        price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
-    listed = price.list_per_second
+    if listed is None:
+        tier = TIERS.get(size, Tier.P720)
+        price = Price.objects.filter(model=model, tier=tier).first()
+        if price is None:
+            price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
+        listed = price.list_per_second
     return (listed * (100 - studio.discount_percent) / 100).quantize(Decimal("0.0001"))
 
 
 def estimate(
-    model: str, size: str, seconds: int, takes: int = 1, studio: StudioSettings | None = None
+    model: str,
+    size: str,
+    seconds: int,
+    takes: int = 1,
+    studio: StudioSettings | None = None,
+    listed: Decimal | None = None,
 ) -> Estimate:
     if size in EIGHT_SECONDS_ONLY:
         seconds = 8  # Veo renders these only at 8 s; price what will be made
-    return Estimate(rate_for(model, size, studio), int(seconds), max(1, int(takes)))
+    return Estimate(rate_for(model, size, studio, listed), int(seconds), max(1, int(takes)))
 
 
 # --- months -----------------------------------------------------------------------------
@@ -227,20 +240,20 @@ def standing(
     *,
     studio: StudioSettings | None = None,
     member: Member | None = None,
-    sums: dict[str, Decimal] | None = None,
+    totals: dict[str, Decimal] | None = None,
 ) -> Standing:
     """Read in one pass over the month's entries (the person's sums and the team's), with
-    the caps from the rows the caller may already hold locked. A page that has already
-    added up the month (Usage) passes its `sums`, keyed as `person_and_team_totals`'s."""
-    if sums is None:
+    the caps from the rows the caller may already hold locked. `totals`: those sums for
+    this month (`LedgerQuerySet.person_and_team_totals`), when the caller read them."""
+    if totals is None:
         first, end = month_range(day or studio_day())
-        sums = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
+        totals = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
     member = member or Member.for_user(person)
     return Standing(
-        spent=sums["my_charged"],
-        reserved=sums["my_reserved"],
+        spent=totals["my_charged"],
+        reserved=totals["my_reserved"],
         cap=member.monthly_cap,
-        team_spent=sums["team_charged"] + sums["team_reserved"],
+        team_spent=totals["team_charged"] + totals["team_reserved"],
         team_cap=(studio or StudioSettings.load()).team_cap,
     )
 

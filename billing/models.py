@@ -199,6 +199,14 @@ def usage_sums() -> dict[str, models.Aggregate]:
 USAGE_MONEY = ("reserved", "charged", "not_charged", "prompt_help")
 
 
+PERSON_AND_TEAM = ("my_reserved", "my_charged", "team_reserved", "team_charged")
+
+
+def person_and_team_totals_of(row) -> dict[str, Decimal]:
+    """A row of `person_and_team_sums` in dollars."""
+    return {key: from_ticks(value) for key, value in zip(PERSON_AND_TEAM, row, strict=True)}
+
+
 class LedgerQuerySet(models.QuerySet):
     def in_days(self, first, end):
         return self.filter(day__gte=first, day__lt=end)
@@ -212,14 +220,24 @@ class LedgerQuerySet(models.QuerySet):
 
     def person_and_team_totals(self, person) -> dict[str, Decimal]:
         """The balances a cap is checked against, the person's and the team's, in one query."""
-        mine = models.Q(person=person)
-        sums = self.aggregate(
-            my_reserved=exact_sum("reserved", filter=mine),
-            my_charged=exact_sum("charged", filter=mine),
-            team_reserved=exact_sum("reserved"),
-            team_charged=exact_sum("charged"),
+        return person_and_team_totals_of(self.person_and_team_sums(person.pk)[0])
+
+    def person_and_team_sums(self, person_pk):
+        """`person_and_team_totals` as a query of one row of whole ticks, in the order of
+        PERSON_AND_TEAM (no GROUP BY: the sums of every entry), for a prepared query."""
+        mine = models.Q(person_id=person_pk)
+        return (
+            self.order_by()
+            .annotate(whole=models.Value(1))
+            .values("whole")
+            .annotate(
+                my_reserved=exact_sum("reserved", filter=mine),
+                my_charged=exact_sum("charged", filter=mine),
+                team_reserved=exact_sum("reserved"),
+                team_charged=exact_sum("charged"),
+            )
+            .values_list(*PERSON_AND_TEAM)
         )
-        return {key: from_ticks(value) for key, value in sums.items()}
 
     def open_reservations(self):
         return self.filter(kind=EntryKind.RESERVE, closed_by__isnull=True)

@@ -1,5 +1,7 @@
 import unicodedata
+import uuid
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
@@ -14,6 +16,7 @@ from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_na
 from . import drawings, wording
 from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
+from .prepared import Prepared
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
@@ -110,29 +113,51 @@ class GenerationForm(forms.Form):
         # `source`: the job "Make another like this" started from, already access-checked.
         # `owner`: the person filling it in, whose checked image may be kept across a retry.
         super().__init__(*args, **kwargs)
+        self.owner = owner
         field = self.fields["project"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = usable_projects(owner) if owner is not None else Project.objects.none()
+        # The menu is drawn from one prepared read of the person's projects; only a sent
+        # form needs the queryset, to check and fetch the chosen project.
+        if self.is_bound and owner is not None:
+            field.queryset = usable_projects(owner)
+        field.choices = self._project_menu
         self.source = source
         if source is None or not source.first_frame_thumbnail:
             del self.fields["keep_first_frame"]
-        self.owner = owner
         self.original_frame: FirstFrame | None = None
         self.kept_token = ""
         # Where a first frame taken from a video came from: {"video": id, "at": seconds}.
         self.frame_origin: dict | None = None
         self.frame_caption = ""
 
+    @cached_property
+    def usable_projects(self) -> list[Project]:
+        """The projects the person may put this video in (id and name), read once."""
+        return usable_project_choices(self.owner) if self.owner is not None else []
+
+    def _project_menu(self) -> list[tuple]:
+        field = self.fields["project"]
+        assert isinstance(field, forms.ModelChoiceField)
+        return [("", field.empty_label), *((p.pk, p.name) for p in self.usable_projects)]
+
+    def may_use_project(self, pk) -> bool:
+        return pk is not None and any(project.pk == pk for project in self.usable_projects)
+
+    @classmethod
+    def blank(cls, owner, **initial):
+        """The form as a person starts it: in the project of their newest video when they
+        may still use it ("the last one used is remembered"), without a setting to keep."""
+        form = cls(initial={"client_token": uuid.uuid4(), **initial}, owner=owner)
+        form.initial.setdefault("project", last_project_of(owner, form.usable_projects))
+        return form
+
     @classmethod
     def like(cls, source, client_token, owner=None):
         """The form filled with what made `source`, in its project when `owner` may use it."""
-        project = source.project_id
-        if owner is not None and not usable_projects(owner).filter(pk=project).exists():
-            project = last_project_of(owner)
-        return cls(
+        form = cls(
             owner=owner,
             initial={
-                "project": project,
+                "project": source.project_id,
                 "prompt": source.prompt,
                 "model": source.model,
                 "seconds": source.seconds,
@@ -144,6 +169,9 @@ class GenerationForm(forms.Form):
             },
             source=source,
         )
+        if owner is not None and not form.may_use_project(source.project_id):
+            form.initial["project"] = last_project_of(owner, form.usable_projects)
+        return form
 
     # Rendered into the page (a data- attribute) so that its script keeps no copy of the rule.
     eight_seconds_only = sorted(EIGHT_SECONDS_ONLY)
@@ -286,6 +314,28 @@ class GenerationForm(forms.Form):
         token = self.data.get("first_frame_token", "")
         if token and self.owner is not None:
             framing.discard(token, self.owner)
+
+    @cached_property
+    def first_frame_shown(self) -> dict:
+        """What the first-frame field draws (_first_frame_field.html), gathered once: a
+        template's lookup through a bound field costs some 20 µs, a dict's next to nothing,
+        and the field reads a dozen of them."""
+        field, fit = self["first_frame"], self["first_frame_fit"]
+        return {
+            "id": field.id_for_label,
+            "label": field.label,
+            "help_text": field.help_text,
+            "errors": field.errors,
+            "keep": self["keep_first_frame"] if "keep_first_frame" in self.fields else None,
+            "refused": self.picture_was_refused,
+            "removed_label": self.fields["first_frame_removed"].label,
+            "kept": self.kept_preview,
+            "fit_label": fit.label,
+            "fit_errors": fit.errors,
+            "fit_value": fit.value(),
+            "fit_choices": framing.Fit.CHOICES,
+            "crop": {name: self[name].value() or "" for name in ("crop_x", "crop_y", "crop_zoom")},
+        }
 
     @property
     def kept_preview(self) -> dict | None:
@@ -438,18 +488,37 @@ def usable_project_choices(person) -> list[Project]:
     ]
 
 
-def last_project_of(person) -> int | None:
+# The studio's settings row, from a query built once per process: the New video form's
+# price box and sharing note read it on every load.
+STUDIO = Prepared(lambda pk: StudioSettings.objects.filter(pk=pk), StudioSettings._meta.pk)
+
+
+def studio_settings() -> StudioSettings:
+    """`StudioSettings.load()`, which makes the row when there is none yet."""
+    found = STUDIO.objects(1)
+    return found[0] if found else StudioSettings.load()
+
+
+# The project of a person's newest video, from a query built once per process.
+LAST_PROJECT = Prepared(
+    lambda pk: (
+        Generation.objects.filter(owner_id=pk).order_by("-created_at").values_list("project_id")[:1]
+    ),
+    get_user_model()._meta.pk,
+)
+
+
+def last_project_of(person, usable: list[Project] | None = None) -> int | None:
     """The project of the person's newest video, when they may still use it: the New video
-    form starts there ("the last one used is remembered"), without a setting to keep."""
-    last = (
-        Generation.objects.filter(owner=person)
-        .order_by("-created_at")
-        .values_list("project_id", flat=True)
-        .first()
-    )
-    if last is not None and usable_projects(person).filter(pk=last).exists():
-        return last
-    return None
+    form starts there ("the last one used is remembered"), without a setting to keep.
+    `usable`: `usable_project_choices(person)` when the caller already holds it."""
+    rows = LAST_PROJECT.rows(person.pk)
+    last = rows[0][0] if rows else None
+    if last is None:
+        return None
+    if usable is None:
+        usable = usable_project_choices(person)
+    return last if any(project.pk == last for project in usable) else None
 
 
 class ProjectForm(forms.ModelForm):

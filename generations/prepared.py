@@ -8,15 +8,35 @@ stand-ins were: same SQL, same answer (tests/test_prepared.py holds the two toge
 
 Only for queries whose SQL depends on nothing but the values passed in: no clock, no
 setting, no user object's other attributes.
+
+`.rows()` gives the database's raw values; `.values()` and `.objects()` pass them through the
+ORM's own converters first (SQLite keeps a DecimalField as a float: the converter gives back
+the exact Decimal of the field's places, as the ORM does), for money and whole model rows;
+`.instances()` builds what the queryset gives, related objects and annotations included.
 """
 
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from django.db import connections
-from django.db.models import Field, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    params: list
+    slots: list[tuple[int, int]]
+    # The compiler keeps what turns a row into objects (columns, converters, joins).
+    compiler: Any
+    fetch_mode: Any
+    # The ORM's converters of the selected columns: [(position, (converters, expression))].
+    converters: list[tuple[int, tuple[list, Any]]]
+    # For a query of whole rows of one model: the model and its columns' attribute names.
+    model: type[Model] | None
+    init_list: list[str]
 
 
 class Prepared:
@@ -28,10 +48,10 @@ class Prepared:
     def __init__(self, build: Callable[..., QuerySet], *fields: Field):
         self.build = build
         self.fields = fields
-        self._compiled: dict[str, tuple] = {}
+        self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str):
+    def _compile(self, alias: str) -> _Compiled:
         connection = connections[alias]
         # Each value its own stand-in: `pk__in` drops a value given twice.
         stand_ins = [_stand_in(field, 2 * index) for index, field in enumerate(self.fields)]
@@ -49,38 +69,69 @@ class Prepared:
             if not moved or any(params[n] != expected for n in moved):
                 raise ValueError(f"value {index} does not reach the query as itself")
             slots += [(n, index) for n in moved]
-        # The compiler keeps what turns a row into objects (columns, converters, joins).
-        return sql, list(params), slots, (compiler, queryset._fetch_mode)
+        columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        converters = list(compiler.get_converters(columns).items())
+        model, init_list = _whole_rows(compiler)
+        return _Compiled(
+            sql,
+            list(params),
+            slots,
+            compiler,
+            queryset._fetch_mode,
+            converters,
+            model,
+            init_list,
+        )
 
     def _sql(self, values: list, alias: str):
         queryset = self.build(*values)
         compiler = queryset.query.get_compiler(using=alias)
         return queryset, compiler, compiler.as_sql()
 
-    def _run(self, values, using: str):
+    def _compiled_for(self, using: str) -> _Compiled:
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(using) or self._compile(using)
                 self._compiled[using] = compiled
-        sql, params, slots, built = compiled
+        return compiled
+
+    def _run(self, compiled: _Compiled, values: tuple, using: str) -> list[tuple]:
         connection = connections[using]
-        params = list(params)
-        for position, index in slots:
+        params = list(compiled.params)
+        for position, index in compiled.slots:
             params[position] = self.fields[index].get_db_prep_value(values[index], connection)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall(), built
+            cursor.execute(compiled.sql, params)
+            return cursor.fetchall()
 
     def rows(self, *values, using: str = "default") -> list[tuple]:
-        return self._run(values, using)[0]
+        return self._run(self._compiled_for(using), values, using)
+
+    def values(self, *values, using: str = "default") -> list[list]:
+        """The rows as the ORM's `values_list()` gives them: each column converted by the
+        ORM (exact Decimals, UUIDs, aware datetimes)."""
+        compiled = self._compiled_for(using)
+        return _converted(self._run(compiled, values, using), compiled, using)
+
+    def objects(self, *values, using: str = "default") -> list[Any]:
+        """The model instances the ORM's queryset gives (a query of whole rows of one model,
+        nothing related or annotated)."""
+        compiled = self._compiled_for(using)
+        model = compiled.model
+        if model is None:
+            raise ValueError("not a query of whole rows of one model")
+        rows = _converted(self._run(compiled, values, using), compiled, using)
+        return [model.from_db(using, compiled.init_list, row) for row in rows]
 
     def instances(self, *values, using: str = "default") -> list:
         """The model instances the built queryset gives (its annotations, deferred fields
         and select_related objects as the ORM sets them), for a queryset of instances."""
-        rows, (compiler, fetch_mode) = self._run(values, using)
+        compiled = self._compiled_for(using)
+        rows = self._run(compiled, values, using)
         if not rows:
             return []
+        compiler, fetch_mode = compiled.compiler, compiled.fetch_mode
         # What ModelIterable does with a query's compiler, without building it again.
         select, klass_info = compiler.select, compiler.klass_info
         annotation_col_map = compiler.annotation_col_map
@@ -104,10 +155,40 @@ class Prepared:
         self._compiled.clear()
 
 
+def _converted(rows: list[tuple], compiled: _Compiled, using: str) -> list[list]:
+    """`rows` through the ORM's converters, as its compiler's `apply_converters` does."""
+    connection = connections[using]
+    converted = [list(row) for row in rows]
+    for row in converted:
+        for position, (converters, expression) in compiled.converters:
+            value = row[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[position] = value
+    return converted
+
+
+def _whole_rows(compiler) -> tuple[type[Model] | None, list[str]]:
+    """The model and its columns' attribute names when the query selects whole rows of one
+    model and nothing else (as `ModelIterable` reads them), else (None, [])."""
+    info = compiler.klass_info
+    if (
+        not info
+        or info.get("related_klass_infos")
+        or compiler.annotation_col_map
+        or compiler.query.values_select
+    ):
+        return None, []
+    fields = info["select_fields"]
+    if fields != list(range(compiler.col_count)):
+        return None, []
+    return info["model"], [column.target.attname for column, _, _ in compiler.select]
+
+
 def _stand_in(field: Field, n: int):
     """A value of `field`'s type, different for each `n`, that no real row or query holds."""
     import uuid
-    from datetime import UTC, date, datetime, timedelta
+    from datetime import date, timedelta
 
     if field.get_internal_type() == "UUIDField":
         return uuid.UUID(int=0xF00D_0000 + n)

@@ -4,6 +4,7 @@ the one settings row of "Improve my prompt"."""
 import io
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
@@ -11,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from PIL import Image
 
-from generations.access import is_admin, visible_projects
+from generations.access import is_admin, projects_seen_by
 from generations.models import (
     Generation,
     Project,
@@ -19,6 +20,7 @@ from generations.models import (
     first_frame_name,
     thumbnail_name,
 )
+from generations.prepared import Prepared
 from lib.images import FirstFrame
 from veo.catalogue import Seconds, Size, VideoModel
 
@@ -33,17 +35,24 @@ class Scope(models.TextChoices):
     PROJECT = "project", "A project's people"
 
 
+def visible_to(user_pk) -> Q:
+    """The rule of `Preset.objects.visible_to` for an active person's id (check that
+    first): spelt on the id alone so that prepared queries can hold it."""
+    seen_projects = projects_seen_by(user_pk).order_by().values("pk")
+    return (
+        Q(owner_id=user_pk)
+        | Q(scope=Scope.TEAM)
+        | Q(scope=Scope.PROJECT, project__in=seen_projects)
+    )
+
+
 class PresetQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The presets a person may see and use: their own, the team's, and those of the
         projects whose videos they see (the same door as the project's videos)."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
-        return self.filter(
-            Q(owner=user)
-            | Q(scope=Scope.TEAM)
-            | Q(scope=Scope.PROJECT, project__in=visible_projects(user))
-        )
+        return self.filter(visible_to(user.pk))
 
     def changeable_by(self, user):
         """The presets a person may edit and delete: their own; an admin also the team's and
@@ -117,6 +126,11 @@ class Preset(models.Model):
 
     def may_change(self, user) -> bool:
         return Preset.objects.changeable_by(user).filter(pk=self.pk).exists()
+
+    def may_be_changed_by(self, user) -> bool:
+        """`may_change` for a preset already known to be visible to `user`, on its values:
+        the rule of `changeable_by` without a query (tests hold the two together)."""
+        return self.owner_id == user.pk or (is_admin(user) and self.scope != Scope.PERSONAL)
 
     # --- the first frame, stored as a video's is ---------------------------------------
 
@@ -302,3 +316,107 @@ class PromptSettings(models.Model):
     def load(cls) -> "PromptSettings":
         row, _ = cls.objects.get_or_create(pk=1)
         return row
+
+
+# --- what the New video form and the library show, read with queries built once per process
+
+_USER_PK = get_user_model()._meta.pk
+
+# (id, name, scope, project's id and name) of the presets a person sees, in their order.
+PRESET_CHOICES = Prepared(
+    lambda pk: (
+        Preset.objects.filter(visible_to(pk))
+        .order_by("name", "pk")
+        .values_list("pk", "name", "scope", "project_id", "project__name")
+    ),
+    _USER_PK,
+)
+
+# What the library shows of each preset, the videos it made included (`library_presets`).
+LIBRARY_COLUMNS = (
+    "pk",
+    "name",
+    "owner_id",
+    "owner__username",
+    "scope",
+    "project_id",
+    "project__name",
+    "prompt",
+    "model",
+    "size",
+    "seconds",
+    "takes",
+    "first_frame",
+    "used",
+    "approved",
+    "starred",
+)
+LIBRARY_ROWS = Prepared(
+    lambda pk: (
+        Preset.objects.filter(visible_to(pk))
+        .with_outcomes()
+        .order_by("name", "pk")
+        .values_list(*LIBRARY_COLUMNS)
+    ),
+    _USER_PK,
+)
+
+STYLE_BLOCKS = Prepared(
+    lambda: StyleBlock.objects.order_by("name", "pk").values_list(
+        "pk", "name", "text", "created_by_id"
+    )
+)
+
+
+def preset_choices(user) -> list[Preset]:
+    """The presets `user` sees, holding their id, name, scope and project's name only."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    choices = []
+    for pk, name, scope, project_id, project_name in PRESET_CHOICES.rows(user.pk):
+        preset = Preset(pk=pk, name=name, scope=scope)
+        if project_id is not None:
+            preset.project = Project(pk=project_id, name=project_name)
+        choices.append(preset)
+    return choices
+
+
+def library_presets(user, query: str = "") -> list[Preset]:
+    """The library's presets for `user` (those whose name or prompt holds `query`), each
+    with `used`, `approved` and `starred`: `Preset.objects.visible_to(user).with_outcomes()`
+    as model objects, read from a prepared query when nothing is searched."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    if query:
+        rows = (
+            Preset.objects.visible_to(user)
+            .filter(Q(name__icontains=query) | Q(prompt__icontains=query))
+            .with_outcomes()
+            .order_by("name", "pk")
+            .values_list(*LIBRARY_COLUMNS)
+        )
+    else:
+        rows = LIBRARY_ROWS.rows(user.pk)
+    User = get_user_model()
+    presets = []
+    for row in rows:
+        values = dict(zip(LIBRARY_COLUMNS, row, strict=True))
+        owner = User(pk=values.pop("owner_id"), username=values.pop("owner__username"))
+        project_name = values.pop("project__name")
+        outcomes = {name: values.pop(name) or 0 for name in ("used", "approved", "starred")}
+        preset = Preset(**values)
+        preset.owner = owner
+        if preset.project_id is not None:
+            preset.project = Project(pk=preset.project_id, name=project_name)
+        for name, count in outcomes.items():
+            setattr(preset, name, count)
+        presets.append(preset)
+    return presets
+
+
+def style_blocks() -> list[StyleBlock]:
+    """The team's style blocks, in their order."""
+    return [
+        StyleBlock(pk=pk, name=name, text=text, created_by_id=created_by)
+        for pk, name, text, created_by in STYLE_BLOCKS.rows()
+    ]

@@ -3,7 +3,6 @@ Improve my prompt) and the style blocks. Every preset is found through `Preset.o
 .visible_to` or `.changeable_by`: anything else answers 404."""
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from veo.catalogue import Seconds, Size, VideoModel
 
 from .forms import PresetForm, PromptSettingsForm, StyleBlockForm, initial_from_form
 from .improve import PromptHelpError, improve, word_diff
-from .models import Preset, PromptSettings, Scope, StyleBlock
+from .models import Preset, PromptSettings, Scope, StyleBlock, library_presets, style_blocks
 from .variables import VariableError, fill
 
 
@@ -31,21 +30,11 @@ def _changeable(request: HttpRequest, pk) -> Preset:
 @members_only
 def library(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    presets = (
-        Preset.objects.visible_to(request.user)
-        .select_related("owner", "project")
-        .with_outcomes()
-        .order_by("name", "pk")
-    )
-    if query:
-        presets = presets.filter(Q(name__icontains=query) | Q(prompt__icontains=query))
-    changeable = set(Preset.objects.changeable_by(request.user).values_list("pk", flat=True))
-    rows = [(preset, preset.pk in changeable) for preset in presets]
-    blocks = StyleBlock.objects.all()
+    presets = library_presets(request.user, query)
     context = {
-        "rows": rows,
+        "rows": [(preset, preset.may_be_changed_by(request.user)) for preset in presets],
         "query": query,
-        "blocks": [(block, block.may_change(request.user)) for block in blocks],
+        "blocks": [(block, block.may_change(request.user)) for block in style_blocks()],
         "block_form": StyleBlockForm(),
         "settings_form": _settings_form() if is_admin(request.user) else None,
     }

@@ -136,7 +136,7 @@ def standing(person, month: Month) -> ledger.Standing:
         "team_charged": team.spent,
         "team_reserved": team.reserved,
     }
-    return ledger.standing(person, month.first, sums=sums)
+    return ledger.standing(person, month.first, totals=sums)
 
 
 def history(person=None, count: int = 12, day: date | None = None) -> History:

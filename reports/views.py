@@ -13,14 +13,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing import ledger
-from billing.models import AuditEntry, LedgerEntry, Member, Price, StudioSettings
+from billing.models import (
+    AuditEntry,
+    LedgerEntry,
+    Member,
+    Price,
+    StudioSettings,
+    person_and_team_totals_of,
+)
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.forms import usable_projects
+from generations.forms import studio_settings, usable_projects
 from generations.models import Generation, Project, Role, Teammate
+from generations.prepared import Prepared
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
-from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
+from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
 
 from . import accounts, audit, usage
 from .forms import (
@@ -43,7 +51,15 @@ def estimate(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/_estimate.html#body", context)
 
 
-def estimate_context(user, data) -> dict:
+def estimate_context(
+    user,
+    data,
+    usable_projects: list[Project] | None = None,
+    studio: StudioSettings | None = None,
+) -> dict:
+    """The price box's figures for the form's `data`; `usable_projects` and `studio`: the
+    projects the person may use and the studio's settings, when the caller already read
+    them (the New video form has)."""
     model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
     size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
     try:
@@ -55,12 +71,15 @@ def estimate_context(user, data) -> dict:
         takes = min(max(int(data.get("takes") or 1), 1), 4)
     except ValueError:
         takes = 1
-    studio = StudioSettings.load()
-    quote = ledger.estimate(model, size, seconds, takes, studio=studio)
-    where = ledger.standing(user, studio=studio)
+    studio = studio or studio_settings()
+    listed = LISTED_PRICE.values(model, TIERS.get(size, Tier.P720))
+    quote = ledger.estimate(
+        model, size, seconds, takes, studio=studio, listed=listed[0][0] if listed else None
+    )
+    where = ledger.standing(user, studio=studio, totals=_month_totals(user), member=_member(user))
     over = not where.allows(quote.amount)
     refusal = ledger.refusal(user, quote.amount, where) if over else ""
-    project_where = _project_standing(user, data.get("project"))
+    project_where = _project_standing(user, data.get("project"), usable_projects)
     if project_where is not None and not project_where.allows(quote.amount):
         if not over or (where.left is not None and project_where.left <= where.left):  # type: ignore[operator]
             refusal = ledger.project_refusal(user, quote.amount, project_where)
@@ -76,15 +95,54 @@ def estimate_context(user, data) -> dict:
     }
 
 
-def _project_standing(user, chosen) -> ledger.ProjectStanding | None:
+# The month's sums a cap is checked against (ledger.standing's), from a query built once per
+# process: the form's price box reads them on every load.
+MONTH_TOTALS = Prepared(
+    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
+    User._meta.pk,
+    LedgerEntry._meta.get_field("day"),
+    LedgerEntry._meta.get_field("day"),
+)
+
+
+def _month_totals(user) -> dict:
+    first, end = ledger.month_range(ledger.studio_day())
+    return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
+
+
+# A model's list price at a tier and a person's cap row, from queries built once per process
+# (the price box reads both on every load); the ORM's converters give the exact Decimals.
+LISTED_PRICE = Prepared(
+    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
+    Price._meta.get_field("model"),
+    Price._meta.get_field("tier"),
+)
+MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), User._meta.pk)
+
+
+def _member(user) -> Member:
+    """`Member.for_user(user)`, which makes the row when there is none yet."""
+    found = MEMBER.objects(user.pk)
+    return found[0] if found else Member.for_user(user)
+
+
+def _project_standing(user, chosen, usable=None) -> ledger.ProjectStanding | None:
     """The chosen project's budget as the form's estimate shows it (None: no project, one
     the person may not use, or one without a budget)."""
     if isinstance(chosen, Project):
         project: Project | None = chosen
     else:
         try:
-            project = usable_projects(user).filter(pk=int(chosen or 0)).first()
+            pk = int(chosen or 0)
         except (TypeError, ValueError):
+            return None
+        if not pk:
+            return None
+        if usable is None:
+            project = usable_projects(user).filter(pk=pk).first()
+        elif any(candidate.pk == pk for candidate in usable):
+            project = Project.objects.filter(pk=pk).first()
+        else:
             project = None
     if project is None or not project.has_budget:
         return None

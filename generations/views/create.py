@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm, last_project_of
+from ..forms import FirstFramePreviewForm, GenerationForm, studio_settings
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
@@ -57,25 +57,36 @@ def create(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("frame"):
         form, continuation = frames.form_from_frame(request, request.GET["frame"])
     else:
-        initial = {"client_token": uuid.uuid4(), "project": last_project_of(request.user)}
-        form = GenerationForm(initial=initial, owner=request.user)
+        form = GenerationForm.blank(request.user)
         continuation = None
-    context = {"form": form, "source": source, "continuation": continuation}
-    return render(request, "generations/create.html", context)
+    return _page(request, form, source, continuation)
 
 
 @members_only
 def make_another(request: HttpRequest, pk) -> HttpResponse:
     source = get_for_viewing(request, pk)
     form = GenerationForm.like(source, client_token=uuid.uuid4(), owner=request.user)
-    return render(request, "generations/create.html", {"form": form, "source": source})
+    return _page(request, form, source)
+
+
+def _page(request: HttpRequest, form, source, continuation=None) -> HttpResponse:
+    # The studio's settings, read once for the price box and the sharing note.
+    context = {
+        "form": form,
+        "source": source,
+        "continuation": continuation,
+        "studio": studio_settings(),
+    }
+    return render(request, "generations/create.html", context)
 
 
 def _source(request: HttpRequest, pk) -> Generation | None:
+    # Read the id first: a blank form (no "made_from") builds no query at all.
     try:
-        return visible_generations(request.user).filter(pk=uuid.UUID(str(pk))).first()
+        wanted = uuid.UUID(str(pk))
     except ValueError:
         return None
+    return visible_generations(request.user).filter(pk=wanted).first()
 
 
 @members_only

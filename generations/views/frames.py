@@ -23,7 +23,7 @@ from lib import frames, framing
 
 from .. import wording
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import GenerationForm, last_project_of, usable_projects
+from ..forms import GenerationForm
 from ..models import Generation
 
 logger = logging.getLogger(__name__)
@@ -90,17 +90,16 @@ def form_from_frame(request: HttpRequest, token: str) -> tuple[GenerationForm, d
     user = request.user
     frame = framing.kept(token, user)
     origin = framing.kept_origin(token, user)
-    initial: dict = {"client_token": uuid.uuid4(), "project": last_project_of(user)}
+    form = GenerationForm.blank(user)
     if frame is None or origin is None:
         messages.error(request, FRAME_GONE)
-        return GenerationForm(initial=initial, owner=user), None
+        return form, None
     video = _video(user, origin.get("video"))
     if video is not None:
-        initial.update(prompt=video.prompt, model=video.model, seconds=video.seconds)
-        initial["size"] = video.size
-        if usable_projects(user).filter(pk=video.project_id).exists():
-            initial["project"] = video.project_id
-    form = GenerationForm(initial=initial, owner=user)
+        form.initial.update(prompt=video.prompt, model=video.model, seconds=video.seconds)
+        form.initial["size"] = video.size
+        if form.may_use_project(video.project_id):
+            form.initial["project"] = video.project_id
     form.original_frame, form.kept_token = frame, token
     form.frame_caption = caption(origin, frame)
     return form, continuation(user, origin)

@@ -3,9 +3,7 @@ jobs' page with one line each (`{% preset_picker form %}`, `{% prompt_tools form
 
 from django import template
 
-from generations.forms import usable_projects
-
-from ..models import Preset, Scope, StyleBlock
+from ..models import Preset, Scope, preset_choices, style_blocks
 
 register = template.Library()
 
@@ -13,9 +11,7 @@ register = template.Library()
 @register.inclusion_tag("prompts/_picker.html", takes_context=True)
 def preset_picker(context, form):
     request = context["request"]
-    presets = list(
-        Preset.objects.visible_to(request.user).select_related("project").order_by("name", "pk")
-    )
+    presets = preset_choices(request.user)
     groups: dict[str, list[Preset]] = {"My presets": [], "Team presets": []}
     for preset in presets:
         if preset.scope == Scope.TEAM:
@@ -38,7 +34,7 @@ def preset_picker(context, form):
 def prompt_tools(context, form):
     request = context["request"]
     return {
-        "blocks": StyleBlock.objects.all(),
-        "projects": usable_projects(request.user),
+        "blocks": style_blocks(),
+        "projects": form.usable_projects,
         "request": request,
     }

@@ -14,7 +14,9 @@ def price_estimate(context, form):
         name for name in ("model", "seconds", "size", "takes", "project") if name in form.fields
     ]
     data = form.data if form.is_bound else {name: form[name].value() for name in names}
-    return estimate_context(context["request"].user, data)
+    return estimate_context(
+        context["request"].user, data, form.usable_projects, studio=context.get("studio")
+    )
 
 
 @register.inclusion_tag("billing/_slot_wait.html", takes_context=True)
