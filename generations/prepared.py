@@ -82,3 +82,59 @@ def _stand_in(field: Field, n: int):
     if field.get_internal_type() == "DateTimeField":
         return datetime(1901, 2, 3, 4, 5, 6 + n, tzinfo=UTC)
     return -7_654_321 - n
+
+
+class PreparedModels(Prepared):
+    """A `Prepared` query answered as its queryset answers: model instances, with the
+    queryset's annotations and `select_related()` rows, each value turned into Python as the
+    ORM turns it (SQLite's dates and ids read from text). `.objects(*values)`."""
+
+    def __init__(self, build: Callable[..., QuerySet], *fields: Field):
+        super().__init__(build, *fields)
+        self._makers: dict[str, Callable[[list[tuple]], list]] = {}
+
+    def _sql(self, values: list, alias: str) -> tuple[str, tuple]:
+        queryset = self.build(*values)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        # The same shape for every value (Prepared checks the SQL is): the last one serves.
+        self._makers[alias] = _instances_maker(queryset, compiler)
+        return sql, params
+
+    def objects(self, *values, using: str = "default") -> list:
+        rows = self.rows(*values, using=using)
+        return self._makers[using](rows)
+
+    def forget(self) -> None:
+        super().forget()
+        self._makers.clear()
+
+
+def _instances_maker(queryset: QuerySet, compiler) -> Callable[[list[tuple]], list]:
+    """What Django's ModelIterable does with a query's rows, its column layout read once."""
+    from django.db.models.query import get_related_populators
+
+    db = compiler.using
+    select, klass_info = compiler.select, compiler.klass_info
+    annotations = dict(compiler.annotation_col_map or {})
+    converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [column[0].target.attname for column in select[start:end]]
+    fetch_mode = queryset._fetch_mode
+    populators = get_related_populators(klass_info, select, db, fetch_mode)
+
+    def instances(rows: list[tuple]) -> list:
+        # The converters take a connection for its settings only (time zone, backend).
+        converted = compiler.apply_converters(rows, converters) if converters else rows
+        found = []
+        for row in converted:
+            instance = model.from_db(db, names, row[start:end], fetch_mode=fetch_mode)
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotations.items():
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+    return instances

@@ -5,8 +5,8 @@ import uuid
 from django.test import TestCase
 
 from generations import gallery
-from generations.models import Generation, Status, running_ids
-from generations.prepared import Prepared
+from generations.models import Comment, Generation, Status, running_ids
+from generations.prepared import Prepared, PreparedModels
 from generations.video_page import PAGE_FACTS, _page_facts, neighbours
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
@@ -142,3 +142,112 @@ def _visible_ids(person):
     from generations.access import visible_generations
 
     return visible_generations(person).values("pk")
+
+
+def _as_loaded(instance) -> dict:
+    """What the ORM put on an instance: its loaded fields, annotations and related rows."""
+    loaded = {
+        name: value
+        for name, value in vars(instance).items()
+        if not name.startswith("_") and name != "is_starred"
+    }
+    for name, related in instance._state.fields_cache.items():
+        loaded[name] = _as_loaded(related) if related is not None else None
+    return loaded
+
+
+class PreparedModelsTests(StudioTestCase):
+    """A prepared query that answers with instances answers as the queryset does: the same
+    rows, in the same order, each field of the same Python type and value."""
+
+    def assertAnswersAsTheOrm(self, query, *values):
+        expected = [_as_loaded(row) for row in query.build(*values)]
+        self.assertEqual([_as_loaded(row) for row in query.objects(*values)], expected)
+        return expected
+
+    def test_instances_carry_dates_ids_and_related_rows_as_the_orm_reads_them(self):
+        job = make_ready_generation(self.alice)
+        job.comments.create(author=self.alice, body="Lovely")
+        query = PreparedModels(
+            lambda pk: Comment.objects.filter(generation=pk).select_related(
+                "author", "resolved_by"
+            ),
+            Generation._meta.pk,
+        )
+
+        (comment,) = query.objects(job.pk)
+
+        self.assertEqual(comment.generation_id, job.pk)
+        self.assertEqual(comment.author, self.alice)
+        self.assertIsNone(comment.resolved_by)
+        self.assertIsNotNone(comment.created_at.tzinfo)
+        self.assertAnswersAsTheOrm(query, job.pk)
+        self.assertEqual(query.objects(uuid.uuid4()), [])
+
+
+class VideoPageQueriesTests(StudioTestCase):
+    """Each question a video's page asks, built once per process, answers as the ORM does
+    for the owner and for a teammate: the job, its links, versions, takes, history, comments
+    and its cost."""
+
+    def setUp(self):
+        super().setUp()
+        self.first = make_ready_generation(self.alice, prompt="Kite")
+        self.second = make_ready_generation(self.alice, prompt="Kite, closer")
+        self.gone = make_ready_generation(self.alice, prompt="Kite, trashed")
+        for version, job in ((2, self.second), (3, self.gone)):
+            Generation.objects.filter(pk=job.pk).update(
+                stack=self.first,
+                version=version,
+                made_from=self.first,
+                continues=self.first,
+                continues_at=2.5,
+            )
+        self.gone.trash_for(self.alice)
+        self.first.share_for(self.alice)
+        self.first.comments.create(author=self.bob, body="Nice light")
+        self.first.set_star_for(self.alice, True)
+
+    def test_the_page_s_questions_answer_as_the_orm_for_each_person(self):
+        from generations import video_page
+
+        for person in (self.alice, self.bob):
+            for job in (self.first, self.second, self.gone):
+                with self.subTest(person=person.username, job=job.prompt):
+                    pair = (person.pk, job.pk)
+                    check = PreparedModelsTests.assertAnswersAsTheOrm
+                    check(self, video_page.THE_JOB, *pair)
+                    check(self, video_page.LINKED_JOB, *pair)
+                    check(self, video_page.REMAKES, *pair)
+                    check(self, video_page.CONTINUATIONS, *pair)
+                    check(self, video_page.VERSIONS, person.pk, self.first.pk, job.pk)
+                    check(self, video_page.HISTORY, job.pk)
+                    check(self, video_page.COMMENTS, job.pk)
+                    check(self, video_page.LATEST_RESERVATION, job.pk)
+        # What the checks above compared is not empty.
+        self.assertEqual(len(video_page.REMAKES.objects(self.alice.pk, self.first.pk)), 1)
+        self.assertEqual(
+            len(video_page.VERSIONS.objects(self.bob.pk, self.first.pk, self.first.pk)), 1
+        )
+        self.assertEqual(
+            len(video_page.VERSIONS.objects(self.alice.pk, self.first.pk, self.gone.pk)), 3
+        )
+        self.assertTrue(video_page.HISTORY.objects(self.first.pk))
+        self.assertTrue(video_page.LATEST_RESERVATION.objects(self.first.pk))
+        self.assertEqual(video_page.THE_JOB.objects(self.bob.pk, self.second.pk), [])
+
+    def test_a_take_group_s_rows_are_the_orm_s(self):
+        from generations.access import WATCH_FIELDS
+        from generations.video_page import TAKES
+
+        group = uuid.uuid4()
+        Generation.objects.filter(pk__in=[self.first.pk, self.second.pk]).update(take_group=group)
+
+        rows = TAKES.rows(group)
+
+        expected = Generation.objects.filter(take_group=group).values_list(*WATCH_FIELDS)
+        self.assertEqual(
+            sorted((owner, project, shared is not None) for owner, project, shared, _ in rows),
+            sorted((owner, project, shared is not None) for owner, project, shared, _ in expected),
+        )
+        self.assertEqual(len(rows), 2)
