@@ -251,3 +251,59 @@ class VideoPageQueriesTests(StudioTestCase):
             sorted((owner, project, shared is not None) for owner, project, shared, _ in expected),
         )
         self.assertEqual(len(rows), 2)
+
+
+class ReviewLinksPanelQueriesTests(StudioTestCase):
+    """The review links panel's list, built once per process, is what
+    ReviewLink.objects.made_by(person).live() finds showing the video: the links naming it,
+    a stack's links holding another version, the project's links; an admin sees everyone's;
+    a revoked or expired link is left out."""
+
+    def test_the_panel_lists_what_the_orm_finds(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from generations.models import Project
+        from reviewlinks.models import ReviewLink
+        from reviewlinks.templatetags.reviewlinks import links_showing, panel_links
+        from tests.helpers import make_user
+
+        boss = make_user("boss", is_staff=True)
+        project = Project.objects.create(name="Maison Lune", created_by=self.alice)
+        first = make_ready_generation(self.alice, prompt="Kite")
+        second = make_ready_generation(self.alice, prompt="Kite, closer", project=project)
+        Generation.objects.filter(pk=second.pk).update(stack=first, version=2)
+        second.refresh_from_db()
+        named, _ = ReviewLink.create_for(self.alice, name="Named", days=7, videos=[second])
+        ReviewLink.create_for(self.alice, name="Stack", days=7, videos=[first], whole_stack=True)
+        ReviewLink.create_for(self.alice, name="First only", days=7, videos=[first])
+        ReviewLink.create_for(self.alice, name="Project", days=7, project=project)
+        ReviewLink.create_for(boss, name="Boss's", days=7, videos=[second])
+        revoked, _ = ReviewLink.create_for(self.alice, name="Revoked", days=7, videos=[second])
+        ReviewLink.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+        expired, _ = ReviewLink.create_for(self.alice, name="Expired", days=1, videos=[second])
+        ReviewLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(1))
+
+        now = timezone.now()
+        for person in (self.alice, boss):
+            for video in (first, second):
+                with self.subTest(person=person.username, video=video.prompt):
+                    project_id = video.project_id
+                    orm = links_showing(
+                        ReviewLink.objects.made_by(person),
+                        video.pk,
+                        video.stack_root_id,
+                        now,
+                        project_id,
+                    )
+                    self.assertEqual(
+                        sorted(link.name for link in panel_links(person, video, now)),
+                        sorted(link.name for link in orm),
+                    )
+        self.assertEqual(
+            sorted(link.name for link in panel_links(self.alice, second, now)),
+            ["Named", "Project", "Stack"],
+        )
+        self.assertIn("Boss's", [link.name for link in panel_links(boss, second, now)])
+        self.assertEqual(named.created_by, self.alice)
