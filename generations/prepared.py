@@ -121,7 +121,7 @@ def _instances_maker(queryset: QuerySet, compiler) -> Callable[[list[tuple]], li
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     names = [column[0].target.attname for column in select[start:end]]
-    fetch_mode = queryset._fetch_mode
+    fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
     populators = get_related_populators(klass_info, select, db, fetch_mode)
 
     def instances(rows: list[tuple]) -> list:
