@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.db.models import Q
 from django.test import TestCase
 
 from generations import gallery
@@ -207,34 +208,58 @@ class VideoPageQueriesTests(StudioTestCase):
         self.first.share_for(self.alice)
         self.first.comments.create(author=self.bob, body="Nice light")
         self.first.set_star_for(self.alice, True)
+        for job in (self.first, self.second, self.gone):
+            job.refresh_from_db()
 
     def test_the_page_s_questions_answer_as_the_orm_for_each_person(self):
         from generations import video_page
 
+        check = PreparedModelsTests.assertAnswersAsTheOrm
         for person in (self.alice, self.bob):
             for job in (self.first, self.second, self.gone):
                 with self.subTest(person=person.username, job=job.prompt):
                     pair = (person.pk, job.pk)
-                    check = PreparedModelsTests.assertAnswersAsTheOrm
                     check(self, video_page.THE_JOB, *pair)
                     check(self, video_page.LINKED_JOB, *pair)
                     check(self, video_page.REMAKES, *pair)
-                    check(self, video_page.CONTINUATIONS, *pair)
-                    check(self, video_page.VERSIONS, person.pk, self.first.pk, job.pk)
+                    check(self, video_page.CONTINUATIONS, job.pk)
+                    check(self, video_page.VERSIONS, self.first.pk)
                     check(self, video_page.HISTORY, job.pk)
                     check(self, video_page.COMMENTS, job.pk)
                     check(self, video_page.LATEST_RESERVATION, job.pk)
         # What the checks above compared is not empty.
         self.assertEqual(len(video_page.REMAKES.objects(self.alice.pk, self.first.pk)), 1)
-        self.assertEqual(
-            len(video_page.VERSIONS.objects(self.bob.pk, self.first.pk, self.first.pk)), 1
-        )
-        self.assertEqual(
-            len(video_page.VERSIONS.objects(self.alice.pk, self.first.pk, self.gone.pk)), 3
-        )
         self.assertTrue(video_page.HISTORY.objects(self.first.pk))
         self.assertTrue(video_page.LATEST_RESERVATION.objects(self.first.pk))
         self.assertEqual(video_page.THE_JOB.objects(self.bob.pk, self.second.pk), [])
+
+    def test_the_versions_and_continuations_shown_are_those_the_person_may_watch(self):
+        from generations.access import visible_generations
+        from generations.video_page import shots, versions_seen
+
+        for person in (self.alice, self.bob):
+            seen = visible_generations(person)
+            for job in (self.first, self.second, self.gone):
+                with self.subTest(person=person.username, job=job.prompt):
+                    versions = (
+                        seen.filter(Q(pk=self.first.pk) | Q(stack_id=self.first.pk))
+                        .filter(Q(trashed_at__isnull=True) | Q(pk=job.pk))
+                        .order_by("version", "pk")
+                    )
+                    self.assertEqual(
+                        [v.pk for v in versions_seen(person, job)["versions"]],
+                        [v.pk for v in versions],
+                    )
+                    continuations = seen.filter(continues=job).in_gallery()[:12]
+                    self.assertEqual(
+                        [shot["video"].pk for shot in shots(person, job)["continuations"]],
+                        [shot.pk for shot in continuations],
+                    )
+        self.assertEqual(len(versions_seen(self.alice, self.gone)["versions"]), 3)
+        self.assertEqual(len(versions_seen(self.alice, self.first)["versions"]), 2)
+        self.assertEqual(len(versions_seen(self.bob, self.first)["versions"]), 1)
+        self.assertEqual(len(shots(self.alice, self.first)["continuations"]), 1)
+        self.assertEqual(shots(self.bob, self.first)["continuations"], [])
 
     def test_a_take_group_s_rows_are_the_orm_s(self):
         from generations.access import WATCH_FIELDS
