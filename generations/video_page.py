@@ -130,10 +130,8 @@ REMAKES = PreparedModels(
 # query, PostgreSQL without statistics on the table walked all of the person's rows for
 # them (175 ms and 36 ms at 100,000).
 CONTINUATIONS = PreparedModels(
-    lambda pk: (
-        Generation.objects.filter(continues=pk)
-        .in_gallery()
-        .only(*LINK_FIELDS, *WATCH_FIELDS, "title", "continues_at")
+    lambda pk: Generation.objects.filter(continues=pk).only(
+        *LINK_FIELDS, *WATCH_FIELDS, "title", "continues_at"
     ),
     _PK,
 )
@@ -267,7 +265,11 @@ def shots(user, generation: Generation) -> dict:
     continues = (
         LINKED_JOB.objects(viewer, generation.continues_id) if generation.continues_id else []
     )
-    continuations = seen(user, CONTINUATIONS.objects(generation.pk))  # newest first
+    # Newest first, out of the Trash (the owner's too) in Python: with trashed_at in the
+    # query PostgreSQL without statistics read the Trash index's 100,000 entries.
+    continuations = [
+        shot for shot in seen(user, CONTINUATIONS.objects(generation.pk)) if not shot.in_trash
+    ]
     return {
         "continues": continues[0] if continues else None,
         "continues_at": wording.moment_label(generation.continues_at)
@@ -373,7 +375,9 @@ OWN_NEIGHBOUR = {
             at,
             pk,
             newer,
-            same_list=Q(owner_id=OuterRef("owner_id"), trashed_at__isnull=True),
+            # A stack is one person's (Generation._join_stack): its later versions are
+            # theirs. Naming the owner let PostgreSQL walk the owner's rows for it again.
+            same_list=Q(trashed_at__isnull=True),
         ),
         _OWNER,
         _AT,
