@@ -22,13 +22,13 @@ _VIDEO_PK = Generation._meta.pk
 _NOW = ReviewLink._meta.get_field("expires_at")
 _PROJECT = ReviewLink._meta.get_field("project").target_field
 
-# The video of the page, when it is the person's own, out of the Trash: what
-# changeable_generations(person).filter(pk=…, trashed_at__isnull=True) finds.
-OWN_VIDEO = Prepared(
-    lambda person, pk: Generation.objects.filter(
-        owner_id=person, pk=pk, trashed_at__isnull=True
-    ).values_list("status", "video", "project_id", "stack_id"),
-    _PERSON,
+# The video of the page, by its id alone; the panel checks that it is the person's own and
+# out of the Trash (what changeable_generations(person) finds). With the owner in the query,
+# PostgreSQL without statistics took the owner's index and walked their rows (3.5 ms).
+THE_VIDEO = Prepared(
+    lambda pk: Generation.objects.filter(pk=pk).values_list(
+        "owner_id", "trashed_at", "status", "video", "project_id", "stack_id"
+    ),
     _VIDEO_PK,
 )
 
@@ -106,10 +106,10 @@ def review_links_panel(context) -> str:
     pk = match.kwargs.get("pk") if match else None
     if request is None or pk is None or not may_generate(request.user):
         return ""
-    found = OWN_VIDEO.rows(request.user.pk, pk)
-    if not found:
+    found = THE_VIDEO.rows(pk)
+    if not found or found[0][0] != request.user.pk or found[0][1] is not None:
         return ""
-    status, video_file, project_id, stack_id = found[0]
+    status, video_file, project_id, stack_id = found[0][2:]
     video = Generation(
         pk=uuid.UUID(str(pk)),
         status=status,
