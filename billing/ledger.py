@@ -654,13 +654,22 @@ class JobMoney:
         return Estimate(self.reservation.rate, self.reservation.seconds, 1).label
 
 
-def money_of(job_ref, active: bool) -> JobMoney | None:
-    latest = (
+def reservations_of(job_ref):
+    """A job's reservations, the latest first, each with the entry that closed it, if any
+    (a job's page asks for the first: generations prepares the query once per process)."""
+    return (
         LedgerEntry.objects.filter(generation_ref=job_ref, kind=EntryKind.RESERVE)
         .select_related("closed_by")
         .order_by("-pk")
-        .first()
     )
+
+
+def money_of(job_ref, active: bool) -> JobMoney | None:
+    return money_from(reservations_of(job_ref).first(), active)
+
+
+def money_from(latest: LedgerEntry | None, active: bool) -> JobMoney | None:
+    """What a job's page says of its cost, from its latest reservation (None: no cost line)."""
     if latest is None:
         return None
     closing = getattr(latest, "closed_by", None)

@@ -205,3 +205,12 @@ def as_aware(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class PreparedModels(Prepared):
+    """A `Prepared` query answered as its queryset answers: model instances, with the
+    queryset's annotations and `select_related()` rows, each value turned into Python as the
+    ORM turns it (SQLite's dates and ids read from text). `.objects(*values)`."""
+
+    def objects(self, *values, using: str = "default") -> list:
+        return self.instances(*values, using=using)

@@ -2,11 +2,12 @@
 
 import uuid
 
+from django.db.models import Q
 from django.test import TestCase
 
 from generations import gallery
-from generations.models import Generation, Status, running_ids
-from generations.prepared import Prepared
+from generations.models import Comment, Generation, Status, running_ids
+from generations.prepared import Prepared, PreparedModels
 from generations.video_page import PAGE_FACTS, _page_facts, neighbours
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
@@ -260,3 +261,192 @@ class SequenceListTests(StudioTestCase):
         self.assertEqual(
             sorted(row[1] for row in listed_sequences(self.alice)), ["Alice's own", "Spring spot"]
         )
+
+
+def _as_loaded(instance) -> dict:
+    """What the ORM put on an instance: its loaded fields, annotations and related rows."""
+    loaded = {
+        name: value
+        for name, value in vars(instance).items()
+        if not name.startswith("_") and name != "is_starred"
+    }
+    for name, related in instance._state.fields_cache.items():
+        loaded[name] = _as_loaded(related) if related is not None else None
+    return loaded
+
+
+class PreparedModelsTests(StudioTestCase):
+    """A prepared query that answers with instances answers as the queryset does: the same
+    rows, in the same order, each field of the same Python type and value."""
+
+    def assertAnswersAsTheOrm(self, query, *values):
+        expected = [_as_loaded(row) for row in query.build(*values)]
+        self.assertEqual([_as_loaded(row) for row in query.objects(*values)], expected)
+        return expected
+
+    def test_instances_carry_dates_ids_and_related_rows_as_the_orm_reads_them(self):
+        job = make_ready_generation(self.alice)
+        job.comments.create(author=self.alice, body="Lovely")
+        query = PreparedModels(
+            lambda pk: Comment.objects.filter(generation=pk).select_related(
+                "author", "resolved_by"
+            ),
+            Generation._meta.pk,
+        )
+
+        (comment,) = query.objects(job.pk)
+
+        self.assertEqual(comment.generation_id, job.pk)
+        self.assertEqual(comment.author, self.alice)
+        self.assertIsNone(comment.resolved_by)
+        self.assertIsNotNone(comment.created_at.tzinfo)
+        self.assertAnswersAsTheOrm(query, job.pk)
+        self.assertEqual(query.objects(uuid.uuid4()), [])
+
+
+class VideoPageQueriesTests(StudioTestCase):
+    """Each question a video's page asks, built once per process, answers as the ORM does
+    for the owner and for a teammate: the job, its links, versions, takes, history, comments
+    and its cost."""
+
+    def setUp(self):
+        super().setUp()
+        self.first = make_ready_generation(self.alice, prompt="Kite")
+        self.second = make_ready_generation(self.alice, prompt="Kite, closer")
+        self.gone = make_ready_generation(self.alice, prompt="Kite, trashed")
+        for version, job in ((2, self.second), (3, self.gone)):
+            Generation.objects.filter(pk=job.pk).update(
+                stack=self.first,
+                version=version,
+                made_from=self.first,
+                continues=self.first,
+                continues_at=2.5,
+            )
+        self.gone.trash_for(self.alice)
+        self.first.share_for(self.alice)
+        self.first.comments.create(author=self.bob, body="Nice light")
+        self.first.set_star_for(self.alice, True)
+        for job in (self.first, self.second, self.gone):
+            job.refresh_from_db()
+
+    def test_the_page_s_questions_answer_as_the_orm_for_each_person(self):
+        from generations import video_page
+
+        check = PreparedModelsTests.assertAnswersAsTheOrm
+        for person in (self.alice, self.bob):
+            for job in (self.first, self.second, self.gone):
+                with self.subTest(person=person.username, job=job.prompt):
+                    pair = (person.pk, job.pk)
+                    check(self, video_page.THE_JOB, *pair)
+                    check(self, video_page.LINKED_JOB, *pair)
+                    check(self, video_page.REMAKES, *pair)
+                    check(self, video_page.CONTINUATIONS, job.pk)
+                    check(self, video_page.VERSIONS, self.first.pk)
+                    check(self, video_page.HISTORY, job.pk)
+                    check(self, video_page.COMMENTS, job.pk)
+                    check(self, video_page.LATEST_RESERVATION, job.pk)
+        # What the checks above compared is not empty.
+        self.assertEqual(len(video_page.REMAKES.objects(self.alice.pk, self.first.pk)), 1)
+        self.assertTrue(video_page.HISTORY.objects(self.first.pk))
+        self.assertTrue(video_page.LATEST_RESERVATION.objects(self.first.pk))
+        self.assertEqual(video_page.THE_JOB.objects(self.bob.pk, self.second.pk), [])
+
+    def test_the_versions_and_continuations_shown_are_those_the_person_may_watch(self):
+        from generations.access import visible_generations
+        from generations.video_page import shots, versions_seen
+
+        for person in (self.alice, self.bob):
+            seen = visible_generations(person)
+            for job in (self.first, self.second, self.gone):
+                with self.subTest(person=person.username, job=job.prompt):
+                    versions = (
+                        seen.filter(Q(pk=self.first.pk) | Q(stack_id=self.first.pk))
+                        .filter(Q(trashed_at__isnull=True) | Q(pk=job.pk))
+                        .order_by("version", "pk")
+                    )
+                    self.assertEqual(
+                        [v.pk for v in versions_seen(person, job)["versions"]],
+                        [v.pk for v in versions],
+                    )
+                    continuations = seen.filter(continues=job).in_gallery()[:12]
+                    self.assertEqual(
+                        [shot["video"].pk for shot in shots(person, job)["continuations"]],
+                        [shot.pk for shot in continuations],
+                    )
+        self.assertEqual(len(versions_seen(self.alice, self.gone)["versions"]), 3)
+        self.assertEqual(len(versions_seen(self.alice, self.first)["versions"]), 2)
+        self.assertEqual(len(versions_seen(self.bob, self.first)["versions"]), 1)
+        self.assertEqual(len(shots(self.alice, self.first)["continuations"]), 1)
+        self.assertEqual(shots(self.bob, self.first)["continuations"], [])
+
+    def test_a_take_group_s_rows_are_the_orm_s(self):
+        from generations.access import WATCH_FIELDS
+        from generations.video_page import TAKES
+
+        group = uuid.uuid4()
+        Generation.objects.filter(pk__in=[self.first.pk, self.second.pk]).update(take_group=group)
+
+        rows = TAKES.rows(group)
+
+        expected = Generation.objects.filter(take_group=group).values_list(*WATCH_FIELDS)
+        self.assertEqual(
+            sorted((owner, project, shared is not None) for owner, project, shared, _ in rows),
+            sorted((owner, project, shared is not None) for owner, project, shared, _ in expected),
+        )
+        self.assertEqual(len(rows), 2)
+
+
+class ReviewLinksPanelQueriesTests(StudioTestCase):
+    """The review links panel's list, built once per process, is what
+    ReviewLink.objects.made_by(person).live() finds showing the video: the links naming it,
+    a stack's links holding another version, the project's links; an admin sees everyone's;
+    a revoked or expired link is left out."""
+
+    def test_the_panel_lists_what_the_orm_finds(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from generations.models import Project
+        from reviewlinks.models import ReviewLink
+        from reviewlinks.templatetags.reviewlinks import links_showing, panel_links
+        from tests.helpers import make_user
+
+        boss = make_user("boss", is_staff=True)
+        project = Project.objects.create(name="Maison Lune", created_by=self.alice)
+        first = make_ready_generation(self.alice, prompt="Kite")
+        second = make_ready_generation(self.alice, prompt="Kite, closer", project=project)
+        Generation.objects.filter(pk=second.pk).update(stack=first, version=2)
+        second.refresh_from_db()
+        named, _ = ReviewLink.create_for(self.alice, name="Named", days=7, videos=[second])
+        ReviewLink.create_for(self.alice, name="Stack", days=7, videos=[first], whole_stack=True)
+        ReviewLink.create_for(self.alice, name="First only", days=7, videos=[first])
+        ReviewLink.create_for(self.alice, name="Project", days=7, project=project)
+        ReviewLink.create_for(boss, name="Boss's", days=7, videos=[second])
+        revoked, _ = ReviewLink.create_for(self.alice, name="Revoked", days=7, videos=[second])
+        ReviewLink.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+        expired, _ = ReviewLink.create_for(self.alice, name="Expired", days=1, videos=[second])
+        ReviewLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(1))
+
+        now = timezone.now()
+        for person in (self.alice, boss):
+            for video in (first, second):
+                with self.subTest(person=person.username, video=video.prompt):
+                    project_id = video.project_id
+                    orm = links_showing(
+                        ReviewLink.objects.made_by(person),
+                        video.pk,
+                        video.stack_root_id,
+                        now,
+                        project_id,
+                    )
+                    self.assertEqual(
+                        sorted(link.name for link in panel_links(person, video, now)),
+                        sorted(link.name for link in orm),
+                    )
+        self.assertEqual(
+            sorted(link.name for link in panel_links(self.alice, second, now)),
+            ["Named", "Project", "Stack"],
+        )
+        self.assertIn("Boss's", [link.name for link in panel_links(boss, second, now)])
+        self.assertEqual(named.created_by, self.alice)

@@ -113,6 +113,22 @@ class MakingALinkTests(LinkCase):
         self.assertContains(Client().get(f"/l/{token}/"), GONE, status_code=404)
         self.assertTrue(AuditEntry.objects.filter(action="review_link_revoked").exists())
 
+    def test_only_the_owner_sees_the_panel_and_not_on_a_video_in_the_trash(self):
+        self.make_link()
+        self.kite.share_for(self.alice)
+        self.assertContains(self.client.get(self.kite.get_absolute_url()), 'id="make-review-link"')
+
+        self.client.force_login(self.bob)  # a teammate who may watch the shared video
+        page = self.client.get(self.kite.get_absolute_url())
+        self.assertContains(page, "A red kite over dunes")
+        self.assertNotContains(page, 'id="review-links"')
+
+        self.client.force_login(self.alice)
+        self.kite.trash_for(self.alice)
+        page = self.client.get(self.kite.get_absolute_url())
+        self.assertContains(page, "In the Trash since")
+        self.assertNotContains(page, 'id="review-links"')
+
     def test_the_links_page_lists_live_links_with_views_and_an_admin_sees_everyones(self):
         token = self.make_link()
         Client().get(f"/l/{token}/")
