@@ -73,7 +73,11 @@ def test_alice_shares_bob_comments_at_a_moment_alice_seeks_there_then_unshares(
     alice_page.locator(".share-control.is-shared").wait_for()
     alice_page.evaluate("window.__sameDocument = true")
     polls: list[float] = []
-    alice_page.on("request", lambda r: "/comments/" in r.url and polls.append(time.monotonic()))
+    # The page's one poll carries the comment list's version (static/js/poll.js).
+    alice_page.on(
+        "request",
+        lambda r: "/status/" in r.url and "comments=" in r.url and polls.append(time.monotonic()),
+    )
     # Her tab goes to the background: no polling while nobody can see it.
     alice_page.evaluate(SET_VISIBILITY, "hidden")
     hidden_at = time.monotonic()

@@ -67,14 +67,19 @@
   });
 
   // The page's poll says jobs here are no longer visible (their element ids): a card leaves
-  // its list; a video's page reloads, which answers the kind 404.
+  // its list; a video's page asks for itself as an open page, whose kind 404 says so.
   document.addEventListener("veostudio:gone", function (event) {
     (event.detail.value || []).forEach(function (id) {
       var element = document.getElementById(id);
       if (!element) return;
       var card = element.closest("li.tile");
-      if (card) card.remove();
-      else window.location.reload();
+      if (card) {
+        card.remove();
+        return;
+      }
+      fetch(window.location.href, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (answer) { return answer.status === 404 ? answer.text() : ""; })
+        .then(function (html) { if (html) sayGone(html); else window.location.reload(); });
     });
   });
 
@@ -87,10 +92,14 @@
       card.remove();  // a card in a list: the video left it, and its poll with it
       return;
     }
+    sayGone(xhr.responseText);
+  });
+
+  function sayGone(html) {
     var article = document.querySelector("article.detail");
     if (!article) return;
     var holder = document.createElement("div");
-    holder.innerHTML = xhr.responseText;
+    holder.innerHTML = html;
     var notice = holder.querySelector("#gone-notice");
     if (!notice) return;
     var video = player();
@@ -103,7 +112,7 @@
     gone.className = "card narrow not-found";
     gone.appendChild(notice);
     article.replaceWith(gone);
-  });
+  }
 
   // People page: a Copy button beside a set-password link (the field stays selectable
   // without it; the button shows only where the clipboard can be written).
