@@ -11,7 +11,16 @@ from django.utils import dateformat
 
 from billing import ledger
 from billing.ledger import UNRESERVED, dollars, last_months, month_range, studio_day
-from billing.models import EntryKind, LedgerEntry, exact_sum, from_ticks, usage_sums
+from billing.models import (
+    EntryKind,
+    LedgerEntry,
+    Member,
+    Price,
+    exact_sum,
+    from_ticks,
+    person_and_team_totals_of,
+    usage_sums,
+)
 from generations.models import ACTIVE_STATUSES, Generation, Project
 from generations.prepared import Prepared
 
@@ -375,3 +384,35 @@ def per_project_months(count: int = 12) -> list[tuple]:
         )
         for row in rows
     ]
+
+
+# The month's sums a cap is checked against (ledger.standing's), from a query built once per
+# process: the form's price box reads them on every load.
+MONTH_TOTALS = Prepared(
+    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
+    get_user_model()._meta.pk,
+    LedgerEntry._meta.get_field("day"),
+    LedgerEntry._meta.get_field("day"),
+)
+
+
+def month_totals(user) -> dict:
+    """`person_and_team_totals` of this month for `user`, as ledger.standing reads them."""
+    first, end = month_range(studio_day())
+    return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
+
+
+# A model's list price at a tier and a person's cap row, from queries built once per process
+# (the price box reads both on every load); the ORM's converters give the exact Decimals.
+LISTED_PRICE = Prepared(
+    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
+    Price._meta.get_field("model"),
+    Price._meta.get_field("tier"),
+)
+MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), get_user_model()._meta.pk)
+
+
+def member_of(user) -> Member:
+    """`Member.for_user(user)`, which makes the row when there is none yet."""
+    found = MEMBER.objects(user.pk)
+    return found[0] if found else Member.for_user(user)

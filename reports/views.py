@@ -19,13 +19,11 @@ from billing.models import (
     Member,
     Price,
     StudioSettings,
-    person_and_team_totals_of,
 )
 from generations import slots
 from generations.access import admin_required, is_admin
 from generations.forms import studio_settings, usable_projects
 from generations.models import Generation, Project, Role, Teammate
-from generations.prepared import Prepared
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
@@ -72,11 +70,13 @@ def estimate_context(
     except ValueError:
         takes = 1
     studio = studio or studio_settings()
-    listed = LISTED_PRICE.values(model, TIERS.get(size, Tier.P720))
+    listed = usage.LISTED_PRICE.values(model, TIERS.get(size, Tier.P720))
     quote = ledger.estimate(
         model, size, seconds, takes, studio=studio, listed=listed[0][0] if listed else None
     )
-    where = ledger.standing(user, studio=studio, totals=_month_totals(user), member=_member(user))
+    where = ledger.standing(
+        user, studio=studio, totals=usage.month_totals(user), member=usage.member_of(user)
+    )
     over = not where.allows(quote.amount)
     refusal = ledger.refusal(user, quote.amount, where) if over else ""
     project_where = _project_standing(user, data.get("project"), usable_projects)
@@ -93,37 +93,6 @@ def estimate_context(
         "refusal": refusal,
         "project_where": project_where,
     }
-
-
-# The month's sums a cap is checked against (ledger.standing's), from a query built once per
-# process: the form's price box reads them on every load.
-MONTH_TOTALS = Prepared(
-    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
-    User._meta.pk,
-    LedgerEntry._meta.get_field("day"),
-    LedgerEntry._meta.get_field("day"),
-)
-
-
-def _month_totals(user) -> dict:
-    first, end = ledger.month_range(ledger.studio_day())
-    return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
-
-
-# A model's list price at a tier and a person's cap row, from queries built once per process
-# (the price box reads both on every load); the ORM's converters give the exact Decimals.
-LISTED_PRICE = Prepared(
-    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
-    Price._meta.get_field("model"),
-    Price._meta.get_field("tier"),
-)
-MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), User._meta.pk)
-
-
-def _member(user) -> Member:
-    """`Member.for_user(user)`, which makes the row when there is none yet."""
-    found = MEMBER.objects(user.pk)
-    return found[0] if found else Member.for_user(user)
 
 
 def _project_standing(user, chosen, usable=None) -> ledger.ProjectStanding | None:

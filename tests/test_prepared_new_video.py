@@ -19,7 +19,8 @@ from prompts.models import (
     preset_choices,
     style_blocks,
 )
-from reports.views import _member, _month_totals, estimate_context
+from reports.usage import member_of, month_totals
+from reports.views import estimate_context
 from veo.catalogue import Size, VideoModel
 
 from .helpers import StudioTestCase, make_generation, make_user
@@ -118,9 +119,9 @@ class NewVideoReadsTests(StudioTestCase):
             )
         for person in (self.alice, self.bob, self.admin):
             expected = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
-            self.assertEqual(_month_totals(person), expected)
-        self.assertEqual(_month_totals(self.alice)["my_reserved"], Decimal("2.5001"))
-        self.assertEqual(_month_totals(self.alice)["team_charged"], Decimal("8.3345"))
+            self.assertEqual(month_totals(person), expected)
+        self.assertEqual(month_totals(self.alice)["my_reserved"], Decimal("2.5001"))
+        self.assertEqual(month_totals(self.alice)["team_charged"], Decimal("8.3345"))
 
     def test_the_studio_s_settings_are_the_orm_s_and_made_when_missing(self):
         StudioSettings.objects.all().delete()
@@ -144,16 +145,16 @@ class NewVideoReadsTests(StudioTestCase):
 
     def test_a_person_s_cap_is_the_orm_s_and_their_row_made_when_missing(self):
         Member.objects.filter(user=self.alice).delete()
-        self.assertEqual(_member(self.alice).pk, Member.objects.get(user=self.alice).pk)
+        self.assertEqual(member_of(self.alice).pk, Member.objects.get(user=self.alice).pk)
 
         for cap in (Decimal("12.3456"), Decimal("0.0001"), None):
             Member.objects.filter(user=self.alice).update(monthly_cap=cap)
-            read, expected = _member(self.alice), Member.for_user(self.alice)
+            read, expected = member_of(self.alice), Member.for_user(self.alice)
             for field in Member._meta.concrete_fields:
                 mine, theirs = getattr(read, field.attname), getattr(expected, field.attname)
                 self.assertEqual(repr(mine), repr(theirs), field.name)
         Member.objects.filter(user=self.alice).update(monthly_cap=Decimal("12.3456"))
-        self.assertEqual(str(_member(self.alice).monthly_cap), "12.3456")
+        self.assertEqual(str(member_of(self.alice).monthly_cap), "12.3456")
 
     def test_the_price_box_s_rate_is_the_orm_s_to_the_ten_thousandth(self):
         StudioSettings.load()
