@@ -56,8 +56,10 @@ def apply() -> None:
     if "sections" in off:
         from generations import gallery
 
-        def sections(request, base, version, action, filterset_class=gallery.GalleryFilter):
-            return gallery._draw_sections(request, base, action, filterset_class)
+        def sections(
+            request, base, version, action, filterset_class=gallery.GalleryFilter, prepared=None
+        ):
+            return gallery._draw_sections(request, base, action, filterset_class, prepared)
 
         _swap(gallery, "gallery_sections", sections)
     if "counts" in off:

@@ -24,10 +24,12 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    Field,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -56,6 +58,7 @@ from .models import (
     Size,
     Status,
     VideoModel,
+    poll_version_of,
     search_key,
 )
 from .prepared import Prepared
@@ -190,23 +193,7 @@ class GalleryFilter(django_filters.FilterSet):
         return queryset.filter(combined) if combined else queryset
 
     def clause(self, name: str, value) -> Q:
-        if name == "q":
-            words = search_key(value).split()[:12]
-            return Q(*[Q(search_text__contains=word) for word in words])
-        if name in FACET_CHOICES:
-            return FACET_CHOICES[name][str(value)].q
-        if name == "starred":
-            return Q(pk__in=_starred_ids(self.request.user)) if value else Q()
-        if name == "when":
-            days = {"today": 0, "7d": 6, "30d": 29}[value]
-            return Q(created_at__gte=_start_of(timezone.localdate() - timedelta(days=days)))
-        if name == "project":
-            return project_choice(value).q
-        if name == "after":
-            return Q(created_at__gte=_start_of(value))
-        if name == "before":
-            return Q(created_at__lt=_start_of(value + timedelta(days=1)))
-        return Q()  # sort: applied after the counts
+        return clause_of(*clause_parts(name, value), self.request.user.pk)
 
     def extra_facets(self) -> dict[str, tuple[str, dict[str, Choice]]]:
         """Facets a view's own filters add, counted in the same query: name → (label,
@@ -236,6 +223,53 @@ class GalleryFilter(django_filters.FilterSet):
             if clause:
                 found[name] = clause
         return found
+
+
+# How far back each "when" choice reaches, in days before today.
+WHEN_DAYS = {"today": 0, "7d": 6, "30d": 29}
+
+
+def clause_parts(name: str, value) -> tuple[tuple, list]:
+    """A filter's value as (its shape, its values): the shape decides the SQL of the filter
+    (clause_of), the values only fill it in; a page's query is built once per shape
+    (PreparedPages)."""
+    if name == "q":
+        words = search_key(value).split()[:12]
+        return ("q", len(words)), words
+    if name in FACET_CHOICES:
+        return (name, str(value)), []
+    if name == "starred":
+        return ("starred", bool(value)), []
+    if name == "when":
+        return ("from",), [_start_of(timezone.localdate() - timedelta(days=WHEN_DAYS[value]))]
+    if name == "after":
+        return ("from",), [_start_of(value)]
+    if name == "before":
+        return ("until",), [_start_of(value + timedelta(days=1))]
+    if name == "project":
+        if value == "none":
+            return ("project", "none"), []
+        pk = _int(value)
+        return (("project", "pk"), [pk]) if pk is not None else (("project", "unknown"), [])
+    return ("sort",), []  # applied after the counts
+
+
+def clause_of(shape: tuple, values: list, person_pk) -> Q:
+    """The filter of clause_parts' shape and values, as a Q (an empty Q filters nothing)."""
+    kind = shape[0]
+    if kind == "q":
+        return Q(*[Q(search_text__contains=word) for word in values])
+    if kind in FACET_CHOICES:
+        return FACET_CHOICES[kind][shape[1]].q
+    if kind == "starred":
+        return Q(pk__in=_starred_ids(person_pk)) if shape[1] else Q()
+    if kind == "from":
+        return Q(created_at__gte=values[0])
+    if kind == "until":
+        return Q(created_at__lt=values[0])
+    if kind == "project":
+        return project_choice(str(values[0]) if values else shape[1]).q
+    return Q()
 
 
 def _int(value) -> int | None:
@@ -355,13 +389,73 @@ def _card_rows(person_pk, *ids) -> QuerySet:
 PAGE_CARDS = Prepared(_card_rows, get_user_model()._meta.pk, *[_GENERATION_PK] * PAGE_SIZE)
 
 
-def page_cards(ids: list, person) -> list:
+# What a finished card's cache key reads of its row (gallery_tags.card_key), by position.
+_KEY_COLUMNS = (
+    "id",
+    "stack_id",
+    "status",
+    "updated_at",
+    "is_starred",
+    "n_comments",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+    "owner__is_active",
+    "project_id",
+    "project__updated_at",
+)
+
+
+class Card:
+    """A card of a gallery page as its row was read: what its cache key and count_versions
+    read, converted as the ORM converts them; the model instance (`generation`) only for
+    the cards drawn (see built). After a change one card of the 24 is drawn: building the
+    other 23 instances cost more than the rest of reading the page."""
+
+    def __init__(self, row: tuple, facts: list):
+        self.row = row
+        (self.pk, self.stack_id, self.status, self.updated_at, self.is_starred) = facts[:5]
+        (self.comment_count, first_name, last_name, username, owner_is_active) = facts[5:10]
+        self.project_id, project_updated_at = facts[10:]
+        # As User.get_full_name() and get_username() give them.
+        self.owner_facts = (f"{first_name} {last_name}".strip(), username, owner_is_active)
+        self.project_updated_at = project_updated_at if self.project_id is not None else ""
+        self.n_versions = 1
+        self.generation: Generation | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def poll_version(self) -> int:
+        return poll_version_of(self.updated_at)
+
+
+def built(cards: list[Card]) -> list[Generation]:
+    """The model instances of `cards` (as `as_cards(…, versions=False)` reads them), each
+    with its `n_versions`; built once, in one go for those not built yet."""
+    missing = [card for card in cards if card.generation is None]
+    for card, generation in zip(
+        missing, PAGE_CARDS.instances_of([card.row for card in missing]), strict=True
+    ):
+        generation.n_versions = card.n_versions
+        card.generation = generation
+    return [card.generation for card in cards]  # type: ignore[misc]
+
+
+def page_cards(ids: list, person) -> list[Card]:
     """The cards of these ids, in their order, as `as_cards(…, versions=False)` reads them
     without NOT_ON_CARDS; with each one's `n_versions` (count_versions)."""
-    found = {
-        card.pk: card for some in _slotted(ids) for card in PAGE_CARDS.instances(person.pk, *some)
-    }
-    cards = [found[pk] for pk in ids if pk in found]
+    positions = PAGE_CARDS.positions()
+    key_positions = [positions[name] for name in _KEY_COLUMNS]
+    found = {}
+    for some in _slotted(ids):
+        rows = PAGE_CARDS.rows(person.pk, *some)
+        for row, facts in zip(rows, PAGE_CARDS.converted(rows, key_positions), strict=True):
+            found[facts[0]] = Card(row, facts)
+    as_id = Generation._meta.pk.to_python  # the ids of a page read as plain rows
+    cards = [found[pk] for pk in map(as_id, ids) if pk in found]
     count_versions(cards, person)
     return cards
 
@@ -664,6 +758,7 @@ class GalleryPage:
 
 
 def _starred_ids(person) -> QuerySet:
+    """The ids `person` (a user or their id) starred, as a subquery."""
     return Favourite.objects.filter(person=person).values("generation_id")
 
 
@@ -676,9 +771,17 @@ def filtered(
     """(filterset, its rows sorted, sort) for `data` (the request's GET by default)."""
     data = request.GET if data is None else data
     filterset = filterset_class(data, queryset=base, request=request)
+    sort = _sort_of(data)
+    return filterset, _sorted_rows(filterset, base, sort), sort
+
+
+def _sort_of(data: QueryDict) -> str:
+    return str(data.get("sort")) if data.get("sort") in SORTS else "newest"
+
+
+def _sorted_rows(filterset: GalleryFilter, base: QuerySet, sort: str) -> QuerySet:
     rows = stack_heads(filterset.qs) if filterset.is_valid() else base.none()
-    sort = str(data.get("sort")) if data.get("sort") in SORTS else "newest"
-    return filterset, rows.order_by(*SORTS[sort]), sort
+    return rows.order_by(*SORTS[sort])
 
 
 def _query(request: HttpRequest) -> str:
@@ -693,17 +796,110 @@ def gallery_page(
     base: QuerySet,
     page_size: int = PAGE_SIZE,
     filterset_class: type[GalleryFilter] = GalleryFilter,
+    prepared: "PreparedPages | None" = None,
 ) -> GalleryPage:
     """One page of cards of `base` (already limited to what the person may see), searched,
-    filtered and sorted from the request; no counts (see gallery_counts)."""
-    filterset, rows, sort = filtered(request, base, filterset_class=filterset_class)
-    # The page's ids first, then its cards: what a card shows beyond the row (a star, the
-    # maker, a comment count) is read for those rows only. In one query SQLite worked out
-    # the star and the count of every row the search kept before sorting them (120 ms of
-    # a searched page at 100,000 rows).
-    page = card_page(rows.values_list("pk", flat=True), request.GET.get("page"), page_size)
+    filtered and sorted from the request; no counts (see gallery_counts). `prepared`, when
+    it answers for `base` (OWN_PAGES for the person's own gallery), finds the page's ids."""
+    filterset = filterset_class(request.GET, queryset=base, request=request)
+    sort = _sort_of(request.GET)
+    number = request.GET.get("page")
+    page = prepared.page(filterset, sort, number, page_size) if prepared else None
+    if page is None:
+        # The page's ids first, then its cards: what a card shows beyond the row (a star,
+        # the maker, a comment count) is read for those rows only. In one query SQLite
+        # worked out the star and the count of every row the search kept before sorting
+        # them (120 ms of a searched page at 100,000 rows).
+        rows = _sorted_rows(filterset, base, sort).values_list("pk", flat=True)
+        page = card_page(rows, number, page_size)
     page.object_list = page_cards(page.object_list, request.user)
     return GalleryPage(filterset, page, _query(request), sort)
+
+
+class _LikePattern(TextField):
+    """A search word as it reaches the query of `search_text__contains`: its LIKE pattern."""
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        return f"%{connection.ops.prep_for_like_query(value)}%"
+
+
+# The field each value of a shape (clause_parts) is of, for Prepared.
+_VALUE_FIELDS: dict[str, Field] = {
+    "q": _LikePattern(),
+    "from": Generation._meta.get_field("created_at"),
+    "until": Generation._meta.get_field("created_at"),
+    "project": Project._meta.pk,
+}
+
+
+class PreparedPages:
+    """The ids of a page of a person's own gallery (`own_generations(person).in_gallery()`)
+    as gallery_page finds them with GalleryFilter, from a query built once per shape (the
+    filters set, how many search words, the sort and the page: clause_parts) and process.
+    Building it with django-filter and the ORM cost some 3 ms on every first load of a
+    page, many times what the database takes to answer it."""
+
+    # Shapes past this many are built by the ORM each time: a bound on what is kept.
+    MOST_SHAPES = 1000
+
+    def __init__(self):
+        self._by_shape: dict[tuple, Prepared] = {}
+
+    def page(self, filterset: GalleryFilter, sort: str, number, size: int) -> CardPage | None:
+        """The CardPage of page `number` (as card_page reads it) whose object_list holds
+        the ids, or None when this is no page it answers (the ORM then finds it)."""
+        person = filterset.request.user
+        if type(filterset) is not GalleryFilter or not filterset.is_valid():
+            return None
+        if not (person.is_authenticated and person.is_active):
+            return None
+        try:
+            wanted = max(1, int(number))
+        except (TypeError, ValueError):
+            wanted = 1
+        parts, values = [], []
+        for name, value in filterset.form.cleaned_data.items():
+            if value not in django_filters.constants.EMPTY_VALUES:  # as filter_queryset
+                part, part_values = clause_parts(name, value)
+                parts.append(part)
+                values += part_values
+        if ("project", "unknown") in parts:  # finds nothing, and has no SQL to prepare
+            return None
+        shape = (sort, wanted, size, tuple(parts))
+        query = self._by_shape.get(shape)
+        if query is None:
+            if len(self._by_shape) >= self.MOST_SHAPES:
+                return None
+            fields = [_VALUE_FIELDS[part[0]] for part in parts for _ in range(_counted(part))]
+            query = Prepared(lambda *given: _page_ids(shape, *given), _USER_PK, *fields)
+            self._by_shape[shape] = query
+        found = [pk for (pk,) in query.rows(person.pk, *values)]
+        if not found and wanted > 1:
+            return None  # past the last page: card_page finds the last one
+        return CardPage(found[:size], wanted, len(found) > size)
+
+
+def _counted(part: tuple) -> int:
+    """How many values a shape's part takes (see clause_parts)."""
+    if part[0] == "q":
+        return part[1]
+    return 1 if part[0] in ("from", "until") or part == ("project", "pk") else 0
+
+
+def _page_ids(shape: tuple, person_pk, *values) -> QuerySet:
+    """The query gallery_page builds for a page of this shape (see filtered, card_page)."""
+    sort, wanted, size, parts = shape
+    wanted_clauses, at = [], 0
+    for part in parts:
+        wanted_clauses.append(clause_of(part, list(values[at : at + _counted(part)]), person_pk))
+        at += _counted(part)
+    rows = Generation.objects.filter(owner=person_pk).in_gallery()
+    combined = _all(q for q in wanted_clauses if q)  # as GalleryFilter.filter_queryset
+    rows = stack_heads(rows.filter(combined) if combined else rows).order_by(*SORTS[sort])
+    return rows.values_list("pk", flat=True)[(wanted - 1) * size : wanted * size + 1]
+
+
+OWN_PAGES = PreparedPages()
 
 
 @dataclass
@@ -741,6 +937,7 @@ def gallery_sections(
     counts_version: str,
     action: str,
     filterset_class: type[GalleryFilter] = GalleryFilter,
+    prepared: PreparedPages | None = None,
 ) -> dict:
     """A gallery page's filters and cards, rendered, with what the page says around them
     (the counts follow: gallery_counts).
@@ -764,13 +961,13 @@ def gallery_sections(
     key = "gallery-sections:" + hashlib.sha256(signature.encode()).hexdigest()
     sections = cache.get(key)
     if sections is None:
-        sections = _draw_sections(request, base, action, filterset_class)
+        sections = _draw_sections(request, base, action, filterset_class, prepared)
         cache.set(key, sections, SECTIONS_KEEP_SECONDS)
     return sections
 
 
-def _draw_sections(request, base, action, filterset_class) -> dict:
-    page = gallery_page(request, base, filterset_class=filterset_class)
+def _draw_sections(request, base, action, filterset_class, prepared=None) -> dict:
+    page = gallery_page(request, base, filterset_class=filterset_class, prepared=prepared)
     context = {"gallery": page, "page": page.page, "action": action}
     shown = page.page.object_list
     return {

@@ -127,8 +127,12 @@ class Prepared:
     def instances(self, *values, using: str = "default") -> list:
         """The model instances the built queryset gives (its annotations, deferred fields
         and select_related objects as the ORM sets them), for a queryset of instances."""
+        return self.instances_of(self.rows(*values, using=using), using=using)
+
+    def instances_of(self, rows: list[tuple], using: str = "default") -> list:
+        """`instances()` of rows `.rows()` gave: a caller that needs only some of them as
+        objects builds only those."""
         compiled = self._compiled_for(using)
-        rows = self._run(compiled, values, using)
         if not rows:
             return []
         compiler, fetch_mode = compiled.compiler, compiled.fetch_mode
@@ -148,6 +152,42 @@ class Prepared:
             for name, position in annotation_col_map.items():
                 setattr(obj, name, row[position])
             found.append(obj)
+        return found
+
+    def converted(
+        self, rows: list[tuple], positions: list[int], using: str = "default"
+    ) -> list[list]:
+        """The columns at `positions` of rows `.rows()` gave, each as `.values()` gives it."""
+        compiled = self._compiled_for(using)
+        connection = connections[using]
+        converters = dict(compiled.converters)
+        found = []
+        for row in rows:
+            picked = []
+            for position in positions:
+                value = row[position]
+                converting = converters.get(position)
+                if converting is not None:
+                    for converter in converting[0]:
+                        value = converter(value, converting[1], connection)
+                picked.append(value)
+            found.append(picked)
+        return found
+
+    def positions(self, using: str = "default") -> dict[str, int]:
+        """Where each column of a queryset of instances is in its rows: a field by its
+        attribute name, an annotation by its name, a `select_related` row's field as
+        `relation__attname`."""
+        compiler = self._compiled_for(using).compiler
+        found = dict(compiler.annotation_col_map)
+
+        def add(info: dict, prefix: str) -> None:
+            for position in info["select_fields"]:
+                found[prefix + compiler.select[position][0].target.attname] = position
+            for related in info.get("related_klass_infos", []):
+                add(related, f"{prefix}{related['field'].name}__")
+
+        add(compiler.klass_info, "")
         return found
 
     def forget(self) -> None:

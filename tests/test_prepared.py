@@ -8,6 +8,7 @@ from django.test import TestCase
 from generations import gallery
 from generations.models import Comment, Generation, Status, running_ids
 from generations.prepared import Prepared, PreparedModels
+from generations.templatetags.gallery_tags import card_key
 from generations.video_page import PAGE_FACTS, _page_facts, neighbours
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
@@ -103,16 +104,36 @@ class PageCardsTests(StudioTestCase):
         bobs = make_generation(self.bob)
         ids = [bobs.pk, uuid.uuid4()] + [job.pk for job in reversed(jobs)]
 
+        Generation.objects.filter(pk=jobs[5].pk).update(status=Status.RENDERING)
+        self.bob.first_name, self.bob.last_name, self.bob.is_active = "Bob", "Marley", False
+        self.bob.save()
         for person in (self.alice, self.bob):
             for some in (ids, ids[:1], ids[5:9], []):
                 with self.subTest(person=person.username, n=len(some)):
                     cards = gallery.page_cards(some, person)
                     expected = self._orm(some, person)
                     self.assertEqual(
-                        [_shown(card) for card in cards], [_shown(card) for card in expected]
+                        [_shown(card) for card in gallery.built(cards)],
+                        [_shown(card) for card in expected],
+                    )
+                    # A card's cache key from its row is the one the template's gives.
+                    self.assertEqual(
+                        [_key(card, person) for card in cards],
+                        [card_key(card, "q=kite", person) for card in expected],
+                    )
+                    self.assertEqual(
+                        [card.is_active for card in cards], [card.is_active for card in expected]
                     )
         starred = {card.pk for card in gallery.page_cards(ids, self.alice) if card.is_starred}
         self.assertEqual(starred, {jobs[0].pk})
+
+
+def _key(card: gallery.Card, person) -> str:
+    from generations.access import viewer_key
+    from generations.templatetags.gallery_tags import _card_key
+
+    facts = (card.owner_facts, card.project_updated_at, card.n_versions)
+    return _card_key(card, *facts, "q=kite", viewer_key(person))
 
 
 def _shown(card) -> tuple:
@@ -123,6 +144,103 @@ def _shown(card) -> tuple:
         (owner.pk, owner.get_username(), owner.get_full_name(), owner.is_active),
         project.name if project else None,
     )
+
+
+class OwnPagesTests(StudioTestCase):
+    """A page of one's own gallery, from the query built once per shape (the filters set,
+    the sort, the page), holds the ids the ORM's own query gives, for every filter."""
+
+    def test_each_page_of_each_filter_is_the_orm_s(self):
+        from datetime import timedelta
+
+        from django.http import QueryDict
+        from django.test import RequestFactory
+        from django.utils import timezone
+
+        from generations.models import Favourite, Project, ReviewStatus
+        from veo.catalogue import Size
+
+        project = Project.objects.create(name="Kites", created_by=self.alice)
+        now = timezone.now()
+        jobs = []
+        for n in range(14):
+            job = make_generation(
+                self.alice,
+                prompt=["A red kite over wheat", "Rain on a café window", "100% kite_tail"][n % 3],
+                created_at=now - timedelta(days=n * 3, minutes=n),
+            )
+            jobs.append(job)
+            Generation.objects.filter(pk=job.pk).update(
+                status=[Status.READY, Status.FAILED, Status.RENDERING][n % 3],
+                size=[Size.PORTRAIT_720, Size.LANDSCAPE_1080][n % 2],
+                seconds=[4, 8][n // 7],
+                review_status=[ReviewStatus.DRAFT, ReviewStatus.APPROVED][n % 4 == 0],
+                project=project if n % 5 == 0 else None,
+            )
+        Generation.objects.filter(pk=jobs[1].pk).update(stack=jobs[0], version=2)
+        jobs[2].trash_for(self.alice)
+        Favourite.objects.create(person=self.alice, generation=jobs[3])
+        Favourite.objects.create(person=self.bob, generation=jobs[4])
+        make_generation(self.bob, prompt="A red kite over wheat")
+        today, in_days = timezone.localdate(), str(timezone.localdate() - timedelta(days=10))
+        queries = [
+            "",
+            "sort=oldest",
+            "q=kite",
+            "q=KITE+wheat&status=ready",
+            "q=100%25",
+            "q=kite_tail",
+            "q=!!!",
+            "status=active&orientation=landscape&seconds=4",
+            "model=veo3.1-fast&size=1920x1080&review=approved&first_frame=without",
+            "starred=true",
+            "starred=false",
+            "when=today",
+            "when=7d&sort=oldest",
+            "when=30d",
+            f"after={in_days}",
+            f"before={in_days}",
+            f"after={in_days}&before={today}",
+            f"project={project.pk}",
+            "project=none",
+            "project=999999",
+            "project=nonsense",
+            "status=nonsense",
+        ]
+        pages = gallery.PreparedPages()
+        for person in (self.alice, self.bob):
+            for query in queries:
+                for number in ("1", "2", "3", "9", "x"):
+                    with self.subTest(person=person.username, query=query, page=number):
+                        request = RequestFactory().get("/")
+                        request.user = person
+                        data = QueryDict(query)
+                        filterset, rows, sort = gallery.filtered(
+                            request, Generation.objects.filter(owner=person).in_gallery(), data
+                        )
+                        expected = gallery.card_page(rows.values_list("pk", flat=True), number, 4)
+                        found = pages.page(filterset, sort, number, 4)
+                        if found is None:  # past the last page, or a filter not understood
+                            past = expected.number < int(number) if number.isdigit() else False
+                            self.assertTrue(past or query.endswith("=nonsense"))
+                            continue
+                        self.assertEqual(
+                            [_as_id(pk) for pk in found.object_list], expected.object_list
+                        )
+                        self.assertEqual(
+                            (found.number, found.more), (expected.number, expected.more)
+                        )
+        # What was compared is not empty.
+        request = RequestFactory().get("/")
+        request.user = self.alice
+        filterset, _, sort = gallery.filtered(
+            request, Generation.objects.all(), QueryDict("q=kite&status=ready")
+        )
+        self.assertEqual(len(pages.page(filterset, sort, "1", 24).object_list), 5)
+
+
+def _as_id(pk):
+    return Generation._meta.pk.to_python(pk)
 
 
 class NeighboursTests(StudioTestCase):

@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from generations import polling
 from generations.access import viewer_key
+from generations.gallery import Card, built
 from generations.links import job_url as _job_url
 from generations.links import page_url
 from generations.wording import duration_label
@@ -84,28 +85,41 @@ def card_key(generation, list_query: str, user) -> str:
     gallery's cards and the card a poll asks for."""
     owner = generation.owner
     project = generation.project  # read with the row (gallery.as_cards), or None
+    return _card_key(
+        generation,
+        (owner.get_full_name(), owner.get_username(), owner.is_active),
+        project.updated_at if project is not None else "",
+        generation.__dict__.get("n_versions", 1),  # review branch: "3 versions"
+        list_query,
+        viewer_key(user),
+    )
+
+
+def _card_key(card, owner_facts, project_updated_at, n_versions, list_query, viewer) -> str:
+    """card_key of a model instance or of a gallery.Card (the facts its row holds)."""
+    full_name, username, owner_is_active = owner_facts
     return make_template_fragment_key(
         "card",
         [
-            generation.pk,
-            generation.poll_version,
-            generation.is_starred,
-            generation.comment_count,
+            card.pk,
+            card.poll_version,
+            card.is_starred,
+            card.comment_count,
             list_query,
-            viewer_key(user),
-            owner.get_full_name(),
-            owner.get_username(),
-            owner.is_active,
-            generation.project_id,
-            project.updated_at if project is not None else "",
-            generation.__dict__.get("n_versions", 1),  # review branch: "3 versions"
+            viewer,
+            full_name,
+            username,
+            owner_is_active,
+            card.project_id,
+            project_updated_at,
+            n_versions,
         ],
     )
 
 
 @register.simple_tag(takes_context=True)
-def cards(context, generations, list_query: str = "") -> SafeString:
-    """`{% cards page.object_list gallery.query %}`: each card as `{% include
+def cards(context, page_cards: list[Card], list_query: str = "") -> SafeString:
+    """`{% cards page.object_list gallery.query %}`: each card (gallery.Card) as `{% include
     "generations/_card.html" with list_query=… %}` draws it, the finished ones read from
     the cache in one call. After a change one card of the 24 is drawn; including
     _card.html and resolving its `{% cache %}` keys in the template cost more than drawing
@@ -114,28 +128,32 @@ def cards(context, generations, list_query: str = "") -> SafeString:
         kept_cards = caches["template_fragments"]
     except InvalidCacheBackendError:
         kept_cards = caches["default"]
-    user = context.get("user")
+    viewer = viewer_key(context.get("user"))
     keys = {
-        generation.pk: card_key(generation, list_query, user)
-        for generation in generations
-        if not generation.is_active
+        card.pk: _card_key(
+            card, card.owner_facts, card.project_updated_at, card.n_versions, list_query, viewer
+        )
+        for card in page_cards
+        if not card.is_active
     }
     found = kept_cards.get_many(list(keys.values())) if keys else {}
-    tile = None
-    drawn = []
-    with context.push(list_query=list_query):
-        for generation in generations:
-            key = keys.get(generation.pk)
-            html = found.get(key) if key else None
-            if html is None:
-                if tile is None:
-                    tile = context.template.engine.get_template(CARD_TILE)
+    drawn = {}
+    for card in page_cards:
+        key = keys.get(card.pk)
+        if key and key in found:
+            drawn[card.pk] = found[key]
+    missing = [card for card in page_cards if card.pk not in drawn]
+    if missing:
+        tile = context.template.engine.get_template(CARD_TILE)
+        with context.push(list_query=list_query):
+            for card, generation in zip(missing, built(missing), strict=True):
                 with context.push(generation=generation):
                     html = tile.render(context)
+                key = keys.get(card.pk)
                 if key:
                     kept_cards.set(key, html, CARD_KEEP_SECONDS)
-            drawn.append(html)
-    return mark_safe("\n".join(drawn))
+                drawn[card.pk] = html
+    return mark_safe("\n".join(drawn[card.pk] for card in page_cards))
 
 
 def _counted(label, count) -> SafeString:

@@ -30,12 +30,12 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         )
     if request.htmx and request.GET.get("page"):
         # "Load more": the next cards and the next link
-        page = gallery.gallery_page(request, base)
+        page = gallery.gallery_page(request, base, prepared=gallery.OWN_PAGES)
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
     version = gallery.own_counts_version(request.user)
-    sections = gallery.gallery_sections(request, base, version, action)
+    sections = gallery.gallery_sections(request, base, version, action, prepared=gallery.OWN_PAGES)
     context = {"sections": sections, "move_choices": usable_project_choices(request.user)}
     return render(request, "generations/index.html", context)
 
