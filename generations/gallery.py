@@ -122,6 +122,13 @@ def _choices(name: str) -> list[tuple[str, str]]:
     return [(key, choice.label) for key, choice in FACET_CHOICES[name].items()]
 
 
+class _SharedFields(dict):
+    """A form class's fields, which each of its forms shares instead of deep-copying them."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
+
+
 class GalleryFilter(django_filters.FilterSet):
     """The gallery's filters. Each one is a `Q` (see `clause`), so the counts of every
     filter value can be taken in one aggregate query."""
@@ -172,10 +179,14 @@ class GalleryFilter(django_filters.FilterSet):
             one.method = one.method  # its FilterMethod points at the filter: this copy
 
     def get_form_class(self):
-        # One form class per filter set (the parent builds one on each request).
+        # One form class per filter set (the parent builds one on each request), whose forms
+        # share its fields: a form deep-copies its fields (each choice, each widget), a
+        # fifth of finding a gallery page, and nothing here changes a field per request.
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class
 
     def apply(self, queryset, name, value):
