@@ -527,3 +527,85 @@ class CardsStayTrueTests(StudioTestCase):
         self.alice.save()
         cache.clear()
         self.assertIn("Alice Liddell", self.card(job, as_person=self.bob))
+
+
+class FacetMenusTests(StudioTestCase):
+    """The filters' menus, drawn in Python (gallery_tags.facet_menus), are what Django's
+    format_html draws: every label and value escaped, the chosen one selected."""
+
+    def test_the_menus_are_format_html_s(self):
+        from django.utils.safestring import mark_safe
+
+        from generations.gallery import Facet, GalleryFilter
+        from generations.templatetags.gallery_tags import facet_menus
+
+        odd = 'Tom & "Jerry" <b>\'s</b>'
+        facets = [
+            Facet("project", "Project", [("none", "No project", 3), ("7", odd, 0)]),
+            Facet("status", "Status", [("ready", "Ready", None), ("failed", "Failed", 2)]),
+            Facet("size", odd, [(odd, mark_safe("<i>safe</i>"), 12)]),
+            Facet("starred", "Favourites", [("true", "Favourites", 4)]),
+        ]
+        for data in ({}, {"status": "ready", "starred": "true", "project": "7"}):
+            with self.subTest(data=data):
+                request = RequestFactory().get("/", data)
+                request.user = self.alice
+                form = GalleryFilter(request.GET, Generation.objects.all(), request=request).form
+                self.assertEqual(facet_menus(facets, form), _menus_by_format_html(facets, form))
+                without_counts = [
+                    Facet(f.name, f.label, [(v, label, None) for v, label, _ in f.options])
+                    for f in facets
+                ]
+                self.assertEqual(
+                    facet_menus(without_counts, form), _menus_by_format_html(without_counts, form)
+                )
+
+
+def _menus_by_format_html(facets, form) -> str:
+    """facet_menus as it was first written, with format_html."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    from generations.templatetags.gallery_tags import attr_value
+
+    def counted(label, count):
+        return (
+            format_html("{} ({})", label, count) if count is not None else format_html("{}", label)
+        )
+
+    drawn = []
+    for facet in facets:
+        if facet.name == "starred":
+            checked = mark_safe(" checked") if form["starred"].value() else ""
+            for _value, label, count in facet.options:
+                drawn.append(
+                    format_html(
+                        '<label class="facet-check"><input type="checkbox" name="starred"'
+                        ' value="true"{}> ★ {}</label>',
+                        checked,
+                        counted(label, count),
+                    )
+                )
+            continue
+        chosen = attr_value(form, facet.name)
+        options = [format_html('<option value="">{}: any</option>', facet.label)]
+        options += [
+            format_html(
+                '<option value="{}"{}>{}</option>',
+                value,
+                mark_safe(" selected") if chosen == value else "",
+                counted(label, count),
+            )
+            for value, label, count in facet.options
+        ]
+        drawn.append(
+            format_html(
+                '<label class="facet"><span class="visually-hidden">{}</span>\n'
+                '<select name="{}" aria-label="{}">\n{}\n</select>\n</label>',
+                facet.label,
+                facet.name,
+                facet.label,
+                mark_safe("\n".join(options)),
+            )
+        )
+    return mark_safe("\n".join(drawn))
