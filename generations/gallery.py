@@ -850,8 +850,9 @@ class PreparedPages:
     Building it with django-filter and the ORM cost some 3 ms on every first load of a
     page, many times what the database takes to answer it."""
 
-    # Shapes past this many are built by the ORM each time: a bound on what is kept.
-    MOST_SHAPES = 1000
+    # Shapes past this many are built by the ORM each time: a bound on what a process keeps
+    # (each holds its compiled query), whatever pages and filters people ask for.
+    MOST_SHAPES = 256
 
     def __init__(self):
         self._by_shape: dict[tuple, Prepared] = {}

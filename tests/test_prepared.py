@@ -238,6 +238,24 @@ class OwnPagesTests(StudioTestCase):
         )
         self.assertEqual(len(pages.page(filterset, sort, "1", 24).object_list), 5)
 
+    def test_past_its_bound_a_shape_is_left_to_the_orm(self):
+        from django.http import QueryDict
+        from django.test import RequestFactory
+
+        make_generation(self.alice)
+        pages = gallery.PreparedPages()
+        pages.MOST_SHAPES = 1
+        request = RequestFactory().get("/")
+        request.user = self.alice
+        answers = []
+        for query in ("", "q=kite", ""):
+            filterset, _, sort = gallery.filtered(
+                request, Generation.objects.all(), QueryDict(query)
+            )
+            answers.append(pages.page(filterset, sort, "1", 24))
+
+        self.assertEqual([page is not None for page in answers], [True, False, True])
+
 
 def _as_id(pk):
     return Generation._meta.pk.to_python(pk)
