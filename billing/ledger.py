@@ -351,10 +351,16 @@ def project_spend(project_refs, day: date | None = None) -> dict[int, Spend]:
     and in all, in one query over the ledger: what was reserved for it while a video was in
     it (a video moved later keeps its money where it was spent)."""
     first, end = month_range(day or studio_day())
+    return spends_by_project(project_spend_rows(list(project_refs), first, end))
+
+
+def project_spend_rows(project_refs, first: date, end: date):
+    """`project_spend`'s query for the projects `project_refs` (ids, or a query of them)
+    and the month from `first` to `end`: its rows go to `spends_by_project`."""
     this_month = Q(day__gte=first, day__lt=end)
-    rows = (
-        LedgerEntry.objects.filter(project_ref__in=list(project_refs))
-        .values("project_ref")
+    return (
+        LedgerEntry.objects.filter(project_ref__in=project_refs)
+        .values_list("project_ref")
         .annotate(
             month_spent=exact_sum("charged", filter=this_month),
             month_held=exact_sum("reserved", filter=this_month),
@@ -363,15 +369,16 @@ def project_spend(project_refs, day: date | None = None) -> dict[int, Spend]:
         )
         .order_by()
     )
+
+
+def spends_by_project(rows) -> dict[int, Spend]:
+    """(project, month spent, month held, spent, held) rows, in ticks, as Spends by project."""
     return {
-        row["project_ref"]: Spend(
-            from_ticks(row["month_spent"]),
-            from_ticks(row["month_held"]),
-            from_ticks(row["spent"]),
-            from_ticks(row["held"]),
+        ref: Spend(
+            from_ticks(month_spent), from_ticks(month_held), from_ticks(spent), from_ticks(held)
         )
-        for row in rows
-        if row["project_ref"] is not None
+        for ref, month_spent, month_held, spent, held in rows
+        if ref is not None
     }
 
 

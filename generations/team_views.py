@@ -35,6 +35,7 @@ from .access import (
 )
 from .forms import CommentForm, StudioSettingsForm
 from .models import Comment, Generation
+from .prepared import Prepared
 
 
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:
@@ -258,7 +259,7 @@ class TeamFilter(gallery.GalleryFilter):
 
     def extra_facets(self):
         # A studio is a small team: one count per person, from the gallery's one query.
-        people = list(get_user_model().objects.order_by("username")[:PEOPLE_MAX])
+        people = PEOPLE.objects()
         wanted = self.form.cleaned_data.get("person") if self.form.is_valid() else None
         if wanted is not None and all(p.pk != wanted for p in people):
             people += list(get_user_model().objects.filter(pk=wanted))
@@ -275,6 +276,8 @@ class TeamFilter(gallery.GalleryFilter):
 
 
 PEOPLE_MAX = 200
+# The Person filter's people, from a query built once per process (prepared.py).
+PEOPLE = Prepared(lambda: get_user_model().objects.order_by("username")[:PEOPLE_MAX])
 
 
 def _person_label(user) -> str:

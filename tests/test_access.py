@@ -3,7 +3,15 @@
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from generations.access import WATCH_FIELDS, may_watch, visible_generations, watcher, watches
+from generations.access import (
+    WATCH_FIELDS,
+    may_watch,
+    team_generations,
+    team_to,
+    visible_generations,
+    watcher,
+    watches,
+)
 from generations.models import Generation, Project, Status, poll_rows
 from tests.helpers import StudioTestCase, make_generation, make_user
 
@@ -95,3 +103,30 @@ class PollRowsTests(StudioTestCase):
 
         self.assertEqual(poll_rows([uuid.uuid4()]), [])
         self.assertEqual(poll_rows([]), [])
+
+
+class TeamListTests(StudioTestCase):
+    def test_the_team_list_read_with_the_project_ids_first_is_the_rule_s_own(self):
+        dan, admin = make_user("dan"), make_user("boss", is_staff=True)
+        open_project = Project.objects.create(name="Open", created_by=self.alice)
+        limited = Project.objects.create(name="Limited", created_by=admin)
+        limited.set_people(True, [dan])
+        now = timezone.now()
+        for owner in (self.alice, dan):
+            for project in (None, open_project, limited):
+                for shared_at in (None, now):
+                    for trashed_at in (None, now):
+                        make_generation(
+                            owner, shared_at=shared_at, trashed_at=trashed_at, project=project
+                        )
+        for person in (self.alice, self.bob, dan, admin):
+            with self.subTest(person=person.username):
+                listed = set(team_generations(person).values_list("pk", flat=True))
+                # The rule with the projects as a subquery, as the prepared counts have it.
+                ruled = Generation.objects.filter(team_to(person.pk))
+                self.assertEqual(listed, set(ruled.values_list("pk", flat=True)))
+                self.assertTrue(listed)
+        in_limited = Generation.objects.filter(project=limited, trashed_at=None)
+        self.assertFalse(team_generations(self.bob).filter(pk__in=in_limited).exists())
+        self.assertEqual(team_generations(dan).filter(pk__in=in_limited).count(), 4)
+        self.assertFalse(team_generations(AnonymousUser()).exists())

@@ -4,11 +4,13 @@ one's own gallery; and what a teammate builds on a shared video."""
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import Comment, Favourite, Generation
+from generations.team_views import PEOPLE, PEOPLE_MAX
 from tests.helpers import StudioTestCase, make_ready_generation, make_user, with_first_frame
 
 TEAM_URL = reverse("generations:team")
@@ -190,3 +192,20 @@ class BuildingOnATeammatesVideoTests(StudioTestCase):
         self.source.refresh_from_db()
         self.assertTrue(self.source.is_shared)
         self.assertFalse(self.source.in_trash)
+
+
+class PersonFilterPeopleTests(StudioTestCase):
+    def test_the_people_are_the_orm_s_in_name_order_with_what_the_labels_read(self):
+        make_user("zoe", first_name="Zoë", last_name="Adams")
+        gone = make_user("carl")
+        gone.is_active = False
+        gone.save()
+
+        people = PEOPLE.objects()
+
+        expected = list(get_user_model().objects.order_by("username")[:PEOPLE_MAX])
+        self.assertEqual(people, expected)
+        self.assertEqual(
+            [(p.get_full_name(), p.get_username(), p.is_active) for p in people],
+            [(p.get_full_name(), p.get_username(), p.is_active) for p in expected],
+        )
