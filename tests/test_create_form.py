@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
 
-from generations.models import Generation, GenerationQuerySet, Status
+from generations.models import Generation, GenerationQuerySet, Project, Status
 from tests import factories_media as media
 from tests.helpers import (
     StudioTestCase,
@@ -468,6 +468,9 @@ class WrittenOutInputsTests(CreateFormTestCase):
         for name in ("client_token", "made_from", "prompt"):
             with self.subTest(name):
                 self.assertIn(str(form[name]), html)
+        if form.usable_projects or form["project"].errors:
+            with self.subTest("project"):
+                self.assertIn(str(form["project"]), html)
         for radio in form["first_frame_fit"]:
             with self.subTest(radio.data["value"]):
                 self.assertIn(radio.tag(), html)
@@ -496,6 +499,26 @@ class WrittenOutInputsTests(CreateFormTestCase):
         portrait = SimpleUploadedFile("p.jpg", media.jpeg_bytes(360, 640), "image/jpeg")
         html = self.assert_drawn_as_django_would(self.post(valid_data(first_frame=portrait)))
         self.assertIn('id="id_first_frame_fit_1" aria-invalid="true">', html)
+
+    def test_the_project_menu_with_the_last_project_chosen_or_none(self):
+        Project.objects.create(name='Fish & "chips" <b>', created_by=self.alice)
+        self.assert_drawn_as_django_would(self.client.get(CREATE_URL))  # the empty option
+        spring = Project.objects.create(name="Spring", created_by=self.alice)
+        make_generation(self.alice, project=spring)
+
+        html = self.assert_drawn_as_django_would(self.client.get(CREATE_URL))
+
+        self.assertIn(f'<option value="{spring.pk}" selected>Spring</option>', html)
+
+    def test_the_project_menu_of_a_refused_form_with_a_project_no_longer_open(self):
+        Project.objects.create(name="Spring", created_by=self.alice)
+        closed = Project.objects.create(name="Closed", created_by=self.alice)
+        closed.archived_at = closed.created_at
+        closed.save()
+
+        for project in (str(closed.pk), "", "not a number"):
+            with self.subTest(project):
+                self.assert_drawn_as_django_would(self.post(valid_data(prompt="", project=project)))
 
     def test_make_another_like_this_carries_its_source(self):
         source = make_generation(self.alice)
