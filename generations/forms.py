@@ -358,6 +358,19 @@ class GenerationForm(forms.Form):
         }
 
     @property
+    def first_frame_untouched(self) -> bool:
+        """Whether the first-frame field draws as on every blank form: nothing sent, no
+        picture kept or carried over from a video (the page keeps that drawing)."""
+        carried = ("first_frame_fit", "first_frame_token", "crop_x", "crop_y", "crop_zoom")
+        return (
+            not self.is_bound
+            and self.original_frame is None
+            and not self.kept_token
+            and "keep_first_frame" not in self.fields
+            and not any(self.initial.get(name) for name in carried)
+        )
+
+    @property
     def kept_preview(self) -> dict | None:
         frame = self.original_frame
         if frame is None or not self.kept_token:

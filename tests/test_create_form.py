@@ -9,8 +9,10 @@ from unittest import mock
 
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils.html import escape
@@ -21,9 +23,11 @@ from tests import factories_media as media
 from tests.helpers import (
     StudioTestCase,
     make_generation,
+    make_ready_generation,
     make_user,
     multipart_body,
     valid_data,
+    with_first_frame,
 )
 
 CREATE_URL = reverse("generations:create")
@@ -525,6 +529,29 @@ class WrittenOutInputsTests(CreateFormTestCase):
         page = self.client.get(reverse("generations:make_another", args=[source.pk]))
         self.assert_drawn_as_django_would(page)
         self.assertContains(page, f'name="made_from" value="{source.pk}" id="id_made_from"')
+
+
+class KeptFirstFrameFieldTests(CreateFormTestCase):
+    """A blank form's first-frame field is kept once drawn; a form with a picture of its
+    own draws it afresh."""
+
+    def test_a_blank_form_shows_the_field_as_drawn_for_it_then_as_kept(self):
+        cache.clear()
+        for _ in range(2):
+            response = self.client.get(CREATE_URL)
+            drawn = render_to_string(
+                "generations/_first_frame_field.html", {"form": response.context["form"]}
+            )
+            self.assertIn(drawn, response.content.decode())
+
+    def test_a_form_made_like_a_video_with_a_first_frame_offers_to_keep_it(self):
+        self.client.get(CREATE_URL)  # the blank field is kept
+        source = with_first_frame(make_ready_generation(self.alice))
+
+        page = self.client.get(reverse("generations:make_another", args=[source.pk]))
+
+        self.assertContains(page, 'id="kept-frame"')
+        self.assertContains(page, "Keep this first frame")
 
 
 class ChangedFormTests(TestCase):
