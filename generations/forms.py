@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from billing.models import StudioSettings
 from lib import framing
@@ -139,6 +141,24 @@ class GenerationForm(forms.Form):
         field = self.fields["project"]
         assert isinstance(field, forms.ModelChoiceField)
         return [("", field.empty_label), *((p.pk, p.name) for p in self.usable_projects)]
+
+    def project_menu(self) -> SafeString:
+        """`{{ form.project }}` while the field has no error to show (the page draws that
+        otherwise), without the widget's templates, which cost a sixth of the page: the
+        first option whose value is the field's is selected, as Select marks it
+        (tests/test_create_form.py holds the two together)."""
+        value = self["project"].value()
+        chosen = "" if value is None else str(value)
+        options, selected = [], False
+        for pk, name in self._project_menu():
+            mark = not selected and str(pk) == chosen
+            selected = selected or mark
+            options.append((pk, " selected" if mark else "", name))
+        return format_html(
+            '<select name="project" aria-describedby="id_project_helptext" id="id_project">'
+            "{}\n</select>",
+            format_html_join("", '\n  <option value="{}"{}>{}</option>\n', options),
+        )
 
     def may_use_project(self, pk) -> bool:
         return pk is not None and any(project.pk == pk for project in self.usable_projects)
@@ -336,6 +356,19 @@ class GenerationForm(forms.Form):
             "fit_choices": framing.Fit.CHOICES,
             "crop": {name: self[name].value() or "" for name in ("crop_x", "crop_y", "crop_zoom")},
         }
+
+    @property
+    def first_frame_untouched(self) -> bool:
+        """Whether the first-frame field draws as on every blank form: nothing sent, no
+        picture kept or carried over from a video (the page keeps that drawing)."""
+        carried = ("first_frame_fit", "first_frame_token", "crop_x", "crop_y", "crop_zoom")
+        return (
+            not self.is_bound
+            and self.original_frame is None
+            and not self.kept_token
+            and "keep_first_frame" not in self.fields
+            and not any(self.initial.get(name) for name in carried)
+        )
 
     @property
     def kept_preview(self) -> dict | None:

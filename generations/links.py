@@ -54,3 +54,18 @@ def numbered_url(name: str, number: int) -> str:
     sequence), reversed once per process as `job_url` is."""
     before, after = _around_the_number(name)
     return f"{get_script_prefix()}{before}{number}{after}"
+
+
+@functools.cache
+def _around_the_ids(name: str) -> tuple[str, str, str]:
+    path = reverse(name, args=[_STAND_IN, _NUMBER_STAND_IN]).removeprefix(get_script_prefix())
+    before, _, rest = path.partition(str(_STAND_IN))
+    middle, _, after = rest.partition(str(_NUMBER_STAND_IN))
+    return before, middle, after
+
+
+def job_item_url(name: str, pk, number: int) -> str:
+    """reverse(name, args=[pk, number]) for a URL of one numbered thing of a job (a
+    comment's Edit, Delete, Resolve), reversed once per process as `job_url` is."""
+    before, middle, after = _around_the_ids(name)
+    return f"{get_script_prefix()}{before}{pk}{middle}{number}{after}"

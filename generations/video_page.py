@@ -52,6 +52,11 @@ LINK_FIELDS = ("pk", "prompt", "created_at")
 PAGE_KEEP_SECONDS = gallery.SECTIONS_KEEP_SECONDS
 
 
+# What the review links panel asks of the page's video besides its status: the page's facts
+# carry them, so that the panel, drawn apart from the kept page, asks nothing more.
+PANEL_COLUMNS = ("owner_id", "trashed_at", "video", "project_id", "stack_id")
+
+
 def _page_facts(user_pk, pk):
     """Everything a finished job's page shows, as versions, in one query: the job's row
     (every event is written with it), its maker, the viewer's star, its comments, and for
@@ -88,6 +93,8 @@ def _page_facts(user_pk, pk):
             "n_stars",
             "newest_star",
             "projects",
+            # The review links panel's (reviewlinks' THE_VIDEO, but the status at 0).
+            *PANEL_COLUMNS,
             "title",
         )
         .order_by()[:1]
@@ -178,11 +185,13 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     # The star and the comments are read here: the page asks for neither again.
     starred = bool(facts[7])
     comments = COMMENTS.objects(pk) if n_comments else []
+    owner, trashed_at, video, project, stack = facts[-1 - len(PANEL_COLUMNS) : -1]
+    video_row = (owner, trashed_at, status, video, project, stack)
     if status in ACTIVE_STATUSES:
         shown = video_page(
             request, _the_job(user, pk), list_query, starred=starred, comments=comments
         )
-        return {**shown, "page_title": prompt}
+        return {**shown, "page_title": prompt, "video_row": video_row}
     # A comment's words and its author's name move no version: they are in the key.
     signature = repr(
         [
@@ -205,7 +214,7 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
         return render_to_string("generations/detail.html#page_content", context, request)
 
     html = kept(key, draw, PAGE_KEEP_SECONDS)
-    return {"page_title": prompt, "page_html": html}
+    return {"page_title": prompt, "page_html": html, "video_row": video_row}
 
 
 def _the_job(user, pk) -> Generation:

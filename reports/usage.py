@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import dateformat
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from billing import ledger
 from billing.ledger import UNRESERVED, dollars, last_months, month_range, studio_day
@@ -21,6 +23,7 @@ from billing.models import (
     person_and_team_totals_of,
     usage_sums,
 )
+from generations.forms import studio_settings
 from generations.models import ACTIVE_STATUSES, Generation, Project
 from generations.prepared import Prepared
 
@@ -136,7 +139,7 @@ class History:
 
 def standing(person, month: Month) -> ledger.Standing:
     """Where `person` stands this month (ledger.standing), from their month already added
-    up and the team's month (one prepared query)."""
+    up, the team's month, their cap row and the studio's (prepared reads)."""
     first, end = month_range(month.first)
     team = _month(first, day_sums(None, first, end).values())
     sums = {
@@ -145,7 +148,9 @@ def standing(person, month: Month) -> ledger.Standing:
         "team_charged": team.spent,
         "team_reserved": team.reserved,
     }
-    return ledger.standing(person, month.first, totals=sums)
+    return ledger.standing(
+        person, month.first, totals=sums, member=member_of(person), studio=studio_settings()
+    )
 
 
 def history(person=None, count: int = 12, day: date | None = None) -> History:
@@ -186,6 +191,7 @@ def day_chart(first: date, end: date, spent: dict[date, Decimal]) -> dict:
     scale = axis_top(top)
     plot = CHART_WIDTH - CHART_GUTTER
     slot = plot / days
+    month_name = dateformat.format(first, "M")  # "j M" of each day, worked out once
     bars = []
     for index in range(days):
         when = first + timedelta(days=index)
@@ -201,7 +207,7 @@ def day_chart(first: date, end: date, spent: dict[date, Decimal]) -> dict:
                 "height": str(round(height, 1)),
                 "day": when,
                 "amount": value,
-                "title": f"{dateformat.format(when, 'j M')}: {dollars(value)}",
+                "title": f"{when.day} {month_name}: {dollars(value)}",
                 "label_x": str(round(CHART_GUTTER + index * slot + slot / 2, 1)),
                 "label": str(when.day) if index % 5 == 0 else "",
             }
@@ -215,13 +221,83 @@ def day_chart(first: date, end: date, spent: dict[date, Decimal]) -> dict:
     ]
     return {
         "bars": bars,
+        "bars_svg": bars_svg(bars, CHART_HEIGHT + 18),
         "ticks": ticks,
+        "ticks_svg": ticks_svg(ticks),
         "top": top,
         "width": CHART_WIDTH,
         "gutter": CHART_GUTTER,
         "height": CHART_HEIGHT,
         "total_height": CHART_HEIGHT + 18,
     }
+
+
+# The day chart's bars and the months' rows are written here, not by loops in usage.html:
+# some 30 bars and 60 cells through the template's lookups and filters cost the page more
+# than everything else on it. tests/test_billing_usage.py holds each to the loop it replaces.
+_BAR = (
+    '\n      <rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}</title></rect>\n      '
+    "{}\n    "
+)
+_BAR_LABEL = '<text x="{}" y="{}" class="tick" text-anchor="middle">{}</text>'
+_TICK = (
+    '<line x1="{gutter}" y1="{y}" x2="{width}" y2="{y}" class="{kind}"/><text x="{at}" y="{y}"'
+    ' class="tick value" text-anchor="end" dominant-baseline="middle">{amount}</text>'
+)
+_MONTH_ROW = "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+
+
+def bars_svg(bars: list[dict], label_y: int) -> SafeString:
+    """The day chart's bars (day_chart's), each with its day's label every fifth day. All
+    but the title are numbers day_chart wrote."""
+    return mark_safe(  # the title escaped, the rest figures
+        "".join(
+            _BAR.format(
+                bar["x"],
+                bar["y"],
+                bar["width"],
+                bar["height"],
+                escape(bar["title"]),
+                _BAR_LABEL.format(bar["label_x"], label_y, bar["label"]) if bar["label"] else "",
+            )
+            for bar in bars
+        )
+    )
+
+
+def ticks_svg(ticks: list[dict]) -> SafeString:
+    """The value axis: a line and its dollar amount per tick, the first the axis itself."""
+    return mark_safe(  # figures only
+        "".join(
+            _TICK.format(
+                gutter=CHART_GUTTER,
+                y=tick["y"],
+                width=CHART_WIDTH,
+                kind="axis" if index == 0 else "grid",
+                at=CHART_GUTTER - 6,
+                amount=escape(dollars(tick["amount"])),
+            )
+            for index, tick in enumerate(ticks)
+        )
+    )
+
+
+def month_rows(months: list[Month]) -> SafeString:
+    """The rows of "The last 12 months": month, spent, seconds, videos, not charged."""
+    return format_html_join(
+        "",
+        _MONTH_ROW,
+        (
+            (
+                dateformat.format(month.first, "M Y"),
+                dollars(month.spent),
+                month.seconds,
+                month.videos,
+                dollars(month.not_charged),
+            )
+            for month in months
+        ),
+    )
 
 
 def axis_top(top: Decimal) -> Decimal:

@@ -162,6 +162,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "team": team,
         "month": history.month,
         "months": history.months,
+        "month_rows": usage.month_rows(history.months),
         "chart": history.chart(),
         "open_reservations": usage.open_reservations(verdicts_for),
         "unreserved": usage.rendered_unreserved(verdicts_for) if is_admin(request.user) else [],

@@ -4,12 +4,17 @@ admins everyone, the team, a CSV and CometAPI's own balance (its key never shown
 import csv
 import io
 import logging
+from datetime import date
+from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
+from billing.ledger import month_range
 from generations.models import Status
+from reports.usage import Month, day_chart, month_rows
 
 from .helpers import drive, make_generation, make_user
 
@@ -139,3 +144,43 @@ class UsageAddressTests(TestCase):
         for wanted in ("abc", "99999", "1;drop"):
             response = self.client.get(reverse("billing:usage"), {"person": wanted})
             self.assertEqual(response.status_code, 404, wanted)
+
+
+# What usage.html drew with loops before reports/usage.py wrote these parts itself.
+BARS_AS_THE_TEMPLATE_DREW_THEM = """{% for bar in chart.bars %}
+      <rect x="{{ bar.x }}" y="{{ bar.y }}" width="{{ bar.width }}" height="{{ bar.height }}" class="bar"><title>{{ bar.title }}</title></rect>
+      {% if bar.label %}<text x="{{ bar.label_x }}" y="{{ chart.total_height }}" class="tick" text-anchor="middle">{{ bar.label }}</text>{% endif %}
+    {% endfor %}"""
+TICKS_AS_THE_TEMPLATE_DREW_THEM = (
+    '{% load billing %}{% for tick in chart.ticks %}<line x1="{{ chart.gutter }}" '
+    'y1="{{ tick.y }}" x2="{{ chart.width }}" y2="{{ tick.y }}" class="{% if forloop.first %}'
+    'axis{% else %}grid{% endif %}"/><text x="{{ chart.gutter|add:\'-6\' }}" y="{{ tick.y }}" '
+    'class="tick value" text-anchor="end" dominant-baseline="middle">'
+    "{{ tick.amount|dollars }}</text>{% endfor %}"
+)
+MONTHS_AS_THE_TEMPLATE_DREW_THEM = (
+    '{% load billing %}{% for m in months %}<tr><td>{{ m.first|date:"M Y" }}</td>'
+    "<td>{{ m.spent|dollars }}</td><td>{{ m.seconds }}</td><td>{{ m.videos }}</td>"
+    "<td>{{ m.not_charged|dollars }}</td></tr>{% endfor %}"
+)
+
+
+class WrittenOutChartTests(TestCase):
+    def test_the_day_chart_s_bars_and_axis_are_what_the_template_drew(self):
+        first, end = month_range(date(2026, 2, 1))
+        spent = {date(2026, 2, 3): Decimal("12.34"), date(2026, 2, 28): Decimal("0.64")}
+        for chart in (day_chart(first, end, spent), day_chart(first, end, {})):
+            drawn = Template(BARS_AS_THE_TEMPLATE_DREW_THEM).render(Context({"chart": chart}))
+            self.assertEqual(chart["bars_svg"], drawn)
+            drawn = Template(TICKS_AS_THE_TEMPLATE_DREW_THEM).render(Context({"chart": chart}))
+            self.assertEqual(chart["ticks_svg"], drawn)
+
+    def test_the_months_rows_are_what_the_template_drew(self):
+        months = [
+            Month(
+                date(2026, 11, 1), Decimal("1234.56"), Decimal("0.48"), Decimal("0.32"), 1208, 151
+            ),
+            Month(date(2026, 10, 1), Decimal("0"), Decimal("0"), Decimal("0"), 0, 0),
+        ]
+        drawn = Template(MONTHS_AS_THE_TEMPLATE_DREW_THEM).render(Context({"months": months}))
+        self.assertEqual(month_rows(months), drawn)

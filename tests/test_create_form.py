@@ -9,21 +9,25 @@ from unittest import mock
 
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
 
-from generations.models import Generation, GenerationQuerySet, Status
+from generations.models import Generation, GenerationQuerySet, Project, Status
 from tests import factories_media as media
 from tests.helpers import (
     StudioTestCase,
     make_generation,
+    make_ready_generation,
     make_user,
     multipart_body,
     valid_data,
+    with_first_frame,
 )
 
 CREATE_URL = reverse("generations:create")
@@ -468,6 +472,9 @@ class WrittenOutInputsTests(CreateFormTestCase):
         for name in ("client_token", "made_from", "prompt"):
             with self.subTest(name):
                 self.assertIn(str(form[name]), html)
+        if form.usable_projects or form["project"].errors:
+            with self.subTest("project"):
+                self.assertIn(str(form["project"]), html)
         for radio in form["first_frame_fit"]:
             with self.subTest(radio.data["value"]):
                 self.assertIn(radio.tag(), html)
@@ -497,11 +504,54 @@ class WrittenOutInputsTests(CreateFormTestCase):
         html = self.assert_drawn_as_django_would(self.post(valid_data(first_frame=portrait)))
         self.assertIn('id="id_first_frame_fit_1" aria-invalid="true">', html)
 
+    def test_the_project_menu_with_the_last_project_chosen_or_none(self):
+        Project.objects.create(name='Fish & "chips" <b>', created_by=self.alice)
+        self.assert_drawn_as_django_would(self.client.get(CREATE_URL))  # the empty option
+        spring = Project.objects.create(name="Spring", created_by=self.alice)
+        make_generation(self.alice, project=spring)
+
+        html = self.assert_drawn_as_django_would(self.client.get(CREATE_URL))
+
+        self.assertIn(f'<option value="{spring.pk}" selected>Spring</option>', html)
+
+    def test_the_project_menu_of_a_refused_form_with_a_project_no_longer_open(self):
+        Project.objects.create(name="Spring", created_by=self.alice)
+        closed = Project.objects.create(name="Closed", created_by=self.alice)
+        closed.archived_at = closed.created_at
+        closed.save()
+
+        for project in (str(closed.pk), "", "not a number"):
+            with self.subTest(project):
+                self.assert_drawn_as_django_would(self.post(valid_data(prompt="", project=project)))
+
     def test_make_another_like_this_carries_its_source(self):
         source = make_generation(self.alice)
         page = self.client.get(reverse("generations:make_another", args=[source.pk]))
         self.assert_drawn_as_django_would(page)
         self.assertContains(page, f'name="made_from" value="{source.pk}" id="id_made_from"')
+
+
+class KeptFirstFrameFieldTests(CreateFormTestCase):
+    """A blank form's first-frame field is kept once drawn; a form with a picture of its
+    own draws it afresh."""
+
+    def test_a_blank_form_shows_the_field_as_drawn_for_it_then_as_kept(self):
+        cache.clear()
+        for _ in range(2):
+            response = self.client.get(CREATE_URL)
+            drawn = render_to_string(
+                "generations/_first_frame_field.html", {"form": response.context["form"]}
+            )
+            self.assertIn(drawn, response.content.decode())
+
+    def test_a_form_made_like_a_video_with_a_first_frame_offers_to_keep_it(self):
+        self.client.get(CREATE_URL)  # the blank field is kept
+        source = with_first_frame(make_ready_generation(self.alice))
+
+        page = self.client.get(reverse("generations:make_another", args=[source.pk]))
+
+        self.assertContains(page, 'id="kept-frame"')
+        self.assertContains(page, "Keep this first frame")
 
 
 class ChangedFormTests(TestCase):

@@ -5,7 +5,7 @@ import uuid
 from django.test import SimpleTestCase, override_settings
 from django.urls import NoReverseMatch, get_resolver, reverse, set_script_prefix
 
-from generations.links import job_url, page_url
+from generations.links import job_item_url, job_url, page_url
 
 JOB_URL_NAMES = [
     f"generations:{pattern.name}"
@@ -53,5 +53,28 @@ class PageUrlTests(SimpleTestCase):
         try:
             self.assertEqual(page_url("generations:index"), "/studio/")
             self.assertEqual(page_url("generations:create"), reverse("generations:create"))
+        finally:
+            set_script_prefix("/")
+
+
+class JobItemUrlTests(SimpleTestCase):
+    def test_a_comment_s_links_are_the_ones_reverse_gives(self):
+        pk = uuid.uuid4()
+        for name in ("comment_edit", "comment_delete", "comment_resolve"):
+            with self.subTest(name):
+                self.assertEqual(
+                    job_item_url(f"generations:{name}", pk, 4321),
+                    reverse(f"generations:{name}", args=[pk, 4321]),
+                )
+
+    @override_settings(FORCE_SCRIPT_NAME="/studio/")
+    def test_under_a_script_prefix_too(self):
+        pk = uuid.uuid4()
+        set_script_prefix("/studio/")
+        try:
+            self.assertEqual(
+                job_item_url("generations:comment_edit", pk, 7),
+                reverse("generations:comment_edit", args=[pk, 7]),
+            )
         finally:
             set_script_prefix("/")

@@ -12,7 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from generations.models import Comment
+from generations.models import Comment, Generation, Project, Status
+from reviewlinks.templatetags.reviewlinks import THE_VIDEO
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
@@ -187,8 +188,8 @@ class WholeVideoPageCacheTests(StudioTestCase):
 
         # Session, user, the page's versions, running jobs, and the inbox bell's unread count;
         # then the owner's review links panel, drawn fresh so that a revoked link goes at once
-        # (is the video theirs and ready, and its live links).
-        with self.assertNumQueries(7):
+        # (its live links; whether the video is theirs and ready came with the versions).
+        with self.assertNumQueries(6):
             again = self.client.get(self.page)
 
         self.assertContains(again, "A kite over wheat")
@@ -291,3 +292,30 @@ class WholeVideoPageCacheTests(StudioTestCase):
         for _ in range(2):
             response = self.client.get(job.get_absolute_url())
             self.assertContains(response, "<title>Fish &amp; chips &lt;by the sea&gt; · VeoStudio")
+
+    def test_a_job_without_a_history_reads_its_events_once(self):
+        job = Generation.objects.create(
+            owner=self.alice, prompt="No events yet", status=Status.READY
+        )
+
+        with CaptureQueriesContext(connection) as seen:
+            page = self.client.get(job.get_absolute_url())
+
+        self.assertContains(page, '<ol class="events" id="history-events">')
+        tables = [re.findall(r'FROM "(\w+)"', q["sql"])[:1] for q in seen.captured_queries]
+        self.assertEqual(tables.count(["generations_generationevent"]), 1)
+
+    def test_the_review_links_panel_gets_from_the_page_what_it_would_have_asked(self):
+        running = make_generation(self.alice, prompt="Still rendering")
+        trashed = make_ready_generation(self.alice, prompt="Binned")
+        trashed.trash_for(self.alice)
+        later = make_ready_generation(
+            self.alice, prompt="Next try", stack_id=self.video.pk, version=2
+        )
+        project = Project.objects.create(name="Spring", created_by=self.alice)
+        in_project = make_ready_generation(self.alice, prompt="Filed", project=project)
+        for job in [self.video, running, trashed, later, in_project]:
+            with mock.patch("reviewlinks.templatetags.reviewlinks.render_to_string") as drawn:
+                drawn.return_value = ""
+                response = self.client.get(job.get_absolute_url())
+            self.assertEqual(response.context["video_row"], THE_VIDEO.rows(job.pk)[0])

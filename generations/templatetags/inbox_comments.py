@@ -26,4 +26,7 @@ def may_resolve(context, comment, generation) -> bool:
 def drawing_colours() -> str:
     """The colours a drawing may use, by name, for drawing.js (generations/drawings.py
     holds the list the server accepts: one list, rendered, never copied)."""
-    return json.dumps(COLOURS, separators=(",", ":"))
+    return _COLOURS_JSON
+
+
+_COLOURS_JSON = json.dumps(COLOURS, separators=(",", ":"))

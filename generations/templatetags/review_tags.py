@@ -15,9 +15,13 @@ def may_decide(generation, user) -> bool:
     return _may_decide(user, generation)
 
 
+# The enum works its choices out again on each reading.
+_CHOICES = tuple(ReviewStatus.choices)
+
+
 @register.simple_tag
-def review_choices() -> list[tuple[str, str]]:
-    return list(ReviewStatus.choices)
+def review_choices() -> tuple[tuple[str, str], ...]:
+    return _CHOICES
 
 
 @register.inclusion_tag("generations/_approved.html", takes_context=True)

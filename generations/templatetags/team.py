@@ -2,6 +2,7 @@ from django import template
 
 from billing.models import StudioSettings
 from generations import access
+from generations.links import job_item_url
 from generations.wording import person_name
 
 register = template.Library()
@@ -10,6 +11,13 @@ register = template.Library()
 @register.filter
 def person(user) -> str:
     return person_name(user)
+
+
+@register.filter
+def comment_url(comment, name: str) -> str:
+    """`{{ comment|comment_url:"generations:comment_edit" }}`: `{% url name job comment %}`
+    without reverse() for each (six links a comment)."""
+    return job_item_url(name, comment.generation_id, comment.pk)
 
 
 @register.filter

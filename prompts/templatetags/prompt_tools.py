@@ -3,6 +3,8 @@ jobs' page with one line each (`{% preset_picker form %}`, `{% prompt_tools form
 
 from django import template
 
+from generations.links import numbered_url
+
 from ..models import Preset, Scope, preset_choices, style_blocks
 
 register = template.Library()
@@ -27,6 +29,9 @@ def preset_picker(context, form):
         "chosen": chosen if any(p.pk == chosen for p in presets) else None,
         "any": bool(presets),
         "request": request,
+        # What picker.js puts a preset's id into (the 0).
+        "use_url": numbered_url("prompts:use", 0),
+        "fill_url": numbered_url("prompts:fill", 0),
     }
 
 

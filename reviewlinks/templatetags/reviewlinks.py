@@ -106,7 +106,8 @@ def review_links_panel(context) -> str:
     pk = match.kwargs.get("pk") if match else None
     if request is None or pk is None or not may_generate(request.user):
         return ""
-    found = THE_VIDEO.rows(pk)
+    # A video's page read these with its own facts (generations/video_page.py).
+    found = [context["video_row"]] if "video_row" in context else THE_VIDEO.rows(pk)
     if not found or found[0][0] != request.user.pk or found[0][1] is not None:
         return ""
     status, video_file, project_id, stack_id = found[0][2:]
