@@ -21,11 +21,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PY_OK := import sys; assert sys.version_info >= (3, 12)
 
-.PHONY: help install run test lint bench bench-short chromium nginx ffmpeg clean
+.PHONY: help install run test checks suite lint bench bench-short chromium nginx ffmpeg clean
 
 help:
 	@echo "make run     install what is missing, migrate, then start VeoStudio (web, worker, simulator)"
 	@echo "make test    install, lint, import layers, type checks, Django checks, then the whole test suite (PYTEST_ARGS=... to narrow)"
+	@echo "make suite   only the test suite (what make test runs after its checks)"
 	@echo "make install create .venv with Python >= 3.12 and install requirements-dev.txt"
 	@echo "make lint    ruff check, ruff format --check, the import layers (lint-imports) and mypy"
 	@echo "make bench   run the speed benchmarks (bench/run.py) and write bench/RESULTS.md"
@@ -53,13 +54,20 @@ run: install
 	@mkdir -p var
 	@$(PY) scripts/run.py
 
-test: install chromium nginx
+test: checks
+	VEOSTUDIO_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# What `make test` runs before the suite; .ci/run runs it once, then the suite on SQLite and
+# on PostgreSQL side by side (`make suite`).
+checks: install chromium nginx
 	@mkdir -p var
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+suite: install chromium nginx
 	VEOSTUDIO_TESTING=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 # Ratios against a bare authenticated view on the same gunicorn server; see bench/README.md.
