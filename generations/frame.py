@@ -8,11 +8,12 @@ readable source (the poll still renders the last two), and tests/test_frame.py h
 function here to its template's output for every kind of person and page. Change both.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
+from django.urls import get_script_prefix
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
@@ -203,7 +204,32 @@ def header(
 
 
 def _person_part(user, here: str, running_jobs, unread: int, csrf_token) -> str:
-    maker = may_generate(user)
+    offer, nav = _links(get_script_prefix(), may_generate(user), user.is_staff, here)
+    name = conditional_escape(user.get_username())
+    return (
+        '\n      <div class="topbar-actions">\n        '
+        f"{jobs_indicator(running_jobs)}\n        "
+        f"{inbox_bell(unread)}\n        "
+        f"{offer}\n"
+        "      </div>\n"
+        '      <button type="button" class="menu-button" id="menu-button" aria-expanded="false"'
+        ' aria-controls="main-nav" hidden><span class="menu-icon" aria-hidden="true"></span>'
+        '<span class="menu-label">Menu</span></button>\n'
+        f'      <nav aria-label="Main" id="main-nav">\n        {nav}{name}</a>\n'
+        f'        <form method="post" action="{page_url("logout")}" class="inline">\n'
+        f"          {_csrf_input(csrf_token)}\n"
+        f'          <button type="submit" class="link" aria-label="Log out {name}">Log out</button>\n'
+        "        </form>\n"
+        "      </nav>\n    "
+    )
+
+
+@lru_cache(maxsize=1024)
+def _links(prefix: str, maker: bool, staff: bool, here: str) -> tuple[str, str]:
+    """What the header offers one kind of person on one page: the New video button (or a
+    reviewer's badge), and the navigation up to the person's name. The same for everyone
+    alike, so worked out once per process; the script prefix is in the key (the URLs carry
+    it)."""
     if maker:
         current = _CURRENT if here == "generations:create" else ""
         offer = f'<a href="{page_url("generations:create")}" class="button primary"{current}>New video</a>'
@@ -222,30 +248,14 @@ def _person_part(user, here: str, running_jobs, unread: int, csrf_token) -> str:
     else:
         links.append("")
     links.append(_nav_link("Usage", "billing:usage", here))
-    if user.is_staff:
+    if staff:
         admin = [_nav_link(label, name, here) for label, name in _ADMINS]
         admin.append(f'<a href="{page_url("admin:index")}">Admin</a>')
         links.append(" ".join(admin))
     else:
         links.append("")
-    name = conditional_escape(user.get_username())
     current = _CURRENT if here == "password_change" else ""
-    return (
-        '\n      <div class="topbar-actions">\n        '
-        f"{jobs_indicator(running_jobs)}\n        "
-        f"{inbox_bell(unread)}\n        "
-        f"{offer}\n"
-        "      </div>\n"
-        '      <button type="button" class="menu-button" id="menu-button" aria-expanded="false"'
-        ' aria-controls="main-nav" hidden><span class="menu-icon" aria-hidden="true"></span>'
-        '<span class="menu-label">Menu</span></button>\n'
-        '      <nav aria-label="Main" id="main-nav">\n        '
-        + "\n        ".join(links)
-        + f'\n        <a class="who" href="{page_url("password_change")}"{current}'
-        f' title="Change my password">{name}</a>\n'
-        f'        <form method="post" action="{page_url("logout")}" class="inline">\n'
-        f"          {_csrf_input(csrf_token)}\n"
-        f'          <button type="submit" class="link" aria-label="Log out {name}">Log out</button>\n'
-        "        </form>\n"
-        "      </nav>\n    "
+    links.append(
+        f'<a class="who" href="{page_url("password_change")}"{current} title="Change my password">'
     )
+    return offer, "\n        ".join(links)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.template.loader import get_template, render_to_string
 from django.test import SimpleTestCase, override_settings
+from django.urls import set_script_prefix
 
 from generations import frame
 from generations.models import Role, RunningJobs, Teammate
@@ -68,6 +69,19 @@ class HeadTests(SimpleTestCase):
             with self.subTest(changed), override_settings(**changed):
                 self.assertEqual(frame.head(True, "n"), self.expected(True, "n"))
         self.assertEqual(frame.head(True, "n"), self.expected(True, "n"))
+
+
+class PollerTests(SimpleTestCase):
+    def test_the_poller_is_the_template_s(self):
+        before = Template(
+            "{% load gallery_tags %}{% if user.is_authenticated %}\n"
+            '    <div id="poller" hidden {% poller_attributes %}></div>\n  {% endif %}'
+        )
+        now = Template("{% load frame %}{% frame_poller %}")
+        for user in [AnonymousUser(), mock.Mock(is_authenticated=True)]:
+            with self.subTest(authenticated=user.is_authenticated):
+                context = Context({"user": user})
+                self.assertEqual(now.render(context), before.render(context))
 
 
 class PillAndBellTests(SimpleTestCase):
@@ -171,6 +185,23 @@ class HeaderTests(StudioTestCase):
             for user in self.people():
                 with self.subTest(user=str(user), **changed):
                     self.assert_same(user=user, **(usual | changed))
+
+    def test_under_a_script_prefix_too(self):
+        set_script_prefix("/studio/")
+        try:
+            for user in self.people():
+                with self.subTest(user=str(user)):
+                    self.assert_same(
+                        user=user,
+                        here="generations:team",
+                        demo_mode=False,
+                        account_problem="",
+                        running_jobs=RUNNING_KINDS[3],
+                        unread=2,
+                        csrf_token=TOKEN,
+                    )
+        finally:
+            set_script_prefix("/")
 
     def test_a_page_carries_the_header_with_the_person_s_own_bell_and_jobs(self):
         answer = self.client.get("/trash/")

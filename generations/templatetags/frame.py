@@ -2,11 +2,16 @@
 generations/frame.py (the same HTML as the templates they replace, at a fraction of the
 cost of walking them on every page)."""
 
+from functools import lru_cache
+
 from django import template
-from django.utils.safestring import SafeString
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString, mark_safe
 
 from generations import frame
 from generations.notifications import unread_count
+
+from .gallery_tags import poller_attributes
 
 register = template.Library()
 
@@ -33,3 +38,18 @@ def frame_header(context) -> SafeString:
         unread=unread,
         csrf_token=context.get("csrf_token"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def frame_poller(context) -> SafeString:
+    """base.html's poller, for a person logged in."""
+    user = context.get("user")
+    if not getattr(user, "is_authenticated", False):
+        return mark_safe("")
+    return _poller(get_script_prefix())
+
+
+@lru_cache(maxsize=16)
+def _poller(prefix: str) -> SafeString:
+    # The same on every page: its URL (with the script prefix, the key) and the poll's paces.
+    return mark_safe(f'\n    <div id="poller" hidden {poller_attributes()}></div>\n  ')  # noqa: S308
