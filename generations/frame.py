@@ -9,8 +9,10 @@ function here to its template's output for every kind of person and page. Change
 """
 
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from django.core.signals import setting_changed
+from django.db import connections
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix
@@ -20,6 +22,8 @@ from django_htmx.jinja import htmx_script
 
 from generations.access import may_generate
 from generations.links import page_url
+from generations.models import RUNNING, RunningJobs
+from generations.notifications import UNREAD
 
 # base.html's stylesheets and scripts, in its order (htmx's own tag goes after the styles).
 _STYLES = [
@@ -75,6 +79,32 @@ def _forget_head(*, setting: str, **kwargs) -> None:
     if setting in {"STATIC_URL", "STORAGES", "DEBUG"}:
         asset.cache_clear()
         _head.cache_clear()
+
+
+class PersonNews(NamedTuple):
+    """What the header shows of a person's own: their unfinished jobs and unread lines."""
+
+    running: RunningJobs
+    unread: int
+
+
+def person_news(user, using: str = "default") -> PersonNews:
+    """`running_ids(user)` and `unread_count(user)` in one round trip: both prepared
+    queries side by side, each joined to a single row so that neither's lack of rows hides
+    the other's (tests/test_frame.py holds the answer to the two queries')."""
+    unread_sql, unread_params = UNREAD.statement(user.pk, using=using)
+    running_sql, running_params = RUNNING.statement(user.pk, using=using)
+    sql = (
+        "SELECT unread.*, running.* FROM (SELECT 1 AS one) AS one_row"
+        f" LEFT JOIN ({unread_sql}) AS unread ON 1 = 1"
+        f" LEFT JOIN ({running_sql}) AS running ON 1 = 1"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, unread_params + running_params)
+        rows = cursor.fetchall()
+    # unread_count's rule: an inactive person has no bell to show.
+    unread = (rows[0][0] or 0) if user.is_active else 0
+    return PersonNews(RunningJobs.of(row[1:] for row in rows if row[1] is not None), unread)
 
 
 def jobs_indicator(running_jobs) -> str:

@@ -5,14 +5,17 @@ import itertools
 from unittest import mock
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.template import Context, Template
 from django.template.loader import get_template, render_to_string
 from django.test import SimpleTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import set_script_prefix
 
 from generations import frame
-from generations.models import Role, RunningJobs, Teammate
-from tests.helpers import StudioTestCase, make_user
+from generations.models import Role, RunningJobs, Teammate, running_ids
+from generations.notifications import unread_count
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation, make_user
 
 TOKEN = "Ab3" * 21 + "x"
 
@@ -218,3 +221,65 @@ class HeaderTests(StudioTestCase):
         )
         self.assertIn(expected, html)
         self.assertIn('<a href="/trash/" aria-current="page">Trash</a>', html)
+
+
+class PersonNewsTests(StudioTestCase):
+    """The header's one query answers what its two did: the person's running jobs
+    (`running_ids`) and their unread count (`unread_count`), whichever of them is empty."""
+
+    def assert_same_as_the_two_queries(self, person):
+        news = frame.person_news(person)
+        self.assertEqual(news.running, running_ids(person))
+        self.assertEqual(news.running.waiting, running_ids(person).waiting)
+        self.assertEqual(news.unread, unread_count(person))
+
+    def test_with_nothing_either_or_both(self):
+        from generations.models import Notification, NotificationKind, Status
+        from generations.notifications import notify
+
+        admin = make_user("ada", is_staff=True)
+        people = [self.alice, self.bob, admin]
+        for person in people:
+            with self.subTest("nothing", person=person.username):
+                self.assert_same_as_the_two_queries(person)
+
+        private = make_ready_generation(self.alice)
+        notify(people, NotificationKind.MENTION, "no video")
+        notify(people, NotificationKind.SHARED, "about a private one", generation=private)
+        Notification.objects.filter(recipient=self.bob, text="no video").update(
+            read_at=private.created_at
+        )
+        for person in people:
+            with self.subTest("unread only", person=person.username):
+                self.assert_same_as_the_two_queries(person)
+
+        waiting = make_generation(self.alice)
+        sent = make_generation(self.bob)
+        sent.status = Status.RENDERING
+        sent.save()
+        make_generation(self.bob)
+        for person in people:
+            with self.subTest("both", person=person.username):
+                self.assert_same_as_the_two_queries(person)
+        self.assertEqual(frame.person_news(self.alice).running, [str(waiting.pk)])
+        self.assertEqual(frame.person_news(self.alice).unread, 2)
+        self.assertEqual(frame.person_news(self.bob).running.waiting, 1)
+        self.assertEqual(frame.person_news(self.bob).unread, 0)  # can't see Alice's video
+
+    def test_an_inactive_person_has_no_bell(self):
+        from generations.models import NotificationKind
+        from generations.notifications import notify
+
+        notify([self.bob], NotificationKind.MENTION, "hello")
+        self.bob.is_active = False
+        self.assertEqual(frame.person_news(self.bob).unread, 0)
+        self.assertEqual(unread_count(self.bob), 0)
+
+    def test_a_page_asks_one_query_for_the_pill_and_the_bell(self):
+        make_generation(self.alice)
+        with CaptureQueriesContext(connection) as asked:
+            response = self.client.get("/trash/")
+        self.assertContains(response, '<span class="jobs-waiting-count">1</span>')
+        about_news = [q["sql"] for q in asked if "generations_notification" in q["sql"]]
+        self.assertEqual(len(about_news), 1)
+        self.assertIn("one_row", about_news[0])

@@ -27,14 +27,18 @@ def frame_header(context) -> SafeString:
     user = context.get("user")
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
-    # The bell's one count, only for a person logged in (nobody else sees a bell).
-    unread = unread_count(user) if getattr(user, "is_authenticated", False) else 0
+    news = context.get("person_news")  # the pill's and the bell's (context_processors.py)
+    if news is not None:
+        running, unread = news.running, news.unread
+    else:  # a whole page answering htmx: the pill empty, as for any partial
+        running = context.get("running_jobs", [])
+        unread = unread_count(user) if getattr(user, "is_authenticated", False) else 0
     return frame.header(
         user=user,
         here=getattr(match, "view_name", "") or "",
         demo_mode=context.get("demo_mode", False),
         account_problem=context.get("account_problem", ""),
-        running_jobs=context.get("running_jobs", []),
+        running_jobs=running,
         unread=unread,
         csrf_token=context.get("csrf_token"),
     )
