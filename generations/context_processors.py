@@ -2,7 +2,8 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .access import is_admin
-from .models import latest_account_problem, running_ids
+from .frame import person_news
+from .models import latest_account_problem
 
 
 def studio(request):
@@ -14,5 +15,8 @@ def studio(request):
         context["account_problem"] = latest_account_problem()
     if user is not None and user.is_authenticated and not is_partial:
         # Lazy: fragments rendered with this request never show the header, so never ask.
-        context["running_jobs"] = SimpleLazyObject(lambda: running_ids(user))
+        # The header's jobs pill and bell are read together (one query, frame.person_news).
+        news = SimpleLazyObject(lambda: person_news(user))
+        context["person_news"] = news
+        context["running_jobs"] = SimpleLazyObject(lambda: news.running)
     return context

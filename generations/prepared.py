@@ -96,14 +96,23 @@ class Prepared:
                 self._compiled[using] = compiled
         return compiled
 
-    def _run(self, compiled: _Compiled, values: tuple, using: str) -> list[tuple]:
+    def _params(self, compiled: _Compiled, values: tuple, using: str) -> list:
         connection = connections[using]
         params = list(compiled.params)
         for position, index in compiled.slots:
             params[position] = self.fields[index].get_db_prep_value(values[index], connection)
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        return params
+
+    def _run(self, compiled: _Compiled, values: tuple, using: str) -> list[tuple]:
+        with connections[using].cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled, values, using))
             return cursor.fetchall()
+
+    def statement(self, *values, using: str = "default") -> tuple[str, list]:
+        """The SQL and parameters `.rows(*values)` runs, to ask it inside a larger query
+        (one round trip for several questions)."""
+        compiled = self._compiled_for(using)
+        return compiled.sql, self._params(compiled, values, using)
 
     def rows(self, *values, using: str = "default") -> list[tuple]:
         return self._run(self._compiled_for(using), values, using)

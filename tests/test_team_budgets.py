@@ -237,9 +237,9 @@ class BudgetOnTheProjectPageTests(StudioTestCase):
             project.save()
             make_generation(self.alice, project=project, **EIGHT_SECONDS)
         self.client.get(reverse("generations:projects"))  # warm the session and caches
-        # Session, user, the projects, their videos, the ledger, the header's running jobs
-        # and its bell's unread count.
-        with self.assertNumQueries(7):
+        # Session, user, the projects, their videos, the ledger, and the header's running
+        # jobs with its bell's unread count (one query).
+        with self.assertNumQueries(6):
             listing = self.client.get(reverse("generations:projects"))
         self.assertContains(listing, "$0.64 of $3.00 a month", count=5)
 
