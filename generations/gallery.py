@@ -911,7 +911,7 @@ class PreparedPages:
             return None
         fields = [_VALUE_FIELDS[part[0]] for part in parts for _ in range(_counted(part))]
         if not all(map(_in_range, fields, values)):
-            return None  # the ORM finds nothing for an id past the database's integers
+            return None  # an id past the database's integers: the ORM's to answer
         shape = (sort, wanted, size, tuple(parts))
         query = self._by_shape.get(shape)
         if query is None:

@@ -190,6 +190,7 @@ class PreparedTeamPagesTests(StudioTestCase):
             f"person={dan.pk}",
             f"person={self.alice.pk}&q=rain",
             "person=999999",
+            f"person={dan.pk}.5",
             f"project={open_project.pk}",
             f"project={limited.pk}",
             "project=none",
@@ -249,6 +250,12 @@ class PreparedTeamPagesTests(StudioTestCase):
                                     self.assertFalse(theirs.exists())
                                 compared += len(found_ids)
         self.assertGreater(compared, 100)
+        # An id past the database's integers is left to the ORM.
+        request = RequestFactory().get("/")
+        request.user = self.bob
+        huge = QueryDict("person=99999999999999999999")
+        filterset, _, sort = gallery.filtered(request, team_generations(self.bob), huge, TeamFilter)
+        self.assertIsNone(TEAM_PAGES.page(filterset, sort, "1", 24))
         # Bob is not in the limited project: none of its videos but his own is on his Team
         # pages; Dan, who is, sees Alice's there.
         in_limited = Generation.objects.filter(project=limited, trashed_at=None)
