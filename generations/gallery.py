@@ -10,8 +10,10 @@ at most a minute, under a version that moves with every event, star and comment 
 """
 
 import copy
+import functools
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -19,12 +21,14 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
     Field,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -257,6 +261,8 @@ def clause_parts(name: str, value) -> tuple[tuple, list]:
         return ("from",), [_start_of(value)]
     if name == "before":
         return ("until",), [_start_of(value + timedelta(days=1))]
+    if name == "person":  # the Team's and a project's filters (team_views.TeamFilter)
+        return ("person",), [value]
     if name == "project":
         if value == "none":
             return ("project", "none"), []
@@ -280,6 +286,8 @@ def clause_of(shape: tuple, values: list, person_pk) -> Q:
         return Q(created_at__lt=values[0])
     if kind == "project":
         return project_choice(str(values[0]) if values else shape[1]).q
+    if kind == "person":
+        return Q(owner_id=values[0])
     return Q()
 
 
@@ -804,19 +812,26 @@ def _query(request: HttpRequest) -> str:
 
 def gallery_page(
     request: HttpRequest,
-    base: QuerySet,
+    base: QuerySet | Callable[[], QuerySet],
     page_size: int = PAGE_SIZE,
     filterset_class: type[GalleryFilter] = GalleryFilter,
     prepared: "PreparedPages | None" = None,
+    within: tuple = (),
 ) -> GalleryPage:
     """One page of cards of `base` (already limited to what the person may see), searched,
     filtered and sorted from the request; no counts (see gallery_counts). `prepared`, when
-    it answers for `base` (OWN_PAGES for the person's own gallery), finds the page's ids."""
-    filterset = filterset_class(request.GET, queryset=base, request=request)
+    it answers for `base` (OWN_PAGES for the person's own gallery; `within`: the values its
+    base takes beside the person's id), finds the page's ids. `base` may be a function
+    that builds it: called only when `prepared` does not answer."""
+    # Until the list is built, the filters hold a stand-in that finds nothing.
+    rows = Generation.objects.none() if callable(base) else base
+    filterset = filterset_class(request.GET, queryset=rows, request=request)
     sort = _sort_of(request.GET)
     number = request.GET.get("page")
-    page = prepared.page(filterset, sort, number, page_size) if prepared else None
+    page = prepared.page(filterset, sort, number, page_size, *within) if prepared else None
     if page is None:
+        if callable(base):
+            base = filterset.queryset = base()
         # The page's ids first, then its cards: what a card shows beyond the row (a star,
         # the maker, a comment count) is read for those rows only. In one query SQLite
         # worked out the star and the count of every row the search kept before sorting
@@ -840,12 +855,19 @@ _VALUE_FIELDS: dict[str, Field] = {
     "from": Generation._meta.get_field("created_at"),
     "until": Generation._meta.get_field("created_at"),
     "project": Project._meta.pk,
+    "person": get_user_model()._meta.pk,
 }
 
 
+def _own_gallery(person_pk) -> QuerySet:
+    """`own_generations(person).in_gallery()` on an active person's id."""
+    return Generation.objects.filter(owner=person_pk).in_gallery()
+
+
 class PreparedPages:
-    """The ids of a page of a person's own gallery (`own_generations(person).in_gallery()`)
-    as gallery_page finds them with GalleryFilter, from a query built once per shape (the
+    """The ids of a page of a gallery as gallery_page finds them with `filterset_class`
+    over `base(person's id, *values)` (the list the view passes it, on an active person's
+    id and the values it takes beside: `fields`), from a query built once per shape (the
     filters set, how many search words, the sort and the page: clause_parts) and process.
     Building it with django-filter and the ORM cost some 3 ms on every first load of a
     page, many times what the database takes to answer it."""
@@ -854,14 +876,24 @@ class PreparedPages:
     # (each holds its compiled query), whatever pages and filters people ask for.
     MOST_SHAPES = 256
 
-    def __init__(self):
+    def __init__(
+        self,
+        base: Callable[..., QuerySet] = _own_gallery,
+        filterset_class: type[GalleryFilter] = GalleryFilter,
+        *fields: Field,
+    ):
+        self.base = base
+        self.filterset_class = filterset_class
+        self.fields = fields
         self._by_shape: dict[tuple, Prepared] = {}
 
-    def page(self, filterset: GalleryFilter, sort: str, number, size: int) -> CardPage | None:
+    def page(
+        self, filterset: GalleryFilter, sort: str, number, size: int, *within
+    ) -> CardPage | None:
         """The CardPage of page `number` (as card_page reads it) whose object_list holds
         the ids, or None when this is no page it answers (the ORM then finds it)."""
         person = filterset.request.user
-        if type(filterset) is not GalleryFilter or not filterset.is_valid():
+        if type(filterset) is not self.filterset_class or not filterset.is_valid():
             return None
         if not (person.is_authenticated and person.is_active):
             return None
@@ -877,38 +909,52 @@ class PreparedPages:
                 values += part_values
         if ("project", "unknown") in parts:  # finds nothing, and has no SQL to prepare
             return None
+        fields = [_VALUE_FIELDS[part[0]] for part in parts for _ in range(_counted(part))]
+        if not all(map(_in_range, fields, values)):
+            return None  # an id past the database's integers: the ORM's to answer
         shape = (sort, wanted, size, tuple(parts))
         query = self._by_shape.get(shape)
         if query is None:
             if len(self._by_shape) >= self.MOST_SHAPES:
                 return None
-            fields = [_VALUE_FIELDS[part[0]] for part in parts for _ in range(_counted(part))]
-            query = Prepared(lambda *given: _page_ids(shape, *given), _USER_PK, *fields)
+            query = Prepared(
+                functools.partial(self._page_ids, shape), _USER_PK, *self.fields, *fields
+            )
             self._by_shape[shape] = query
-        found = [pk for (pk,) in query.rows(person.pk, *values)]
+        found = [pk for (pk,) in query.rows(person.pk, *within, *values)]
         if not found and wanted > 1:
             return None  # past the last page: card_page finds the last one
         return CardPage(found[:size], wanted, len(found) > size)
+
+    def _page_ids(self, shape: tuple, person_pk, *values) -> QuerySet:
+        """The query gallery_page builds for a page of this shape (see filtered, card_page)."""
+        sort, wanted, size, parts = shape
+        rows = self.base(person_pk, *values[: len(self.fields)])
+        wanted_clauses, at = [], len(self.fields)
+        for part in parts:
+            given = list(values[at : at + _counted(part)])
+            wanted_clauses.append(clause_of(part, given, person_pk))
+            at += _counted(part)
+        combined = _all(q for q in wanted_clauses if q)  # as GalleryFilter.filter_queryset
+        rows = stack_heads(rows.filter(combined) if combined else rows).order_by(*SORTS[sort])
+        return rows.values_list("pk", flat=True)[(wanted - 1) * size : wanted * size + 1]
 
 
 def _counted(part: tuple) -> int:
     """How many values a shape's part takes (see clause_parts)."""
     if part[0] == "q":
         return part[1]
-    return 1 if part[0] in ("from", "until") or part == ("project", "pk") else 0
+    return 1 if part[0] in ("from", "until", "person") or part == ("project", "pk") else 0
 
 
-def _page_ids(shape: tuple, person_pk, *values) -> QuerySet:
-    """The query gallery_page builds for a page of this shape (see filtered, card_page)."""
-    sort, wanted, size, parts = shape
-    wanted_clauses, at = [], 0
-    for part in parts:
-        wanted_clauses.append(clause_of(part, list(values[at : at + _counted(part)]), person_pk))
-        at += _counted(part)
-    rows = Generation.objects.filter(owner=person_pk).in_gallery()
-    combined = _all(q for q in wanted_clauses if q)  # as GalleryFilter.filter_queryset
-    rows = stack_heads(rows.filter(combined) if combined else rows).order_by(*SORTS[sort])
-    return rows.values_list("pk", flat=True)[(wanted - 1) * size : wanted * size + 1]
+def _in_range(field: Field, value) -> bool:
+    """Whether `value` is an id within the integers of its column: past them the ORM
+    decides what the page finds (nothing, or an error as for any query)."""
+    if not isinstance(field, IntegerField):
+        return True
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    number = field.get_prep_value(value)
+    return (low is None or number >= low) and (high is None or number <= high)
 
 
 OWN_PAGES = PreparedPages()
@@ -945,14 +991,16 @@ SECTIONS_KEEP_SECONDS = COUNTS_KEEP_SECONDS
 
 def gallery_sections(
     request: HttpRequest,
-    base: QuerySet,
+    base: QuerySet | Callable[[], QuerySet],
     counts_version: str,
     action: str,
     filterset_class: type[GalleryFilter] = GalleryFilter,
     prepared: PreparedPages | None = None,
+    within: tuple = (),
 ) -> dict:
     """A gallery page's filters and cards, rendered, with what the page says around them
-    (the counts follow: gallery_counts).
+    (the counts follow: gallery_counts). `base` may be a function that builds it: called
+    only when the sections are drawn and `prepared` does not answer (see gallery_page).
 
     Kept in the cache under everything they show: `counts_version` (which must name the
     base as well as its state, the viewer's stars and the comments: see
@@ -973,13 +1021,15 @@ def gallery_sections(
     key = "gallery-sections:" + hashlib.sha256(signature.encode()).hexdigest()
     sections = cache.get(key)
     if sections is None:
-        sections = _draw_sections(request, base, action, filterset_class, prepared)
+        sections = _draw_sections(request, base, action, filterset_class, prepared, within)
         cache.set(key, sections, SECTIONS_KEEP_SECONDS)
     return sections
 
 
-def _draw_sections(request, base, action, filterset_class, prepared=None) -> dict:
-    page = gallery_page(request, base, filterset_class=filterset_class, prepared=prepared)
+def _draw_sections(request, base, action, filterset_class, prepared=None, within=()) -> dict:
+    page = gallery_page(
+        request, base, filterset_class=filterset_class, prepared=prepared, within=within
+    )
     context = {"gallery": page, "page": page.page, "action": action}
     shown = page.page.object_list
     return {

@@ -32,6 +32,7 @@ from .access import (
     members_only,
     people_who_see,
     team_generations,
+    team_to,
 )
 from .forms import CommentForm, StudioSettingsForm
 from .models import Comment, Generation
@@ -250,12 +251,8 @@ def mention_suggestions(request: HttpRequest, pk) -> HttpResponse:
 class TeamFilter(gallery.GalleryFilter):
     """The gallery's filters and a person (whose videos, among what the team shared)."""
 
+    # Its clause is the gallery's (gallery.clause_parts): prepared pages know it too.
     person = django_filters.NumberFilter(method="apply", label="Person")
-
-    def clause(self, name: str, value) -> Q:
-        if name == "person":
-            return Q(owner_id=value)
-        return super().clause(name, value)
 
     def extra_facets(self):
         # A studio is a small team: one count per person, from the gallery's one query.
@@ -285,25 +282,38 @@ def _person_label(user) -> str:
     return name if user.is_active else f"{name} (no longer in the studio)"
 
 
+# A page of the Team's list (team_generations(person).in_gallery()) from a query built
+# once per shape of its filters (gallery.PreparedPages), the rule's projects as a subquery.
+TEAM_PAGES = gallery.PreparedPages(
+    lambda pk: Generation.objects.filter(team_to(pk)).in_gallery(), TeamFilter
+)
+
+
 def team(request: HttpRequest) -> HttpResponse:
     """Everything shared with the team, with each maker's name: the gallery's search,
     filters, sort and compare, plus a person."""
-    base = team_generations(request.user).in_gallery()
+
+    def base():
+        return team_generations(request.user).in_gallery()
+
     if request.GET.get("counts"):
         version = gallery.team_counts_version(request.user)
-        counts = gallery.gallery_counts(request, base, version, TeamFilter)
+        counts = gallery.gallery_counts(request, base(), version, TeamFilter)
         return render(
             request,
             "generations/_filters.html#counts",
             {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
         )
     if getattr(request, "htmx", False) and request.GET.get("page"):
-        page = gallery.gallery_page(request, base, filterset_class=TeamFilter)
+        page = gallery.gallery_page(request, base, filterset_class=TeamFilter, prepared=TEAM_PAGES)
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:team")
     version = gallery.team_counts_version(request.user)
-    sections = gallery.gallery_sections(request, base, version, action, TeamFilter)
+    # The list is built only when TEAM_PAGES does not answer, and never for a reload.
+    sections = gallery.gallery_sections(
+        request, base, version, action, TeamFilter, prepared=TEAM_PAGES
+    )
     return render(request, "generations/team.html", {"sections": sections})
 
 

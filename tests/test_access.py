@@ -130,3 +130,149 @@ class TeamListTests(StudioTestCase):
         self.assertFalse(team_generations(self.bob).filter(pk__in=in_limited).exists())
         self.assertEqual(team_generations(dan).filter(pk__in=in_limited).count(), 4)
         self.assertFalse(team_generations(AnonymousUser()).exists())
+
+
+class PreparedTeamPagesTests(StudioTestCase):
+    """A page of the Team's list and of a project's, found by a query built once per shape
+    (team_views.TEAM_PAGES, views.projects.PROJECT_PAGES), holds the ids the ORM's own query
+    finds, for people who see different things and for every shape of the filters: a
+    private video, one in the Trash, one in a project someone is not in never shows."""
+
+    def test_the_prepared_pages_are_the_orm_s_for_each_person_and_shape(self):
+        from datetime import timedelta
+
+        from django.http import QueryDict
+        from django.test import RequestFactory
+
+        from generations import gallery
+        from generations.models import Favourite, ReviewStatus
+        from generations.team_views import TEAM_PAGES, TeamFilter
+        from generations.views.projects import PROJECT_PAGES, ProjectPageFilter
+        from veo.catalogue import Size
+
+        dan, admin = make_user("dan"), make_user("boss", is_staff=True)
+        open_project = Project.objects.create(name="Open", created_by=self.alice)
+        limited = Project.objects.create(name="Limited", created_by=admin)
+        limited.set_people(True, [dan])
+        now = timezone.now()
+        n = 0
+        for owner in (self.alice, self.bob, dan):
+            for project in (None, open_project, limited):
+                for shared_at in (None, now):
+                    for trashed_at in (None, now):
+                        job = make_generation(
+                            owner,
+                            prompt=["A red kite over wheat", "Rain on a café window"][n % 2],
+                            shared_at=shared_at,
+                            trashed_at=trashed_at,
+                            project=project,
+                            created_at=now - timedelta(days=n, minutes=n),
+                        )
+                        Generation.objects.filter(pk=job.pk).update(
+                            status=[Status.READY, Status.FAILED, Status.RENDERING][n % 3],
+                            size=[Size.PORTRAIT_720, Size.LANDSCAPE_1080][n % 2],
+                            review_status=[ReviewStatus.DRAFT, ReviewStatus.APPROVED][n % 4 == 0],
+                        )
+                        if n % 5 == 0:
+                            Favourite.objects.create(person=self.bob, generation=job)
+                        n += 1
+        in_days = str(timezone.localdate() - timedelta(days=10))
+        queries = [
+            "",
+            "sort=oldest",
+            "q=kite",
+            "q=KITE+wheat&status=ready",
+            "status=failed&orientation=portrait",
+            "review=approved",
+            "starred=true",
+            f"after={in_days}",
+            f"before={in_days}&sort=oldest",
+            f"person={dan.pk}",
+            f"person={self.alice.pk}&q=rain",
+            "person=999999",
+            f"person={dan.pk}.5",
+            f"project={open_project.pk}",
+            f"project={limited.pk}",
+            "project=none",
+        ]
+        lists = [
+            (
+                "team",
+                TEAM_PAGES,
+                TeamFilter,
+                lambda person, project: team_generations(person).in_gallery(),
+            ),
+            (
+                "project",
+                PROJECT_PAGES,
+                ProjectPageFilter,
+                lambda person, project: (
+                    visible_generations(person).in_gallery().filter(project=project)
+                ),
+            ),
+        ]
+        private = Generation.objects.filter(project=None, shared_at=None, trashed_at=None)
+        compared = 0
+        for person in (self.alice, self.bob, dan, admin):
+            for name, pages, filterset_class, listed in lists:
+                for project in (open_project, limited) if name == "project" else (None,):
+                    for query in queries:
+                        for number in ("1", "2", "9"):
+                            with self.subTest(
+                                person=person.username, list=name, query=query, page=number
+                            ):
+                                request = RequestFactory().get("/")
+                                request.user = person
+                                base = listed(person, project)
+                                filterset, rows, sort = gallery.filtered(
+                                    request, base, QueryDict(query), filterset_class
+                                )
+                                ids = rows.values_list("pk", flat=True)
+                                expected = gallery.card_page(ids, number, 3)
+                                within = (project.pk,) if project else ()
+                                found = pages.page(filterset, sort, number, 3, *within)
+                                if found is None:  # past the last page: the ORM's to find
+                                    self.assertLess(expected.number, int(number))
+                                    continue
+                                found_ids = [_as_id(pk) for pk in found.object_list]
+                                self.assertEqual(found_ids, expected.object_list)
+                                self.assertEqual(
+                                    (found.number, found.more), (expected.number, expected.more)
+                                )
+                                # Never a card the person may not see.
+                                shown = Generation.objects.filter(pk__in=found_ids)
+                                self.assertFalse(shown.filter(trashed_at__isnull=False).exists())
+                                self.assertFalse(
+                                    shown.filter(pk__in=private).exclude(owner=person).exists()
+                                )
+                                if person in (self.alice, self.bob):
+                                    theirs = shown.filter(project=limited).exclude(owner=person)
+                                    self.assertFalse(theirs.exists())
+                                compared += len(found_ids)
+        self.assertGreater(compared, 100)
+        # An id past the database's integers is left to the ORM.
+        request = RequestFactory().get("/")
+        request.user = self.bob
+        huge = QueryDict("person=99999999999999999999")
+        filterset, _, sort = gallery.filtered(request, team_generations(self.bob), huge, TeamFilter)
+        self.assertIsNone(TEAM_PAGES.page(filterset, sort, "1", 24))
+        # Bob is not in the limited project: none of its videos but his own is on his Team
+        # pages; Dan, who is, sees Alice's there.
+        in_limited = Generation.objects.filter(project=limited, trashed_at=None)
+        for person, owners in (
+            (self.bob, {self.bob.pk}),
+            (dan, {self.alice.pk, self.bob.pk, dan.pk}),
+        ):
+            request = RequestFactory().get("/")
+            request.user = person
+            filterset, _, sort = gallery.filtered(
+                request, team_generations(person), QueryDict(f"project={limited.pk}"), TeamFilter
+            )
+            found = TEAM_PAGES.page(filterset, sort, "1", 24).object_list
+            shown = in_limited.filter(pk__in=[_as_id(pk) for pk in found])
+            self.assertEqual(len(found), shown.count())
+            self.assertEqual(set(shown.values_list("owner_id", flat=True)), owners)
+
+
+def _as_id(pk):
+    return Generation._meta.pk.to_python(pk)

@@ -28,6 +28,7 @@ from ..access import (
     people_who_see,
     projects_seen_by,
     visible_generations,
+    visible_to,
 )
 from ..errors import forbidden
 from ..forms import ProjectBudgetForm, ProjectForm, ProjectPeopleForm, usable_projects
@@ -45,6 +46,17 @@ class ProjectPageFilter(TeamFilter):
 ProjectPageFilter.base_filters = {
     name: one for name, one in TeamFilter.base_filters.items() if name != "project"
 }
+
+
+# A page of a project's videos the person sees (as `project` lists them) from a query built
+# once per shape of its filters (gallery.PreparedPages).
+PROJECT_PAGES = gallery.PreparedPages(
+    lambda pk, project_pk: (
+        Generation.objects.filter(visible_to(pk)).in_gallery().filter(project=project_pk)
+    ),
+    ProjectPageFilter,
+    Project._meta.pk,
+)
 
 
 def projects(request: HttpRequest) -> HttpResponse:
@@ -151,21 +163,29 @@ def project(request: HtmxHttpRequest, project_pk) -> HttpResponse:
     """One project: the gallery (search, filters, sort, compare, ZIP, keyboard) of its
     videos the person may see, who made each, and what it cost."""
     found = get_project_for_viewing(request, project_pk)
-    base = visible_generations(request.user).in_gallery().filter(project=found)
+
+    def base():  # built only when PROJECT_PAGES does not answer (see gallery.gallery_page)
+        return visible_generations(request.user).in_gallery().filter(project=found)
+
     version = f"project:{found.pk}:" + gallery.team_counts_version(request.user)
     if request.GET.get("counts"):
-        counts = gallery.gallery_counts(request, base, version, ProjectPageFilter)
+        counts = gallery.gallery_counts(request, base(), version, ProjectPageFilter)
         return render(
             request,
             "generations/_filters.html#counts",
             {"counts": counts, "facets": counts.facets, "f": counts.filterset.form},
         )
+    within = (found.pk,)  # what PROJECT_PAGES' list takes beside the person
     if request.htmx and request.GET.get("page"):
-        page = gallery.gallery_page(request, base, filterset_class=ProjectPageFilter)
+        page = gallery.gallery_page(
+            request, base, filterset_class=ProjectPageFilter, prepared=PROJECT_PAGES, within=within
+        )
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = found.get_absolute_url()
-    sections = gallery.gallery_sections(request, base, version, action, ProjectPageFilter)
+    sections = gallery.gallery_sections(
+        request, base, version, action, ProjectPageFilter, PROJECT_PAGES, within
+    )
     return render(
         request,
         "generations/project.html",
