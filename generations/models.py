@@ -410,10 +410,11 @@ class PollRow(NamedTuple):
     key: str  # the id as 32 hex digits: no UUID object is made for a row nobody redraws
     status: str
     owner_id: int
-    updated_at: datetime | str
-    submit_started_at: datetime | str | None
-    shared_at: datetime | str | None
-    trashed_at: datetime | str | None
+    # Each moment as the database gives it cheapest (see _poll_columns).
+    updated_at: datetime | str | int
+    submit_started_at: datetime | str | int | None
+    shared_at: datetime | str | int | None
+    trashed_at: datetime | str | int | None
     project_id: int | None
     review_status: str
     title: str
@@ -462,10 +463,6 @@ def _poll_version_of_column(updated_at) -> int:
 # header's 50 fit in the largest).
 POLL_ROW_SHAPES = (8, 32, 64, 192)
 _NO_ROW = "0" * 32
-_POLL_COLUMNS = (
-    "id, status, owner_id, updated_at, submit_started_at, shared_at, trashed_at, project_id,"
-    " review_status, title"
-)
 _poll_sql: dict[tuple[str, int | str], str] = {}
 
 
@@ -479,34 +476,28 @@ def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
     The person's running jobs are read first: they are most often all the page polls
     for, and then that one read is the whole poll. Ids it did not hold (a teammate's job,
     a job that just ended) are read by primary key after it."""
-    keys = list(dict.fromkeys(pk.hex if isinstance(pk, uuid.UUID) else pk for pk in pks))
-    native = connection.features.has_native_uuid_field
     rows: dict[str, PollRow] = {}
     if running_of is not None:
-        rows.update(_poll_read("running", [running_of, *ACTIVE_STATUS_VALUES], native))
-    missing = [key for key in keys if key not in rows]
+        rows = _poll_read("running", [running_of, *ACTIVE_STATUS_VALUES])
+    missing = list({pk if isinstance(pk, str) else pk.hex for pk in pks}.difference(rows))
     if missing:
         shape = next((size for size in POLL_ROW_SHAPES if size >= len(missing)), 0)
         if not shape:
             raise ValueError(f"a poll reads at most {POLL_ROW_SHAPES[-1]} rows")
         missing += [_NO_ROW] * (shape - len(missing))
+        native = connection.features.has_native_uuid_field
         params: list[Any] = [uuid.UUID(hex=key) for key in missing] if native else missing
-        rows.update(_poll_read(shape, params, native))
+        rows.update(_poll_read(shape, params))
     return list(rows.values())
 
 
-def _poll_read(shape: int | str, params: list, native: bool) -> dict[str, PollRow]:
+def _poll_read(shape: int | str, params: list) -> dict[str, PollRow]:
     sql = _poll_sql.get((connection.alias, shape))
     if sql is None:
         sql = _poll_sql[connection.alias, shape] = _poll_rows_sql(shape)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchall()
-    rows = {}
-    for row in found:
-        key = row[0].hex if native else row[0]
-        rows[key] = PollRow(key, *row[1:])
-    return rows
+        return {row[0]: PollRow._make(row) for row in cursor.fetchall()}
 
 
 def _poll_rows_sql(shape: int | str) -> str:
@@ -514,16 +505,40 @@ def _poll_rows_sql(shape: int | str) -> str:
     if isinstance(shape, str):  # "running"
         active = ", ".join(["%s"] * len(ACTIVE_STATUS_VALUES))
         return (
-            f"SELECT {_POLL_COLUMNS} FROM {table} "
+            f"SELECT {_poll_columns()} FROM {table} "
             f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50"
         )
-    return f"SELECT {_POLL_COLUMNS} FROM {table} WHERE id IN ({', '.join(['%s'] * shape)})"
+    return f"SELECT {_poll_columns()} FROM {table} WHERE id IN ({', '.join(['%s'] * shape)})"
+
+
+def _poll_columns() -> str:
+    """PollRow's columns, the id as 32 hex digits and each moment as a plain value: a
+    datetime made for every row on every poll (the drivers' converters) cost more than the
+    query, and the versions are worked out once per distinct value anyway."""
+    if connection.vendor == "postgresql":
+        key, moment = "replace(id::text, '-', '')", "(extract(epoch FROM {}) * 1000000)::bigint"
+    else:
+        # SQLite stores the id as hex; "+column" is the stored text, as an expression, which
+        # the sqlite3 module converts by no declared type.
+        key, moment = "id", "+{}"
+    moments = {"updated_at", "submit_started_at", "shared_at", "trashed_at"}
+    return ", ".join(
+        key if name == "key" else moment.format(name) if name in moments else name
+        for name in PollRow._fields
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _as_datetime(value) -> datetime | None:
-    # SQLite hands back the stored text (UTC, no zone); PostgreSQL an aware datetime.
+    """A moment as _poll_columns reads it: SQLite's stored text (UTC), PostgreSQL's
+    microseconds since 1970, or a datetime."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
     return value
 
 

@@ -1,9 +1,13 @@
 """The numbers the page polls by, defined once: the views honour them and the page gets
 them rendered into base.html's poller (gallery_tags.poller_attributes), never a copy."""
 
-# Enough for 128 running cards, or 64 waiting ones (a card and its place line each), in a
-# URL that gunicorn and nginx accept (veostudio/gunicorn_conf.py, limit_request_line).
+# The most of what the page shows that one poll carries: 128 running cards, or 64 waiting
+# ones (a card and its place line each). A page showing more takes turns (poll.js).
 POLL_LIMIT = 128
+# The longest poll URL poll.js sends: what does not fit waits for the next poll. Under
+# gunicorn's limit_request_line (veostudio/gunicorn_conf.py: 8,190, its ceiling, for the
+# whole "GET <url> HTTP/1.1") and nginx's default 8 KB header buffer, with room to spare.
+POLL_URL_LIMIT = 8000
 # How often the page's poller asks /status/ while a job on the page or in the header runs,
 # and how often it still asks from a hidden tab (so that the tab title and a notification
 # still say when a job ended there).

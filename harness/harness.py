@@ -911,9 +911,11 @@ _JOB_URL = re.compile(r"/videos/([0-9a-f-]{36})/$")
 
 def poll_path(seen: list[str], watching: list[str] = ()) -> str:  # type: ignore[assignment]
     """The page's poll as htmx sends it (static/js/poll.js adds the parameters): the
-    `view:id:version` markers of the running jobs it shows, and the header's job ids."""
-    path = "/status/?v=" + "+".join(marker.replace(":", ".") for marker in seen)
-    return path + ("&watch=" + "+".join(watching) if watching else "")
+    `view:id:version` markers of the running jobs it shows and the header's job ids, each
+    id without its dashes, apart by "_"."""
+    views = [marker.split(":") for marker in seen]
+    path = "/status/?v=" + "_".join(f"{v}.{pk.replace('-', '')}.{n}" for v, pk, n in views)
+    return path + ("&watch=" + "_".join(pk.replace("-", "") for pk in watching) if watching else "")
 
 
 _SWAP = re.compile(r'(?=<[a-zA-Z][\w-]* hx-swap-oob="true")')

@@ -191,7 +191,7 @@ def test_a_gallery_with_two_running_jobs_polls_once_per_interval_and_idles_when_
     assert len(polls) == 3, polls
     gaps = [later - earlier for (earlier, _), (later, _) in zip(polls, polls[1:], strict=False)]
     assert all(gap >= POLL_EVERY_MS / 1000 * 0.8 for gap in gaps), gaps
-    assert all(str(first.pk) in url and str(second.pk) in url for _, url in polls), polls
+    assert all(first.pk.hex in url and second.pk.hex in url for _, url in polls), polls
 
     finish(first)
     page.locator(f"#card-{first.pk}.status-ready").wait_for(timeout=POLL_EVERY_MS * 3)

@@ -44,9 +44,9 @@ keepalive = 20
 # A streamed video to a slow client may take long; only a stuck request is killed.
 timeout = _number("WEB_TIMEOUT_SECONDS", 120, 5, 3600)
 graceful_timeout = 10
-# The page's one poll names every running job it shows in its URL: gunicorn's 4,094-byte
-# default would refuse a page of about 40 waiting cards. 8,190 is gunicorn's ceiling and
-# nginx's default buffer; generations.polling.POLL_LIMIT ids fit in it.
+# The page's one poll names the running jobs it shows in its URL: gunicorn's 4,094-byte
+# default would refuse a busy gallery's poll. 8,190 is gunicorn's ceiling and
+# nginx's default buffer; poll.js keeps its URL to generations.polling.POLL_URL_LIMIT.
 limit_request_line = 8190
 accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "").lower() in ("1", "true") else None
 # gunicorn's usual line plus the time the request took in the server, in microseconds

@@ -35,11 +35,13 @@ urlpatterns = [
     path("favicon.ico", site.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # First of the apps: its page poll (/status/, every few seconds on every open page) and
+    # gallery are most of all requests, and each pattern tried before costs a little.
+    path("", include("generations.urls")),
     path("", include("inbox.urls")),
     path("", include("reports.urls")),
     path("", include("batches.urls")),
     path("", include("prompts.urls")),
     path("", include("reviewlinks.urls")),
     path("", include("sequences.urls")),
-    path("", include("generations.urls")),
 ]

@@ -59,16 +59,17 @@ def duration_words(elapsed) -> str:
 @register.simple_tag
 def poller_attributes() -> SafeString:
     """base.html's poller: htmx asks /status/ at the server's pace, and the numbers poll.js
-    needs (how many jobs one request may carry, the paces when nothing runs and in a
-    hidden tab) come with it."""
+    needs (how many jobs one request may carry and in how long a URL, the paces when
+    nothing runs and in a hidden tab) come with it."""
     return format_html(
         'hx-get="{}" hx-trigger="every {}ms, poll-now" hx-swap="none"'
-        ' data-poll-every-ms="{}" data-poll-limit="{}" data-poll-hidden-every-ms="{}"'
-        ' data-poll-idle-every-ms="{}"',
+        ' data-poll-every-ms="{}" data-poll-limit="{}" data-poll-url-limit="{}"'
+        ' data-poll-hidden-every-ms="{}" data-poll-idle-every-ms="{}"',
         page_url("generations:poll"),
         polling.POLL_EVERY_MS,
         polling.POLL_EVERY_MS,
         polling.POLL_LIMIT,
+        polling.POLL_URL_LIMIT,
         polling.POLL_HIDDEN_EVERY_MS,
         polling.POLL_IDLE_EVERY_MS,
     )

@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from .. import gallery, slots, wording
 from ..access import get_for_viewing, watcher, watches
-from ..models import ACTIVE_STATUS_VALUES, Generation, RunningJobs, poll_rows
+from ..models import ACTIVE_STATUS_VALUES, Generation, PollRow, RunningJobs, poll_rows
 from ..notifications import unread_count
 from ..polling import POLL_LIMIT
 from ..team_views import team_context
@@ -25,11 +25,14 @@ POLL_PARTIALS = {
 # A waiting job's place in the queue is its own polled line inside its card or status: the
 # place moves each time a slot frees, and that should not redraw the whole card.
 WAIT_LINES = {"wait-card": "card", "wait-status": "status"}
-# A job's id as the page writes it (or its 32 hex digits); the poll keeps it as hex.
-_ID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
-_TOKEN = re.compile(
-    rf"({'|'.join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))})[.:]({_ID.pattern})[.:](-?[0-9]+)"
-)
+# A job's id as 32 hex digits (poll.js sends it so) or as the page writes it; the poll
+# keeps it as hex.
+_ID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+# Tokens apart by "_" (poll.js) or spaces; one not whole between them is no token.
+_APART, _END = r"(?<![^ _])", r"(?![^ _])"
+_VIEW = "|".join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))
+_TOKEN = re.compile(rf"{_APART}({_VIEW})[.:]({_ID})[.:](-?[0-9]+){_END}")
+_WATCHED = re.compile(rf"{_APART}{_ID}{_END}")
 
 
 def poll(request: HttpRequest) -> HttpResponse:
@@ -47,19 +50,16 @@ def poll(request: HttpRequest) -> HttpResponse:
     user_pk = request.user.pk
     found = poll_rows([*seen, *watched], running_of=user_pk)
     viewer = watcher(request.user)
-    rows = {row.key: row for row in found if watches(viewer, row)}
-    mine_running = [
-        row for row in found if row.owner_id == user_pk and row.status in ACTIVE_STATUS_VALUES
-    ]
-    changed = [
-        key
-        for key, views in seen.items()
-        if key in rows
-        and any(
-            view in POLL_PARTIALS and version != _version_for(view, rows[key])
-            for view, version in views
-        )
-    ]
+    rows: dict[str, PollRow] = {}
+    mine_running = []
+    for row in found:
+        if row.owner_id == user_pk:
+            rows[row.key] = row
+            if row.status in ACTIVE_STATUS_VALUES:
+                mine_running.append(row)
+        elif watches(viewer, row):
+            rows[row.key] = row
+    changed = [key for key, views in seen.items() if key in rows and _shows_old(views, rows[key])]
     places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
     if places_shown or any(rows[key].waits_for_slot for key in changed):
         slots.draw_with_recent_plan(request)
@@ -154,9 +154,9 @@ def _comment_list(request: HttpRequest) -> dict[str, str] | None:
 
 
 def _watched(value: str) -> list[str]:
-    """The header's job ids, space-separated, as 32 hex digits; anything malformed is
-    ignored."""
-    return [token.replace("-", "").lower() for token in value.split()[:50] if _ID.fullmatch(token)]
+    """The header's job ids (at most 50, as it shows), apart by "_" or spaces, as 32 hex
+    digits; anything malformed is ignored."""
+    return [token.replace("-", "").lower() for token in _WATCHED.findall(value)[:50]]
 
 
 def _waiting_shown(request: HttpRequest, waiting: int) -> int:
@@ -201,6 +201,14 @@ def _out_of_band(html: str) -> str:
     return _FIRST_TAG.sub(r'<\1 hx-swap-oob="true"', html, count=1)
 
 
+def _shows_old(views: list[tuple[str, int]], row: PollRow) -> bool:
+    """Whether the page shows a part of the job (a card, a video page's status or history)
+    of another version than the row's now."""
+    return any(
+        view in POLL_PARTIALS and version != _version_for(view, row) for view, version in views
+    )
+
+
 def _version_for(view: str, job) -> int:
     """A card shows less than the status part of a video's page (no time so far), so its
     version changes less often. `job` is a Generation or a PollRow."""
@@ -237,15 +245,12 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
 
 
 def poll_request(values: list[str]) -> dict[str, list[tuple[str, int]]]:
-    """Parse `view.id.version` triples, space-separated in one value as poll.js sends them
-    (one short parameter: no percent-escapes to undo, no list of parameters to build), or
-    `view:id:version`, one per value, into the ids' 32 hex digits and what the page shows
-    of each; anything malformed is ignored, not an error."""
+    """Parse `view.id.version` triples, apart by "_" in one value as poll.js sends them
+    (nothing in it is escaped: the URL stays short and the server reads it in one go), or
+    by spaces, or `view:id:version`, one per value, into the ids' 32 hex digits and what
+    the page shows of each; anything malformed is ignored, not an error."""
     seen: dict[str, list[tuple[str, int]]] = {}
-    tokens = [token for value in values for token in value.split()]
-    for token in tokens[:POLL_LIMIT]:
-        parsed = _TOKEN.fullmatch(token)
-        if parsed:
-            view, pk, version = parsed.groups()
-            seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
+    tokens = [token for value in values for token in _TOKEN.findall(value)]
+    for view, pk, version in tokens[:POLL_LIMIT]:
+        seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
     return seen

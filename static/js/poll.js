@@ -23,26 +23,35 @@
     return document.getElementById("poller");
   }
 
-  // "view.id.version" triples apart by spaces, one parameter: nothing in it is escaped, so
-  // the URL stays short and the server splits it instead of decoding a list.
-  function markers(limit) {
-    var tokens = [];
+  // What the page shows, as few characters as the server reads: "view.id.version", the
+  // id without its dashes, the tokens apart by "_" (nothing in them is escaped, so each
+  // costs its own length in the URL). A request line has a limit (the poller's
+  // data-poll-url-limit, under gunicorn's and nginx's): what does not fit in `room`, or
+  // past `limit` tokens, waits for the next request, a window per request in turn.
+  function markers(room, limit) {
+    var all = [];
     document.querySelectorAll("[data-poll]").forEach(function (element) {
-      tokens.push(element.dataset.poll.replace(/:/g, "."));
+      var parts = element.dataset.poll.split(":");
+      all.push(parts[0] + "." + parts[1].replace(/-/g, "") + "." + parts[2]);
     });
-    if (tokens.length > limit) {
-      // More than one request line holds (a huge page): take turns, a window per request.
-      turn = turn % tokens.length;
-      tokens = tokens.concat(tokens).slice(turn, turn + limit);
-      turn += limit;
+    var start = all.length ? turn % all.length : 0;
+    var tokens = [];
+    for (var i = 0; i < all.length && tokens.length < limit; i++) {
+      var token = all[(start + i) % all.length];
+      room -= token.length + 1;
+      if (room < 0) break;
+      tokens.push(token);
     }
+    turn = start + tokens.length;
     return tokens;
   }
 
-  // The header's running jobs: the server says how the ones that ended did.
+  // The header's running jobs (the server says how the ones that ended did), as compact
+  // as the markers.
   function watched() {
     var indicator = document.getElementById("jobs-indicator");
-    return (indicator && indicator.dataset.watch) || "";
+    var ids = (indicator && indicator.dataset.watch) || "";
+    return ids.trim().replace(/-/g, "").split(/\s+/).join("_");
   }
 
   function busy() {
@@ -106,13 +115,19 @@
         parameters.comments_version = list.dataset.commentsVersion || "";
       }
     }
-    var tokens = markers(Number(element.dataset.pollLimit) || 1);
-    if (tokens.length) parameters.v = tokens.join(" ");
     var watch = watched();
     if (watch) {
       parameters.watch = watch;
       parameters.waiting = document.getElementById("jobs-indicator").dataset.waiting || "0";
     }
+    // The URL so far ("?" or "&" before each parameter), and "&v=" to come.
+    var room = Number(element.dataset.pollUrlLimit) - event.detail.path.length - 3;
+    ["bell", "comments", "comments_version", "watch", "waiting"].forEach(function (name) {
+      var value = parameters[name];
+      if (value !== undefined) room -= name.length + 2 + encodeURIComponent(value).length;
+    });
+    var tokens = markers(room, Number(element.dataset.pollLimit) || 1);
+    if (tokens.length) parameters.v = tokens.join("_");
     if (!running && !parameters.bell && !parameters.comments) {
       event.preventDefault();  // nothing to ask about
       return;
