@@ -8,7 +8,7 @@ from django import template
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
-from generations import frame
+from generations import frame, polling
 from generations.notifications import unread_count
 
 from .gallery_tags import poller_attributes
@@ -50,10 +50,18 @@ def frame_poller(context) -> SafeString:
     user = context.get("user")
     if not getattr(user, "is_authenticated", False):
         return mark_safe("")
-    return _poller(get_script_prefix())
+    return _poller(
+        get_script_prefix(),
+        polling.POLL_EVERY_MS,
+        polling.POLL_LIMIT,
+        polling.POLL_URL_LIMIT,
+        polling.POLL_HIDDEN_EVERY_MS,
+        polling.POLL_IDLE_EVERY_MS,
+    )
 
 
 @lru_cache(maxsize=16)
-def _poller(prefix: str) -> SafeString:
-    # The same on every page: its URL (with the script prefix, the key) and the poll's paces.
+def _poller(prefix: str, *paces: int) -> SafeString:
+    # The same on every page: its URL (with the script prefix) and the poll's numbers, which
+    # are the key, so that a number changed (a test's slower pace) is never served stale.
     return mark_safe(f'\n    <div id="poller" hidden {poller_attributes()}></div>\n  ')  # noqa: S308
