@@ -42,8 +42,8 @@ class _Compiled(NamedTuple):
 class Prepared:
     """`Prepared(build, field, …)`: `build(*values)` returns a queryset, each value of the
     type of the matching model field (a primary key: `Model._meta.pk`). `.rows(*values)`
-    gives what the database answers, as plain rows of database values (SQLite hands UUIDs
-    back as hex text and datetimes as text: turn into Python only what the caller shows)."""
+    gives the rows as the database driver answers them, before Django's converters (SQLite
+    hands UUIDs back as hex text: turn into Python only what the caller shows)."""
 
     def __init__(self, build: Callable[..., QuerySet], *fields: Field):
         self.build = build
