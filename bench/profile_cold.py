@@ -63,6 +63,11 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true", help="times only")
     parser.add_argument("--sql", action="store_true", help="print the last cold load's queries")
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --sql: each query's plan as the database ran it (EXPLAIN ANALYZE)",
+    )
+    parser.add_argument(
         "--with-team-content",
         action="store_true",
         help="give the measured person a teammate's work as a team has it: 50 inbox lines "
@@ -169,7 +174,7 @@ def run(args) -> int:
             assert answer.status_code == 200, answer.status_code
 
     db_time = [0.0]
-    queries: list[tuple[float, str]] = []
+    queries: list[tuple[float, str, object]] = []
 
     def timed(execute, sql, params, many, context):
         began = time.perf_counter()
@@ -178,7 +183,7 @@ def run(args) -> int:
         finally:
             took = time.perf_counter() - began
             db_time[0] += took
-            queries.append((took, sql))
+            queries.append((took, sql, params))
 
     medians: dict[str, tuple[float, float]] = {}
     for name in wanted:
@@ -214,8 +219,13 @@ def run(args) -> int:
         )
         medians[name] = (statistics.median(cold), statistics.median(warm))
         if args.sql:
-            for took, sql in queries:
+            for took, sql, params in queries:
                 print(f"  {took * 1000:6.2f} ms  {sql[:150]}")
+                if args.explain and sql.lstrip().upper().startswith("SELECT"):
+                    with connection.cursor() as cursor:
+                        cursor.execute("EXPLAIN ANALYZE " + sql, params)
+                        for (line,) in cursor.fetchall():
+                            print(f"           | {line}")
         if not args.no_profile:
             stats = pstats.Stats(profile)
             if args.save:
