@@ -23,7 +23,7 @@ from django_htmx.jinja import htmx_script
 from generations.access import may_generate
 from generations.links import page_url
 from generations.models import RUNNING, RunningJobs
-from generations.notifications import UNREAD
+from generations.notifications import UNREAD, UNREAD_LINES
 
 # base.html's stylesheets and scripts, in its order (htmx's own tag goes after the styles).
 _STYLES = [
@@ -89,21 +89,26 @@ class PersonNews(NamedTuple):
 
 
 def person_news(user, using: str = "default") -> PersonNews:
-    """`running_ids(user)` and `unread_count(user)` in one round trip: both prepared
-    queries side by side, each joined to a single row so that neither's lack of rows hides
-    the other's (tests/test_frame.py holds the answer to the two queries')."""
-    unread_sql, unread_params = UNREAD.statement(user.pk, using=using)
+    """`running_ids(user)` and `unread_count(user)`, in one round trip when nothing is
+    unread (most pages): the running jobs beside the count of unread lines, each joined to
+    a single row so that neither's lack of rows hides the other's. Only when some line is
+    unread does UNREAD check which of them the person still sees (tests/test_frame.py
+    holds the answer to the two queries')."""
+    lines_sql, lines_params = UNREAD_LINES.statement(user.pk, using=using)
     running_sql, running_params = RUNNING.statement(user.pk, using=using)
     sql = (
         "SELECT unread.*, running.* FROM (SELECT 1 AS one) AS one_row"
-        f" LEFT JOIN ({unread_sql}) AS unread ON 1 = 1"
+        f" LEFT JOIN ({lines_sql}) AS unread ON 1 = 1"
         f" LEFT JOIN ({running_sql}) AS running ON 1 = 1"
     )
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, unread_params + running_params)
+        cursor.execute(sql, lines_params + running_params)
         rows = cursor.fetchall()
+    unread = 0
     # unread_count's rule: an inactive person has no bell to show.
-    unread = (rows[0][0] or 0) if user.is_active else 0
+    if rows[0][0] and user.is_active:
+        found = UNREAD.rows(user.pk, using=using)
+        unread = found[0][0] if found else 0
     return PersonNews(RunningJobs.of(row[1:] for row in rows if row[1] is not None), unread)
 
 

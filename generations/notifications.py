@@ -288,6 +288,21 @@ UNREAD = Prepared(
 )
 
 
+# The person's unread lines before the check of what they still see: the header's first
+# question. Planning UNREAD's visibility rule took PostgreSQL 0.4 ms on every page, for most
+# people to learn that nothing is unread; only a count above 0 asks UNREAD itself.
+UNREAD_LINES = Prepared(
+    lambda pk: (
+        Notification.objects.filter(recipient_id=pk, read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("*"))
+        .values_list("n")
+    ),
+    get_user_model()._meta.pk,
+)
+
+
 # The inbox lists this many of the newest lines: older ones are rarely looked for.
 INBOX_SHOWN = 100
 
