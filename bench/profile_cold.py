@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -174,7 +175,7 @@ def run(args) -> int:
             assert answer.status_code == 200, answer.status_code
 
     db_time = [0.0]
-    queries: list[tuple[float, str, object]] = []
+    queries: list[tuple[float, str, Any]] = []
 
     def timed(execute, sql, params, many, context):
         began = time.perf_counter()
