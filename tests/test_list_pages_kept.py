@@ -12,10 +12,11 @@ from django.utils import timezone
 from batches.forms import SheetForm
 from batches.models import Batch
 from batches.views import blank_sheet_fields, earlier_batches
+from generations.models import Favourite, Project, ReviewStatus
 from prompts.forms import StyleBlockForm
-from prompts.models import Preset, Scope, StyleBlock
+from prompts.models import Preset, PresetUse, Scope, StyleBlock, library_presets
 from prompts.views import blank_block_fields
-from tests.helpers import StudioTestCase, make_user
+from tests.helpers import StudioTestCase, make_generation, make_user
 
 # What library.html drew on every load before blank_block_fields() kept it.
 BLOCK_FIELDS = """<div class="inline-fields">
@@ -59,6 +60,56 @@ class PresetsLibraryTests(StudioTestCase):
             self.assertContains(page, f'"{reverse(name, args=[block.pk])}"')
         self.assertContains(page, f'action="{reverse("prompts:block_add")}"')
         self.assertContains(page, f'action="{reverse("prompts:settings")}"')
+
+
+class LibraryRowsTests(StudioTestCase):
+    """library_rows() counts with a subquery each what with_outcomes() counts with joins."""
+
+    def test_the_counts_names_and_projects_are_the_orm_s(self):
+        admin = make_user("ada", is_staff=True)
+        project = Project.objects.create(name="Launch", created_by=self.bob)
+        mine = Preset.objects.create(name="Mine", owner=self.alice, prompt="A thing")
+        team = Preset.objects.create(name="Team", owner=self.bob, prompt="B", scope=Scope.TEAM)
+        Preset.objects.create(
+            name="In project", owner=self.bob, prompt="C", scope=Scope.PROJECT, project=project
+        )
+        Preset.objects.create(name="Bob's own", owner=self.bob, prompt="D")
+        approved_and_starred = make_generation(self.alice, review_status=ReviewStatus.APPROVED)
+        starred_twice = make_generation(self.alice)
+        for generation in (approved_and_starred, starred_twice, make_generation(self.alice)):
+            PresetUse.objects.create(preset=mine, generation=generation)
+        PresetUse.objects.create(preset=team, generation=starred_twice)
+        for person in (self.alice, self.bob):
+            Favourite.objects.create(person=person, generation=starred_twice)
+        Favourite.objects.create(person=self.alice, generation=approved_and_starred)
+
+        def shown(presets):
+            return [
+                (
+                    p.pk,
+                    p.name,
+                    p.owner.pk,
+                    p.owner.get_username(),
+                    p.project.name if p.project_id else None,
+                    p.scope_label,
+                    p.used,
+                    p.approved,
+                    p.starred,
+                )
+                for p in presets
+            ]
+
+        for person in (self.alice, self.bob, admin):
+            with self.subTest(person=person.username):
+                expected = Preset.objects.visible_to(person).with_outcomes().order_by("name", "pk")
+                expected = expected.select_related("owner", "project")
+                self.assertEqual(shown(library_presets(person)), shown(expected))
+                searched = expected.filter(name__icontains="m")
+                self.assertEqual(shown(library_presets(person, "m")), shown(searched))
+        counts = {p.name: (p.used, p.approved, p.starred) for p in library_presets(self.alice)}
+        self.assertEqual(counts["Mine"], (3, 1, 2))
+        self.assertEqual(counts["Team"], (1, 0, 1))
+        self.assertEqual(counts["In project"], (0, 0, 0))
 
 
 class BatchesPageTests(StudioTestCase):
