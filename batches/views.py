@@ -1,15 +1,20 @@
 """Batches from a sheet: upload or paste, the plan (priced, fixed row by row, a project
 chosen), generating it as a whole, and the batch's videos with their live status."""
 
+from functools import cache
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from generations import gallery
 from generations.access import members_only
 from generations.forms import usable_projects
+from generations.links import numbered_url
+from generations.prepared import Prepared
 from sequences.access import visible_sequences
 
 from .forms import SheetForm
@@ -32,6 +37,36 @@ def _get_draft_row(request: HttpRequest, batch_pk, row_pk) -> tuple[Batch, Batch
     return batch, get_object_or_404(batch.rows, pk=row_pk)
 
 
+_OWNER = Batch._meta.get_field("owner").target_field
+
+# The person's latest batches, as the page lists them; built once per process
+# (generations/prepared.py).
+EARLIER = Prepared(
+    lambda owner: Batch.objects.for_user(owner)[:20].values_list(
+        "pk", "name", "created_at", "generated_at"
+    ),
+    _OWNER,
+)
+
+
+def earlier_batches(person) -> list[tuple[Batch, str]]:
+    """The person's 20 latest batches, each with its page's URL (`get_absolute_url`)."""
+    found = []
+    for pk, name, created_at, generated_at in EARLIER.values(person.pk):
+        batch = Batch(
+            pk=pk, owner=person, name=name, created_at=created_at, generated_at=generated_at
+        )
+        url = numbered_url("batches:videos" if generated_at else "batches:plan", pk)
+        found.append((batch, url))
+    return found
+
+
+@cache
+def blank_sheet_fields() -> str:
+    """The sheet form's fields as a blank SheetForm draws them, the same on every load."""
+    return render_to_string("batches/batches.html#sheet_fields", {"form": SheetForm()})
+
+
 @members_only
 def batches(request: HttpRequest) -> HttpResponse:
     """Start a batch from a sheet; the person's earlier batches below."""
@@ -42,13 +77,13 @@ def batches(request: HttpRequest) -> HttpResponse:
             return redirect(batch)
     else:
         form = SheetForm()
-    earlier = Batch.objects.for_user(request.user)[:20]
     return render(
         request,
         "batches/batches.html",
         {
             "form": form,
-            "earlier": earlier,
+            "blank_fields": "" if form.is_bound else blank_sheet_fields(),
+            "earlier": earlier_batches(request.user),
             "max_size": human_size(MAX_BYTES),
             "max_rows": MAX_ROWS,
         },

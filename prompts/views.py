@@ -2,9 +2,12 @@
 Improve my prompt) and the style blocks. Every preset is found through `Preset.objects
 .visible_to` or `.changeable_by`: anything else answers 404."""
 
+from functools import cache
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -27,6 +30,14 @@ def _changeable(request: HttpRequest, pk) -> Preset:
     return get_object_or_404(Preset.objects.changeable_by(request.user), pk=pk)
 
 
+@cache
+def blank_block_fields() -> str:
+    """The library's Add style block fields, as a blank StyleBlockForm draws them: the same
+    on every load (its errors go to a message), so drawn once per process."""
+    form = StyleBlockForm()
+    return render_to_string("prompts/library.html#block_fields", {"block_form": form})
+
+
 @members_only
 def library(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
@@ -35,7 +46,7 @@ def library(request: HttpRequest) -> HttpResponse:
         "rows": [(preset, preset.may_be_changed_by(request.user)) for preset in presets],
         "query": query,
         "blocks": [(block, block.may_change(request.user)) for block in style_blocks()],
-        "block_form": StyleBlockForm(),
+        "block_fields": blank_block_fields(),
         "settings_form": _settings_form() if is_admin(request.user) else None,
     }
     return render(request, "prompts/library.html", context)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from generations.access import (
     members_only,
 )
 from generations.models import Comment, Generation, Project, Status
+from generations.prepared import PreparedModels
 
 from .forms import ReviewLinkForm
 from .models import ReviewLink
@@ -123,14 +125,38 @@ def detail(request: HttpRequest, link_pk) -> HttpResponse:
     return render(request, "reviewlinks/detail.html", context)
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    links = (
-        ReviewLink.objects.made_by(request.user)
-        .live()
-        .select_related("created_by", "project")
-        .annotate(n_videos=Count("videos"))
+def _listed(links, now):
+    return (
+        links.live(now).select_related("created_by", "project").annotate(n_videos=Count("videos"))
     )
-    context = {"links": links, "sees_all": is_admin(request.user)}
+
+
+_PERSON = ReviewLink._meta.get_field("created_by").target_field
+_NOW = ReviewLink._meta.get_field("expires_at")
+
+# The Links page's list, its SQL built once per process (generations/prepared.py): by whom
+# the links were made, as ReviewLink.objects.made_by (an admin sees everyone's).
+LISTED = {
+    False: PreparedModels(
+        lambda person, now: _listed(ReviewLink.objects.filter(created_by=person), now),
+        _PERSON,
+        _NOW,
+    ),
+    True: PreparedModels(lambda now: _listed(ReviewLink.objects.all(), now), _NOW),
+}
+
+
+def listed_links(person, now=None) -> list[ReviewLink]:
+    """ReviewLink.objects.made_by(person).live(now), each with its maker, project and
+    `n_videos`: the Links page's rows."""
+    now = now or timezone.now()
+    if is_admin(person):
+        return LISTED[True].objects(now)
+    return LISTED[False].objects(person.pk, now)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    context = {"links": listed_links(request.user), "sees_all": is_admin(request.user)}
     return render(request, "reviewlinks/index.html", context)
 
 

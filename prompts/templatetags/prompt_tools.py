@@ -43,3 +43,10 @@ def prompt_tools(context, form):
         "projects": form.usable_projects,
         "request": request,
     }
+
+
+@register.filter(name="numbered_url")
+def numbered_link(pk: int, name: str) -> str:
+    """`{{ preset.pk|numbered_url:"prompts:edit" }}`: `{% url %}` of a URL taking one integer
+    id, reversed once per process (generations/links.py), for the library's rows."""
+    return numbered_url(name, pk)

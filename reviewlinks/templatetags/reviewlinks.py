@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from generations.access import may_change_project, may_generate
+from generations.links import numbered_url
 from generations.models import Generation
 from generations.prepared import Prepared, PreparedModels
 
@@ -135,3 +136,10 @@ def review_links_panel(context) -> str:
 @register.filter
 def may_link_project(project, user) -> bool:
     return may_change_project(user, project)
+
+
+@register.filter
+def link_url(pk: int, name: str) -> str:
+    """`{{ link.pk|link_url:"reviewlinks:revoke" }}`: `{% url %}` of a link's page, reversed
+    once per process (generations/links.py)."""
+    return numbered_url(name, pk)
