@@ -18,7 +18,7 @@ from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_na
 from . import drawings, wording
 from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
-from .prepared import Prepared
+from .prepared import Prepared, side_by_side
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
@@ -164,11 +164,12 @@ class GenerationForm(forms.Form):
         return pk is not None and any(project.pk == pk for project in self.usable_projects)
 
     @classmethod
-    def blank(cls, owner, **initial):
+    def blank(cls, owner, newest: tuple | None = None, **initial):
         """The form as a person starts it: in the project of their newest video when they
-        may still use it ("the last one used is remembered"), without a setting to keep."""
+        may still use it ("the last one used is remembered"), without a setting to keep.
+        `newest`: LAST_PROJECT's answer, when the caller asked it (studio_and_newest)."""
         form = cls(initial={"client_token": uuid.uuid4(), **initial}, owner=owner)
-        form.initial.setdefault("project", last_project_of(owner, form.usable_projects))
+        form.initial.setdefault("project", last_project_of(owner, form.usable_projects, newest))
         return form
 
     @classmethod
@@ -541,17 +542,29 @@ LAST_PROJECT = Prepared(
 )
 
 
-def last_project_of(person, usable: list[Project] | None = None) -> int | None:
+def last_project_of(
+    person, usable: list[Project] | None = None, newest: tuple | None = None
+) -> int | None:
     """The project of the person's newest video, when they may still use it: the New video
     form starts there ("the last one used is remembered"), without a setting to keep.
-    `usable`: `usable_project_choices(person)` when the caller already holds it."""
-    rows = LAST_PROJECT.rows(person.pk)
-    last = rows[0][0] if rows else None
+    `usable`: `usable_project_choices(person)` when the caller already holds it; `newest`:
+    LAST_PROJECT's answer, when the caller asked it (a tuple: None is "not asked")."""
+    if newest is None:
+        rows = LAST_PROJECT.rows(person.pk)
+        newest = rows[0] if rows else ()
+    last = newest[0] if newest else None
     if last is None:
         return None
     if usable is None:
         usable = usable_project_choices(person)
     return last if any(project.pk == last for project in usable) else None
+
+
+def studio_and_newest(person) -> tuple[StudioSettings, tuple]:
+    """`studio_settings()` and LAST_PROJECT's answer for `person` (for `last_project_of`;
+    () when they have no video yet), in one round trip."""
+    _, (studio, newest) = side_by_side(None, STUDIO.statement(1), LAST_PROJECT.statement(person.pk))
+    return (STUDIO.instances_of([studio])[0] if studio else StudioSettings.load()), newest or ()
 
 
 class ProjectForm(forms.ModelForm):

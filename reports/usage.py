@@ -18,14 +18,15 @@ from billing.models import (
     LedgerEntry,
     Member,
     Price,
+    StudioSettings,
     exact_sum,
     from_ticks,
     person_and_team_totals_of,
     usage_sums,
 )
-from generations.forms import studio_settings
+from generations.forms import STUDIO, studio_settings
 from generations.models import ACTIVE_STATUSES, Generation, Project
-from generations.prepared import Prepared
+from generations.prepared import Prepared, side_by_side
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 # Room on the left of the day chart for its dollar axis; two steps: $0, half, the top.
@@ -155,11 +156,55 @@ def standing(person, month: Month) -> ledger.Standing:
 
 def history(person=None, count: int = 12, day: date | None = None) -> History:
     firsts = last_months(count, day)
-    days = day_sums(person, firsts[-1], month_range(firsts[0])[1])
+    return _history(firsts, day_sums(person, firsts[-1], month_range(firsts[0])[1]))
+
+
+def _history(firsts: list[date], days: dict[date, dict]) -> History:
     in_month: dict[date, list[dict]] = {first: [] for first in firsts}
     for when, sums in days.items():
         in_month[when.replace(day=1)].append(sums)
     return History(months=[_month(first, in_month[first]) for first in firsts], days=days)
+
+
+@dataclass
+class PersonUsage:
+    """What a person's Usage page reads of the ledger and their caps (see person_usage)."""
+
+    history: History
+    standing: ledger.Standing
+    # Whether a reservation waits for a verdict (open_reservations' first question).
+    awaiting_verdicts: bool
+
+
+def person_usage(person, verdicts_for=None, count: int = 12) -> PersonUsage:
+    """`history(person, count)`, `standing(person, …)` of this month and whether
+    `open_reservations(verdicts_for)` has any, in one round trip: the person's days, the
+    month's sums, their cap row, the studio's and the first open reservation side by side
+    (tests/test_usage_page_reads.py holds them to the separate reads)."""
+    firsts = last_months(count)
+    first, end = month_range(firsts[0])
+    waiting = (
+        OPEN_IN_TEAM.statement() if verdicts_for is None else OPEN_OF.statement(verdicts_for.pk)
+    )
+    days, (totals, member, studio, open_) = side_by_side(
+        PERSON_DAYS.statement(person.pk, firsts[-1], end),
+        MONTH_TOTALS.statement(person.pk, first, end),
+        MEMBER.statement(person.pk),
+        STUDIO.statement(1),
+        waiting,
+    )
+    history = _history(
+        firsts, {_as_date(row[0]): dict(zip(FIGURES, row[1:], strict=True)) for row in days}
+    )
+    assert totals is not None  # sums without GROUP BY: always one row
+    where = ledger.standing(
+        person,
+        first,
+        totals=person_and_team_totals_of(totals),
+        member=MEMBER.instances_of([member])[0] if member else Member.for_user(person),
+        studio=STUDIO.instances_of([studio])[0] if studio else studio_settings(),
+    )
+    return PersonUsage(history, where, open_ is not None)
 
 
 def month(person=None, day: date | None = None) -> Month:
@@ -321,10 +366,13 @@ OPEN_OF = Prepared(
 )
 
 
-def open_reservations(person=None):
+def open_reservations(person=None, any_open: bool | None = None):
     """Reservations of jobs that ended without a verdict (uncertain, stopped, timed out,
-    lost contact): they stay counted until a person says whether CometAPI charged them."""
-    if not (OPEN_IN_TEAM.rows() if person is None else OPEN_OF.rows(person.pk)):
+    lost contact): they stay counted until a person says whether CometAPI charged them.
+    `any_open`: whether there are any, when the caller already asked (person_usage)."""
+    if any_open is None:
+        any_open = bool(OPEN_IN_TEAM.rows() if person is None else OPEN_OF.rows(person.pk))
+    if not any_open:
         return []
     open_ = entries(person).open_reservations().select_related("person").order_by("created_at")
     active = set(
@@ -486,6 +534,40 @@ LISTED_PRICE = Prepared(
     Price._meta.get_field("tier"),
 )
 MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), get_user_model()._meta.pk)
+
+
+@dataclass
+class PriceBox:
+    """What the New video form's price box reads besides the form (see price_box_reads)."""
+
+    listed: Decimal | None  # the model's list price per second at the tier, if set
+    totals: dict[str, Decimal]  # month_totals(user)
+    member: Member
+    studio: StudioSettings
+
+
+def price_box_reads(user, model: str, tier: str, studio: StudioSettings | None = None) -> PriceBox:
+    """The list price, `month_totals(user)`, `member_of(user)` and (unless the caller holds
+    it) `studio_settings()`, in one round trip (tests/test_usage_page_reads.py holds them
+    to the separate reads)."""
+    first, end = month_range(studio_day())
+    asked = [
+        LISTED_PRICE.statement(model, tier),
+        MONTH_TOTALS.statement(user.pk, first, end),
+        MEMBER.statement(user.pk),
+    ]
+    _, (listed, totals, member, *read_studio) = side_by_side(
+        None, *asked, *([] if studio is not None else [STUDIO.statement(1)])
+    )
+    if studio is None:
+        studio = STUDIO.instances_of([read_studio[0]])[0] if read_studio[0] else studio_settings()
+    assert totals is not None  # sums without GROUP BY: always one row
+    return PriceBox(
+        listed=LISTED_PRICE.converted([listed], [0])[0][0] if listed else None,
+        totals=person_and_team_totals_of(totals),
+        member=MEMBER.instances_of([member])[0] if member else Member.for_user(user),
+        studio=studio,
+    )
 
 
 def member_of(user) -> Member:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm, studio_settings
+from ..forms import FirstFramePreviewForm, GenerationForm, studio_and_newest, studio_settings
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
@@ -57,8 +57,9 @@ def create(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("frame"):
         form, continuation = frames.form_from_frame(request, request.GET["frame"])
     else:
-        form = GenerationForm.blank(request.user)
-        continuation = None
+        studio, newest = studio_and_newest(request.user)
+        form = GenerationForm.blank(request.user, newest)
+        return _page(request, form, source, studio=studio)
     return _page(request, form, source, continuation)
 
 
@@ -69,13 +70,13 @@ def make_another(request: HttpRequest, pk) -> HttpResponse:
     return _page(request, form, source)
 
 
-def _page(request: HttpRequest, form, source, continuation=None) -> HttpResponse:
+def _page(request: HttpRequest, form, source, continuation=None, studio=None) -> HttpResponse:
     # The studio's settings, read once for the price box and the sharing note.
     context = {
         "form": form,
         "source": source,
         "continuation": continuation,
-        "studio": studio_settings(),
+        "studio": studio or studio_settings(),
     }
     return render(request, "generations/create.html", context)
 
