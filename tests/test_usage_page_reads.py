@@ -20,6 +20,14 @@ from generations.forms import (
 )
 from generations.models import Project
 from generations.prepared import side_by_side
+from prompts.models import (
+    Preset,
+    Scope,
+    StyleBlock,
+    preset_choices,
+    presets_and_blocks,
+    style_blocks,
+)
 from reports import usage
 from veo.catalogue import Tier, VideoModel
 
@@ -161,3 +169,43 @@ class StudioAndNewestTests(StudioTestCase):
         _, newest = studio_and_newest(self.bob)
         self.assertEqual(newest, ())
         self.assertIsNone(last_project_of(self.bob, None, newest))
+
+
+class PresetsAndBlocksTests(StudioTestCase):
+    def test_they_are_the_separate_reads_in_the_database_s_order(self):
+        admin = make_user("ada", is_staff=True)
+        project = Project.objects.create(name="Open", created_by=self.bob)
+        for owner, name, scope in (
+            (self.alice, "beta", Scope.PERSONAL),
+            (self.alice, "Alpha", Scope.PERSONAL),
+            (self.bob, "alpha", Scope.TEAM),
+            (self.bob, "Zed", Scope.PERSONAL),
+            (self.bob, "b", Scope.PROJECT),
+        ):
+            Preset.objects.create(
+                owner=owner,
+                name=name,
+                prompt="p",
+                scope=scope,
+                project=project if scope == Scope.PROJECT else None,
+            )
+        for name in ("moody", "Bright", "bright", "Élan"):
+            StyleBlock.objects.create(name=name, text=f"{name} light", created_by=self.bob)
+        for person in (self.alice, self.bob, admin):
+            presets, blocks = presets_and_blocks(person)
+            expected = preset_choices(person)
+            self.assertEqual(
+                [(p.pk, p.name, p.scope, p.scope_label) for p in presets],
+                [(p.pk, p.name, p.scope, p.scope_label) for p in expected],
+            )
+            self.assertEqual(
+                [(b.pk, b.name, b.text, b.created_by_id) for b in blocks],
+                [(b.pk, b.name, b.text, b.created_by_id) for b in style_blocks()],
+            )
+
+    def test_blocks_come_without_presets_and_presets_without_blocks(self):
+        StyleBlock.objects.create(name="Warm", text="warm light", created_by=self.bob)
+        self.assertEqual([b.name for b in presets_and_blocks(self.alice)[1]], ["Warm"])
+        StyleBlock.objects.all().delete()
+        Preset.objects.create(owner=self.alice, name="Mine", prompt="p")
+        self.assertEqual(presets_and_blocks(self.alice), (preset_choices(self.alice), []))
