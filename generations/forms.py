@@ -1,7 +1,9 @@
+import copy
 import unicodedata
 import uuid
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -22,6 +24,23 @@ from .prepared import Prepared, side_by_side
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
+
+
+class _FieldsSharingChoices(dict):
+    """A form's fields, copied for each form as `copy.deepcopy` copies them (Django's own
+    `Field.__deepcopy__`) except that a choice field's (value, label) pairs, which no form
+    changes, are shared: deep-copying them was half of building the New video form."""
+
+    def __deepcopy__(self, memo):
+        return {name: _field_copy(field, memo) for name, field in self.items()}
+
+
+def _field_copy(field: forms.Field, memo) -> forms.Field:
+    if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
+        return copy.deepcopy(field, memo)
+    copied = forms.Field.__deepcopy__(field, memo)
+    copied._choices = copy.copy(field._choices)  # type: ignore[attr-defined]
+    return copied
 
 
 class GenerationForm(forms.Form):
@@ -164,11 +183,14 @@ class GenerationForm(forms.Form):
         return pk is not None and any(project.pk == pk for project in self.usable_projects)
 
     @classmethod
-    def blank(cls, owner, newest: tuple | None = None, **initial):
+    def blank(cls, owner, read: "NewFormReads | None" = None, **initial):
         """The form as a person starts it: in the project of their newest video when they
         may still use it ("the last one used is remembered"), without a setting to keep.
-        `newest`: LAST_PROJECT's answer, when the caller asked it (studio_and_newest)."""
+        `read`: new_form_reads(owner), when the caller asked it."""
         form = cls(initial={"client_token": uuid.uuid4(), **initial}, owner=owner)
+        newest = None
+        if read is not None:
+            form.usable_projects, newest = read.usable, read.newest
         form.initial.setdefault("project", last_project_of(owner, form.usable_projects, newest))
         return form
 
@@ -391,6 +413,9 @@ class GenerationForm(forms.Form):
         }
 
 
+GenerationForm.base_fields = _FieldsSharingChoices(GenerationForm.base_fields)
+
+
 class FirstFramePreviewForm(forms.Form):
     """The first frame alone, sent by the page's script the moment a file is chosen."""
 
@@ -515,11 +540,11 @@ def usable_project_choices(person) -> list[Project]:
     the Move menus of the gallery and a video's page (access.SEEN_PROJECTS)."""
     if not may_generate(person):
         return []
-    return [
-        Project(pk=pk, name=name)
-        for pk, name, archived_at in SEEN_PROJECTS.rows(person.pk)
-        if archived_at is None
-    ]
+    return _open_projects(SEEN_PROJECTS.rows(person.pk))
+
+
+def _open_projects(rows) -> list[Project]:
+    return [Project(pk=pk, name=name) for pk, name, archived_at in rows if archived_at is None]
 
 
 # The studio's settings row, from a query built once per process: the New video form's
@@ -560,11 +585,28 @@ def last_project_of(
     return last if any(project.pk == last for project in usable) else None
 
 
-def studio_and_newest(person) -> tuple[StudioSettings, tuple]:
-    """`studio_settings()` and LAST_PROJECT's answer for `person` (for `last_project_of`;
-    () when they have no video yet), in one round trip."""
-    _, (studio, newest) = side_by_side(None, STUDIO.statement(1), LAST_PROJECT.statement(person.pk))
-    return (STUDIO.instances_of([studio])[0] if studio else StudioSettings.load()), newest or ()
+class NewFormReads(NamedTuple):
+    studio: StudioSettings
+    newest: tuple  # LAST_PROJECT's answer, for last_project_of (): no video yet
+    usable: list[Project]  # usable_project_choices(person)
+
+
+def new_form_reads(person) -> NewFormReads:
+    """What a blank New video form reads besides the price box: `studio_settings()`, the
+    project of the person's newest video and the projects they may use, in one round trip
+    (the projects in visible_projects' order: by name, then id)."""
+    generates = may_generate(person)
+    projects, (studio, newest) = side_by_side(
+        SEEN_PROJECTS.statement(person.pk) if generates else None,
+        STUDIO.statement(1),
+        LAST_PROJECT.statement(person.pk),
+        ordered_by=("name", "pk"),
+    )
+    return NewFormReads(
+        STUDIO.instances_of([studio])[0] if studio else StudioSettings.load(),
+        newest or (),
+        _open_projects(projects),
+    )
 
 
 class ProjectForm(forms.ModelForm):

@@ -266,12 +266,17 @@ class PreparedModels(Prepared):
 
 
 def side_by_side(
-    many: tuple[str, list] | None, *singles: tuple[str, list], using: str = "default"
+    many: tuple[str, list] | None,
+    *singles: tuple[str, list],
+    ordered_by: tuple[str, ...] = (),
+    using: str = "default",
 ) -> tuple[list[tuple], list[tuple | None]]:
     """Several prepared statements (`Prepared.statement`) asked in one round trip: `many`'s
-    rows (any number, in no given order; None: no such statement) and the one row of each
-    of `singles` (None when it found none). Each is joined to a single row, so that no
-    statement's lack of rows hides the others' (a marker column says which found one)."""
+    rows (any number, None: no such statement) and the one row of each of `singles` (None
+    when it found none). Each is joined to a single row, so that no statement's lack of rows
+    hides the others' (a marker column says which found one). `many`'s rows come in no
+    given order unless `ordered_by` names its columns to sort them by (its own ordering,
+    ending with a unique column, gives its own order: the same database sorts them)."""
     statements = ([] if many is None else [many]) + list(singles)
     joins, params = [], []
     for index, (sql, values) in enumerate(statements):
@@ -279,8 +284,15 @@ def side_by_side(
             f' LEFT JOIN (SELECT 1 AS "found_{index}", q.* FROM ({sql}) AS q) AS s{index} ON 1 = 1'
         )
         params += values
+    quote = connections[using].ops.quote_name
+    order = ", ".join(f"s0.{quote(column)}" for column in ordered_by if many is not None)
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT * FROM (SELECT 1 AS one) AS one_row" + "".join(joins), params)
+        cursor.execute(
+            "SELECT * FROM (SELECT 1 AS one) AS one_row"
+            + "".join(joins)
+            + (f" ORDER BY {order}" if order else ""),
+            params,
+        )
         rows = cursor.fetchall()
         names = [column[0] for column in cursor.description]
     # Where each statement's columns start (after its marker) and end.

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from billing.ledger import month_range, studio_day
 from billing.models import EntryKind, LedgerEntry, Member, Price, StudioSettings
@@ -14,11 +15,11 @@ from generations.forms import (
     LAST_PROJECT,
     STUDIO,
     last_project_of,
-    studio_and_newest,
+    new_form_reads,
     studio_settings,
     usable_project_choices,
 )
-from generations.models import Project
+from generations.models import Project, Role, Teammate
 from generations.prepared import side_by_side
 from prompts.models import (
     Preset,
@@ -160,15 +161,29 @@ class StudioAndNewestTests(StudioTestCase):
         project = Project.objects.create(name="Open", created_by=self.bob)
         for made_in in (None, project, None):
             make_generation(self.alice, project=made_in)
-            studio, newest = studio_and_newest(self.alice)
+            read = new_form_reads(self.alice)
             usable = usable_project_choices(self.alice)
             self.assertEqual(
-                last_project_of(self.alice, usable, newest), last_project_of(self.alice, usable)
+                last_project_of(self.alice, read.usable, read.newest),
+                last_project_of(self.alice, usable),
             )
-            self.assertEqual(_fields(studio), _fields(studio_settings()))
-        _, newest = studio_and_newest(self.bob)
-        self.assertEqual(newest, ())
-        self.assertIsNone(last_project_of(self.bob, None, newest))
+            self.assertEqual(_fields(read.studio), _fields(studio_settings()))
+        read = new_form_reads(self.bob)
+        self.assertEqual(read.newest, ())
+        self.assertIsNone(last_project_of(self.bob, None, read.newest))
+
+    def test_the_projects_are_the_separate_read_s_in_its_order(self):
+        for name in ("beta", "Alpha", "alpha", "Élan", "zed", "beta"):
+            Project.objects.create(name=name, created_by=self.bob)
+        Project.objects.create(name="Gone", created_by=self.bob, archived_at=timezone.now())
+        Project.objects.create(name="Closed", created_by=self.bob, limited=True)
+        reviewer = make_user("rita")
+        Teammate.objects.update_or_create(user=reviewer, defaults={"role": Role.REVIEWER})
+        for person in (self.alice, self.bob, make_user("ada", is_staff=True), reviewer):
+            expected = usable_project_choices(person)
+            got = new_form_reads(person).usable
+            self.assertEqual([(p.pk, p.name) for p in got], [(p.pk, p.name) for p in expected])
+        self.assertEqual(len(new_form_reads(self.alice).usable), 6)
 
 
 class PresetsAndBlocksTests(StudioTestCase):
@@ -209,3 +224,33 @@ class PresetsAndBlocksTests(StudioTestCase):
         StyleBlock.objects.all().delete()
         Preset.objects.create(owner=self.alice, name="Mine", prompt="p")
         self.assertEqual(presets_and_blocks(self.alice), (preset_choices(self.alice), []))
+
+
+class GenerationFormFieldsTests(StudioTestCase):
+    def test_each_form_has_its_own_fields_as_deepcopy_gives_them(self):
+        import copy
+
+        from django import forms
+
+        from generations.forms import GenerationForm
+
+        shared = GenerationForm(owner=self.alice)
+        fields = GenerationForm(owner=self.alice).fields
+        expected = copy.deepcopy(dict(GenerationForm.base_fields))
+        self.assertEqual(list(fields), [n for n in expected if n != "keep_first_frame"])
+        for name, field in fields.items():
+            with self.subTest(name):
+                base = GenerationForm.base_fields[name]
+                self.assertIsNot(field, base)
+                self.assertIsNot(field.widget, base.widget)
+                self.assertIsNot(field.widget.attrs, base.widget.attrs)
+                self.assertIsNot(field.error_messages, base.error_messages)
+                self.assertIsNot(field, shared.fields[name])
+                self.assertEqual(field.widget.attrs, expected[name].widget.attrs)
+                if isinstance(field, forms.ChoiceField) and name != "project":
+                    self.assertEqual(list(field.choices), list(expected[name].choices))
+                    self.assertIsNot(field.choices, base.choices)
+                    field.choices = [("x", "X")]
+                    field.widget.attrs["data-x"] = "1"
+                    self.assertNotEqual(list(shared.fields[name].choices), [("x", "X")])
+                    self.assertNotIn("data-x", GenerationForm.base_fields[name].widget.attrs)

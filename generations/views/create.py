@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm, studio_and_newest, studio_settings
+from ..forms import FirstFramePreviewForm, GenerationForm, new_form_reads, studio_settings
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
@@ -57,9 +57,9 @@ def create(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("frame"):
         form, continuation = frames.form_from_frame(request, request.GET["frame"])
     else:
-        studio, newest = studio_and_newest(request.user)
-        form = GenerationForm.blank(request.user, newest)
-        return _page(request, form, source, studio=studio)
+        read = new_form_reads(request.user)
+        form = GenerationForm.blank(request.user, read)
+        return _page(request, form, source, studio=read.studio)
     return _page(request, form, source, continuation)
 
 
