@@ -15,9 +15,9 @@ from django.utils.safestring import SafeString
 from billing.models import StudioSettings
 from lib import framing
 from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
-from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
+from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
 
-from . import drawings, wording
+from . import drawings, price_box, wording
 from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
 from .prepared import Prepared, side_by_side
@@ -589,23 +589,28 @@ class NewFormReads(NamedTuple):
     studio: StudioSettings
     newest: tuple  # LAST_PROJECT's answer, for last_project_of (): no video yet
     usable: list[Project]  # usable_project_choices(person)
+    price: price_box.PriceBox  # for the blank form's model and format
 
 
 def new_form_reads(person) -> NewFormReads:
-    """What a blank New video form reads besides the price box: `studio_settings()`, the
-    project of the person's newest video and the projects they may use, in one round trip
-    (the projects in visible_projects' order: by name, then id)."""
-    generates = may_generate(person)
-    projects, (studio, newest) = side_by_side(
-        SEEN_PROJECTS.statement(person.pk) if generates else None,
+    """What a blank New video form reads: `studio_settings()`, the project of the person's
+    newest video, the projects they may use (in visible_projects' order: by name, then id)
+    and the price box's reads for the form's first model and format, in one round trip."""
+    model = GenerationForm.base_fields["model"].initial
+    tier = TIERS.get(GenerationForm.base_fields["size"].initial, Tier.P720)
+    projects, (studio, newest, *price_rows) = side_by_side(
+        SEEN_PROJECTS.statement(person.pk) if may_generate(person) else None,
         STUDIO.statement(1),
         LAST_PROJECT.statement(person.pk),
+        *price_box.statements(person, model, tier),
         ordered_by=("name", "pk"),
     )
+    settings_row = STUDIO.instances_of([studio])[0] if studio else StudioSettings.load()
     return NewFormReads(
-        STUDIO.instances_of([studio])[0] if studio else StudioSettings.load(),
+        settings_row,
         newest or (),
         _open_projects(projects),
+        price_box.price_box(person, model, tier, price_rows, settings_row),
     )
 
 

@@ -18,16 +18,17 @@ from billing.models import (
     EntryKind,
     LedgerEntry,
     Member,
-    Price,
     StudioSettings,
     exact_sum,
     from_ticks,
     person_and_team_totals_of,
     usage_sums,
 )
+from generations import price_box
 from generations.forms import STUDIO, studio_settings
 from generations.models import ACTIVE_STATUSES, Generation, Project
 from generations.prepared import Prepared, side_by_side
+from generations.price_box import MEMBER, MONTH_TOTALS, PriceBox
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 # Room on the left of the day chart for its dollar axis; two steps: $0, half, the top.
@@ -522,64 +523,24 @@ def per_project_months(count: int = 12) -> list[tuple]:
     ]
 
 
-# The month's sums a cap is checked against (ledger.standing's), from a query built once per
-# process: the form's price box reads them on every load.
-MONTH_TOTALS = Prepared(
-    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
-    get_user_model()._meta.pk,
-    LedgerEntry._meta.get_field("day"),
-    LedgerEntry._meta.get_field("day"),
-)
-
-
 def month_totals(user) -> dict:
     """`person_and_team_totals` of this month for `user`, as ledger.standing reads them."""
     first, end = month_range(studio_day())
     return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
 
 
-# A model's list price at a tier and a person's cap row, from queries built once per process
-# (the price box reads both on every load); the ORM's converters give the exact Decimals.
-LISTED_PRICE = Prepared(
-    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
-    Price._meta.get_field("model"),
-    Price._meta.get_field("tier"),
-)
-MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), get_user_model()._meta.pk)
-
-
-@dataclass
-class PriceBox:
-    """What the New video form's price box reads besides the form (see price_box_reads)."""
-
-    listed: Decimal | None  # the model's list price per second at the tier, if set
-    totals: dict[str, Decimal]  # month_totals(user)
-    member: Member
-    studio: StudioSettings
-
-
 def price_box_reads(user, model: str, tier: str, studio: StudioSettings | None = None) -> PriceBox:
     """The list price, `month_totals(user)`, `member_of(user)` and (unless the caller holds
     it) `studio_settings()`, in one round trip (tests/test_usage_page_reads.py holds them
     to the separate reads)."""
-    first, end = month_range(studio_day())
-    asked = [
-        LISTED_PRICE.statement(model, tier),
-        MONTH_TOTALS.statement(user.pk, first, end),
-        MEMBER.statement(user.pk),
-    ]
-    _, (listed, totals, member, *read_studio) = side_by_side(
-        None, *asked, *([] if studio is not None else [STUDIO.statement(1)])
-    )
+    asked = price_box.statements(user, model, tier)
     if studio is None:
-        studio = STUDIO.instances_of([read_studio[0]])[0] if read_studio[0] else studio_settings()
-    assert totals is not None  # sums without GROUP BY: always one row
-    return PriceBox(
-        listed=LISTED_PRICE.converted([listed], [0])[0][0] if listed else None,
-        totals=person_and_team_totals_of(totals),
-        member=MEMBER.instances_of([member])[0] if member else Member.for_user(user),
-        studio=studio,
-    )
+        asked.append(STUDIO.statement(1))
+    _, rows = side_by_side(None, *asked)
+    if studio is None:
+        read_studio = rows.pop()
+        studio = STUDIO.instances_of([read_studio])[0] if read_studio else studio_settings()
+    return price_box.price_box(user, model, tier, rows, studio)
 
 
 def member_of(user) -> Member:

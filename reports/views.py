@@ -24,6 +24,7 @@ from generations import slots
 from generations.access import admin_required, is_admin
 from generations.forms import usable_projects
 from generations.models import Generation, Project, Role, Teammate
+from generations.price_box import PriceBox
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
@@ -54,9 +55,11 @@ def estimate_context(
     data,
     usable_projects: list[Project] | None = None,
     studio: StudioSettings | None = None,
+    read: PriceBox | None = None,
 ) -> dict:
-    """The price box's figures for the form's `data`; `usable_projects` and `studio`: the
-    projects the person may use and the studio's settings, when the caller already read
+    """The price box's figures for the form's `data`; `usable_projects`, `studio` and
+    `read`: the projects the person may use, the studio's settings and the price box's
+    reads (used when they are for the model and tier asked), when the caller already read
     them (the New video form has)."""
     model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
     size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
@@ -69,7 +72,9 @@ def estimate_context(
         takes = min(max(int(data.get("takes") or 1), 1), 4)
     except ValueError:
         takes = 1
-    read = usage.price_box_reads(user, model, TIERS.get(size, Tier.P720), studio)
+    tier = TIERS.get(size, Tier.P720)
+    if read is None or (read.model, read.tier) != (model, tier):
+        read = usage.price_box_reads(user, model, tier, studio)
     quote = ledger.estimate(model, size, seconds, takes, studio=read.studio, listed=read.listed)
     where = ledger.standing(user, studio=read.studio, totals=read.totals, member=read.member)
     over = not where.allows(quote.amount)

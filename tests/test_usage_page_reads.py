@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing.ledger import month_range, studio_day
 from billing.models import EntryKind, LedgerEntry, Member, Price, StudioSettings
+from generations import price_box
 from generations.forms import (
     LAST_PROJECT,
     STUDIO,
@@ -74,7 +75,7 @@ class SideBySideTests(StudioTestCase):
             _entry(self.alice, day, charged="1.5")
         days, (member,) = side_by_side(
             usage.PERSON_DAYS.statement(self.alice.pk, first, month_range(today)[1]),
-            usage.MEMBER.statement(self.alice.pk),
+            price_box.MEMBER.statement(self.alice.pk),
         )
         expected = usage.PERSON_DAYS.rows(self.alice.pk, first, month_range(today)[1])
         self.assertEqual(sorted(days), sorted(expected))
@@ -143,7 +144,7 @@ class PriceBoxReadsTests(StudioTestCase):
         Member.objects.filter(user=self.alice).update(monthly_cap=Decimal("12.3456"))
         for studio in (None, studio_settings()):
             read = usage.price_box_reads(self.alice, VideoModel.FAST, Tier.P720, studio)
-            listed = usage.LISTED_PRICE.values(VideoModel.FAST, Tier.P720)[0][0]
+            listed = price_box.LISTED_PRICE.values(VideoModel.FAST, Tier.P720)[0][0]
             self.assertEqual((repr(read.listed), str(read.listed)), (repr(listed), "0.1234"))
             self.assertEqual(read.totals, usage.month_totals(self.alice))
             self.assertEqual(_fields(read.member), _fields(usage.member_of(self.alice)))
@@ -254,3 +255,26 @@ class GenerationFormFieldsTests(StudioTestCase):
                     field.widget.attrs["data-x"] = "1"
                     self.assertNotEqual(list(shared.fields[name].choices), [("x", "X")])
                     self.assertNotIn("data-x", GenerationForm.base_fields[name].widget.attrs)
+
+
+class NewFormPriceTests(StudioTestCase):
+    def test_the_blank_form_s_price_reads_are_the_price_box_s(self):
+        StudioSettings.load()
+        Price.table()
+        Price.objects.filter(model=VideoModel.FAST).update(list_per_second=Decimal("0.1234"))
+        _entry(self.alice, studio_day(), reserved="0.0001", charged="1.2345")
+        read = new_form_reads(self.alice).price
+        expected = usage.price_box_reads(self.alice, VideoModel.FAST, Tier.P720)
+        self.assertEqual((read.model, read.tier), (VideoModel.FAST, Tier.P720))
+        self.assertEqual((repr(read.listed), read.totals), (repr(expected.listed), expected.totals))
+        self.assertEqual(_fields(read.member), _fields(expected.member))
+        self.assertEqual(_fields(read.studio), _fields(expected.studio))
+
+    def test_the_new_video_page_asks_the_form_s_reads_at_once(self):
+        self.client.get("/new/")  # the statements built once
+        with CaptureQueriesContext(connection) as asked:
+            page = self.client.get("/new/")
+        self.assertEqual(page.status_code, 200)
+        about_price = [q["sql"] for q in asked if "billing_price" in q["sql"]]
+        self.assertEqual(len(about_price), 1)
+        self.assertIn("generations_project", about_price[0])

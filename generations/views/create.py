@@ -59,7 +59,7 @@ def create(request: HttpRequest) -> HttpResponse:
     else:
         read = new_form_reads(request.user)
         form = GenerationForm.blank(request.user, read)
-        return _page(request, form, source, studio=read.studio)
+        return _page(request, form, source, studio=read.studio, price=read.price)
     return _page(request, form, source, continuation)
 
 
@@ -70,13 +70,17 @@ def make_another(request: HttpRequest, pk) -> HttpResponse:
     return _page(request, form, source)
 
 
-def _page(request: HttpRequest, form, source, continuation=None, studio=None) -> HttpResponse:
-    # The studio's settings, read once for the price box and the sharing note.
+def _page(
+    request: HttpRequest, form, source, continuation=None, studio=None, price=None
+) -> HttpResponse:
+    # The studio's settings, read once for the price box and the sharing note; `price`: the
+    # price box's reads (price_box.PriceBox), when the form's other reads brought them.
     context = {
         "form": form,
         "source": source,
         "continuation": continuation,
         "studio": studio or studio_settings(),
+        "price_reads": price,
     }
     return render(request, "generations/create.html", context)
 
