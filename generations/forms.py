@@ -29,7 +29,7 @@ MAX_TAKES = 4
 class _FieldsSharingChoices(dict):
     """A form's fields, copied for each form as `copy.deepcopy` copies them (Django's own
     `Field.__deepcopy__`) except that a choice field's (value, label) pairs, which no form
-    changes, are shared: deep-copying them was half of building the New video form."""
+    changes, are shared: deep-copying them was over a third of copying the fields."""
 
     def __deepcopy__(self, memo):
         return {name: _field_copy(field, memo) for name, field in self.items()}
