@@ -1,7 +1,9 @@
+import copy
 import unicodedata
 import uuid
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -13,15 +15,32 @@ from django.utils.safestring import SafeString
 from billing.models import StudioSettings
 from lib import framing
 from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
-from veo.catalogue import EIGHT_SECONDS_ONLY, Seconds, Size, VideoModel, size_name
+from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
 
-from . import drawings, wording
+from . import drawings, price_box, wording
 from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
-from .prepared import Prepared
+from .prepared import Prepared, side_by_side
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
+
+
+class _FieldsSharingChoices(dict):
+    """A form's fields, copied for each form as `copy.deepcopy` copies them (Django's own
+    `Field.__deepcopy__`) except that a choice field's (value, label) pairs, which no form
+    changes, are shared: deep-copying them was over a third of copying the fields."""
+
+    def __deepcopy__(self, memo):
+        return {name: _field_copy(field, memo) for name, field in self.items()}
+
+
+def _field_copy(field: forms.Field, memo) -> forms.Field:
+    if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
+        return copy.deepcopy(field, memo)
+    copied = forms.Field.__deepcopy__(field, memo)
+    copied._choices = copy.copy(field._choices)  # type: ignore[attr-defined]
+    return copied
 
 
 class GenerationForm(forms.Form):
@@ -164,11 +183,15 @@ class GenerationForm(forms.Form):
         return pk is not None and any(project.pk == pk for project in self.usable_projects)
 
     @classmethod
-    def blank(cls, owner, **initial):
+    def blank(cls, owner, read: "NewFormReads | None" = None, **initial):
         """The form as a person starts it: in the project of their newest video when they
-        may still use it ("the last one used is remembered"), without a setting to keep."""
+        may still use it ("the last one used is remembered"), without a setting to keep.
+        `read`: new_form_reads(owner), when the caller asked it."""
         form = cls(initial={"client_token": uuid.uuid4(), **initial}, owner=owner)
-        form.initial.setdefault("project", last_project_of(owner, form.usable_projects))
+        newest = None
+        if read is not None:
+            form.usable_projects, newest = read.usable, read.newest
+        form.initial.setdefault("project", last_project_of(owner, form.usable_projects, newest))
         return form
 
     @classmethod
@@ -390,6 +413,9 @@ class GenerationForm(forms.Form):
         }
 
 
+GenerationForm.base_fields = _FieldsSharingChoices(GenerationForm.base_fields)
+
+
 class FirstFramePreviewForm(forms.Form):
     """The first frame alone, sent by the page's script the moment a file is chosen."""
 
@@ -514,11 +540,11 @@ def usable_project_choices(person) -> list[Project]:
     the Move menus of the gallery and a video's page (access.SEEN_PROJECTS)."""
     if not may_generate(person):
         return []
-    return [
-        Project(pk=pk, name=name)
-        for pk, name, archived_at in SEEN_PROJECTS.rows(person.pk)
-        if archived_at is None
-    ]
+    return _open_projects(SEEN_PROJECTS.rows(person.pk))
+
+
+def _open_projects(rows) -> list[Project]:
+    return [Project(pk=pk, name=name) for pk, name, archived_at in rows if archived_at is None]
 
 
 # The studio's settings row, from a query built once per process: the New video form's
@@ -541,17 +567,51 @@ LAST_PROJECT = Prepared(
 )
 
 
-def last_project_of(person, usable: list[Project] | None = None) -> int | None:
+def last_project_of(
+    person, usable: list[Project] | None = None, newest: tuple | None = None
+) -> int | None:
     """The project of the person's newest video, when they may still use it: the New video
     form starts there ("the last one used is remembered"), without a setting to keep.
-    `usable`: `usable_project_choices(person)` when the caller already holds it."""
-    rows = LAST_PROJECT.rows(person.pk)
-    last = rows[0][0] if rows else None
+    `usable`: `usable_project_choices(person)` when the caller already holds it; `newest`:
+    LAST_PROJECT's answer, when the caller asked it (a tuple: None is "not asked")."""
+    if newest is None:
+        rows = LAST_PROJECT.rows(person.pk)
+        newest = rows[0] if rows else ()
+    last = newest[0] if newest else None
     if last is None:
         return None
     if usable is None:
         usable = usable_project_choices(person)
     return last if any(project.pk == last for project in usable) else None
+
+
+class NewFormReads(NamedTuple):
+    studio: StudioSettings
+    newest: tuple  # LAST_PROJECT's answer, for last_project_of (): no video yet
+    usable: list[Project]  # usable_project_choices(person)
+    price: price_box.PriceBox  # for the blank form's model and format
+
+
+def new_form_reads(person) -> NewFormReads:
+    """What a blank New video form reads: `studio_settings()`, the project of the person's
+    newest video, the projects they may use (in visible_projects' order: by name, then id)
+    and the price box's reads for the form's first model and format, in one round trip."""
+    model = GenerationForm.base_fields["model"].initial
+    tier = TIERS.get(GenerationForm.base_fields["size"].initial, Tier.P720)
+    projects, (studio, newest, *price_rows) = side_by_side(
+        SEEN_PROJECTS.statement(person.pk) if may_generate(person) else None,
+        STUDIO.statement(1),
+        LAST_PROJECT.statement(person.pk),
+        *price_box.statements(person, model, tier),
+        ordered_by=("name", "pk"),
+    )
+    settings_row = STUDIO.instances_of([studio])[0] if studio else StudioSettings.load()
+    return NewFormReads(
+        settings_row,
+        newest or (),
+        _open_projects(projects),
+        price_box.price_box(person, model, tier, price_rows, settings_row),
+    )
 
 
 class ProjectForm(forms.ModelForm):

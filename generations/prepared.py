@@ -263,3 +263,48 @@ class PreparedModels(Prepared):
 
     def objects(self, *values, using: str = "default") -> list:
         return self.instances(*values, using=using)
+
+
+def side_by_side(
+    many: tuple[str, list] | None,
+    *singles: tuple[str, list],
+    ordered_by: tuple[str, ...] = (),
+    using: str = "default",
+) -> tuple[list[tuple], list[tuple | None]]:
+    """Several prepared statements (`Prepared.statement`) asked in one round trip: `many`'s
+    rows (any number, None: no such statement) and the one row of each of `singles` (None
+    when it found none). Each is joined to a single row, so that no statement's lack of rows
+    hides the others' (a marker column says which found one). `many`'s rows come in no
+    given order unless `ordered_by` names its columns to sort them by (its own ordering,
+    ending with a unique column, gives its own order: the same database sorts them)."""
+    statements = ([] if many is None else [many]) + list(singles)
+    joins, params = [], []
+    for index, (sql, values) in enumerate(statements):
+        joins.append(
+            f' LEFT JOIN (SELECT 1 AS "found_{index}", q.* FROM ({sql}) AS q) AS s{index} ON 1 = 1'
+        )
+        params += values
+    quote = connections[using].ops.quote_name
+    order = ", ".join(f"s0.{quote(column)}" for column in ordered_by if many is not None)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM (SELECT 1 AS one) AS one_row"
+            + "".join(joins)
+            + (f" ORDER BY {order}" if order else ""),
+            params,
+        )
+        rows = cursor.fetchall()
+        names = [column[0] for column in cursor.description]
+    # Where each statement's columns start (after its marker) and end.
+    starts = [names.index(f"found_{index}") for index in range(len(statements))]
+    bounds = list(zip(starts, [*starts[1:], len(names)], strict=True))
+
+    def part(row: tuple, index: int) -> tuple | None:
+        start, end = bounds[index]
+        return None if row[start] is None else tuple(row[start + 1 : end])
+
+    found_many = []
+    if many is not None:
+        found_many = [found for row in rows if (found := part(row, 0)) is not None]
+    offset = 0 if many is None else 1
+    return found_many, [part(rows[0], offset + n) for n in range(len(singles))]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from PIL import Image
@@ -393,8 +393,31 @@ def preset_choices(user) -> list[Preset]:
     """The presets `user` sees, holding their id, name, scope and project's name only."""
     if not (user.is_authenticated and user.is_active):
         return []
+    return _presets(PRESET_CHOICES.rows(user.pk))
+
+
+def presets_and_blocks(user) -> tuple[list[Preset], list[StyleBlock]]:
+    """`preset_choices(user)` and `style_blocks()` in one round trip: the two queries one
+    after the other, each in its order (name, then id: the database's own ordering of the
+    joined rows, so its collation still decides)."""
+    if not (user.is_authenticated and user.is_active):
+        return [], style_blocks()
+    presets_sql, presets_params = PRESET_CHOICES.statement(user.pk)
+    blocks_sql, blocks_params = STYLE_BLOCKS.statement()
+    sql = (
+        f"SELECT 0 AS kind, p.* FROM ({presets_sql}) AS p"
+        f" UNION ALL SELECT 1, b.*, NULL FROM ({blocks_sql}) AS b ORDER BY 1, 3, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, presets_params + blocks_params)
+        rows = cursor.fetchall()
+    presets = _presets(row[1:] for row in rows if row[0] == 0)
+    return presets, _blocks(row[1:5] for row in rows if row[0] == 1)
+
+
+def _presets(rows) -> list[Preset]:
     choices = []
-    for pk, name, scope, project_id, project_name in PRESET_CHOICES.rows(user.pk):
+    for pk, name, scope, project_id, project_name in rows:
         preset = Preset(pk=pk, name=name, scope=scope)
         if project_id is not None:
             preset.project = Project(pk=project_id, name=project_name)
@@ -435,7 +458,11 @@ def library_presets(user, query: str = "") -> list[Preset]:
 
 def style_blocks() -> list[StyleBlock]:
     """The team's style blocks, in their order."""
+    return _blocks(STYLE_BLOCKS.rows())
+
+
+def _blocks(rows) -> list[StyleBlock]:
     return [
         StyleBlock(pk=pk, name=name, text=text, created_by_id=created_by)
-        for pk, name, text, created_by in STYLE_BLOCKS.rows()
+        for pk, name, text, created_by in rows
     ]

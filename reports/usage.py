@@ -1,5 +1,7 @@
 """What the Usage page shows, read from the ledger: every figure is a sum of entries."""
 
+import functools
+import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -7,8 +9,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import dateformat
-from django.utils.html import escape, format_html_join
+from django.utils import dateformat, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from billing import ledger
@@ -17,15 +18,17 @@ from billing.models import (
     EntryKind,
     LedgerEntry,
     Member,
-    Price,
+    StudioSettings,
     exact_sum,
     from_ticks,
     person_and_team_totals_of,
     usage_sums,
 )
-from generations.forms import studio_settings
+from generations import price_box
+from generations.forms import STUDIO, studio_settings
 from generations.models import ACTIVE_STATUSES, Generation, Project
-from generations.prepared import Prepared
+from generations.prepared import Prepared, side_by_side
+from generations.price_box import MEMBER, MONTH_TOTALS, PriceBox
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 # Room on the left of the day chart for its dollar axis; two steps: $0, half, the top.
@@ -155,11 +158,55 @@ def standing(person, month: Month) -> ledger.Standing:
 
 def history(person=None, count: int = 12, day: date | None = None) -> History:
     firsts = last_months(count, day)
-    days = day_sums(person, firsts[-1], month_range(firsts[0])[1])
+    return _history(firsts, day_sums(person, firsts[-1], month_range(firsts[0])[1]))
+
+
+def _history(firsts: list[date], days: dict[date, dict]) -> History:
     in_month: dict[date, list[dict]] = {first: [] for first in firsts}
     for when, sums in days.items():
         in_month[when.replace(day=1)].append(sums)
     return History(months=[_month(first, in_month[first]) for first in firsts], days=days)
+
+
+@dataclass
+class PersonUsage:
+    """What a person's Usage page reads of the ledger and their caps (see person_usage)."""
+
+    history: History
+    standing: ledger.Standing
+    # Whether a reservation waits for a verdict (open_reservations' first question).
+    awaiting_verdicts: bool
+
+
+def person_usage(person, verdicts_for=None, count: int = 12) -> PersonUsage:
+    """`history(person, count)`, `standing(person, …)` of this month and whether
+    `open_reservations(verdicts_for)` has any, in one round trip: the person's days, the
+    month's sums, their cap row, the studio's and the first open reservation side by side
+    (tests/test_usage_page_reads.py holds them to the separate reads)."""
+    firsts = last_months(count)
+    first, end = month_range(firsts[0])
+    waiting = (
+        OPEN_IN_TEAM.statement() if verdicts_for is None else OPEN_OF.statement(verdicts_for.pk)
+    )
+    days, (totals, member, studio, open_) = side_by_side(
+        PERSON_DAYS.statement(person.pk, firsts[-1], end),
+        MONTH_TOTALS.statement(person.pk, first, end),
+        MEMBER.statement(person.pk),
+        STUDIO.statement(1),
+        waiting,
+    )
+    history = _history(
+        firsts, {_as_date(row[0]): dict(zip(FIGURES, row[1:], strict=True)) for row in days}
+    )
+    assert totals is not None  # sums without GROUP BY: always one row
+    where = ledger.standing(
+        person,
+        first,
+        totals=person_and_team_totals_of(totals),
+        member=MEMBER.instances_of([member])[0] if member else Member.for_user(person),
+        studio=STUDIO.instances_of([studio])[0] if studio else studio_settings(),
+    )
+    return PersonUsage(history, where, open_ is not None)
 
 
 def month(person=None, day: date | None = None) -> Month:
@@ -257,7 +304,7 @@ def bars_svg(bars: list[dict], label_y: int) -> SafeString:
                 bar["y"],
                 bar["width"],
                 bar["height"],
-                escape(bar["title"]),
+                html.escape(bar["title"]),
                 _BAR_LABEL.format(bar["label_x"], label_y, bar["label"]) if bar["label"] else "",
             )
             for bar in bars
@@ -275,7 +322,7 @@ def ticks_svg(ticks: list[dict]) -> SafeString:
                 width=CHART_WIDTH,
                 kind="axis" if index == 0 else "grid",
                 at=CHART_GUTTER - 6,
-                amount=escape(dollars(tick["amount"])),
+                amount=html.escape(dollars(tick["amount"])),
             )
             for index, tick in enumerate(ticks)
         )
@@ -283,21 +330,32 @@ def ticks_svg(ticks: list[dict]) -> SafeString:
 
 
 def month_rows(months: list[Month]) -> SafeString:
-    """The rows of "The last 12 months": month, spent, seconds, videos, not charged."""
-    return format_html_join(
-        "",
-        _MONTH_ROW,
-        (
-            (
-                dateformat.format(month.first, "M Y"),
-                dollars(month.spent),
-                month.seconds,
-                month.videos,
-                dollars(month.not_charged),
+    """The rows of "The last 12 months": month, spent, seconds, videos, not charged (as
+    format_html_join drew them; the standard library's escape is what Django's calls)."""
+    language = translation.get_language()
+    return mark_safe(  # every cell escaped
+        "".join(
+            _MONTH_ROW.format(
+                *(
+                    html.escape(str(cell))
+                    for cell in (
+                        _month_label(month.first, language),
+                        dollars(month.spent),
+                        month.seconds,
+                        month.videos,
+                        dollars(month.not_charged),
+                    )
+                )
             )
             for month in months
-        ),
+        )
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _month_label(first: date, language: str | None) -> str:
+    """ "Nov 2026": `date:"M Y"` takes some 10 µs a row; a month's name in a language stays."""
+    return dateformat.format(first, "M Y")
 
 
 def axis_top(top: Decimal) -> Decimal:
@@ -321,10 +379,13 @@ OPEN_OF = Prepared(
 )
 
 
-def open_reservations(person=None):
+def open_reservations(person=None, any_open: bool | None = None):
     """Reservations of jobs that ended without a verdict (uncertain, stopped, timed out,
-    lost contact): they stay counted until a person says whether CometAPI charged them."""
-    if not (OPEN_IN_TEAM.rows() if person is None else OPEN_OF.rows(person.pk)):
+    lost contact): they stay counted until a person says whether CometAPI charged them.
+    `any_open`: whether there are any, when the caller already asked (person_usage)."""
+    if any_open is None:
+        any_open = bool(OPEN_IN_TEAM.rows() if person is None else OPEN_OF.rows(person.pk))
+    if not any_open:
         return []
     open_ = entries(person).open_reservations().select_related("person").order_by("created_at")
     active = set(
@@ -462,30 +523,24 @@ def per_project_months(count: int = 12) -> list[tuple]:
     ]
 
 
-# The month's sums a cap is checked against (ledger.standing's), from a query built once per
-# process: the form's price box reads them on every load.
-MONTH_TOTALS = Prepared(
-    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
-    get_user_model()._meta.pk,
-    LedgerEntry._meta.get_field("day"),
-    LedgerEntry._meta.get_field("day"),
-)
-
-
 def month_totals(user) -> dict:
     """`person_and_team_totals` of this month for `user`, as ledger.standing reads them."""
     first, end = month_range(studio_day())
     return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
 
 
-# A model's list price at a tier and a person's cap row, from queries built once per process
-# (the price box reads both on every load); the ORM's converters give the exact Decimals.
-LISTED_PRICE = Prepared(
-    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
-    Price._meta.get_field("model"),
-    Price._meta.get_field("tier"),
-)
-MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), get_user_model()._meta.pk)
+def price_box_reads(user, model: str, tier: str, studio: StudioSettings | None = None) -> PriceBox:
+    """The list price, `month_totals(user)`, `member_of(user)` and (unless the caller holds
+    it) `studio_settings()`, in one round trip (tests/test_usage_page_reads.py holds them
+    to the separate reads)."""
+    asked = price_box.statements(user, model, tier)
+    if studio is None:
+        asked.append(STUDIO.statement(1))
+    _, rows = side_by_side(None, *asked)
+    if studio is None:
+        read_studio = rows.pop()
+        studio = STUDIO.instances_of([read_studio])[0] if read_studio else studio_settings()
+    return price_box.price_box(user, model, tier, rows, studio)
 
 
 def member_of(user) -> Member:

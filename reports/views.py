@@ -22,8 +22,9 @@ from billing.models import (
 )
 from generations import slots
 from generations.access import admin_required, is_admin
-from generations.forms import studio_settings, usable_projects
+from generations.forms import usable_projects
 from generations.models import Generation, Project, Role, Teammate
+from generations.price_box import PriceBox
 from lib.cometapi import CometAPIError, query_quota
 from lib.csvfile import csv_response
 from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
@@ -54,9 +55,11 @@ def estimate_context(
     data,
     usable_projects: list[Project] | None = None,
     studio: StudioSettings | None = None,
+    read: PriceBox | None = None,
 ) -> dict:
-    """The price box's figures for the form's `data`; `usable_projects` and `studio`: the
-    projects the person may use and the studio's settings, when the caller already read
+    """The price box's figures for the form's `data`; `usable_projects`, `studio` and
+    `read`: the projects the person may use, the studio's settings and the price box's
+    reads (used when they are for the model and tier asked), when the caller already read
     them (the New video form has)."""
     model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
     size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
@@ -69,14 +72,11 @@ def estimate_context(
         takes = min(max(int(data.get("takes") or 1), 1), 4)
     except ValueError:
         takes = 1
-    studio = studio or studio_settings()
-    listed = usage.LISTED_PRICE.values(model, TIERS.get(size, Tier.P720))
-    quote = ledger.estimate(
-        model, size, seconds, takes, studio=studio, listed=listed[0][0] if listed else None
-    )
-    where = ledger.standing(
-        user, studio=studio, totals=usage.month_totals(user), member=usage.member_of(user)
-    )
+    tier = TIERS.get(size, Tier.P720)
+    if read is None or (read.model, read.tier) != (model, tier):
+        read = usage.price_box_reads(user, model, tier, studio)
+    quote = ledger.estimate(model, size, seconds, takes, studio=read.studio, listed=read.listed)
+    where = ledger.standing(user, studio=read.studio, totals=read.totals, member=read.member)
     over = not where.allows(quote.amount)
     refusal = ledger.refusal(user, quote.amount, where) if over else ""
     project_where = _project_standing(user, data.get("project"), usable_projects)
@@ -156,7 +156,11 @@ def usage_page(request: HttpRequest) -> HttpResponse:
             person = get_object_or_404(User, pk=int(wanted) if wanted.isdigit() else 0)
     # The verdicts are the admins': on their own page they see every job waiting for one.
     verdicts_for = None if is_admin(request.user) and person == request.user else person
-    history = usage.history(person)
+    if person is None:
+        history, standing, any_open = usage.history(None), None, None
+    else:
+        mine = usage.person_usage(person, verdicts_for)
+        history, standing, any_open = mine.history, mine.standing, mine.awaiting_verdicts
     context = {
         "person": person,
         "team": team,
@@ -164,9 +168,9 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "months": history.months,
         "month_rows": usage.month_rows(history.months),
         "chart": history.chart(),
-        "open_reservations": usage.open_reservations(verdicts_for),
+        "open_reservations": usage.open_reservations(verdicts_for, any_open),
         "unreserved": usage.rendered_unreserved(verdicts_for) if is_admin(request.user) else [],
-        "standing": usage.standing(person, history.month) if person else None,
+        "standing": standing,
     }
     if is_admin(request.user):
         context["people"] = usage.per_person()

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from billing.ledger import CapExceeded, TooFast, refusal_for
 
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm, studio_settings
+from ..forms import FirstFramePreviewForm, GenerationForm, new_form_reads, studio_settings
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
@@ -57,8 +57,9 @@ def create(request: HttpRequest) -> HttpResponse:
     elif request.GET.get("frame"):
         form, continuation = frames.form_from_frame(request, request.GET["frame"])
     else:
-        form = GenerationForm.blank(request.user)
-        continuation = None
+        read = new_form_reads(request.user)
+        form = GenerationForm.blank(request.user, read)
+        return _page(request, form, source, studio=read.studio, price=read.price)
     return _page(request, form, source, continuation)
 
 
@@ -69,13 +70,17 @@ def make_another(request: HttpRequest, pk) -> HttpResponse:
     return _page(request, form, source)
 
 
-def _page(request: HttpRequest, form, source, continuation=None) -> HttpResponse:
-    # The studio's settings, read once for the price box and the sharing note.
+def _page(
+    request: HttpRequest, form, source, continuation=None, studio=None, price=None
+) -> HttpResponse:
+    # The studio's settings, read once for the price box and the sharing note; `price`: the
+    # price box's reads (price_box.PriceBox), when the form's other reads brought them.
     context = {
         "form": form,
         "source": source,
         "continuation": continuation,
-        "studio": studio_settings(),
+        "studio": studio or studio_settings(),
+        "price_reads": price,
     }
     return render(request, "generations/create.html", context)
 

@@ -5,15 +5,20 @@ from django import template
 
 from generations.links import numbered_url
 
-from ..models import Preset, Scope, preset_choices, style_blocks
+from ..models import Preset, Scope, presets_and_blocks, style_blocks
 
 register = template.Library()
+
+# Where preset_picker leaves the style blocks it read for prompt_tools (same request).
+_BLOCKS_ATTRIBUTE = "_prompt_tools_style_blocks"
 
 
 @register.inclusion_tag("prompts/_picker.html", takes_context=True)
 def preset_picker(context, form):
     request = context["request"]
-    presets = preset_choices(request.user)
+    presets, blocks = presets_and_blocks(request.user)
+    # For prompt_tools below the prompt: both lists were read in one round trip.
+    setattr(request, _BLOCKS_ATTRIBUTE, blocks)
     groups: dict[str, list[Preset]] = {"My presets": [], "Team presets": []}
     for preset in presets:
         if preset.scope == Scope.TEAM:
@@ -38,8 +43,9 @@ def preset_picker(context, form):
 @register.inclusion_tag("prompts/_tools.html", takes_context=True)
 def prompt_tools(context, form):
     request = context["request"]
+    blocks = getattr(request, _BLOCKS_ATTRIBUTE, None)
     return {
-        "blocks": style_blocks(),
+        "blocks": style_blocks() if blocks is None else blocks,
         "projects": form.usable_projects,
         "request": request,
     }

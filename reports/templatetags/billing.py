@@ -15,7 +15,11 @@ def price_estimate(context, form):
     ]
     data = form.data if form.is_bound else {name: form[name].value() for name in names}
     return estimate_context(
-        context["request"].user, data, form.usable_projects, studio=context.get("studio")
+        context["request"].user,
+        data,
+        form.usable_projects,
+        studio=context.get("studio"),
+        read=context.get("price_reads"),
     )
 
 
