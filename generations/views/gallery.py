@@ -34,9 +34,15 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
-    version = gallery.own_counts_version(request.user)
+    # The count of approved videos above the cards comes with the version (one query).
+    version, approved = gallery.own_gallery_state(request.user)
     sections = gallery.gallery_sections(request, base, version, action, prepared=gallery.OWN_PAGES)
-    context = {"sections": sections, "move_choices": usable_project_choices(request.user)}
+    context = {
+        "sections": sections,
+        "move_choices": usable_project_choices(request.user, request),
+        "approved_count": approved,
+        "only_approved": request.GET.get("review") == "approved",
+    }
     return render(request, "generations/index.html", context)
 
 
