@@ -11,6 +11,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, QueryDict
 from django.template.loader import render_to_string
@@ -39,7 +40,7 @@ from .models import (
     GenerationQuerySet,
     Project,
 )
-from .prepared import Prepared, PreparedModels
+from .prepared import Prepared, PreparedModels, as_aware
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
 from .templatetags.team import comments_as_shown
@@ -93,6 +94,8 @@ def _page_facts(user_pk, pk):
             "n_stars",
             "newest_star",
             "projects",
+            # For the neighbours' query, asked with the job's row (_the_job).
+            "created_at",
             # The review links panel's (reviewlinks' THE_VIDEO, but the status at 0).
             *PANEL_COLUMNS,
             "title",
@@ -185,13 +188,20 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     # The star and the comments are read here: the page asks for neither again.
     starred = bool(facts[7])
     comments = COMMENTS.objects(pk) if n_comments else []
+    created_at = facts[-2 - len(PANEL_COLUMNS)]
     owner, trashed_at, video, project, stack = facts[-1 - len(PANEL_COLUMNS) : -1]
     video_row = (owner, trashed_at, status, video, project, stack)
-    if status in ACTIVE_STATUSES:
-        shown = video_page(
-            request, _the_job(user, pk), list_query, starred=starred, comments=comments
+    # The whole list's neighbours come with the job's row; a list's are found apart.
+    beside = not list_query and trashed_at is None
+
+    def shown() -> dict:
+        job, found = _the_job(user, pk, (owner, created_at) if beside else None)
+        return video_page(
+            request, job, list_query, starred=starred, comments=comments, neighbours_found=found
         )
-        return {**shown, "page_title": prompt, "video_row": video_row}
+
+    if status in ACTIVE_STATUSES:
+        return {**shown(), "page_title": prompt, "video_row": video_row}
     # A comment's words and its author's name move no version: they are in the key.
     signature = repr(
         [
@@ -207,21 +217,37 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     key = "video-page:" + hashlib.sha256(signature.encode()).hexdigest()
 
     def draw(extra: dict) -> str:
-        shown = video_page(
-            request, _the_job(user, pk), list_query, starred=starred, comments=comments
-        )
-        context = {**shown, **extra}
+        context = {**shown(), **extra}
         return render_to_string("generations/detail.html#page_content", context, request)
 
     html = kept(key, draw, PAGE_KEEP_SECONDS)
     return {"page_title": prompt, "page_html": html, "video_row": video_row}
 
 
-def _the_job(user, pk) -> Generation:
-    found = THE_JOB.objects(user.pk, pk)
-    if not found:
+def _the_job(user, pk, beside: tuple | None = None) -> tuple[Generation, tuple | None]:
+    """(the job `user` (active) sees, its (previous, next) in its whole list newest first
+    or None); `beside`: the job's (owner's id, created_at) as PAGE_FACTS read them, to ask
+    for the neighbours (as _unlisted_neighbours does) in the same query as the job's row."""
+    job_sql, job_params = THE_JOB.statement(user.pk, pk)
+    if beside is None:
+        sql, params = job_sql, job_params
+    else:
+        (newer_sql, newer_params), (older_sql, older_params) = _neighbour_statements(
+            user.pk, *beside, pk
+        )
+        # Each neighbour is NULL when there is none; no job row (not seen): no row at all.
+        sql = f"SELECT job.*, ({newer_sql}), ({older_sql}) FROM ({job_sql}) AS job"
+        params = [*newer_params, *older_params, *job_params]  # in the order of the text
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
         raise Http404("No video here")
-    return found[0]
+    row = rows[0]
+    if beside is None:
+        return THE_JOB.instances_of([row])[0], None
+    previous, following = (_linkable(found) for found in row[-2:])
+    return THE_JOB.instances_of([row[:-2]])[0], (previous, following)
 
 
 def video_page(
@@ -231,14 +257,17 @@ def video_page(
     *,
     starred: bool | None = None,
     comments: list[Comment] | None = None,
+    neighbours_found: tuple | None = None,
 ) -> dict:
     """The context of `generation`'s page, seen by `request.user` (active, and allowed to
-    see it); `starred` (the viewer's star) and `comments` (with their authors) when the
-    caller has them already."""
+    see it); `starred` (the viewer's star), `comments` (with their authors) and
+    `neighbours_found` ((previous, next)) when the caller has them already."""
     user = request.user
     viewer = user.pk
     previous = following = None
-    if not generation.in_trash:
+    if neighbours_found is not None:
+        previous, following = neighbours_found
+    elif not generation.in_trash:
         previous, following = neighbours(request, generation, list_query)
     if comments is None:
         comments = COMMENTS.objects(generation.pk)
@@ -336,7 +365,7 @@ def neighbours(request: HttpRequest, generation: Generation, list_query: str):
     if not list_query and user.is_authenticated and user.is_active:
         # The whole list, newest first: two questions built once per process (building
         # them cost more than the database takes to answer both).
-        return _unlisted_neighbours(generation, user.pk, own=own)
+        return _unlisted_neighbours(generation, user.pk)
     if own:
         base, filters = own_generations(user).in_gallery(), gallery.GalleryFilter
     else:
@@ -407,16 +436,28 @@ TEAM_NEIGHBOUR = {
 }
 
 
-def _unlisted_neighbours(generation: Generation, viewer, own: bool):
-    """(previous, next) of `generation` in its whole list, newest first, as linkable jobs."""
-    found = []
-    for newer in (True, False):
-        if own:
-            rows = OWN_NEIGHBOUR[newer].rows(
-                generation.owner_id, generation.created_at, generation.pk
-            )
-        else:
-            rows = TEAM_NEIGHBOUR[newer].rows(viewer, generation.created_at, generation.pk)
-        # SQLite answers an id as hex text: a link needs the id as the page's URLs spell it.
-        found.append(Generation(pk=uuid.UUID(str(rows[0][0]))) if rows else None)
-    return found[0], found[1]
+def _neighbour_statements(viewer, owner, created_at, pk) -> list[tuple[str, list]]:
+    """The SQL and values of the questions for the newer and the older neighbour of the
+    job (`owner`'s, made at `created_at`, `pk`) in its whole list as `viewer` sees it: the
+    owner's own when it is theirs, else the team's."""
+    at = as_aware(created_at)  # SQLite's driver answers a date as text
+    if owner == viewer:
+        return [OWN_NEIGHBOUR[newer].statement(owner, at, pk) for newer in (True, False)]
+    return [TEAM_NEIGHBOUR[newer].statement(viewer, at, pk) for newer in (True, False)]
+
+
+def _linkable(pk) -> Generation | None:
+    # SQLite answers an id as hex text: a link needs the id as the page's URLs spell it.
+    return Generation(pk=uuid.UUID(str(pk))) if pk is not None else None
+
+
+def _unlisted_neighbours(generation: Generation, viewer):
+    """(previous, next) of `generation` in its whole list, newest first, as linkable jobs:
+    both questions in one round trip."""
+    (newer_sql, newer_params), (older_sql, older_params) = _neighbour_statements(
+        viewer, generation.owner_id, generation.created_at, generation.pk
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({newer_sql}), ({older_sql})", [*newer_params, *older_params])
+        newer, older = cursor.fetchone()
+    return _linkable(newer), _linkable(older)
