@@ -520,9 +520,12 @@ def usable_project_choices(person, request: HttpRequest | None = None) -> list[P
     return [Project(pk=pk, name=name) for pk, name, archived_at in rows if archived_at is None]
 
 
-def seen_project_rows(request: HttpRequest) -> list[tuple]:
+def seen_project_rows(request: HttpRequest, read: list[tuple] | None = None) -> list[tuple]:
     """SEEN_PROJECTS' rows of the request's person, read once per request: a gallery's
-    project filter and its Move menu list the same projects."""
+    project filter and its Move menu list the same projects. `read`: the rows, read by the
+    caller with other questions (one round trip), for the readers that follow."""
+    if read is not None:
+        request.__dict__["_seen_project_rows"] = read
     found = request.__dict__.get("_seen_project_rows")
     if found is None:
         found = SEEN_PROJECTS.rows(request.user.pk)

@@ -42,7 +42,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .access import (
+    SEEN_PROJECTS,
     WATCH_FIELDS,
+    may_generate,
     viewer_key,
     visible_generations,
     watcher,
@@ -65,7 +67,7 @@ from .models import (
     poll_version_of,
     search_key,
 )
-from .prepared import Prepared
+from .prepared import Prepared, asked_together
 
 PAGE_SIZE = 24
 
@@ -603,10 +605,17 @@ OWN_VERSION_AND_APPROVED = Prepared(
 )
 
 
-def own_gallery_state(person) -> tuple[str, int]:
-    """(own_counts_version(person), approved_count(person, "own")) from one query, for an
-    active person."""
-    found = OWN_VERSION_AND_APPROVED.rows(person.pk)
+def own_gallery_state(request: HttpRequest) -> tuple[str, int]:
+    """(own_counts_version(person), approved_count(person, "own")) of the request's person
+    (active), from one query; asked in the same round trip as the projects of the Move
+    menu and the project filter, when they may move videos (seen_project_rows)."""
+    person = request.user
+    statements = [OWN_VERSION_AND_APPROVED.statement(person.pk)]
+    if may_generate(person):
+        statements.append(SEEN_PROJECTS.statement(person.pk))
+    found, *projects = asked_together(statements)
+    if projects:
+        seen_project_rows(request, projects[0])
     if not found:
         return f"own:{person.pk}:None", 0
     row = tuple(found[0])

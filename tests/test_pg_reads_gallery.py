@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import gallery, video_page
-from generations.access import approved_count, may_generate
+from generations.access import SEEN_PROJECTS, approved_count, may_generate
 from generations.forms import seen_project_rows, usable_project_choices
 from generations.models import Generation, Project, ReviewStatus
 from tests.helpers import StudioTestCase, make_ready_generation, make_user
@@ -24,11 +24,16 @@ class OwnGalleryStateTests(StudioTestCase):
         bobs.decide_for(self.bob, ReviewStatus.APPROVED)
         for person in (self.alice, self.bob, make_user("carol")):
             with self.subTest(person=person.username):
+                request = RequestFactory().get("/")
+                request.user = person
                 self.assertEqual(
-                    gallery.own_gallery_state(person),
+                    gallery.own_gallery_state(request),
                     (gallery.own_counts_version(person), approved_count(person, "own")),
                 )
-        self.assertEqual(gallery.own_gallery_state(self.alice)[1], 1)
+        request = RequestFactory().get("/")
+        request.user = self.alice
+        self.assertEqual(gallery.own_gallery_state(request)[1], 1)
+        self.assertEqual(seen_project_rows(request), SEEN_PROJECTS.rows(self.alice.pk))
 
     def test_the_gallery_shows_the_approved_count_as_before(self):
         job = make_ready_generation(self.alice)
@@ -69,49 +74,106 @@ class SeenProjectsTests(StudioTestCase):
         self.assertEqual(len(reads), 1)
 
 
-class VideoPageNeighboursTests(StudioTestCase):
-    """The job's row and its whole list's neighbours, read together, are what the job alone
-    and neighbours() give."""
+class VideoPageReadsTests(StudioTestCase):
+    """What a video's page reads beside its facts, in one round trip, is what each prepared
+    query gives alone: the job, its whole list's neighbours, its history, remakes, linked
+    jobs, continuations, versions, takes and reservation."""
 
-    def test_the_job_and_its_neighbours_agree_with_reading_them_apart(self):
+    def _request(self, person):
+        request = RequestFactory().get("/")
+        request.user = person
+        return request
+
+    def test_each_read_agrees_with_its_query_asked_alone(self):
         at = timezone.now()
         mine = [make_ready_generation(self.alice) for _ in range(4)]
         for job in mine[:2]:
             Generation.objects.filter(pk=job.pk).update(created_at=at)
         for job in mine[2:]:
             job.share_for(self.alice)
+        remake = make_ready_generation(self.alice, made_from=mine[1], continues=mine[0])
+        make_ready_generation(self.alice, stack_id=mine[2].pk, version=2)
         bobs = make_ready_generation(self.bob)
         bobs.share_for(self.bob)
         for person in (self.alice, self.bob):
-            request = RequestFactory().get("/")
-            request.user = person
             for job in Generation.objects.all():
                 if job.owner_id != person.pk and job.shared_at is None:
                     continue
                 with self.subTest(person=person.username, job=job.pk):
+                    request = self._request(person)
                     facts = video_page.PAGE_FACTS.rows(person.pk, job.pk)[0]
-                    created_at = facts[-2 - len(video_page.PANEL_COLUMNS)]
-                    found, beside = video_page._the_job(person, job.pk, (job.owner_id, created_at))
-                    alone, none = video_page._the_job(person, job.pk)
-                    self.assertEqual(found.pk, alone.pk)
-                    self.assertEqual(found.__dict__.keys(), alone.__dict__.keys())
-                    self.assertIsNone(none)
+                    reads = video_page._page_reads(request, job.pk, facts, "")
+                    alone = video_page.THE_JOB.objects(person.pk, job.pk)[0]
+                    self.assertEqual(reads.job.__dict__.keys(), alone.__dict__.keys())
+                    self.assertEqual(reads.job.pk, alone.pk)
                     apart = video_page.neighbours(request, alone, "sort=newest")
+                    self.assertEqual(_pks(reads.neighbours), _pks(apart))
+                    pk, viewer, root = job.pk, person.pk, alone.stack_root_id
+                    self.assertEqual(_pks(reads.history), _pks(video_page.HISTORY.objects(pk)))
                     self.assertEqual(
-                        [g.pk if g else None for g in beside],
-                        [g.pk if g else None for g in apart],
+                        _pks(reads.remakes), _pks(video_page.REMAKES.objects(viewer, pk))
                     )
+                    self.assertEqual(
+                        _pks(reads.continuations), _pks(video_page.CONTINUATIONS.objects(pk))
+                    )
+                    self.assertEqual(_pks(reads.versions), _pks(video_page.VERSIONS.objects(root)))
+                    self.assertEqual(
+                        _pks(reads.reservation),
+                        _pks(video_page.LATEST_RESERVATION.objects(pk)),
+                    )
+                    for linked, to in (
+                        (reads.made_from, job.made_from_id),
+                        (reads.continues, job.continues_id),
+                    ):
+                        expected = video_page.LINKED_JOB.objects(viewer, to) if to else []
+                        self.assertEqual(_pks(linked), _pks(expected))
+        facts = video_page.PAGE_FACTS.rows(self.alice.pk, remake.pk)[0]
+        reads = video_page._page_reads(self._request(self.alice), remake.pk, facts, "")
+        self.assertEqual(_pks(reads.made_from), [mine[1].pk])
+        self.assertEqual(_pks(reads.continues), [mine[0].pk])
 
-    def test_a_job_not_seen_is_a_404_with_its_neighbours_asked(self):
+    def test_a_list_s_neighbours_are_not_asked_with_the_job(self):
+        job = make_ready_generation(self.alice)
+        facts = video_page.PAGE_FACTS.rows(self.alice.pk, job.pk)[0]
+        reads = video_page._page_reads(self._request(self.alice), job.pk, facts, "sort=oldest")
+        self.assertIsNone(reads.neighbours)
+        self.assertEqual(reads.job.pk, job.pk)
+
+    def test_a_job_not_seen_is_a_404_whatever_else_is_asked(self):
         from django.http import Http404
 
         job = make_ready_generation(self.alice)
+        facts = video_page.PAGE_FACTS.rows(self.alice.pk, job.pk)[0]
         with self.assertRaises(Http404):
-            video_page._the_job(self.bob, job.pk, (job.owner_id, job.created_at))
+            video_page._page_reads(self._request(self.bob), job.pk, facts, "")
 
     def test_the_page_links_its_neighbours(self):
         older, middle, newer = (make_ready_generation(self.alice) for _ in range(3))
-        self.client.force_login(self.alice)
         page = self.client.get(reverse("generations:detail", args=[middle.pk])).content.decode()
         self.assertIn(str(older.pk), page)
         self.assertIn(str(newer.pk), page)
+
+
+class AskedTogetherTests(StudioTestCase):
+    def test_it_answers_as_each_query_alone_in_one_round_trip_on_postgresql(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from generations.access import SEEN_PROJECTS
+        from generations.prepared import asked_together
+
+        job = make_ready_generation(self.alice)
+        Project.objects.create(name="Kites", created_by=self.alice)
+        asks = [
+            (video_page.HISTORY, (job.pk,)),
+            (video_page.TAKES, (job.pk,)),  # no rows
+            (SEEN_PROJECTS, (self.alice.pk,)),
+        ]
+        with CaptureQueriesContext(connection) as seen:
+            found = asked_together([query.statement(*values) for query, values in asks])
+        self.assertEqual(found, [query.rows(*values) for query, values in asks])
+        self.assertEqual(len(seen.captured_queries), 1 if connection.vendor == "postgresql" else 3)
+
+
+def _pks(rows) -> list:
+    return [row.pk if row is not None else None for row in rows or []]

@@ -34,8 +34,9 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
-    # The count of approved videos above the cards comes with the version (one query).
-    version, approved = gallery.own_gallery_state(request.user)
+    # The count of approved videos above the cards comes with the version, and the
+    # projects with both (one round trip).
+    version, approved = gallery.own_gallery_state(request)
     sections = gallery.gallery_sections(request, base, version, action, prepared=gallery.OWN_PAGES)
     context = {
         "sections": sections,
