@@ -74,6 +74,22 @@ class SeenProjectsTests(StudioTestCase):
         self.assertEqual(len(reads), 1)
 
 
+class GalleryCountsTests(StudioTestCase):
+    def test_the_counts_read_the_projects_once_and_count_as_before(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        project = Project.objects.create(name="Kites", created_by=self.alice)
+        make_ready_generation(self.alice, project=project)
+        make_ready_generation(self.alice)
+        with CaptureQueriesContext(connection) as seen:
+            counts = self.client.get("/?counts=1")
+        reads = [q for q in seen.captured_queries if 'FROM "generations_project" WHERE' in q["sql"]]
+        self.assertEqual(len(reads), 1)
+        self.assertContains(counts, "Kites")
+        self.assertEqual(counts.content, self.client.get("/?counts=1").content)
+
+
 class VideoPageReadsTests(StudioTestCase):
     """What a video's page reads beside its facts, in one round trip, is what each prepared
     query gives alone: the job, its whole list's neighbours, its history, remakes, linked

@@ -20,8 +20,9 @@ from .projects import move_many
 def index(request: HtmxHttpRequest) -> HttpResponse:
     base = own_generations(request.user).in_gallery()
     if request.GET.get("counts"):
-        # Asked by the page once shown: the filters' counts and the number of videos.
-        version = gallery.own_counts_version(request.user)
+        # Asked by the page once shown: the filters' counts and the number of videos. The
+        # projects of the project filter come in the version's round trip.
+        version, _ = gallery.own_gallery_state(request)
         counts = gallery.gallery_counts(request, base, version)
         return render(
             request,
