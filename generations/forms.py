@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -535,16 +536,31 @@ def usable_projects(person):
     return visible_projects(person).open()
 
 
-def usable_project_choices(person) -> list[Project]:
+def usable_project_choices(person, request: HttpRequest | None = None) -> list[Project]:
     """`usable_projects(person)` as a list of projects holding their id and name only, for
-    the Move menus of the gallery and a video's page (access.SEEN_PROJECTS)."""
+    the Move menus of the gallery and a video's page (access.SEEN_PROJECTS); `request`,
+    when `person` is its user: the rows its other readers read (seen_project_rows)."""
     if not may_generate(person):
         return []
-    return _open_projects(SEEN_PROJECTS.rows(person.pk))
+    rows = seen_project_rows(request) if request is not None else SEEN_PROJECTS.rows(person.pk)
+    return _open_projects(rows)
 
 
 def _open_projects(rows) -> list[Project]:
     return [Project(pk=pk, name=name) for pk, name, archived_at in rows if archived_at is None]
+
+
+def seen_project_rows(request: HttpRequest, read: list[tuple] | None = None) -> list[tuple]:
+    """SEEN_PROJECTS' rows of the request's person, read once per request: a gallery's
+    project filter and its Move menu list the same projects. `read`: the rows, read by the
+    caller with other questions (one round trip), for the readers that follow."""
+    if read is not None:
+        request.__dict__["_seen_project_rows"] = read
+    found = request.__dict__.get("_seen_project_rows")
+    if found is None:
+        found = SEEN_PROJECTS.rows(request.user.pk)
+        request.__dict__["_seen_project_rows"] = found
+    return found
 
 
 # The studio's settings row, from a query built once per process: the New video form's

@@ -44,10 +44,12 @@ from django.utils import timezone
 from .access import (
     SEEN_PROJECTS,
     WATCH_FIELDS,
+    may_generate,
     viewer_key,
     visible_generations,
     watcher,
 )
+from .forms import seen_project_rows
 from .models import (
     ACTIVE_STATUSES,
     FAILED_STATUSES,
@@ -65,7 +67,7 @@ from .models import (
     poll_version_of,
     search_key,
 )
-from .prepared import Prepared
+from .prepared import Prepared, asked_together
 
 PAGE_SIZE = 24
 
@@ -217,10 +219,9 @@ class GalleryFilter(django_filters.FilterSet):
         if "project" not in self.filters:
             return {}
         wanted = self.form.cleaned_data.get("project") if self.form.is_valid() else ""
-        user = self.request.user
         choices = {"none": project_choice("none")}
         chosen = _int(wanted)
-        for pk, name, archived_at in SEEN_PROJECTS.rows(user.pk):
+        for pk, name, archived_at in seen_project_rows(self.request):
             if archived_at is None or pk == chosen:
                 choices[str(pk)] = project_choice(str(pk), name)
         if wanted and wanted not in choices:
@@ -550,11 +551,14 @@ def _how_many(rows: QuerySet) -> Subquery:
     )
 
 
-def _version_query(events: QuerySet, person_pk) -> QuerySet:
+_VERSION_COLUMNS = ("event", "stars", "star", "comments", "comment", "edited", "projects")
+
+
+def _version_query(events: QuerySet, person_pk, **more) -> QuerySet:
     """One query, asked on every gallery load: the scope's newest event, the person's
     stars (a star adds a row with a new id, an unstar removes one: count and newest id
     move), every comment (written, edited or deleted anywhere) and the projects' newest
-    change."""
+    change; then the columns of `more` (name → subquery)."""
     stars = Favourite.objects.filter(person_id=person_pk)
     comments = Comment.objects.all()
     return (
@@ -569,8 +573,9 @@ def _version_query(events: QuerySet, person_pk) -> QuerySet:
             edited=_newest(comments, "updated_at"),
             # A project renamed, recoloured, archived or limited: cards and filters move.
             projects=_newest(Project.objects.all(), "updated_at"),
+            **more,
         )
-        .values_list("event", "stars", "star", "comments", "comment", "edited", "projects")
+        .values_list(*_VERSION_COLUMNS, *more)
         .order_by()[:1]
     )
 
@@ -581,6 +586,41 @@ OWN_VERSION = Prepared(
     lambda pk: _version_query(GenerationEvent.objects.filter(owner_id=pk), pk), _USER_PK
 )
 TEAM_VERSION = Prepared(lambda pk: _version_query(GenerationEvent.objects.all(), pk), _USER_PK)
+
+
+# OWN_VERSION with how many of the person's videos are approved and out of the Trash
+# (access.approved_count(person, "own"), the count the gallery shows above its cards): one
+# round trip for the two on every load of the gallery.
+OWN_VERSION_AND_APPROVED = Prepared(
+    lambda pk: _version_query(
+        GenerationEvent.objects.filter(owner_id=pk),
+        pk,
+        approved=_how_many(
+            Generation.objects.filter(
+                owner_id=pk, review_status=ReviewStatus.APPROVED, trashed_at__isnull=True
+            )
+        ),
+    ),
+    _USER_PK,
+)
+
+
+def own_gallery_state(request: HttpRequest) -> tuple[str, int]:
+    """(own_counts_version(person), approved_count(person, "own")) of the request's person
+    (active), from one query; asked in the same round trip as the projects of the Move
+    menu and the project filter, when they may move videos (seen_project_rows)."""
+    person = request.user
+    statements = [OWN_VERSION_AND_APPROVED.statement(person.pk)]
+    if may_generate(person):
+        statements.append(SEEN_PROJECTS.statement(person.pk))
+    found, *projects = asked_together(statements)
+    if projects:
+        seen_project_rows(request, projects[0])
+    if not found:
+        return f"own:{person.pk}:None", 0
+    row = tuple(found[0])
+    width = len(_VERSION_COLUMNS)
+    return f"own:{person.pk}:{row[:width]}", row[width] or 0
 
 
 def _version(person, query: Prepared) -> str:

@@ -308,3 +308,37 @@ def side_by_side(
         found_many = [found for row in rows if (found := part(row, 0)) is not None]
     offset = 0 if many is None else 1
     return found_many, [part(rows[0], offset + n) for n in range(len(singles))]
+
+
+def asked_together(statements: list[tuple[str, list]], using: str = "default") -> list[list]:
+    """The rows of each (SQL, values) (`Prepared.statement()`s), in one round trip where the
+    database takes several statements at once (PostgreSQL's driver binding the values on
+    our side, as Django's does by default), else one after the other: each of a page's
+    small reads cost a round trip more than the database takes to answer it."""
+    with connections[using].cursor() as cursor:
+        if len(statements) > 1 and _takes_several(connections[using], cursor):
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
+            )
+            found = [cursor.fetchall()]
+            while cursor.nextset():
+                found.append(cursor.fetchall())
+            if len(found) != len(statements):
+                raise RuntimeError("a statement of several gave no answer")
+            return found
+        found = []
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            found.append(cursor.fetchall())
+        return found
+
+
+def _takes_several(connection, cursor) -> bool:
+    """Whether `cursor` runs several statements of one text (a psycopg client-side cursor:
+    a server-side binding one, or SQLite's, takes one)."""
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    return isinstance(cursor.cursor, psycopg.ClientCursor)

@@ -9,8 +9,10 @@ reads neither the job nor its neighbours. A running job's page is drawn each tim
 
 import hashlib
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, QueryDict
 from django.template.loader import render_to_string
@@ -21,7 +23,9 @@ from billing.models import LedgerEntry
 
 from . import gallery, wording
 from .access import (
+    SEEN_PROJECTS,
     WATCH_FIELDS,
+    may_generate,
     own_generations,
     team_generations,
     team_to,
@@ -29,7 +33,7 @@ from .access import (
     visible_to,
     watcher,
 )
-from .forms import CommentForm, usable_project_choices
+from .forms import CommentForm, seen_project_rows, usable_project_choices
 from .models import (
     ACTIVE_STATUSES,
     Comment,
@@ -39,7 +43,7 @@ from .models import (
     GenerationQuerySet,
     Project,
 )
-from .prepared import Prepared, PreparedModels
+from .prepared import Prepared, PreparedModels, as_aware, asked_together
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
 from .templatetags.team import comments_as_shown
@@ -55,6 +59,36 @@ PAGE_KEEP_SECONDS = gallery.SECTIONS_KEEP_SECONDS
 # What the review links panel asks of the page's video besides its status: the page's facts
 # carry them, so that the panel, drawn apart from the kept page, asks nothing more.
 PANEL_COLUMNS = ("owner_id", "trashed_at", "video", "project_id", "stack_id")
+
+
+# The columns of PAGE_FACTS' row, in their order.
+FACT_COLUMNS = (
+    "status",
+    "prompt",
+    "updated_at",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__is_active",
+    "starred",
+    "n_comments",
+    "newest_comment",
+    "edited",
+    "event",
+    "n_stars",
+    "newest_star",
+    "projects",
+    # For what the page reads beside the job's row, in the same round trip (_page_reads):
+    # its neighbours, the jobs it links to, its takes.
+    "created_at",
+    "made_from",
+    "continues",
+    "take_group",
+    # The review links panel's (reviewlinks' THE_VIDEO, but the status at 0).
+    *PANEL_COLUMNS,
+    "title",
+)
+FACT = {name: n for n, name in enumerate(FACT_COLUMNS)}
 
 
 def _page_facts(user_pk, pk):
@@ -77,26 +111,7 @@ def _page_facts(user_pk, pk):
             # A project made, renamed or archived: the page's project and Move choices.
             projects=gallery._newest(Project.objects.all(), "updated_at"),
         )
-        .values_list(
-            "status",
-            "prompt",
-            "updated_at",
-            "owner__username",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__is_active",
-            "starred",
-            "n_comments",
-            "newest_comment",
-            "edited",
-            "event",
-            "n_stars",
-            "newest_star",
-            "projects",
-            # The review links panel's (reviewlinks' THE_VIDEO, but the status at 0).
-            *PANEL_COLUMNS,
-            "title",
-        )
+        .values_list(*FACT_COLUMNS)
         .order_by()[:1]
     )
 
@@ -179,19 +194,24 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     if not found:
         raise Http404("No video here")
     facts = found[0]
-    status, n_comments = facts[0], facts[8]
-    prompt = facts[-1] or facts[1]  # the title, else the prompt
+    status, n_comments = facts[FACT["status"]], facts[FACT["n_comments"]]
+    prompt = facts[FACT["title"]] or facts[FACT["prompt"]]  # the title, else the prompt
     list_query = request.GET.get("list", "")
     # The star and the comments are read here: the page asks for neither again.
-    starred = bool(facts[7])
+    starred = bool(facts[FACT["starred"]])
     comments = COMMENTS.objects(pk) if n_comments else []
-    owner, trashed_at, video, project, stack = facts[-1 - len(PANEL_COLUMNS) : -1]
-    video_row = (owner, trashed_at, status, video, project, stack)
+    video_row = (
+        *(facts[FACT[name]] for name in ("owner_id", "trashed_at")),
+        status,
+        *(facts[FACT[name]] for name in ("video", "project_id", "stack_id")),
+    )
+
+    def shown() -> dict:
+        reads = _page_reads(request, pk, facts, list_query)
+        return video_page(request, reads, list_query, starred=starred, comments=comments)
+
     if status in ACTIVE_STATUSES:
-        shown = video_page(
-            request, _the_job(user, pk), list_query, starred=starred, comments=comments
-        )
-        return {**shown, "page_title": prompt, "video_row": video_row}
+        return {**shown(), "page_title": prompt, "video_row": video_row}
     # A comment's words and its author's name move no version: they are in the key.
     signature = repr(
         [
@@ -207,78 +227,140 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
     key = "video-page:" + hashlib.sha256(signature.encode()).hexdigest()
 
     def draw(extra: dict) -> str:
-        shown = video_page(
-            request, _the_job(user, pk), list_query, starred=starred, comments=comments
-        )
-        context = {**shown, **extra}
+        context = {**shown(), **extra}
         return render_to_string("generations/detail.html#page_content", context, request)
 
     html = kept(key, draw, PAGE_KEEP_SECONDS)
     return {"page_title": prompt, "page_html": html, "video_row": video_row}
 
 
-def _the_job(user, pk) -> Generation:
-    found = THE_JOB.objects(user.pk, pk)
-    if not found:
+class PageReads(NamedTuple):
+    """What a job's page reads beside its facts, each as its prepared query gives it."""
+
+    job: Generation
+    neighbours: tuple | None  # (previous, next) in the whole list; None: not asked
+    history: list
+    remakes: list
+    made_from: list
+    continues: list
+    continuations: list
+    versions: list
+    takes: list  # TAKES' rows
+    reservation: list
+
+
+def _page_reads(request: HttpRequest, pk, facts: tuple, list_query: str) -> PageReads:
+    """The job `pk` (404 when request.user, active, may not see it) and everything its page
+    reads beside, asked in one round trip (prepared.asked_together) from its PAGE_FACTS
+    row: the job's row with its neighbours in the whole list (unless the page is of a list,
+    or of the Trash), its history, remakes, linked jobs, continuations, versions, takes,
+    reservation and the viewer's projects for its Move menu (theirs only)."""
+    user = request.user
+    viewer = user.pk
+    fact = {name: facts[n] for name, n in FACT.items()}
+    job_sql, job_params = THE_JOB.statement(viewer, pk)
+    beside = not list_query and fact["trashed_at"] is None
+    if beside:
+        (newer_sql, newer_params), (older_sql, older_params) = _neighbour_statements(
+            viewer, fact["owner_id"], fact["created_at"], pk
+        )
+        # Each neighbour is NULL when there is none; no job row (not seen): no row at all.
+        job_sql = f"SELECT job.*, ({newer_sql}), ({older_sql}) FROM ({job_sql}) AS job"
+        job_params = [*newer_params, *older_params, *job_params]  # in the order of the text
+    root = fact["stack_id"] or pk
+    asks = {
+        "history": HISTORY.statement(pk),
+        "job": (job_sql, job_params),
+        "remakes": REMAKES.statement(viewer, pk),
+        "continuations": CONTINUATIONS.statement(pk),
+        "versions": VERSIONS.statement(root),
+        "reservation": LATEST_RESERVATION.statement(pk),
+    }
+    if fact["made_from"] is not None:
+        asks["made_from"] = LINKED_JOB.statement(viewer, fact["made_from"])
+    if fact["continues"] is not None:
+        asks["continues"] = LINKED_JOB.statement(viewer, fact["continues"])
+    if fact["take_group"] is not None:
+        asks["takes"] = TAKES.statement(fact["take_group"])
+    if fact["owner_id"] == viewer and may_generate(user):
+        asks["projects"] = SEEN_PROJECTS.statement(viewer)
+    found = dict(zip(asks, asked_together(list(asks.values())), strict=True))
+    if not found["job"]:
         raise Http404("No video here")
-    return found[0]
+    if "projects" in found:
+        seen_project_rows(request, found["projects"])  # the Move menu's
+    row = found["job"][0]
+    neighbours_found = None
+    if beside:
+        row, neighbours_found = row[:-2], tuple(_linkable(one) for one in row[-2:])
+    return PageReads(
+        job=THE_JOB.instances_of([row])[0],
+        neighbours=neighbours_found,
+        history=HISTORY.instances_of(found["history"]),
+        remakes=REMAKES.instances_of(found["remakes"]),
+        made_from=LINKED_JOB.instances_of(found.get("made_from", [])),
+        continues=LINKED_JOB.instances_of(found.get("continues", [])),
+        continuations=CONTINUATIONS.instances_of(found["continuations"]),
+        versions=VERSIONS.instances_of(found["versions"]),
+        takes=found.get("takes", []),
+        reservation=LATEST_RESERVATION.instances_of(found["reservation"]),
+    )
 
 
 def video_page(
     request: HttpRequest,
-    generation: Generation,
+    reads: PageReads,
     list_query: str,
     *,
-    starred: bool | None = None,
-    comments: list[Comment] | None = None,
+    starred: bool,
+    comments: list[Comment],
 ) -> dict:
-    """The context of `generation`'s page, seen by `request.user` (active, and allowed to
-    see it); `starred` (the viewer's star) and `comments` (with their authors) when the
-    caller has them already."""
+    """The context of the page of `reads.job`, seen by `request.user` (active, and allowed
+    to see it), with the viewer's star and the comments (with their authors)."""
     user = request.user
-    viewer = user.pk
+    generation = reads.job
     previous = following = None
-    if not generation.in_trash:
+    if reads.neighbours is not None:
+        previous, following = reads.neighbours
+    elif not generation.in_trash:
         previous, following = neighbours(request, generation, list_query)
-    if comments is None:
-        comments = COMMENTS.objects(generation.pk)
-    made_from = (
-        LINKED_JOB.objects(viewer, generation.made_from_id) if generation.made_from_id else []
-    )
+    own = generation.owner_id == user.pk
     return {
         "generation": generation,
-        "history": HISTORY.objects(generation.pk),
+        "history": reads.history,
         "previous": previous,
         "next": following,
         "list_query": list_query,
-        "remakes": REMAKES.objects(viewer, generation.pk),
-        "made_from": made_from[0] if made_from else None,
-        "takes": takes_seen(user, generation.take_group) if generation.take_group else 0,
-        **shots(user, generation),
-        **versions_seen(user, generation),
-        "starred": generation.is_starred_by(user) if starred is None else starred,
-        "move_choices": usable_project_choices(user) if generation.owner_id == viewer else [],
-        "money": money_from(
-            next(iter(LATEST_RESERVATION.objects(generation.pk)), None), generation.is_active
-        ),
+        "remakes": reads.remakes,
+        "made_from": reads.made_from[0] if reads.made_from else None,
+        "takes": takes_seen(user, generation.take_group, reads.takes)
+        if generation.take_group
+        else 0,
+        **shots(user, generation, reads.continues, reads.continuations),
+        **versions_seen(user, generation, reads.versions),
+        "starred": starred,
+        "move_choices": usable_project_choices(user, request) if own else [],
+        "money": money_from(next(iter(reads.reservation), None), generation.is_active),
         "comments": comments,
         "comments_version": Comment.version_of(comments),
         "comment_form": CommentForm(duration=generation.video_duration),
     }
 
 
-def shots(user, generation: Generation) -> dict:
+def shots(
+    user, generation: Generation, continues: list | None = None, continuations: list | None = None
+) -> dict:
     """The shot `generation` continues and those that continue it, as far as `user` may
-    see them ("continues Kite over field at 0:08.0")."""
-    viewer = user.pk
-    continues = (
-        LINKED_JOB.objects(viewer, generation.continues_id) if generation.continues_id else []
-    )
+    see them ("continues Kite over field at 0:08.0"); `continues`, `continuations`: what
+    LINKED_JOB and CONTINUATIONS gave, when the caller read them."""
+    if continues is None:
+        viewer, shot = user.pk, generation.continues_id
+        continues = LINKED_JOB.objects(viewer, shot) if shot else []
+    if continuations is None:
+        continuations = CONTINUATIONS.objects(generation.pk)
     # Newest first, out of the Trash (the owner's too) in Python: with trashed_at in the
     # query PostgreSQL without statistics read the Trash index's 100,000 entries.
-    continuations = [
-        shot for shot in seen(user, CONTINUATIONS.objects(generation.pk)) if not shot.in_trash
-    ]
+    continuations = [shot for shot in seen(user, continuations) if not shot.in_trash]
     return {
         "continues": continues[0] if continues else None,
         "continues_at": wording.moment_label(generation.continues_at)
@@ -291,12 +373,15 @@ def shots(user, generation: Generation) -> dict:
     }
 
 
-def versions_seen(user, generation: Generation) -> dict:
+def versions_seen(user, generation: Generation, stack: list | None = None) -> dict:
     """The versions of `generation`'s stack that `user` may watch (out of the Trash, but
-    this one), oldest first; the one before it; the newest."""
+    this one), oldest first; the one before it; the newest. `stack`: what VERSIONS gave,
+    when the caller read it."""
+    if stack is None:
+        stack = VERSIONS.objects(generation.stack_root_id)
     versions = [
         version
-        for version in seen(user, VERSIONS.objects(generation.stack_root_id))
+        for version in seen(user, stack)
         if version.trashed_at is None or version.pk == generation.pk
     ]
     here = next((i for i, v in enumerate(versions) if v.pk == generation.pk), None)
@@ -317,14 +402,17 @@ def seen(user, jobs: list[Generation]) -> list[Generation]:
     ]
 
 
-def takes_seen(user, group) -> int:
-    """How many takes of `group` `user` may watch. A group holds at most four, so the rule is
-    applied to their rows here: with the visibility OR in the query, PostgreSQL without
-    statistics on the table walked all of the person's rows (3 ms at 100,000) to count four."""
+def takes_seen(user, group, takes: list[tuple] | None = None) -> int:
+    """How many takes of `group` `user` may watch (`takes`: TAKES' rows, when the caller
+    read them). A group holds at most four, so the rule is applied to their rows here:
+    with the visibility OR in the query, PostgreSQL without statistics on the table walked
+    all of the person's rows (3 ms at 100,000) to count four."""
+    if takes is None:
+        takes = TAKES.rows(group)
     watch = watcher(user)
     return sum(
         watch(owner, project, shared is not None, trashed is not None)
-        for owner, project, shared, trashed in TAKES.rows(group)
+        for owner, project, shared, trashed in takes
     )
 
 
@@ -336,7 +424,7 @@ def neighbours(request: HttpRequest, generation: Generation, list_query: str):
     if not list_query and user.is_authenticated and user.is_active:
         # The whole list, newest first: two questions built once per process (building
         # them cost more than the database takes to answer both).
-        return _unlisted_neighbours(generation, user.pk, own=own)
+        return _unlisted_neighbours(generation, user.pk)
     if own:
         base, filters = own_generations(user).in_gallery(), gallery.GalleryFilter
     else:
@@ -407,16 +495,28 @@ TEAM_NEIGHBOUR = {
 }
 
 
-def _unlisted_neighbours(generation: Generation, viewer, own: bool):
-    """(previous, next) of `generation` in its whole list, newest first, as linkable jobs."""
-    found = []
-    for newer in (True, False):
-        if own:
-            rows = OWN_NEIGHBOUR[newer].rows(
-                generation.owner_id, generation.created_at, generation.pk
-            )
-        else:
-            rows = TEAM_NEIGHBOUR[newer].rows(viewer, generation.created_at, generation.pk)
-        # SQLite answers an id as hex text: a link needs the id as the page's URLs spell it.
-        found.append(Generation(pk=uuid.UUID(str(rows[0][0]))) if rows else None)
-    return found[0], found[1]
+def _neighbour_statements(viewer, owner, created_at, pk) -> list[tuple[str, list]]:
+    """The SQL and values of the questions for the newer and the older neighbour of the
+    job (`owner`'s, made at `created_at`, `pk`) in its whole list as `viewer` sees it: the
+    owner's own when it is theirs, else the team's."""
+    at = as_aware(created_at)  # SQLite's driver answers a date as text
+    if owner == viewer:
+        return [OWN_NEIGHBOUR[newer].statement(owner, at, pk) for newer in (True, False)]
+    return [TEAM_NEIGHBOUR[newer].statement(viewer, at, pk) for newer in (True, False)]
+
+
+def _linkable(pk) -> Generation | None:
+    # SQLite answers an id as hex text: a link needs the id as the page's URLs spell it.
+    return Generation(pk=uuid.UUID(str(pk))) if pk is not None else None
+
+
+def _unlisted_neighbours(generation: Generation, viewer):
+    """(previous, next) of `generation` in its whole list, newest first, as linkable jobs:
+    both questions in one round trip."""
+    (newer_sql, newer_params), (older_sql, older_params) = _neighbour_statements(
+        viewer, generation.owner_id, generation.created_at, generation.pk
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({newer_sql}), ({older_sql})", [*newer_params, *older_params])
+        newer, older = cursor.fetchone()
+    return _linkable(newer), _linkable(older)

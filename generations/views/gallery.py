@@ -20,8 +20,9 @@ from .projects import move_many
 def index(request: HtmxHttpRequest) -> HttpResponse:
     base = own_generations(request.user).in_gallery()
     if request.GET.get("counts"):
-        # Asked by the page once shown: the filters' counts and the number of videos.
-        version = gallery.own_counts_version(request.user)
+        # Asked by the page once shown: the filters' counts and the number of videos. The
+        # projects of the project filter come in the version's round trip.
+        version, _ = gallery.own_gallery_state(request)
         counts = gallery.gallery_counts(request, base, version)
         return render(
             request,
@@ -34,9 +35,16 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
     action = reverse("generations:index")
-    version = gallery.own_counts_version(request.user)
+    # The count of approved videos above the cards comes with the version, and the
+    # projects with both (one round trip).
+    version, approved = gallery.own_gallery_state(request)
     sections = gallery.gallery_sections(request, base, version, action, prepared=gallery.OWN_PAGES)
-    context = {"sections": sections, "move_choices": usable_project_choices(request.user)}
+    context = {
+        "sections": sections,
+        "move_choices": usable_project_choices(request.user, request),
+        "approved_count": approved,
+        "only_approved": request.GET.get("review") == "approved",
+    }
     return render(request, "generations/index.html", context)
 
 
