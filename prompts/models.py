@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from PIL import Image
@@ -21,7 +21,7 @@ from generations.models import (
     first_frame_name,
     thumbnail_name,
 )
-from generations.prepared import Prepared
+from generations.prepared import Prepared, asked_together
 from lib.images import FirstFrame
 from veo.catalogue import Seconds, Size, VideoModel
 
@@ -397,22 +397,12 @@ def preset_choices(user) -> list[Preset]:
 
 
 def presets_and_blocks(user) -> tuple[list[Preset], list[StyleBlock]]:
-    """`preset_choices(user)` and `style_blocks()` in one round trip: the two queries one
-    after the other, each in its order (name, then id: the database's own ordering of the
-    joined rows, so its collation still decides)."""
+    """`preset_choices(user)` and `style_blocks()` in one round trip (prepared.asked_together),
+    each in its own order."""
     if not (user.is_authenticated and user.is_active):
         return [], style_blocks()
-    presets_sql, presets_params = PRESET_CHOICES.statement(user.pk)
-    blocks_sql, blocks_params = STYLE_BLOCKS.statement()
-    sql = (
-        f"SELECT 0 AS kind, p.* FROM ({presets_sql}) AS p"
-        f" UNION ALL SELECT 1, b.*, NULL FROM ({blocks_sql}) AS b ORDER BY 1, 3, 2"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, presets_params + blocks_params)
-        rows = cursor.fetchall()
-    presets = _presets(row[1:] for row in rows if row[0] == 0)
-    return presets, _blocks(row[1:5] for row in rows if row[0] == 1)
+    presets, blocks = asked_together([PRESET_CHOICES.statement(user.pk), STYLE_BLOCKS.statement()])
+    return _presets(presets), _blocks(blocks)
 
 
 def _presets(rows) -> list[Preset]:
