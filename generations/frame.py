@@ -12,7 +12,6 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from django.core.signals import setting_changed
-from django.db import connections
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix
@@ -24,6 +23,7 @@ from generations.access import may_generate
 from generations.links import page_url
 from generations.models import RUNNING, RunningJobs
 from generations.notifications import UNREAD, UNREAD_LINES
+from generations.prepared import statement_cursor
 
 # base.html's stylesheets and scripts, in its order (htmx's own tag goes after the styles).
 _STYLES = [
@@ -101,7 +101,7 @@ def person_news(user, using: str = "default") -> PersonNews:
         f" LEFT JOIN ({lines_sql}) AS unread ON 1 = 1"
         f" LEFT JOIN ({running_sql}) AS running ON 1 = 1"
     )
-    with connections[using].cursor() as cursor:
+    with statement_cursor(using) as cursor:
         cursor.execute(sql, lines_params + running_params)
         rows = cursor.fetchall()
     unread = 0

@@ -152,6 +152,11 @@ else:
             "NAME": Path(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))),
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # generations/prepared.py has PostgreSQL prepare its statements (asked with prepare=True);
+    # psycopg prepares none while this is None (Django's default). Django's own cursors
+    # bind values on our side and are never prepared, whatever this says.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write at once: without IMMEDIATE transactions and WAL,
     # SQLite answers "database is locked" to one of them.
