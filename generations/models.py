@@ -38,7 +38,7 @@ from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the 
 
 from . import wording
 from .links import job_url
-from .prepared import Prepared
+from .prepared import Prepared, statement_cursor
 
 
 class Status(models.TextChoices):
@@ -478,7 +478,7 @@ def poll_rows(pks, running_of: int | None = None) -> list[PollRow]:
     a job that just ended) are read by primary key after it."""
     rows: dict[str, PollRow] = {}
     if running_of is not None:
-        rows = _poll_read("running", [running_of, *ACTIVE_STATUS_VALUES])
+        rows = _poll_read("running", [running_of])
     missing = list({pk if isinstance(pk, str) else pk.hex for pk in pks}.difference(rows))
     if missing:
         shape = next((size for size in POLL_ROW_SHAPES if size >= len(missing)), 0)
@@ -495,7 +495,7 @@ def _poll_read(shape: int | str, params: list) -> dict[str, PollRow]:
     sql = _poll_sql.get((connection.alias, shape))
     if sql is None:
         sql = _poll_sql[connection.alias, shape] = _poll_rows_sql(shape)
-    with connection.cursor() as cursor:
+    with statement_cursor(connection.alias) as cursor:
         cursor.execute(sql, params)
         return {row[0]: PollRow._make(row) for row in cursor.fetchall()}
 
@@ -503,7 +503,9 @@ def _poll_read(shape: int | str, params: list) -> dict[str, PollRow]:
 def _poll_rows_sql(shape: int | str) -> str:
     table = connection.ops.quote_name(Generation._meta.db_table)
     if isinstance(shape, str):  # "running"
-        active = ", ".join(["%s"] * len(ACTIVE_STATUS_VALUES))
+        # The statuses are written in, as prepared.py writes constants: PostgreSQL keeps
+        # this statement's plan, which must see them (they pick the index).
+        active = ", ".join(f"'{status}'" for status in sorted(ACTIVE_STATUS_VALUES))
         return (
             f"SELECT {_poll_columns()} FROM {table} "
             f"WHERE owner_id = %s AND status IN ({active}) LIMIT 50"
