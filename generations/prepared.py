@@ -239,18 +239,18 @@ def _written_in(connection, sql: str, params, slots) -> tuple[str, list[int]]:
     slots' (the values a `Prepared` is asked with), and the positions of those in order."""
     taken = {position for position, _ in slots}
     connection.ensure_connection()
-    writer = psycopg.ClientCursor(connection.connection)
     pieces, order, position = [], [], 0
-    for piece in _PLACES.split(sql):
-        if piece != "%s":
-            pieces.append(piece)
-            continue
-        if position in taken:
-            pieces.append("%s")
-            order.append(position)
-        else:
-            pieces.append(writer.mogrify("%s", [params[position]]).replace("%", "%%"))
-        position += 1
+    with psycopg.ClientCursor(connection.connection) as writer:
+        for piece in _PLACES.split(sql):
+            if piece != "%s":
+                pieces.append(piece)
+                continue
+            if position in taken:
+                pieces.append("%s")
+                order.append(position)
+            else:
+                pieces.append(writer.mogrify("%s", [params[position]]).replace("%", "%%"))
+            position += 1
     if position != len(params):
         raise ValueError("the query's SQL and its values do not match")
     return "".join(pieces), order
