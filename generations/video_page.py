@@ -18,7 +18,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    Expression,
     Max,
     OuterRef,
     Q,
@@ -76,7 +75,7 @@ PANEL_COLUMNS = ("owner_id", "trashed_at", "video", "project_id", "stack_id")
 # maker's panel lists, NULL without any (most jobs: the panel then asks for no links).
 # reviewlinks sets it in its AppConfig.ready(), as the worker's EXTRA_STEPS: nothing here
 # imports an app above this one.
-review_links_until: Callable[[], Expression] | None = None
+review_links_until: Callable[[], Subquery] | None = None
 
 
 # The columns of PAGE_FACTS' row, in their order.
