@@ -10,7 +10,7 @@ reads neither the job nor its neighbours. A running job's page is drawn each tim
 import hashlib
 import uuid
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -71,11 +71,11 @@ PAGE_KEEP_SECONDS = gallery.SECTIONS_KEEP_SECONDS
 # carry them, so that the panel, drawn apart from the kept page, asks nothing more.
 PANEL_COLUMNS = ("owner_id", "trashed_at", "video", "project_id", "stack_id")
 
-# For the facts' "links_until": the latest expiry of the unrevoked review links the job's
-# maker's panel lists, NULL without any (most jobs: the panel then asks for no links).
-# reviewlinks sets it in its AppConfig.ready(), as the worker's EXTRA_STEPS: nothing here
-# imports an app above this one.
-review_links_until: Callable[[], Subquery] | None = None
+# For the facts' "links_until", by the viewer's id: the latest expiry of the unrevoked
+# review links their panel lists (on their own job), NULL without any (most jobs: the
+# panel then asks for no links). reviewlinks sets it in its AppConfig.ready(), as the
+# worker's EXTRA_STEPS: nothing here imports an app above this one.
+review_links_until: Callable[[Any], Subquery] | None = None
 
 
 # The columns of PAGE_FACTS' row, in their order.
@@ -128,7 +128,7 @@ def _page_facts(user_pk, pk):
             newest_star=gallery._newest(stars),
             # A project made, renamed or archived: the page's project and Move choices.
             projects=gallery._newest(Project.objects.all(), "updated_at"),
-            links_until=review_links_until()
+            links_until=review_links_until(user_pk)
             if review_links_until
             else Value(None, output_field=DateTimeField()),
         )

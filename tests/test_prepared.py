@@ -610,7 +610,9 @@ class ReviewLinksPanelQueriesTests(StudioTestCase):
         bosses_too = make_ready_generation(boss, prompt="The boss's, in the project")
         Generation.objects.filter(pk=bosses_too.pk).update(project=project)
         ReviewLink.create_for(self.alice, name="Stack", days=7, videos=[second], whole_stack=True)
-        ReviewLink.create_for(self.bob, name="Bob's", days=7, videos=[named_elsewhere, bosses])
+        ReviewLink.create_for(
+            self.bob, name="Bob's", days=7, videos=[named_elsewhere, bosses, first]
+        )
         ReviewLink.create_for(self.alice, name="Project", days=7, project=project)
         revoked, _ = ReviewLink.create_for(self.alice, name="Revoked", days=7, videos=[alone])
         ReviewLink.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
@@ -626,3 +628,6 @@ class ReviewLinksPanelQueriesTests(StudioTestCase):
                 facts = PAGE_FACTS.rows(owner.pk, video.pk)[0]
                 self.assertEqual(review_links_live(facts), bool(panel_links(owner, video)))
                 self.assertEqual(len(panel_links(owner, video)) > 0, bool(found))
+        # A teammate watching a linked video has no panel on it: nothing to ask.
+        first.share_for(self.alice)
+        self.assertFalse(review_links_live(PAGE_FACTS.rows(self.bob.pk, first.pk)[0]))

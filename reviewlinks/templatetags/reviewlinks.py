@@ -48,11 +48,12 @@ def links_showing(links, pk, root, now, project=None):
     return links.live(now).filter(in_link).distinct()
 
 
-def links_until_of_outer_job() -> Subquery:
+def links_until_of_outer_job(person) -> Subquery:
     """For a query of jobs: the latest expiry of the unrevoked links that show the job (as
-    links_showing) and that its maker's panel lists (ReviewLink.objects.made_by: theirs,
-    everyone's for an admin), NULL without any. A video's page asks it with its facts
-    (generations/video_page.py): with no expiry to come, the panel has no link to ask for."""
+    links_showing) in `person`'s panel, NULL without any: the job is theirs (the panel is
+    the maker's) and the links are (ReviewLink.objects.made_by) theirs, or anyone's for an
+    admin. A video's page asks it with its facts (generations/video_page.py): with no
+    expiry to come, the panel has no link to ask for."""
     root = Coalesce(OuterRef(OuterRef("stack_id")), OuterRef(OuterRef("pk")))
     versions = Generation.objects.filter(Q(pk=root) | Q(stack_id=root)).values("pk")
     in_link = (
@@ -60,8 +61,11 @@ def links_until_of_outer_job() -> Subquery:
         | Q(whole_stack=True, videos__in=versions)
         | Q(project_id=OuterRef("project_id"))
     )
-    by_the_maker = Q(created_by=OuterRef("owner_id")) | Exact(OuterRef("owner__is_staff"), True)
-    links = ReviewLink.objects.filter(by_the_maker, in_link, revoked_at__isnull=True)
+    # The job's maker is `person`: their own staff flag is the job's maker's.
+    made_by = Q(created_by=person) | Exact(OuterRef("owner__is_staff"), True)
+    links = ReviewLink.objects.filter(
+        Exact(OuterRef("owner_id"), person), made_by, in_link, revoked_at__isnull=True
+    )
     return Subquery(links.order_by("-expires_at").values("expires_at")[:1])
 
 
