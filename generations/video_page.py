@@ -9,11 +9,22 @@ reads neither the job nor its neighbours. A running job's page is drawn each tim
 
 import hashlib
 import uuid
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.http import Http404, HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -60,6 +71,12 @@ PAGE_KEEP_SECONDS = gallery.SECTIONS_KEEP_SECONDS
 # carry them, so that the panel, drawn apart from the kept page, asks nothing more.
 PANEL_COLUMNS = ("owner_id", "trashed_at", "video", "project_id", "stack_id")
 
+# For the facts' "links_until", by the viewer's id: the latest expiry of the unrevoked
+# review links their panel lists (on their own job), NULL without any (most jobs: the
+# panel then asks for no links). reviewlinks sets it in its AppConfig.ready(), as the
+# worker's EXTRA_STEPS: nothing here imports an app above this one.
+review_links_until: Callable[[Any], Subquery] | None = None
+
 
 # The columns of PAGE_FACTS' row, in their order.
 FACT_COLUMNS = (
@@ -86,6 +103,7 @@ FACT_COLUMNS = (
     "take_group",
     # The review links panel's (reviewlinks' THE_VIDEO, but the status at 0).
     *PANEL_COLUMNS,
+    "links_until",
     "title",
 )
 FACT = {name: n for n, name in enumerate(FACT_COLUMNS)}
@@ -110,6 +128,9 @@ def _page_facts(user_pk, pk):
             newest_star=gallery._newest(stars),
             # A project made, renamed or archived: the page's project and Move choices.
             projects=gallery._newest(Project.objects.all(), "updated_at"),
+            links_until=review_links_until(user_pk)
+            if review_links_until
+            else Value(None, output_field=DateTimeField()),
         )
         .values_list(*FACT_COLUMNS)
         .order_by()[:1]
@@ -205,13 +226,14 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
         status,
         *(facts[FACT[name]] for name in ("video", "project_id", "stack_id")),
     )
+    panel = {"video_row": video_row, "review_links_live": review_links_live(facts)}
 
     def shown() -> dict:
         reads = _page_reads(request, pk, facts, list_query)
         return video_page(request, reads, list_query, starred=starred, comments=comments)
 
     if status in ACTIVE_STATUSES:
-        return {**shown(), "page_title": prompt, "video_row": video_row}
+        return {**shown(), "page_title": prompt, **panel}
     # A comment's words and its author's name move no version: they are in the key.
     signature = repr(
         [
@@ -231,7 +253,14 @@ def kept_video_page(request: HttpRequest, pk) -> dict:
         return render_to_string("generations/detail.html#page_content", context, request)
 
     html = kept(key, draw, PAGE_KEEP_SECONDS)
-    return {"page_title": prompt, "page_html": html, "video_row": video_row}
+    return {"page_title": prompt, "page_html": html, **panel}
+
+
+def review_links_live(facts: tuple) -> bool:
+    """Whether the review links panel of the job of PAGE_FACTS' row `facts` has a live link
+    to list: one of its unrevoked links expires later than now, the clock its query reads."""
+    until = facts[FACT["links_until"]]
+    return until is not None and as_aware(until) > timezone.now()
 
 
 class PageReads(NamedTuple):

@@ -586,3 +586,48 @@ class ReviewLinksPanelQueriesTests(StudioTestCase):
         )
         self.assertIn("Boss's", [link.name for link in panel_links(boss, second, now)])
         self.assertEqual(named.created_by, self.alice)
+
+    def test_the_page_s_facts_tell_whether_the_panel_finds_a_link(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from generations.models import Project
+        from generations.video_page import review_links_live
+        from reviewlinks.models import ReviewLink
+        from reviewlinks.templatetags.reviewlinks import panel_links
+        from tests.helpers import make_user
+
+        boss = make_user("boss", is_staff=True)
+        project = Project.objects.create(name="Maison Lune", created_by=self.alice)
+        first = make_ready_generation(self.alice, prompt="Kite")
+        second = make_ready_generation(self.alice, prompt="Kite, closer", project=project)
+        Generation.objects.filter(pk=second.pk).update(stack=first, version=2)
+        third = make_ready_generation(self.alice, prompt="Kite, third", stack_id=first.pk)
+        alone = make_ready_generation(self.alice, prompt="Alone")
+        named_elsewhere = make_ready_generation(self.alice, prompt="Named by Bob")
+        bosses = make_ready_generation(boss, prompt="The boss's")
+        bosses_too = make_ready_generation(boss, prompt="The boss's, in the project")
+        Generation.objects.filter(pk=bosses_too.pk).update(project=project)
+        ReviewLink.create_for(self.alice, name="Stack", days=7, videos=[second], whole_stack=True)
+        ReviewLink.create_for(
+            self.bob, name="Bob's", days=7, videos=[named_elsewhere, bosses, first]
+        )
+        ReviewLink.create_for(self.alice, name="Project", days=7, project=project)
+        revoked, _ = ReviewLink.create_for(self.alice, name="Revoked", days=7, videos=[alone])
+        ReviewLink.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+        expired, _ = ReviewLink.create_for(self.alice, name="Expired", days=1, videos=[alone])
+        ReviewLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(1))
+
+        expected = {first: 1, second: 1, third: 1, alone: 0, named_elsewhere: 0, bosses: 1}
+        expected[bosses_too] = 1
+        for video, found in expected.items():
+            video.refresh_from_db()
+            owner = video.owner
+            with self.subTest(owner=owner.username, video=video.prompt):
+                facts = PAGE_FACTS.rows(owner.pk, video.pk)[0]
+                self.assertEqual(review_links_live(facts), bool(panel_links(owner, video)))
+                self.assertEqual(len(panel_links(owner, video)) > 0, bool(found))
+        # A teammate watching a linked video has no panel on it: nothing to ask.
+        first.share_for(self.alice)
+        self.assertFalse(review_links_live(PAGE_FACTS.rows(self.bob.pk, first.pk)[0]))

@@ -3,8 +3,10 @@ shows changes: comments, its status, sharing, a star, who is looking, the Trash.
 cached carries a CSRF token."""
 
 import re
+from datetime import timedelta
 from unittest import mock
 
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
@@ -13,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import Comment, Generation, Project, Status
+from reviewlinks.models import ReviewLink
 from reviewlinks.templatetags.reviewlinks import THE_VIDEO
-from tests.helpers import StudioTestCase, make_generation, make_ready_generation
+from tests.helpers import StudioTestCase, make_generation, make_ready_generation, make_user
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]*)"')
 HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]*)"')
@@ -187,10 +190,9 @@ class WholeVideoPageCacheTests(StudioTestCase):
         self.client.get(self.page)
 
         # Session, user, the page's versions, running jobs and the inbox bell's unread count
-        # (one query); then the owner's review links panel, drawn fresh so that a revoked link
-        # goes at once (its live links; whether the video is theirs and ready came with the
-        # versions).
-        with self.assertNumQueries(5):
+        # (one query). The owner's review links panel is drawn fresh, but the versions told
+        # that no link of theirs shows the video: it asks for none.
+        with self.assertNumQueries(4):
             again = self.client.get(self.page)
 
         self.assertContains(again, "A kite over wheat")
@@ -320,3 +322,99 @@ class WholeVideoPageCacheTests(StudioTestCase):
                 drawn.return_value = ""
                 response = self.client.get(job.get_absolute_url())
             self.assertEqual(response.context["video_row"], THE_VIDEO.rows(job.pk)[0])
+
+
+class ReviewLinksPanelTests(StudioTestCase):
+    """The owner's review links panel is drawn beside the kept page: a link made, revoked or
+    run out shows on the next load, and a video that no live link of theirs lists costs
+    the page no query for it (most videos)."""
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        self.video = make_ready_generation(self.alice, prompt="A kite over wheat")
+        self.page = self.video.get_absolute_url()
+        self.client.get(self.page)  # kept from here on
+
+    def make_link(self, *videos, **fields) -> ReviewLink:
+        data = {"name": "Round 2", "days": "7", "allow_feedback": "on", **fields}
+        data["ids"] = [str(video.pk) for video in videos]
+        self.client.post(reverse("reviewlinks:new"), data)
+        return ReviewLink.objects.latest("pk")
+
+    def reload_asks(self, page: str) -> int:
+        self.client.get(page)  # drawn, in case a change moved the page's key
+        with CaptureQueriesContext(connection) as seen:
+            self.client.get(page)
+        return len(seen.captured_queries)
+
+    def test_a_link_made_shows_on_the_next_load_and_a_revoked_one_goes_at_once(self):
+        link = self.make_link(self.video)
+
+        shown = self.client.get(self.page)
+        self.assertContains(shown, f'id="video-review-link-{link.pk}"')
+        self.assertContains(shown, "Round 2")
+
+        self.client.post(reverse("reviewlinks:revoke", args=[link.pk]), {"next": self.page})
+
+        after = self.client.get(self.page)
+        self.assertNotContains(after, f'id="video-review-link-{link.pk}"')
+        self.assertContains(after, 'id="make-review-link"')
+
+    def test_without_a_live_link_the_page_asks_one_query_fewer(self):
+        without = self.reload_asks(self.page)
+        link = self.make_link(self.video)
+
+        self.assertEqual(self.reload_asks(self.page), without + 1)  # the panel's links
+
+        link.revoke_for(self.alice)
+        self.assertEqual(self.reload_asks(self.page), without)
+
+    def test_a_link_that_ran_out_leaves_the_panel_and_its_query_at_once(self):
+        link = self.make_link(self.video, days="1")
+        self.assertContains(self.client.get(self.page), f'id="video-review-link-{link.pk}"')
+        without_links = self.reload_asks(self.page) - 1
+
+        with time_machine.travel(link.expires_at + timedelta(seconds=1)):
+            self.assertNotContains(self.client.get(self.page), f'id="video-review-link-{link.pk}"')
+            self.assertEqual(self.reload_asks(self.page), without_links)
+        with time_machine.travel(link.expires_at - timedelta(seconds=1)):
+            self.assertContains(self.client.get(self.page), f'id="video-review-link-{link.pk}"')
+
+    def test_a_stack_s_link_and_a_project_s_link_show_on_the_pages_they_open(self):
+        later = make_ready_generation(
+            self.alice, prompt="Closer", stack_id=self.video.pk, version=2
+        )
+        project = Project.objects.create(name="Spring", created_by=self.alice)
+        filed = make_ready_generation(self.alice, prompt="Filed", project=project)
+        first_only = self.make_link(self.video, name="First only")
+        stack = self.make_link(self.video, name="Every version", scope="stack")
+        whole_project, _ = ReviewLink.create_for(
+            self.alice, name="The project", days=7, project=project
+        )
+        self.assertEqual(set(stack.videos.all()), {self.video, later})
+        newest = make_ready_generation(
+            self.alice, prompt="Closer still", stack_id=self.video.pk, version=3
+        )
+
+        on_newest = self.client.get(newest.get_absolute_url())
+        self.assertContains(on_newest, f'id="video-review-link-{stack.pk}"')
+        self.assertNotContains(on_newest, f'id="video-review-link-{first_only.pk}"')
+        on_filed = self.client.get(filed.get_absolute_url())
+        self.assertContains(on_filed, f'id="video-review-link-{whole_project.pk}"')
+        self.assertNotContains(on_filed, f'id="video-review-link-{stack.pk}"')
+
+    def test_a_teammate_s_link_is_in_an_admin_s_panel_only(self):
+        project = Project.objects.create(name="Spring", created_by=self.alice)
+        project.members.add(self.bob)
+        filed = make_ready_generation(self.alice, prompt="Filed", project=project)
+        boss = make_user("boss", is_staff=True)
+        bosses = make_ready_generation(boss, prompt="The boss's", project=project)
+        bobs, _ = ReviewLink.create_for(self.bob, name="Bob's round", days=7, project=project)
+
+        self.assertNotContains(self.client.get(filed.get_absolute_url()), "Bob&#x27;s round")
+        self.assertEqual(self.reload_asks(filed.get_absolute_url()), self.reload_asks(self.page))
+        self.client.force_login(boss)
+        self.assertContains(
+            self.client.get(bosses.get_absolute_url()), f'id="video-review-link-{bobs.pk}"'
+        )

@@ -5,7 +5,9 @@ button."""
 import uuid
 
 from django import template
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -44,6 +46,27 @@ def links_showing(links, pk, root, now, project=None):
     if project is not None:
         in_link |= Q(project_id=project)
     return links.live(now).filter(in_link).distinct()
+
+
+def links_until_of_outer_job(person) -> Subquery:
+    """For a query of jobs: the latest expiry of the unrevoked links that show the job (as
+    links_showing) in `person`'s panel, NULL without any: the job is theirs (the panel is
+    the maker's) and the links are (ReviewLink.objects.made_by) theirs, or anyone's for an
+    admin. A video's page asks it with its facts (generations/video_page.py): with no
+    expiry to come, the panel has no link to ask for."""
+    root = Coalesce(OuterRef(OuterRef("stack_id")), OuterRef(OuterRef("pk")))
+    versions = Generation.objects.filter(Q(pk=root) | Q(stack_id=root)).values("pk")
+    in_link = (
+        Q(videos=OuterRef("pk"))
+        | Q(whole_stack=True, videos__in=versions)
+        | Q(project_id=OuterRef("project_id"))
+    )
+    # The job's maker is `person`: their own staff flag is the job's maker's.
+    made_by = Q(created_by=person) | Exact(OuterRef("owner__is_staff"), True)
+    links = ReviewLink.objects.filter(
+        Exact(OuterRef("owner_id"), person), made_by, in_link, revoked_at__isnull=True
+    )
+    return Subquery(links.order_by("-expires_at").values("expires_at")[:1])
 
 
 # Built once per process (generations/prepared.py): by whom the links were made (an admin
@@ -122,11 +145,14 @@ def review_links_panel(context) -> str:
     )
     if not video.is_ready:
         return ""
+    # A video's page knows from its facts whether any link of the panel's is live (most
+    # videos have none): then there is nothing to ask.
+    live = context.get("review_links_live", True)
     return render_to_string(
         "reviewlinks/_video_links.html",
         {
             "video": video,
-            "links": panel_links(request.user, video),
+            "links": panel_links(request.user, video) if live else [],
             "here": request.get_full_path(),
         },
         request,
