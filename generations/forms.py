@@ -29,18 +29,44 @@ MAX_TAKES = 4
 
 class _FieldsSharingChoices(dict):
     """A form's fields, copied for each form as `copy.deepcopy` copies them (Django's own
-    `Field.__deepcopy__`) except that a choice field's (value, label) pairs, which no form
-    changes, are shared: deep-copying them was over a third of copying the fields."""
+    `Field.__deepcopy__` and `Widget.__deepcopy__`: the field and its widget anew, their
+    attrs, error messages and validators copied) except that a choice field's (value, label)
+    pairs, which no form changes, are shared, and without `copy.copy`'s generic machinery:
+    copying the fields was half of building a blank form."""
 
     def __deepcopy__(self, memo):
         return {name: _field_copy(field, memo) for name, field in self.items()}
 
 
+# The `__deepcopy__`s that `_field_copy` stands in for; a field or widget with its own is
+# copied by it.
+_PLAIN_FIELD_COPIES = (forms.Field.__deepcopy__, forms.ChoiceField.__deepcopy__)
+_PLAIN_WIDGET_COPIES = (forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__)
+
+
 def _field_copy(field: forms.Field, memo) -> forms.Field:
-    if isinstance(field, forms.ModelChoiceField) or not isinstance(field, forms.ChoiceField):
+    widget = field.widget
+    if (
+        type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES
+        or type(widget).__deepcopy__ not in _PLAIN_WIDGET_COPIES
+    ):
         return copy.deepcopy(field, memo)
-    copied = forms.Field.__deepcopy__(field, memo)
-    copied._choices = copy.copy(field._choices)  # type: ignore[attr-defined]
+    copied, copied.widget = _shallow_copy(field), _shallow_copy(widget)
+    copied.widget.attrs = widget.attrs.copy()
+    copied.error_messages = field.error_messages.copy()
+    copied.validators = field.validators[:]
+    if isinstance(widget, forms.widgets.ChoiceWidget):
+        # As its `choices` setter would keep them: they were normalised when first set.
+        copied.widget._choices = copy.copy(widget._choices)  # type: ignore[attr-defined]
+    if isinstance(field, forms.ChoiceField):
+        copied._choices = copy.copy(field._choices)  # type: ignore[attr-defined]
+    return copied
+
+
+def _shallow_copy(thing):
+    """`copy.copy(thing)` for an object that keeps its state in its `__dict__`."""
+    copied = object.__new__(type(thing))
+    copied.__dict__.update(thing.__dict__)
     return copied
 
 
@@ -123,8 +149,10 @@ class GenerationForm(forms.Form):
     )
     made_from = forms.UUIDField(widget=forms.HiddenInput, required=False)
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # No queryset until a sent form needs one (__init__): copying one for every form, as
+    # each form's fields are copied, cost a quarter of copying them all.
     project = forms.ModelChoiceField(
-        queryset=Project.objects.none(),
+        queryset=None,
         required=False,
         empty_label="No project (private unless you share it)",
         help_text="The project's people see the video as soon as it is made.",
@@ -140,8 +168,8 @@ class GenerationForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         # The menu is drawn from one prepared read of the person's projects; only a sent
         # form needs the queryset, to check and fetch the chosen project.
-        if self.is_bound and owner is not None:
-            field.queryset = usable_projects(owner)
+        if self.is_bound:
+            field.queryset = usable_projects(owner) if owner is not None else Project.objects.none()
         field.choices = self._project_menu
         self.source = source
         if source is None or not source.first_frame_thumbnail:
