@@ -151,7 +151,7 @@ class GenerationForm(forms.Form):
     client_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     # No queryset until a sent form needs one (__init__): copying one for every form, as
     # each form's fields are copied, cost a quarter of copying them all.
-    project = forms.ModelChoiceField(
+    project: "forms.ModelChoiceField[Project]" = forms.ModelChoiceField(
         queryset=None,
         required=False,
         empty_label="No project (private unless you share it)",

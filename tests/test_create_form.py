@@ -21,7 +21,6 @@ from PIL import Image
 from generations.forms import GenerationForm
 from generations.models import Generation, GenerationQuerySet, Project, Status
 from tests import factories_media as media
-from veo.catalogue import Size, VideoModel
 from tests.helpers import (
     StudioTestCase,
     make_generation,
@@ -31,6 +30,7 @@ from tests.helpers import (
     valid_data,
     with_first_frame,
 )
+from veo.catalogue import Size, VideoModel
 
 CREATE_URL = reverse("generations:create")
 XSS = "<script>alert(1)</script>"
