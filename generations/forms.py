@@ -423,6 +423,19 @@ class GenerationForm(forms.Form):
         )
 
     @property
+    def blank_drawn_from(self) -> tuple | None:
+        """What a blank form's fields draw: its first values and the projects it offers, for
+        the key of a kept drawing of them (`{% fragment %}`); None for a form that draws
+        more (data sent, a video it is made from, a picture)."""
+        if self.source is not None or not self.first_frame_untouched:
+            return None
+        values = sorted((name, str(value)) for name, value in self.initial.items())
+        return (
+            tuple(item for item in values if item[0] != "client_token"),
+            tuple((project.pk, project.name) for project in self.usable_projects),
+        )
+
+    @property
     def kept_preview(self) -> dict | None:
         frame = self.original_frame
         if frame is None or not self.kept_token:
