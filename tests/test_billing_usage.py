@@ -49,6 +49,19 @@ class UsagePageTests(TestCase):
         self.assertNotContains(page, "$2.56")
         self.assertNotContains(page, "Export CSV")
 
+    def test_a_new_charge_shows_on_the_chart_and_in_the_months_at_once(self):
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("billing:usage"))
+        self.assertContains(page, ": $0.64</title>")  # the chart and the months, drawn and kept
+        self.assertContains(page, "<td>$0.64</td>")
+
+        drive(make_generation(self.alice, seconds=8))  # another $0.64 today
+
+        page = self.client.get(reverse("billing:usage"))
+        self.assertContains(page, ": $1.28</title>")
+        self.assertContains(page, "<td>$1.28</td>")
+        self.assertNotContains(page, ": $0.64</title>")
+
     def test_a_person_cannot_look_at_someone_else_s_usage(self):
         self.client.force_login(self.alice)
         page = self.client.get(reverse("billing:usage"), {"person": self.bob.pk})
