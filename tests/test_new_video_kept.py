@@ -152,3 +152,14 @@ class KeptDrawingTests(StudioTestCase):
         StudioSettings.objects.filter(pk=StudioSettings.load().pk).update(share_new_videos=True)
 
         self.assertIn("will be shared with the team", self.page())
+
+    def test_a_form_starting_in_a_project_with_a_budget_says_what_it_has_left(self):
+        launch = Project.objects.create(
+            name="Launch", created_by=self.alice, monthly_budget=Decimal("5.00")
+        )
+        make_generation(self.alice, project=launch)
+
+        page = self.page()
+
+        self.assertIn(f'<option value="{launch.pk}" selected>Launch</option>', page)
+        self.assertIn("Left in “Launch”: $4.68 this month.", page)  # $0.32 held for the video
