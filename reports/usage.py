@@ -5,6 +5,7 @@ import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
@@ -369,6 +370,21 @@ def _month_rows(figures: tuple[tuple, ...], language: str | None) -> SafeString:
             for first, spent, seconds, videos, not_charged in figures
         )
     )
+
+
+class MonthNames(NamedTuple):
+    name: str  # `date:"F"` of the month's first day: "November"
+    with_year: str  # `date:"F Y"`: "November 2026"
+
+
+def month_names(first: date) -> MonthNames:
+    return _month_names(first, translation.get_language())
+
+
+@functools.lru_cache(maxsize=512)
+def _month_names(first: date, language: str | None) -> MonthNames:
+    # The date filter took some 15 µs a call; a month's names in a language stay.
+    return MonthNames(dateformat.format(first, "F"), dateformat.format(first, "F Y"))
 
 
 @functools.lru_cache(maxsize=512)

@@ -169,6 +169,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "person": person,
         "team": team,
         "month": history.month,
+        "month_names": usage.month_names(history.month.first),
         "months": history.months,
         "month_rows": usage.month_rows(history.months),
         "chart": history.chart(),

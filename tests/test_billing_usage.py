@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.template import Context, Template
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -197,3 +198,14 @@ class WrittenOutChartTests(TestCase):
         ]
         drawn = Template(MONTHS_AS_THE_TEMPLATE_DREW_THEM).render(Context({"months": months}))
         self.assertEqual(month_rows(months), drawn)
+
+
+class MonthNameTests(TestCase):
+    @time_machine.travel("2026-11-20 12:00:00+00:00", tick=False)
+    def test_the_page_names_this_month(self):
+        self.client.force_login(make_user("dora"))
+
+        page = self.client.get(reverse("billing:usage"))
+
+        self.assertContains(page, "Spent in November</span>")
+        self.assertContains(page, "<h2>Spend per day in November 2026</h2>")
