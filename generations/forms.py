@@ -21,7 +21,7 @@ from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoM
 from . import drawings, price_box, wording
 from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
-from .prepared import Prepared, side_by_side
+from .prepared import Prepared, asked_together
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4
@@ -652,23 +652,32 @@ class NewFormReads(NamedTuple):
 def new_form_reads(person) -> NewFormReads:
     """What a blank New video form reads: `studio_settings()`, the project of the person's
     newest video, the projects they may use (in visible_projects' order: by name, then id)
-    and the price box's reads for the form's first model and format, in one round trip."""
+    and the price box's reads for the form's first model and format, in one round trip on
+    PostgreSQL (prepared.asked_together: each statement planned alone; joined side by side
+    they took PostgreSQL twice as long, 1.4 ms against 0.7)."""
     model = GenerationForm.base_fields["model"].initial
     tier = TIERS.get(GenerationForm.base_fields["size"].initial, Tier.P720)
-    projects, (studio, newest, *price_rows) = side_by_side(
-        SEEN_PROJECTS.statement(person.pk) if may_generate(person) else None,
+    asked = [
         STUDIO.statement(1),
         LAST_PROJECT.statement(person.pk),
         *price_box.statements(person, model, tier),
-        ordered_by=("name", "pk"),
-    )
-    settings_row = STUDIO.instances_of([studio])[0] if studio else StudioSettings.load()
+    ]
+    if may_generate(person):
+        asked.append(SEEN_PROJECTS.statement(person.pk))
+    studio, newest, listed, totals, member, *projects = asked_together(asked)
+    settings_row = STUDIO.instances_of(studio)[0] if studio else StudioSettings.load()
     return NewFormReads(
         settings_row,
-        newest or (),
-        _open_projects(projects),
-        price_box.price_box(person, model, tier, price_rows, settings_row),
+        newest[0] if newest else (),
+        _open_projects(projects[0] if projects else []),
+        price_box.price_box(
+            person, model, tier, [_first(listed), _first(totals), _first(member)], settings_row
+        ),
     )
+
+
+def _first(rows: list[tuple]) -> tuple | None:
+    return rows[0] if rows else None
 
 
 class ProjectForm(forms.ModelForm):
