@@ -41,7 +41,8 @@ class PriceBox:
 
 
 def statements(user, model: str, tier: str) -> list[tuple[str, list]]:
-    """The list price, the month's sums and the cap row, for `prepared.side_by_side`."""
+    """The list price, the month's sums and the cap row, to ask with other statements
+    (`prepared.side_by_side`, `prepared.asked_together`)."""
     first, end = month_range(studio_day())
     return [
         LISTED_PRICE.statement(model, tier),
@@ -51,8 +52,8 @@ def statements(user, model: str, tier: str) -> list[tuple[str, list]]:
 
 
 def price_box(user, model: str, tier: str, rows: list, studio: StudioSettings) -> PriceBox:
-    """The PriceBox from the rows `side_by_side` gave for `statements(user, model, tier)`;
-    the cap row made when there is none yet (Member.for_user)."""
+    """The PriceBox from the row (None: no row) each of `statements(user, model, tier)`
+    gave; the cap row made when there is none yet (Member.for_user)."""
     listed, totals, member = rows
     assert totals is not None  # sums without GROUP BY: always one row
     return PriceBox(

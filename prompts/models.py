@@ -2,6 +2,7 @@
 the one settings row of "Improve my prompt"."""
 
 import io
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -396,13 +397,32 @@ def preset_choices(user) -> list[Preset]:
     return _presets(PRESET_CHOICES.rows(user.pk))
 
 
-def presets_and_blocks(user) -> tuple[list[Preset], list[StyleBlock]]:
+class PickerReads(NamedTuple):
+    """What the New video form's preset picker and prompt tools show: the presets a person
+    sees (`preset_choices`), the team's style blocks (`style_blocks`), and the rows both
+    were made from, hashable: what a kept drawing of the two is keyed on."""
+
+    presets: list[Preset]
+    blocks: list[StyleBlock]
+    rows: tuple
+
+
+def picker_reads(user) -> PickerReads:
     """`preset_choices(user)` and `style_blocks()` in one round trip (prepared.asked_together),
     each in its own order."""
     if not (user.is_authenticated and user.is_active):
-        return [], style_blocks()
-    presets, blocks = asked_together([PRESET_CHOICES.statement(user.pk), STYLE_BLOCKS.statement()])
-    return _presets(presets), _blocks(blocks)
+        presets, blocks = [], STYLE_BLOCKS.rows()
+    else:
+        presets, blocks = asked_together(
+            [PRESET_CHOICES.statement(user.pk), STYLE_BLOCKS.statement()]
+        )
+    return PickerReads(_presets(presets), _blocks(blocks), (tuple(presets), tuple(blocks)))
+
+
+def presets_and_blocks(user) -> tuple[list[Preset], list[StyleBlock]]:
+    """`picker_reads(user)`'s presets and style blocks."""
+    reads = picker_reads(user)
+    return reads.presets, reads.blocks
 
 
 def _presets(rows) -> list[Preset]:

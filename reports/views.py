@@ -44,6 +44,10 @@ User = get_user_model()
 
 # --- the price before Generate -------------------------------------------------------------
 
+# The catalogue's values, listed once: a `Choices.values` lists them anew at every call.
+_MODELS, _SIZES = frozenset(VideoModel.values), frozenset(Size.values)
+_SECONDS = frozenset(Seconds.values)
+
 
 def estimate(request: HttpRequest) -> HttpResponse:
     context = estimate_context(request.user, request.GET)
@@ -61,13 +65,13 @@ def estimate_context(
     `read`: the projects the person may use, the studio's settings and the price box's
     reads (used when they are for the model and tier asked), when the caller already read
     them (the New video form has)."""
-    model = data.get("model") if data.get("model") in VideoModel.values else VideoModel.FAST
-    size = data.get("size") if data.get("size") in Size.values else Size.LANDSCAPE_720
+    model = data.get("model") if data.get("model") in _MODELS else VideoModel.FAST
+    size = data.get("size") if data.get("size") in _SIZES else Size.LANDSCAPE_720
     try:
         seconds = int(data.get("seconds") or Seconds.FOUR)
     except ValueError:
         seconds = Seconds.FOUR
-    seconds = seconds if seconds in Seconds.values else Seconds.FOUR
+    seconds = seconds if seconds in _SECONDS else Seconds.FOUR
     try:
         takes = min(max(int(data.get("takes") or 1), 1), 4)
     except ValueError:
@@ -165,6 +169,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "person": person,
         "team": team,
         "month": history.month,
+        "month_names": usage.month_names(history.month.first),
         "months": history.months,
         "month_rows": usage.month_rows(history.months),
         "chart": history.chart(),

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.template import Context, Template
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -48,6 +49,19 @@ class UsagePageTests(TestCase):
         self.assertEqual(page.content.decode().count("<tr><td>"), 12)  # the last 12 months
         self.assertNotContains(page, "$2.56")
         self.assertNotContains(page, "Export CSV")
+
+    def test_a_new_charge_shows_on_the_chart_and_in_the_months_at_once(self):
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("billing:usage"))
+        self.assertContains(page, ": $0.64</title>")  # the chart and the months, drawn and kept
+        self.assertContains(page, "<td>$0.64</td>")
+
+        drive(make_generation(self.alice, seconds=8))  # another $0.64 today
+
+        page = self.client.get(reverse("billing:usage"))
+        self.assertContains(page, ": $1.28</title>")
+        self.assertContains(page, "<td>$1.28</td>")
+        self.assertNotContains(page, ": $0.64</title>")
 
     def test_a_person_cannot_look_at_someone_else_s_usage(self):
         self.client.force_login(self.alice)
@@ -184,3 +198,14 @@ class WrittenOutChartTests(TestCase):
         ]
         drawn = Template(MONTHS_AS_THE_TEMPLATE_DREW_THEM).render(Context({"months": months}))
         self.assertEqual(month_rows(months), drawn)
+
+
+class MonthNameTests(TestCase):
+    @time_machine.travel("2026-11-20 12:00:00+00:00", tick=False)
+    def test_the_page_names_this_month(self):
+        self.client.force_login(make_user("dora"))
+
+        page = self.client.get(reverse("billing:usage"))
+
+        self.assertContains(page, "Spent in November</span>")
+        self.assertContains(page, "<h2>Spend per day in November 2026</h2>")

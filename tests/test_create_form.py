@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
 
+from generations.forms import GenerationForm
 from generations.models import Generation, GenerationQuerySet, Project, Status
 from tests import factories_media as media
 from tests.helpers import (
@@ -29,6 +30,7 @@ from tests.helpers import (
     valid_data,
     with_first_frame,
 )
+from veo.catalogue import Size, VideoModel
 
 CREATE_URL = reverse("generations:create")
 XSS = "<script>alert(1)</script>"
@@ -567,3 +569,55 @@ class ChangedFormTests(TestCase):
 
         prompts = sorted(Generation.objects.values_list("prompt", flat=True))
         self.assertEqual(prompts, ["A blue kite.", "A red kite."])
+
+
+class OwnFieldsTests(TestCase):
+    """Each form has fields of its own, as Django's copy gives them: what one form changes
+    in its fields never reaches another's (generations.forms copies them faster itself)."""
+
+    def test_changing_one_form_s_fields_leaves_the_next_form_s_as_declared(self):
+        names = ("prompt", "model", "size")
+
+        def declared():
+            return {
+                name: (
+                    dict(GenerationForm.base_fields[name].widget.attrs),
+                    dict(GenerationForm.base_fields[name].error_messages),
+                    len(GenerationForm.base_fields[name].validators),
+                )
+                for name in names
+            }
+
+        before = declared()
+        first = GenerationForm()
+        for name in names:
+            first.fields[name].widget.attrs["placeholder"] = "changed"
+            first.fields[name].error_messages["required"] = "changed"
+            first.fields[name].validators.append(lambda value: None)
+        first.fields["model"].widget.choices.append(("other", "Other"))
+        first.fields["size"].choices = [("1x1", "Square")]
+
+        second = GenerationForm()
+
+        self.assertEqual(declared(), before)
+        for name in names:
+            with self.subTest(name):
+                field = second.fields[name]
+                self.assertEqual(
+                    (dict(field.widget.attrs), dict(field.error_messages), len(field.validators)),
+                    before[name],
+                )
+        self.assertEqual(second.fields["model"].widget.choices, list(VideoModel.choices))
+        self.assertEqual(second.fields["size"].choices, list(Size.choices))
+        self.assertTrue(second.fields["first_frame_refused"].widget.is_hidden)
+
+    def test_a_form_sent_without_a_person_offers_no_project(self):
+        project = Project.objects.create(name="Spring", created_by=make_user("maker"))
+
+        form = GenerationForm(valid_data(project=str(project.pk)))
+
+        self.assertFalse(form.is_valid())
+        self.assertEqual(
+            form.errors["project"], ["That project is no longer open. Please pick another."]
+        )
+        self.assertTrue(GenerationForm(valid_data()).is_valid())

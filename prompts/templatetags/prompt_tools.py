@@ -5,20 +5,45 @@ from django import template
 
 from generations.links import numbered_url
 
-from ..models import Preset, Scope, presets_and_blocks, style_blocks
+from ..models import PickerReads, Preset, Scope, picker_reads
 
 register = template.Library()
 
-# Where preset_picker leaves the style blocks it read for prompt_tools (same request).
-_BLOCKS_ATTRIBUTE = "_prompt_tools_style_blocks"
+# Where the first of the tags below leaves the presets and style blocks it read, for the
+# others (same request): the three draw from one read, asked in one round trip.
+_READS_ATTRIBUTE = "_prompt_tools_reads"
+
+
+def _reads(request) -> PickerReads:
+    found = getattr(request, _READS_ATTRIBUTE, None)
+    if found is None:
+        found = picker_reads(request.user)
+        setattr(request, _READS_ATTRIBUTE, found)
+    return found
+
+
+def _chosen(request, form, presets: list[Preset]) -> int | None:
+    """The preset asked for (`?preset=`, or the one a sent form names), when the person
+    sees it."""
+    raw = request.POST.get("preset") if form.is_bound else request.GET.get("preset", "")
+    chosen = int(raw) if raw and str(raw).isdigit() else None
+    return chosen if any(p.pk == chosen for p in presets) else None
+
+
+@register.simple_tag(takes_context=True)
+def prompt_tools_drawn_from(context, form) -> tuple:
+    """What `{% preset_picker form %}` and `{% prompt_tools form %}` draw besides `form`'s
+    projects: the presets and style blocks as read (the rows) and the preset chosen, for
+    the key of a kept drawing of them (`{% fragment %}`)."""
+    request = context["request"]
+    reads = _reads(request)
+    return reads.rows, _chosen(request, form, reads.presets)
 
 
 @register.inclusion_tag("prompts/_picker.html", takes_context=True)
 def preset_picker(context, form):
     request = context["request"]
-    presets, blocks = presets_and_blocks(request.user)
-    # For prompt_tools below the prompt: both lists were read in one round trip.
-    setattr(request, _BLOCKS_ATTRIBUTE, blocks)
+    presets = _reads(request).presets
     groups: dict[str, list[Preset]] = {"My presets": [], "Team presets": []}
     for preset in presets:
         if preset.scope == Scope.TEAM:
@@ -27,11 +52,9 @@ def preset_picker(context, form):
             groups.setdefault(f"Project: {preset.project.name}", []).append(preset)
         else:
             groups["My presets"].append(preset)
-    raw = request.POST.get("preset") if form.is_bound else request.GET.get("preset", "")
-    chosen = int(raw) if raw and str(raw).isdigit() else None
     return {
         "groups": [(name, items) for name, items in groups.items() if items],
-        "chosen": chosen if any(p.pk == chosen for p in presets) else None,
+        "chosen": _chosen(request, form, presets),
         "any": bool(presets),
         "request": request,
         # What picker.js puts a preset's id into (the 0).
@@ -43,9 +66,8 @@ def preset_picker(context, form):
 @register.inclusion_tag("prompts/_tools.html", takes_context=True)
 def prompt_tools(context, form):
     request = context["request"]
-    blocks = getattr(request, _BLOCKS_ATTRIBUTE, None)
     return {
-        "blocks": style_blocks() if blocks is None else blocks,
+        "blocks": _reads(request).blocks,
         "projects": form.usable_projects,
         "request": request,
     }

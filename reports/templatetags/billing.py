@@ -13,7 +13,16 @@ def price_estimate(context, form):
     names = [
         name for name in ("model", "seconds", "size", "takes", "project") if name in form.fields
     ]
-    data = form.data if form.is_bound else {name: form[name].value() for name in names}
+    # An unsent form's values are its first ones (what `form[name].value()` gives, without
+    # making a bound field of each: the drawing of the form kept, nothing else needs them).
+    if form.is_bound:
+        data = form.data
+    else:
+        fields = form.fields
+        data = {
+            name: fields[name].prepare_value(form.get_initial_for_field(fields[name], name))
+            for name in names
+        }
     return estimate_context(
         context["request"].user,
         data,
