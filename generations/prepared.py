@@ -64,6 +64,7 @@ class Prepared:
         self.build = build
         self.fields = fields
         self._compiled: dict[str, _Compiled] = {}
+        self._builders: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
     def _compile(self, alias: str) -> _Compiled:
@@ -167,27 +168,40 @@ class Prepared:
     def instances_of(self, rows: list[tuple], using: str = "default") -> list:
         """`instances()` of rows `.rows()` gave: a caller that needs only some of them as
         objects builds only those."""
-        compiled = self._compiled_for(using)
         if not rows:
             return []
-        compiler, fetch_mode = compiled.compiler, compiled.fetch_mode
-        # What ModelIterable does with a query's compiler, without building it again.
-        select, klass_info = compiler.select, compiler.klass_info
-        annotation_col_map = compiler.annotation_col_map
-        model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        start, end = select_fields[0], select_fields[-1] + 1
-        init_list = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, using, fetch_mode)
+        compiled = self._compiled_for(using)
+        model, init_list, start, end, populators, annotations = self._builder_for(using)
         found = []
-        for row in compiler.results_iter(results=[rows]):
-            obj = model_cls.from_db(using, init_list, row[start:end], fetch_mode=fetch_mode)
+        for row in _converted(rows, compiled, using):
+            obj = model.from_db(using, init_list, row[start:end], fetch_mode=compiled.fetch_mode)
             for populator in populators:
                 populator.populate(row, obj)
-            for name, position in annotation_col_map.items():
+            for name, position in annotations:
                 setattr(obj, name, row[position])
             found.append(obj)
         return found
+
+    def _builder_for(self, using: str) -> tuple:
+        """What ModelIterable works out from a query's compiler before it builds its rows'
+        objects, worked out once: building it took longer than the rows' objects."""
+        builder = self._builders.get(using)
+        if builder is None:
+            compiler = self._compiled_for(using).compiler
+            select, klass_info = compiler.select, compiler.klass_info
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            builder = self._builders[using] = (
+                klass_info["model"],
+                [column[0].target.attname for column in select[start:end]],
+                start,
+                end,
+                get_related_populators(
+                    klass_info, select, using, self._compiled_for(using).fetch_mode
+                ),
+                list(compiler.annotation_col_map.items()),
+            )
+        return builder
 
     def converted(
         self, rows: list[tuple], positions: list[int], using: str = "default"
@@ -228,6 +242,7 @@ class Prepared:
     def forget(self) -> None:
         """For tests that change the database settings under a running process."""
         self._compiled.clear()
+        self._builders.clear()
 
 
 # A value's place in Django's SQL, or a percent sign written as two.
