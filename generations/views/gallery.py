@@ -1,6 +1,7 @@
 """The gallery (the home page) and the one form for what a selection of its cards can do."""
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,17 +14,21 @@ from ..access import (
     visible_generations,
 )
 from ..forms import usable_project_choices
+from ..links import page_url
 from .common import HtmxHttpRequest, back_or, ids_in, tell_trashed
 from .projects import move_many
 
 
 def index(request: HtmxHttpRequest) -> HttpResponse:
-    base = own_generations(request.user).in_gallery()
+    def base() -> QuerySet:
+        # Built only when asked: a page whose ids come from a prepared query needs none.
+        return own_generations(request.user).in_gallery()
+
     if request.GET.get("counts"):
         # Asked by the page once shown: the filters' counts and the number of videos. The
         # projects of the project filter come in the version's round trip.
         version, _ = gallery.own_gallery_state(request)
-        counts = gallery.gallery_counts(request, base, version)
+        counts = gallery.gallery_counts(request, base(), version)
         return render(
             request,
             "generations/_filters.html#counts",
@@ -34,7 +39,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         page = gallery.gallery_page(request, base, prepared=gallery.OWN_PAGES)
         context = {"gallery": page, "page": page.page}
         return render(request, "generations/_gallery_cards.html#more", context)
-    action = reverse("generations:index")
+    action = page_url("generations:index")
     # The count of approved videos above the cards comes with the version, and the
     # projects with both (one round trip).
     version, approved = gallery.own_gallery_state(request)
