@@ -57,6 +57,8 @@ def main() -> int:
             "presets",
             "batches",
             "status",
+            "media",
+            "poster",
         ],
         action="append",
     )
@@ -160,12 +162,20 @@ def run(args) -> int:
         # The page's one poll between two changes (nothing changed: most polls), as the
         # poller of LIVE_USER's gallery sends it: its 24 running cards and header jobs.
         "status": "/status/",
+        # The player's request for the video's last MiB (bench/run.py's bench_serving), and
+        # one of a gallery's posters: the files are made below (the seed stores only names).
+        "media": f"/videos/{video.pk}/video.mp4",
+        "poster": f"/videos/{video.pk}/poster.jpg",
     }
     wanted = args.only or list(pages)
     # Who asks, and with what besides the path: the person above, except for the poll.
     askers: dict[str, tuple[Client, dict]] = {name: (client, {}) for name in pages}
     if "status" in wanted:
         askers["status"] = live_poll()
+    askers["media"] = (client, {"headers": {"Range": "bytes=-1048576"}})
+    answered = {name: 200 for name in pages} | {"media": 206}
+    if "media" in wanted or "poster" in wanted:
+        write_files(video)
 
     def change() -> None:
         for starred in ("0", "1"):
@@ -191,7 +201,7 @@ def run(args) -> int:
         path, (asker, asked) = pages[name], askers[name]
         for _ in range(5):
             change()
-            assert asker.get(path, **asked).status_code == 200
+            assert asker.get(path, **asked).status_code == answered[name]
         cold, warm, in_db = [], [], []
         # CPU time of this process: a busy machine's other work does not count in it.
         profile = cProfile.Profile(time.process_time)
@@ -240,6 +250,16 @@ def run(args) -> int:
         for name, (cold_ms, warm_ms) in medians.items():
             print(f"  {name}: {cold_ms / floor:.2f}x / {warm_ms / floor:.2f}x")
     return 0
+
+
+def write_files(video) -> None:
+    """A 4 MiB video and a small poster where the measured video names them (the bytes
+    are not read: gunicorn's sendfile sends them, the test client's `get` leaves them)."""
+    for field, size in (("video", 4 * 1024 * 1024), ("poster", 20_000)):
+        path = Path(os.environ["MEDIA_ROOT"]) / getattr(video, field).name
+        if not path.exists() or path.stat().st_size != size:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"\0" * size)
 
 
 def live_poll():

@@ -322,6 +322,40 @@ class PageFactsTests(TestCase):
         self.assertEqual(private.status, Status.READY)
 
 
+class StoredFilesTests(TestCase):
+    """The door of a video's files finds what `get_for_viewing` finds, with its files."""
+
+    def test_it_finds_exactly_what_the_person_may_watch(self):
+        from generations.access import STORED_FILES
+        from generations.models import Project
+        from tests.helpers import make_user
+
+        alice, bob = make_user("alice"), make_user("bob")
+        private = make_ready_generation(alice)
+        shared = make_ready_generation(alice)
+        shared.share_for(alice)
+        trashed = make_ready_generation(alice)
+        trashed.share_for(alice)
+        trashed.trash_for(alice)
+        board_only = Project.objects.create(name="Board only", created_by=alice, limited=True)
+        kept = make_ready_generation(alice, project=board_only)
+        running = make_generation(alice)
+        running.share_for(alice)
+        for person in (alice, bob):
+            for job in (private, shared, trashed, kept, running):
+                with self.subTest(person=person.username, job=job.pk):
+                    orm = Generation.objects.filter(pk=job.pk, pk__in=_visible_ids(person))
+                    found = STORED_FILES.objects(person.pk, job.pk)
+                    self.assertEqual(
+                        [(g.pk, g.status, g.video, g.poster, g.first_frame_thumbnail)
+                         for g in found],
+                        [(g.pk, g.status, g.video, g.poster, g.first_frame_thumbnail)
+                         for g in orm],
+                    )  # fmt: skip
+        self.assertTrue(STORED_FILES.objects(bob.pk, shared.pk)[0].is_ready)
+        self.assertEqual(STORED_FILES.objects(bob.pk, kept.pk), [])
+
+
 def _visible_ids(person):
     from generations.access import visible_generations
 

@@ -9,36 +9,45 @@ from django.urls import reverse
 from billing.models import AuditEntry
 from lib.media import serve_file
 
-from ..access import approved_in, get_for_viewing, get_project_for_viewing, visible_generations
-from ..models import ReviewStatus
+from ..access import (
+    approved_in,
+    get_files_for_viewing,
+    get_for_viewing,
+    get_project_for_viewing,
+    visible_generations,
+)
+from ..models import Generation, ReviewStatus
 from ..zips import ready_videos, zip_response
 from .common import back_or, ids_in
 
 
 def video(request: HttpRequest, pk) -> HttpResponseBase:
-    return _serve(request, pk, "video", "video/mp4")
+    return _serve(request, get_files_for_viewing(request, pk), "video", "video/mp4")
 
 
 def download(request: HttpRequest, pk) -> HttpResponseBase:
-    response = _serve(request, pk, "video", "video/mp4", as_attachment=True)
+    # The whole row: its name is the file's, its owner goes in the audit entry.
+    generation = get_for_viewing(request, pk)
+    response = _serve(request, generation, "video", "video/mp4", as_attachment=True)
     # Once per download, not per range request of a resumed one; a 302 hands it to S3.
     if response.status_code in (200, 302) and "Range" not in request.headers:
-        generation = get_for_viewing(request, pk)
         owner = generation.owner if generation.owner_id != request.user.pk else None
         AuditEntry.record("downloaded", actor=request.user, subject=owner, video=generation)
     return response
 
 
 def poster(request: HttpRequest, pk) -> HttpResponseBase:
-    return _serve(request, pk, "poster", "image/jpeg")
+    return _serve(request, get_files_for_viewing(request, pk), "poster", "image/jpeg")
 
 
 def first_frame(request: HttpRequest, pk) -> HttpResponseBase:
-    return _serve(request, pk, "first_frame_thumbnail", "image/jpeg")
+    generation = get_files_for_viewing(request, pk)
+    return _serve(request, generation, "first_frame_thumbnail", "image/jpeg")
 
 
-def _serve(request, pk, field: str, content_type: str, as_attachment=False) -> HttpResponseBase:
-    generation = get_for_viewing(request, pk)
+def _serve(
+    request, generation: Generation, field: str, content_type: str, as_attachment=False
+) -> HttpResponseBase:
     stored = getattr(generation, field)
     if not stored or (field == "video" and not generation.is_ready):
         raise Http404("Nothing stored here yet")
