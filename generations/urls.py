@@ -6,10 +6,11 @@ from .views import compare, create, frames, gallery, media, poll, projects, revi
 app_name = "generations"
 
 urlpatterns = [
+    # First: the page's poll is most of all requests (see veostudio/urls.py).
+    path("status/", poll.poll, name="poll"),
     path("", gallery.index, name="index"),
     path("new/", create.create, name="create"),
     path("new/first-frame/", create.first_frame_preview, name="first_frame_preview"),
-    path("status/", poll.poll, name="poll"),
     path("videos/<uuid:pk>/", video.detail, name="detail"),
     path("videos/<uuid:pk>/status/", video.status, name="status"),
     path("videos/<uuid:pk>/video.mp4", media.video, name="video"),

@@ -99,6 +99,17 @@ class PollTests(StudioTestCase):
 
         self.assertEqual(self.poll(seen("card", bobs, 0), seen("status", bobs, 0)), {})
 
+    def test_the_very_same_poll_from_two_people_answers_each_what_they_may_see(self):
+        job = make_generation(self.alice)
+        shown = seen("card", job, 0)  # an old version: alice's page redraws the card
+
+        self.assertEqual(list(self.poll(shown)), [f"card-{job.pk}"])
+        self.client.force_login(self.bob)
+        answer = self.client.get(POLL_URL, {"v": [shown]}, headers={"HX-Request": "true"})
+
+        self.assertEqual(swaps(answer), {})
+        self.assertEqual(events(answer), {"veostudio:gone": [f"card-{job.pk}"]})
+
     def test_it_reads_the_compact_form_poll_js_sends(self):
         quiet, moving = make_generation(self.alice), make_generation(self.alice)
         version = moving.card_version

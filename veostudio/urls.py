@@ -16,6 +16,10 @@ handler403 = "generations.errors.forbidden"
 # password-reset request page is not mounted: "Forgot your password?" is ours, which also
 # reaches people who never chose a password and says the same whether a name exists or not.
 urlpatterns = [
+    # First of all: its page poll (/status/, every few seconds on every open page) and
+    # gallery are most of all requests, and each pattern tried before costs a little (none
+    # of its paths is one of the account pages', the admin's or the health checks').
+    path("", include("generations.urls")),
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.change_password, name="password_change"),
@@ -35,9 +39,6 @@ urlpatterns = [
     path("favicon.ico", site.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    # First of the apps: its page poll (/status/, every few seconds on every open page) and
-    # gallery are most of all requests, and each pattern tried before costs a little.
-    path("", include("generations.urls")),
     path("", include("inbox.urls")),
     path("", include("reports.urls")),
     path("", include("batches.urls")),

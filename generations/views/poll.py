@@ -1,11 +1,15 @@
 """The page's one poll (base.html's poller asks it every few seconds; its numbers are in
 polling.py)."""
 
+import functools
 import json
 import re
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseStopPolling
 
@@ -34,6 +38,42 @@ _VIEW = "|".join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))
 _TOKEN = re.compile(rf"{_APART}({_VIEW})[.:]({_ID})[.:](-?[0-9]+){_END}")
 _WATCHED = re.compile(rf"{_APART}{_ID}{_END}")
 
+# What the page shows of each job: its id as 32 hex digits, and the (view, version) pairs.
+Seen = Mapping[str, tuple[tuple[str, int], ...]]
+
+
+class PollQuery(NamedTuple):
+    """What a poll asks, read from its query string. Shared between the requests that send
+    the same string, so nothing in it may be changed."""
+
+    seen: Seen
+    watched: tuple[str, ...]  # the header's jobs
+    places_shown: bool  # whether the page shows a place in the queue
+    waiting: str | None  # the header's number of jobs waiting for a slot
+    bell: str | None  # the bell's number, now and then
+    comments: str | None  # on a video's page whose comments are shared: its id
+    comments_version: str | None
+
+
+# A page polls with the same query string until something on it changes, and reading the
+# string (its 24 cards' tokens and the header's ids, some 2,000 characters) cost a tenth of
+# the poll's CPU (bench/profile_cold.py --only status): each process reads it once. The key
+# is the whole string; an entry holds a few kilobytes.
+@functools.lru_cache(maxsize=256)
+def poll_query(query_string: str) -> PollQuery:
+    """The poll's query string (the WSGI environ's, as request.GET reads it) parsed."""
+    params = QueryDict(query_string.encode("iso-8859-1"))
+    seen = poll_request(params.getlist("v"))
+    return PollQuery(
+        seen=seen,
+        watched=tuple(_watched(params.get("watch", ""))),
+        places_shown=any(view in WAIT_LINES for views in seen.values() for view, _ in views),
+        waiting=params.get("waiting"),
+        bell=params.get("bell"),
+        comments=params.get("comments"),
+        comments_version=params.get("comments_version"),
+    )
+
 
 def poll(request: HttpRequest) -> HttpResponse:
     """The page's one poll, sent by htmx from base.html's poller: every running job the page
@@ -45,8 +85,8 @@ def poll(request: HttpRequest) -> HttpResponse:
     read, no template, and only changed jobs are read in full. A poll that carried jobs
     none of which runs any more answers 286 (htmx stops that pace, poll.js goes idle); an
     idle poll that finds nothing answers 204."""
-    seen = poll_request(request.GET.getlist("v"))
-    watched = _watched(request.GET.get("watch", ""))
+    asked = poll_query(request.META.get("QUERY_STRING", ""))
+    seen, watched = asked.seen, asked.watched
     user_pk = request.user.pk
     found = poll_rows([*seen, *watched], running_of=user_pk)
     viewer = watcher(request.user)
@@ -60,7 +100,7 @@ def poll(request: HttpRequest) -> HttpResponse:
         elif watches(viewer, row):
             rows[row.key] = row
     changed = [key for key, views in seen.items() if key in rows and _shows_old(views, rows[key])]
-    places_shown = any(view in WAIT_LINES for views in seen.values() for view, _ in views)
+    places_shown = asked.places_shown
     if places_shown or any(rows[key].waits_for_slot for key in changed):
         slots.draw_with_recent_plan(request)
     fragments: dict[str, str] = {}
@@ -70,7 +110,7 @@ def poll(request: HttpRequest) -> HttpResponse:
         fragments.update(_moved_places(seen, rows, fragments))
     waiting = sum(row.waits_for_slot for row in mine_running)
     if {row.key for row in mine_running} != set(watched) or waiting != _waiting_shown(
-        request, waiting
+        asked.waiting, waiting
     ):
         running = RunningJobs.of(
             (row.key, row.status, row.submit_started_at) for row in mine_running
@@ -78,8 +118,8 @@ def poll(request: HttpRequest) -> HttpResponse:
         fragments["jobs-indicator"] = render_to_string(
             "generations/_jobs_indicator.html", {"running_jobs": running}, request
         )
-    if "bell" in request.GET:
-        fragments.update(_bell(request, request.GET["bell"]))
+    if asked.bell is not None:
+        fragments.update(_bell(request, asked.bell))
     events: dict[str, list] = {}
     ended = _ended(watched, rows)
     if ended:
@@ -92,8 +132,8 @@ def poll(request: HttpRequest) -> HttpResponse:
         if key not in rows
         for view, _ in views
     ]
-    if "comments" in request.GET:
-        comments = _comment_list(request)
+    if asked.comments is not None:
+        comments = _comment_list(request, asked.comments, asked.comments_version)
         if comments is None:
             gone.append("comment-list")
         else:
@@ -139,16 +179,18 @@ def _bell(request: HttpRequest, shown: str) -> dict[str, str]:
     return {"inbox-bell": render_to_string("inbox/_bell.html", {"inbox_unread": count}, request)}
 
 
-def _comment_list(request: HttpRequest) -> dict[str, str] | None:
+def _comment_list(
+    request: HttpRequest, video_id: str, shown_version: str | None
+) -> dict[str, str] | None:
     """A video page's comments when they changed since the version the page shows; None
     when the person may not see the video (any more): the same door as the comments'
     own URL, so the poll shows no list that URL would refuse."""
     try:
-        generation = get_for_viewing(request, uuid.UUID(request.GET["comments"]))
+        generation = get_for_viewing(request, uuid.UUID(video_id))
     except (ValueError, Http404):
         return None
     context = {"generation": generation, **team_context(generation)}
-    if request.GET.get("comments_version") == context["comments_version"]:
+    if shown_version == context["comments_version"]:
         return {}
     return {"comment-list": render_to_string("generations/_comments.html#list", context, request)}
 
@@ -159,11 +201,10 @@ def _watched(value: str) -> list[str]:
     return [token.replace("-", "").lower() for token in _WATCHED.findall(value)[:50]]
 
 
-def _waiting_shown(request: HttpRequest, waiting: int) -> int:
+def _waiting_shown(value: str | None, waiting: int) -> int:
     """How many of the header's jobs the page shows as waiting for a slot (poll.js sends
     the pill's number, so a job leaving the queue for CometAPI redraws the pill); a client
     that does not say is taken to show the right number."""
-    value = request.GET.get("waiting")
     if value is None:
         return waiting
     return int(value) if value.isdigit() else -1
@@ -201,12 +242,13 @@ def _out_of_band(html: str) -> str:
     return _FIRST_TAG.sub(r'<\1 hx-swap-oob="true"', html, count=1)
 
 
-def _shows_old(views: list[tuple[str, int]], row: PollRow) -> bool:
+def _shows_old(views: tuple[tuple[str, int], ...], row: PollRow) -> bool:
     """Whether the page shows a part of the job (a card, a video page's status or history)
     of another version than the row's now."""
-    return any(
-        view in POLL_PARTIALS and version != _version_for(view, row) for view, version in views
-    )
+    for view, version in views:  # a loop, not any(): this runs for every job on every poll
+        if view in POLL_PARTIALS and version != _version_for(view, row):
+            return True
+    return False
 
 
 def _version_for(view: str, job) -> int:
@@ -244,7 +286,7 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     return lines
 
 
-def poll_request(values: list[str]) -> dict[str, list[tuple[str, int]]]:
+def poll_request(values: list[str]) -> Seen:
     """Parse `view.id.version` triples, apart by "_" in one value as poll.js sends them
     (nothing in it is escaped: the URL stays short and the server reads it in one go), or
     by spaces, or `view:id:version`, one per value, into the ids' 32 hex digits and what
@@ -253,4 +295,4 @@ def poll_request(values: list[str]) -> dict[str, list[tuple[str, int]]]:
     tokens = [token for value in values for token in _TOKEN.findall(value)]
     for view, pk, version in tokens[:POLL_LIMIT]:
         seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
-    return seen
+    return MappingProxyType({key: tuple(views) for key, views in seen.items()})
