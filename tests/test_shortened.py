@@ -17,7 +17,7 @@ class ShortenedTests(SimpleTestCase):
             "Un cerf-volant au-dessus d'un champ de blé, lumière dorée, caméra à l'épaule",
             "Cafe\u0301 au lait, une tasse fumante sur une table en bois au petit matin",
             "Kite 🪁 over the hills at dawn, the camera rising with the string",
-            "<b>Tags & quotes</b> \"stay\" as they were written, never escaped here",
+            '<b>Tags & quotes</b> "stay" as they were written, never escaped here',
         ]
         for prompt in prompts:
             for length in (1, 5, 26, 27, 28, 40, 60, 90):
