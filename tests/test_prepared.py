@@ -295,19 +295,25 @@ class NeighboursTests(StudioTestCase):
                     self.assertNotIn(trashed.pk, [g.pk for g in whole if g])
 
 
+def _alice_private_shared_trashed():
+    """Alice and Bob, and three videos of Alice's: private, shared, shared then trashed."""
+    from tests.helpers import make_user
+
+    alice, bob = make_user("alice"), make_user("bob")
+    private = make_ready_generation(alice)
+    shared = make_ready_generation(alice)
+    shared.share_for(alice)
+    trashed = make_ready_generation(alice)
+    trashed.share_for(alice)
+    trashed.trash_for(alice)
+    return alice, bob, private, shared, trashed
+
+
 class PageFactsTests(TestCase):
     """The video page's one question agrees with visible_generations on who may look."""
 
     def test_it_finds_exactly_what_the_person_may_watch(self):
-        from tests.helpers import make_user
-
-        alice, bob = make_user("alice"), make_user("bob")
-        private = make_ready_generation(alice)
-        shared = make_ready_generation(alice)
-        shared.share_for(alice)
-        trashed = make_ready_generation(alice)
-        trashed.share_for(alice)
-        trashed.trash_for(alice)
+        alice, bob, private, shared, trashed = _alice_private_shared_trashed()
         for person in (alice, bob):
             for job in (private, shared, trashed):
                 with self.subTest(person=person.username, job=job.pk):
@@ -328,15 +334,8 @@ class StoredFilesTests(TestCase):
     def test_it_finds_exactly_what_the_person_may_watch(self):
         from generations.access import STORED_FILES
         from generations.models import Project
-        from tests.helpers import make_user
 
-        alice, bob = make_user("alice"), make_user("bob")
-        private = make_ready_generation(alice)
-        shared = make_ready_generation(alice)
-        shared.share_for(alice)
-        trashed = make_ready_generation(alice)
-        trashed.share_for(alice)
-        trashed.trash_for(alice)
+        alice, bob, private, shared, trashed = _alice_private_shared_trashed()
         board_only = Project.objects.create(name="Board only", created_by=alice, limited=True)
         kept = make_ready_generation(alice, project=board_only)
         running = make_generation(alice)
