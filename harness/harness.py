@@ -909,13 +909,22 @@ _VALUE = re.compile(r'value="([^"]*)"')
 _JOB_URL = re.compile(r"/videos/([0-9a-f-]{36})/$")
 
 
+# The letters of poll.js's compact form, as the poller's data-poll-letters gives them
+# (generations/polling.py; tests/test_poll.py holds the two together).
+POLL_LETTERS = {"card": "c", "status": "s", "history": "h", "wait-card": "p", "wait-status": "q"}
+WATCHED_LETTER = "w"
+
+
 def poll_path(seen: list[str], watching: list[str] = ()) -> str:  # type: ignore[assignment]
-    """The page's poll as htmx sends it (static/js/poll.js adds the parameters): the
-    `view:id:version` markers of the running jobs it shows and the header's job ids, each
-    id without its dashes, apart by "_"."""
-    views = [marker.split(":") for marker in seen]
-    path = "/status/?v=" + "_".join(f"{v}.{pk.replace('-', '')}.{n}" for v, pk, n in views)
-    return path + ("&watch=" + "_".join(pk.replace("-", "") for pk in watching) if watching else "")
+    """The page's poll as htmx sends it (static/js/poll.js adds the parameters): each job
+    once, its id as 32 hex digits, then for each `view:id:version` marker the page shows of
+    it the view's letter and the version, and "w" when the header counts it (`watching`);
+    the jobs apart by "_"."""
+    said: dict[str, str] = {pk.replace("-", ""): WATCHED_LETTER for pk in watching}
+    for view, pk, version in (marker.split(":") for marker in seen):
+        key = pk.replace("-", "")
+        said[key] = said.get(key, "") + POLL_LETTERS[view] + version
+    return "/status/?v=" + "_".join(key + what for key, what in said.items())
 
 
 _SWAP = re.compile(r'(?=<[a-zA-Z][\w-]* hx-swap-oob="true")')

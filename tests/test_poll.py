@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from generations import slots
 from generations.models import Generation, Status
-from generations.polling import POLL_EVERY_MS, POLL_HIDDEN_EVERY_MS, POLL_LIMIT, POLL_URL_LIMIT
+from generations.polling import (
+    POLL_EVERY_MS,
+    POLL_HIDDEN_EVERY_MS,
+    POLL_LIMIT,
+    POLL_URL_LIMIT,
+    POLL_VIEW_LETTERS,
+    WATCHED_LETTER,
+)
+from generations.views.poll import POLL_PARTIALS, WAIT_LINES
+from harness.harness import POLL_LETTERS, poll_path
+from harness.harness import WATCHED_LETTER as HARNESS_WATCHED_LETTER
 from tests.helpers import (
     StudioTestCase,
     events,
@@ -115,13 +125,22 @@ class PollTests(StudioTestCase):
         version = moving.card_version
         moving.mark_submitted("task_1")
         moving.save()
-        tokens = [f"card.{quiet.pk.hex}.{quiet.card_version}", f"card.{moving.pk.hex}.{version}"]
+        # Each job once: its id, "c" and the card's version shown, "w" as the header counts it.
+        compact = f"{quiet.pk.hex}c{quiet.card_version}w_{moving.pk.hex}wc{version}"
+
+        response = self.client.get(f"{POLL_URL}?v={compact}")
+
+        self.assertEqual(list(swaps(response)), [f"card-{moving.pk}"])  # the header is right
+
+    def test_the_header_s_jobs_not_on_the_page_go_by_their_id_and_w_alone(self):
+        shown, elsewhere = make_generation(self.alice), make_generation(self.alice)
 
         response = self.client.get(
-            f"{POLL_URL}?v={'_'.join(tokens)}&watch={quiet.pk.hex}_{moving.pk.hex}"
+            f"{POLL_URL}?v={shown.pk.hex}c{shown.card_version}w_{elsewhere.pk.hex}w"
         )
 
-        self.assertEqual(list(swaps(response)), [f"card-{moving.pk}"])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(swaps(response), {})  # both in the header already: nothing to redraw
 
     def test_it_still_reads_what_a_page_opened_before_sent(self):
         quiet, moving = make_generation(self.alice), make_generation(self.alice)
@@ -134,6 +153,35 @@ class PollTests(StudioTestCase):
 
         self.assertEqual(list(swaps(response)), [f"card-{moving.pk}", "jobs-indicator"])
 
+    def test_it_still_reads_the_form_before_the_compact_one(self):
+        # A tab opened before the deploy keeps its poll.js: tokens apart by "_", the
+        # header's ids in `watch`.
+        quiet, moving = make_generation(self.alice), make_generation(self.alice)
+        version = moving.card_version
+        moving.mark_submitted("task_1")
+        moving.save()
+        tokens = [f"card.{quiet.pk.hex}.{quiet.card_version}", f"card.{moving.pk.hex}.{version}"]
+
+        response = self.client.get(
+            f"{POLL_URL}?v={'_'.join(tokens)}&watch={quiet.pk.hex}_{moving.pk.hex}"
+        )
+
+        self.assertEqual(list(swaps(response)), [f"card-{moving.pk}"])
+
+    def test_the_page_the_server_and_the_bench_give_each_view_the_same_letter(self):
+        self.assertEqual(set(POLL_VIEW_LETTERS), {*POLL_PARTIALS, *WAIT_LINES})
+        letters = [*POLL_VIEW_LETTERS.values(), WATCHED_LETTER]
+        self.assertEqual(len(set(letters)), len(letters))
+        self.assertTrue(all(letter not in "0123456789-_" for letter in letters))
+        self.assertEqual(
+            (POLL_LETTERS, HARNESS_WATCHED_LETTER), (POLL_VIEW_LETTERS, WATCHED_LETTER)
+        )
+        make_generation(self.alice)
+
+        page = self.client.get(reverse("generations:index"))
+
+        self.assertContains(page, 'data-poll-letters="card:c status:s history:h wait-card:p')
+
     def test_malformed_values_are_ignored(self):
         job = make_generation(self.alice)
 
@@ -145,6 +193,8 @@ class PollTests(StudioTestCase):
             f"card.{job.pk}.1.2",
             f"card.{job.pk}",
             f"xcard.{job.pk.hex}.1_card.{job.pk.hex}.1x_wait-card{job.pk.hex}.1",
+            f"{job.pk.hex}c_{job.pk.hex}z1_{job.pk.hex[:-1]}c1_{job.pk.hex}c1x_x{job.pk.hex}c1",
+            f"{job.pk}c1",
         )
 
         self.assertEqual(fragments, {})
@@ -269,11 +319,10 @@ class BusyPageTests(StudioTestCase):
         moving = theirs[-1]
         version = moving.card_version
         Generation.objects.filter(pk=moving.pk).update(title="Harbour, take two")
-        # As poll.js sends it: every token whole, the ids without dashes, apart by "_".
-        tokens = [f"card.{job.pk.hex}.{job.card_version}" for job in theirs[:-1]]
-        tokens.append(f"card.{moving.pk.hex}.{version}")
-        watch = "_".join(job.pk.hex for job in mine)
-        url = f"{POLL_URL}?watch={watch}&waiting=0&v={'_'.join(tokens)}"
+        # As poll.js sends it: each job once, the header's with a "w".
+        shown = [f"card:{job.pk}:{job.card_version}" for job in theirs[:-1]]
+        shown.append(f"card:{moving.pk}:{version}")
+        url = poll_path(shown, [str(job.pk) for job in mine]) + "&waiting=0"
 
         response = self.client.get(url, headers={"HX-Request": "true"})
 

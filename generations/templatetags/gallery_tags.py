@@ -72,13 +72,14 @@ def duration_words(elapsed) -> str:
 
 @register.simple_tag
 def poller_attributes() -> SafeString:
-    """base.html's poller: htmx asks /status/ at the server's pace, and the numbers poll.js
-    needs (how many jobs one request may carry and in how long a URL, the paces when
-    nothing runs and in a hidden tab) come with it."""
+    """base.html's poller: htmx asks /status/ at the server's pace, and what poll.js needs
+    (how many jobs one request may carry and in how long a URL, the paces when nothing runs
+    and in a hidden tab, the letters of its compact form) comes with it."""
     return format_html(
         'hx-get="{}" hx-trigger="every {}ms, poll-now" hx-swap="none"'
         ' data-poll-every-ms="{}" data-poll-limit="{}" data-poll-url-limit="{}"'
-        ' data-poll-hidden-every-ms="{}" data-poll-idle-every-ms="{}"',
+        ' data-poll-hidden-every-ms="{}" data-poll-idle-every-ms="{}"'
+        ' data-poll-letters="{}"',
         page_url("generations:poll"),
         polling.POLL_EVERY_MS,
         polling.POLL_EVERY_MS,
@@ -86,6 +87,8 @@ def poller_attributes() -> SafeString:
         polling.POLL_URL_LIMIT,
         polling.POLL_HIDDEN_EVERY_MS,
         polling.POLL_IDLE_EVERY_MS,
+        " ".join(f"{view}:{letter}" for view, letter in polling.POLL_VIEW_LETTERS.items())
+        + f" watched:{polling.WATCHED_LETTER}",
     )
 
 

@@ -17,7 +17,7 @@ from .. import gallery, slots, wording
 from ..access import get_for_viewing, watcher, watches
 from ..models import ACTIVE_STATUS_VALUES, Generation, PollRow, RunningJobs, poll_rows
 from ..notifications import unread_count
-from ..polling import POLL_LIMIT
+from ..polling import POLL_LIMIT, POLL_VIEW_LETTERS, WATCHED_LETTER
 from ..team_views import team_context
 
 POLL_PARTIALS = {
@@ -37,6 +37,14 @@ _APART, _END = r"(?<![^ _])", r"(?![^ _])"
 _VIEW = "|".join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))
 _TOKEN = re.compile(rf"{_APART}({_VIEW})[.:]({_ID})[.:](-?[0-9]+){_END}")
 _WATCHED = re.compile(rf"{_APART}{_ID}{_END}")
+# The compact form poll.js sends (polling.POLL_VIEW_LETTERS): each job once, its id as 32
+# hex digits and then what the page shows of it ("c12": the card, version 12) and whether
+# the header counts it ("w"); the jobs apart by "_". Nothing in it is escaped, so the URL
+# stays short: half the length of one token per part plus the header's ids apart.
+_LETTER_VIEW = {letter: view for view, letter in POLL_VIEW_LETTERS.items()}
+_LETTERS = "".join(_LETTER_VIEW)
+_PART = re.compile(rf"([{_LETTERS}])(-?[0-9]+)|{WATCHED_LETTER}")
+_JOB = re.compile(rf"{_APART}([0-9a-fA-F]{{32}})((?:[{_LETTERS}]-?[0-9]+|{WATCHED_LETTER})+){_END}")
 
 # What the page shows of each job: its id as 32 hex digits, and the (view, version) pairs.
 Seen = Mapping[str, tuple[tuple[str, int], ...]]
@@ -63,10 +71,10 @@ class PollQuery(NamedTuple):
 def poll_query(query_string: str) -> PollQuery:
     """The poll's query string (the WSGI environ's, as request.GET reads it) parsed."""
     params = QueryDict(query_string.encode("iso-8859-1"))
-    seen = poll_request(params.getlist("v"))
+    seen, watched = poll_request(params.getlist("v"))
     return PollQuery(
         seen=seen,
-        watched=tuple(_watched(params.get("watch", ""))),
+        watched=tuple(dict.fromkeys([*_watched(params.get("watch", "")), *watched]))[:50],
         places_shown=any(view in WAIT_LINES for views in seen.values() for view, _ in views),
         waiting=params.get("waiting"),
         bell=params.get("bell"),
@@ -76,9 +84,9 @@ def poll_query(query_string: str) -> PollQuery:
 
 
 def poll(request: HttpRequest) -> HttpResponse:
-    """The page's one poll, sent by htmx from base.html's poller: every running job the page
-    shows (`v`, view.id.version triples), the jobs its header counts (`watch`), now and
-    then the bell's number (`bell`), and on a video's page whose comments are shared the
+    """The page's one poll, sent by htmx from base.html's poller: in `v`, each running job
+    the page shows or its header counts, once, with what the page shows of it and whether
+    the header counts it (see poll_request), now and then the bell's number (`bell`), and on a video's page whose comments are shared the
     list's version (`comments`, `comments_version`). The answer holds out-of-band swaps
     of what changed: cards, the header's jobs, the bell, the comments; jobs that ended or
     left the page come as events after the swap. Most polls find nothing changed: one
@@ -286,13 +294,23 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     return lines
 
 
-def poll_request(values: list[str]) -> Seen:
-    """Parse `view.id.version` triples, apart by "_" in one value as poll.js sends them
-    (nothing in it is escaped: the URL stays short and the server reads it in one go), or
-    by spaces, or `view:id:version`, one per value, into the ids' 32 hex digits and what
-    the page shows of each; anything malformed is ignored, not an error."""
+def poll_request(values: list[str]) -> tuple[Seen, list[str]]:
+    """What the page shows of each job, by its id's 32 hex digits, and the header's jobs
+    among them. Read from the compact form poll.js sends (`_JOB`), or from `view:id:version`
+    triples, one per value or apart by spaces, as the page writes them (and `view.id.version`
+    apart by "_", as a page opened before the compact form still sends them). At most
+    POLL_LIMIT parts are read; anything malformed is ignored, not an error."""
+    tokens: list[tuple[str, str, str]] = []
+    watched: list[str] = []
+    for value in values:
+        tokens.extend(_TOKEN.findall(value))
+        for pk, parts in _JOB.findall(value):
+            for letter, version in _PART.findall(parts):
+                if letter:
+                    tokens.append((_LETTER_VIEW[letter], pk, version))
+                else:
+                    watched.append(pk.lower())
     seen: dict[str, list[tuple[str, int]]] = {}
-    tokens = [token for value in values for token in _TOKEN.findall(value)]
     for view, pk, version in tokens[:POLL_LIMIT]:
         seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
-    return MappingProxyType({key: tuple(views) for key, views in seen.items()})
+    return MappingProxyType({key: tuple(views) for key, views in seen.items()}), watched

@@ -23,39 +23,63 @@
     return document.getElementById("poller");
   }
 
-  // What the page shows, as few characters as the server reads: "view.id.version", the
-  // id without its dashes, the tokens apart by "_" (nothing in them is escaped, so each
-  // costs its own length in the URL). A request line has a limit (the poller's
-  // data-poll-url-limit, under gunicorn's and nginx's): what does not fit in `room`, or
-  // past `limit` tokens, waits for the next request, a window per request in turn.
-  function markers(room, limit) {
+  // What the page shows and the header counts, in as few characters as the server reads:
+  // each job once, its id as 32 hex digits and then each part the page shows of it by
+  // its letter and the version shown ("c12": the card, version 12), and "w" when the
+  // header counts it; the jobs apart by "_". Nothing in it is escaped, so it costs its own
+  // length in the URL. The letters are the server's (the poller's data-poll-letters). A
+  // request line has a limit (the poller's data-poll-url-limit, under gunicorn's and
+  // nginx's): the header's jobs always go, and of the parts what does not fit in `room`,
+  // or past `limit` parts, waits for the next request, a window per request in turn.
+  function jobs(element, room) {
+    var letters = {};
+    (element.dataset.pollLetters || "").split(" ").forEach(function (pair) {
+      var parts = pair.split(":");
+      letters[parts[0]] = parts[1];
+    });
+    var limit = Number(element.dataset.pollLimit) || 1;
+    var shown = Object.create(null);  // id -> what the request says of it
+    var order = [];
+    function say(id, what) {
+      if (!(id in shown)) {
+        shown[id] = "";
+        order.push(id);
+      }
+      shown[id] += what;
+    }
+    watched().forEach(function (id) {
+      room -= id.length + 2;
+      say(id, letters.watched);
+    });
     var all = [];
-    document.querySelectorAll("[data-poll]").forEach(function (element) {
-      var parts = element.dataset.poll.split(":");
-      all.push(parts[0] + "." + parts[1].replace(/-/g, "") + "." + parts[2]);
+    document.querySelectorAll("[data-poll]").forEach(function (marker) {
+      var parts = marker.dataset.poll.split(":");
+      if (letters[parts[0]]) all.push([parts[1].replace(/-/g, ""), letters[parts[0]] + parts[2]]);
     });
     var start = all.length ? turn % all.length : 0;
-    var tokens = [];
-    for (var i = 0; i < all.length && tokens.length < limit; i++) {
-      var token = all[(start + i) % all.length];
-      room -= token.length + 1;
-      if (room < 0) break;
-      tokens.push(token);
+    var taken = 0;
+    for (; taken < all.length && taken < limit; taken++) {
+      var id = all[(start + taken) % all.length][0];
+      var part = all[(start + taken) % all.length][1];
+      var cost = part.length + (id in shown ? 0 : id.length + 1);
+      if (cost > room) break;
+      room -= cost;
+      say(id, part);
     }
-    turn = start + tokens.length;
-    return tokens;
+    turn = start + taken;
+    return order.map(function (id) { return id + shown[id]; }).join("_");
   }
 
-  // The header's running jobs (the server says how the ones that ended did), as compact
-  // as the markers.
+  // The header's running jobs (the server says how the ones that ended did), 32 hex
+  // digits each.
   function watched() {
     var indicator = document.getElementById("jobs-indicator");
-    var ids = (indicator && indicator.dataset.watch) || "";
-    return ids.trim().replace(/-/g, "").split(/\s+/).join("_");
+    var ids = ((indicator && indicator.dataset.watch) || "").trim();
+    return ids ? ids.replace(/-/g, "").split(/\s+/) : [];
   }
 
   function busy() {
-    return Boolean(document.querySelector("[data-poll]") || watched());
+    return Boolean(document.querySelector("[data-poll]") || watched().length);
   }
 
   function isFast(element) {
@@ -115,19 +139,17 @@
         parameters.comments_version = list.dataset.commentsVersion || "";
       }
     }
-    var watch = watched();
-    if (watch) {
-      parameters.watch = watch;
+    if (watched().length) {
       parameters.waiting = document.getElementById("jobs-indicator").dataset.waiting || "0";
     }
     // The URL so far ("?" or "&" before each parameter), and "&v=" to come.
     var room = Number(element.dataset.pollUrlLimit) - event.detail.path.length - 3;
-    ["bell", "comments", "comments_version", "watch", "waiting"].forEach(function (name) {
+    ["bell", "comments", "comments_version", "waiting"].forEach(function (name) {
       var value = parameters[name];
       if (value !== undefined) room -= name.length + 2 + encodeURIComponent(value).length;
     });
-    var tokens = markers(room, Number(element.dataset.pollLimit) || 1);
-    if (tokens.length) parameters.v = tokens.join("_");
+    var asked = jobs(element, room);
+    if (asked) parameters.v = asked;
     if (!running && !parameters.bell && !parameters.comments) {
       event.preventDefault();  // nothing to ask about
       return;
