@@ -64,7 +64,7 @@ class PollQuery(NamedTuple):
 
 
 # A page polls with the same query string until something on it changes, and reading the
-# string (its 24 cards' tokens and the header's ids, some 2,000 characters) cost a tenth of
+# string (its 24 cards' ids and versions, some 1,100 characters) cost a tenth of
 # the poll's CPU (bench/profile_cold.py --only status): each process reads it once. The key
 # is the whole string; an entry holds a few kilobytes.
 @functools.lru_cache(maxsize=256)
