@@ -182,6 +182,20 @@ class PollTests(StudioTestCase):
 
         self.assertContains(page, 'data-poll-letters="card:c status:s history:h wait-card:p')
 
+    def test_htmx_s_poll_comes_without_the_headers_only_a_document_heeds(self):
+        job = make_generation(self.alice)
+        shown = {"v": [seen("card", job)]}
+
+        fetched = self.client.get(POLL_URL, shown, headers={"HX-Request": "true"})
+        opened = self.client.get(POLL_URL, shown)  # as a document: a link, a frame
+
+        self.assertNotIn("Content-Security-Policy", fetched.headers)
+        self.assertNotIn("X-Frame-Options", fetched.headers)
+        self.assertIn("no-store", fetched.headers["Cache-Control"])
+        self.assertEqual(fetched.headers["X-Content-Type-Options"], "nosniff")
+        self.assertIn("Content-Security-Policy", opened.headers)
+        self.assertEqual(opened.headers["X-Frame-Options"], "DENY")
+
     def test_malformed_values_are_ignored(self):
         job = make_generation(self.alice)
 

@@ -162,7 +162,18 @@ def poll(request: HttpRequest) -> HttpResponse:
             response.status_code = HttpResponseStopPolling.status_code
     elif not fragments and not events:
         response.status_code = 204  # an idle poll that found nothing: htmx swaps nothing
+    if request.htmx:
+        _as_fragment(response)
     return response
+
+
+def _as_fragment(response: HttpResponse) -> None:
+    """Leave out the headers only a document heeds (its Content-Security-Policy and
+    X-Frame-Options): a browser applies neither to what a script fetches, and this answer
+    goes to htmx's request every few seconds from every open tab. Asked as a document (no
+    HX-Request header: a link, a frame) it keeps them all."""
+    response._csp_config = {}  # type: ignore[attr-defined]  # as Django's csp_override({})
+    response.xframe_options_exempt = True  # type: ignore[attr-defined]
 
 
 def _redrawn(request, seen, changed, viewer) -> dict[str, str]:
