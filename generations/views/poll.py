@@ -19,6 +19,7 @@ from ..models import ACTIVE_STATUS_VALUES, Generation, PollRow, RunningJobs, pol
 from ..notifications import unread_count
 from ..polling import POLL_LIMIT, POLL_VIEW_LETTERS, WATCHED_LETTER
 from ..team_views import team_context
+from .common import HtmxHttpRequest
 
 POLL_PARTIALS = {
     "card": "generations/_card.html",
@@ -83,7 +84,7 @@ def poll_query(query_string: str) -> PollQuery:
     )
 
 
-def poll(request: HttpRequest) -> HttpResponse:
+def poll(request: HtmxHttpRequest) -> HttpResponse:
     """The page's one poll, sent by htmx from base.html's poller: in `v`, each running job
     the page shows or its header counts, once, with what the page shows of it and whether
     the header counts it (see poll_request), now and then the bell's number (`bell`), and on a video's page whose comments are shared the
@@ -173,7 +174,7 @@ def _as_fragment(response: HttpResponse) -> None:
     goes to htmx's request every few seconds from every open tab. Asked as a document (no
     HX-Request header: a link, a frame) it keeps them all."""
     response._csp_config = {}  # type: ignore[attr-defined]  # as Django's csp_override({})
-    response.xframe_options_exempt = True  # type: ignore[attr-defined]
+    response.xframe_options_exempt = True
 
 
 def _redrawn(request, seen, changed, viewer) -> dict[str, str]:
