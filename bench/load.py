@@ -10,9 +10,9 @@ gunicorn with DEBUG off and collected static files), creates the users, then:
    latencies are reported under ``login_phase``.
 2. **Measured window:** each user thread submits its jobs through the New video form,
    spread over the first quarter of the run (at most 30 s), and behaves as an open
-   gallery page: one request (``/status/?v=<id>c<version>w_…``: each job once, its id
-   without dashes, "c" and the card's version, "w" when the header counts it; htmx from
-   base.html's poller) every ``--poll-every`` s for all its running jobs and the header's,
+   gallery page: one request (``/status/?jobs=<id>c<version>w.…``: each job once, its id
+   in base64url, "c" and the card's version in base 36, "w" when the header counts it;
+   htmx from base.html's poller) every ``--poll-every`` s for all its running jobs and the header's,
    the next one timed from the answer, until all have ended or the duration is over.
 
 Then it checks, and exits non-zero unless all hold:

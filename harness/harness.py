@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import base64
 import contextlib
 import http.client
 import json
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -916,15 +918,31 @@ WATCHED_LETTER = "w"
 
 
 def poll_path(seen: list[str], watching: list[str] = ()) -> str:  # type: ignore[assignment]
-    """The page's poll as htmx sends it (static/js/poll.js adds the parameters): each job
-    once, its id as 32 hex digits, then for each `view:id:version` marker the page shows of
-    it the view's letter and the version, and "w" when the header counts it (`watching`);
-    the jobs apart by "_"."""
-    said: dict[str, str] = {pk.replace("-", ""): WATCHED_LETTER for pk in watching}
+    """The page's poll as htmx sends it (static/js/poll.js adds the parameters): in `jobs`,
+    each job once, apart by ".": its id's 16 bytes in base64url, then for each
+    `view:id:version` marker the page shows of it the view's letter and the version in
+    base 36, and "w" when the header counts it (`watching`)."""
+    said: dict[str, str] = {short_id(pk): WATCHED_LETTER for pk in watching}
     for view, pk, version in (marker.split(":") for marker in seen):
-        key = pk.replace("-", "")
-        said[key] = said.get(key, "") + POLL_LETTERS[view] + version
-    return "/status/?v=" + "_".join(key + what for key, what in said.items())
+        key = short_id(pk)
+        said[key] = said.get(key, "") + POLL_LETTERS[view] + base36(int(version))
+    return "/status/?jobs=" + ".".join(key + what for key, what in said.items())
+
+
+def short_id(pk: str) -> str:
+    """A job's id (with or without dashes) as poll.js sends it: 16 bytes in base64url."""
+    return base64.urlsafe_b64encode(uuid.UUID(pk).bytes).rstrip(b"=").decode()
+
+
+def base36(number: int) -> str:
+    """As JavaScript's `number.toString(36).toUpperCase()`."""
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    sign, number, out = "-" if number < 0 else "", abs(number), ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return sign + out
 
 
 _SWAP = re.compile(r'(?=<[a-zA-Z][\w-]* hx-swap-oob="true")')

@@ -15,6 +15,7 @@ from django.utils import timezone
 from generations import notifications
 from generations.models import Comment, Generation
 from generations.polling import POLL_URL_LIMIT
+from harness.harness import short_id
 from tests.helpers import make_ready_generation
 from tests.test_browser import browser, release_server_connections  # noqa: F401 (fixtures)
 from tests.test_poll import running_jobs
@@ -127,15 +128,16 @@ def test_a_busy_gallery_polls_every_card_in_turn_in_urls_the_servers_take(
     assert polls and all(status == 200 for _, status in polls), polls
     longest = max(len(url.removeprefix(live_server.url)) for url, _ in polls)
     assert longest <= POLL_URL_LIMIT
-    asked = {job[:32] for url, _ in polls for job in _jobs(url) if "c" in job[32:]}
-    assert asked >= {job.pk.hex for job in theirs}  # every card, in turn
+    asked = {job[:22] for url, _ in polls for job in _jobs(url) if "c" in job[22:]}
+    assert asked >= {short_id(job.pk.hex) for job in theirs}  # every card, in turn
     assert errors == []
     context.close()
 
 
 def _jobs(url: str) -> list[str]:
-    """The jobs a poll asked about, as poll.js writes each: its id's 32 hex digits, then
-    what the page shows of it ("c12") and "w" when the header counts it."""
+    """The jobs a poll asked about, as poll.js writes each: its id in base64url (22
+    characters), then what the page shows of it ("cZ3K9W") and "w" when the header counts
+    it."""
     from urllib.parse import parse_qs, urlsplit
 
-    return parse_qs(urlsplit(url).query).get("v", [""])[0].split("_")
+    return parse_qs(urlsplit(url).query).get("jobs", [""])[0].split(".")

@@ -1,6 +1,7 @@
 """A page makes one status request per interval, whatever the number of running jobs: htmx
 asks, the answer swaps in (out of band) only what changed, and says when nothing runs."""
 
+import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -20,7 +21,7 @@ from generations.polling import (
     WATCHED_LETTER,
 )
 from generations.views.poll import POLL_PARTIALS, WAIT_LINES
-from harness.harness import POLL_LETTERS, poll_path
+from harness.harness import POLL_LETTERS, base36, poll_path, short_id
 from harness.harness import WATCHED_LETTER as HARNESS_WATCHED_LETTER
 from tests.helpers import (
     StudioTestCase,
@@ -125,18 +126,35 @@ class PollTests(StudioTestCase):
         version = moving.card_version
         moving.mark_submitted("task_1")
         moving.save()
-        # Each job once: its id, "c" and the card's version shown, "w" as the header counts it.
-        compact = f"{quiet.pk.hex}c{quiet.card_version}w_{moving.pk.hex}wc{version}"
+        # Each job once: its id in base64url, "c" and the card's version shown in base 36,
+        # "w" as the header counts it.
+        compact = (
+            f"{short_id(quiet.pk.hex)}c{base36(quiet.card_version)}w"
+            f".{short_id(moving.pk.hex)}wc{base36(version)}"
+        )
 
-        response = self.client.get(f"{POLL_URL}?v={compact}")
+        response = self.client.get(f"{POLL_URL}?jobs={compact}")
 
         self.assertEqual(list(swaps(response)), [f"card-{moving.pk}"])  # the header is right
+
+    def test_the_compact_form_spelled_out(self):
+        job = make_generation(self.alice, pk=uuid.UUID("00112233-4455-6677-8899-aabbccddeeff"))
+        old_version = 1_000_000_007  # "GJDGXZ" in base 36
+
+        response = self.client.get(f"{POLL_URL}?jobs=ABEiM0RVZneImaq7zN3u_wcGJDGXZw")
+
+        self.assertEqual(list(swaps(response)), [f"card-{job.pk}"])
+        self.assertEqual(base36(old_version), "GJDGXZ")
+        self.assertEqual(
+            poll_path([f"card:{job.pk}:{old_version}"], [str(job.pk)]),
+            "/status/?jobs=ABEiM0RVZneImaq7zN3u_wwcGJDGXZ",
+        )
 
     def test_the_header_s_jobs_not_on_the_page_go_by_their_id_and_w_alone(self):
         shown, elsewhere = make_generation(self.alice), make_generation(self.alice)
 
         response = self.client.get(
-            f"{POLL_URL}?v={shown.pk.hex}c{shown.card_version}w_{elsewhere.pk.hex}w"
+            poll_path([seen("card", shown)], [str(shown.pk), str(elsewhere.pk)])
         )
 
         self.assertEqual(response.status_code, 200)
@@ -207,10 +225,21 @@ class PollTests(StudioTestCase):
             f"card.{job.pk}.1.2",
             f"card.{job.pk}",
             f"xcard.{job.pk.hex}.1_card.{job.pk.hex}.1x_wait-card{job.pk.hex}.1",
-            f"{job.pk.hex}c_{job.pk.hex}z1_{job.pk.hex[:-1]}c1_{job.pk.hex}c1x_x{job.pk.hex}c1",
-            f"{job.pk}c1",
         )
-
+        short = short_id(job.pk.hex)
+        for compact in [
+            f"{short}c",  # no version
+            f"{short}z1",  # no such view
+            f"{short[:-1]}c1",  # the id a character short
+            f"{short}c1x",
+            f"{short}.c1",
+            "%%%",
+        ]:
+            with self.subTest(compact=compact):
+                answer = self.client.get(f"{POLL_URL}?jobs={compact}")
+                self.assertNotIn(f"card-{job.pk}", swaps(answer))
+        # Whole, the same entry asks for the card (its version is another): it is redrawn.
+        self.assertIn(f"card-{job.pk}", swaps(self.client.get(f"{POLL_URL}?jobs={short}c1")))
         self.assertEqual(fragments, {})
 
     def test_its_queries_do_not_grow_with_the_number_of_running_jobs(self):

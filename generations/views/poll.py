@@ -1,6 +1,7 @@
 """The page's one poll (base.html's poller asks it every few seconds; its numbers are in
 polling.py)."""
 
+import base64
 import functools
 import json
 import re
@@ -38,14 +39,15 @@ _APART, _END = r"(?<![^ _])", r"(?![^ _])"
 _VIEW = "|".join(map(re.escape, [*POLL_PARTIALS, *WAIT_LINES]))
 _TOKEN = re.compile(rf"{_APART}({_VIEW})[.:]({_ID})[.:](-?[0-9]+){_END}")
 _WATCHED = re.compile(rf"{_APART}{_ID}{_END}")
-# The compact form poll.js sends (polling.POLL_VIEW_LETTERS): each job once, its id as 32
-# hex digits and then what the page shows of it ("c12": the card, version 12) and whether
-# the header counts it ("w"); the jobs apart by "_". Nothing in it is escaped, so the URL
-# stays short: half the length of one token per part plus the header's ids apart.
+# The compact form poll.js sends in `jobs` (polling.POLL_VIEW_LETTERS): each job once, apart
+# by ".": its id's 16 bytes in base64url (22 characters), then what the page shows of it,
+# each part a letter and the version shown in base 36 ("cZ3K9W": the card, that version),
+# and "w" when the header counts it. Nothing in it is escaped: 24 running cards ask in
+# some 750 characters, where a token per part and the header's ids apart took 1,984.
 _LETTER_VIEW = {letter: view for view, letter in POLL_VIEW_LETTERS.items()}
 _LETTERS = "".join(_LETTER_VIEW)
-_PART = re.compile(rf"([{_LETTERS}])(-?[0-9]+)|{WATCHED_LETTER}")
-_JOB = re.compile(rf"{_APART}([0-9a-fA-F]{{32}})((?:[{_LETTERS}]-?[0-9]+|{WATCHED_LETTER})+){_END}")
+_PART = re.compile(rf"([{_LETTERS}])(-?[0-9A-Z]+)|{WATCHED_LETTER}")
+_JOB = re.compile(rf"([A-Za-z0-9_-]{{22}})((?:[{_LETTERS}]-?[0-9A-Z]+|{WATCHED_LETTER})+)")
 
 # What the page shows of each job: its id as 32 hex digits, and the (view, version) pairs.
 Seen = Mapping[str, tuple[tuple[str, int], ...]]
@@ -65,14 +67,14 @@ class PollQuery(NamedTuple):
 
 
 # A page polls with the same query string until something on it changes, and reading the
-# string (its 24 cards' ids and versions, some 1,100 characters) cost a tenth of
+# string (its 24 cards' ids and versions, some 750 characters) cost a tenth of
 # the poll's CPU (bench/profile_cold.py --only status): each process reads it once. The key
 # is the whole string; an entry holds a few kilobytes.
 @functools.lru_cache(maxsize=256)
 def poll_query(query_string: str) -> PollQuery:
     """The poll's query string (the WSGI environ's, as request.GET reads it) parsed."""
     params = QueryDict(query_string.encode("iso-8859-1"))
-    seen, watched = poll_request(params.getlist("v"))
+    seen, watched = poll_request(params.getlist("v"), params.get("jobs", ""))
     return PollQuery(
         seen=seen,
         watched=tuple(dict.fromkeys([*_watched(params.get("watch", "")), *watched]))[:50],
@@ -85,9 +87,9 @@ def poll_query(query_string: str) -> PollQuery:
 
 
 def poll(request: HtmxHttpRequest) -> HttpResponse:
-    """The page's one poll, sent by htmx from base.html's poller: in `v`, each running job
-    the page shows or its header counts, once, with what the page shows of it and whether
-    the header counts it (see poll_request), now and then the bell's number (`bell`), and on a video's page whose comments are shared the
+    """The page's one poll, sent by htmx from base.html's poller: in `jobs`, each running
+    job the page shows or its header counts, once, with what the page shows of it and
+    whether the header counts it (see _JOB), now and then the bell's number (`bell`), and on a video's page whose comments are shared the
     list's version (`comments`, `comments_version`). The answer holds out-of-band swaps
     of what changed: cards, the header's jobs, the bell, the comments; jobs that ended or
     left the page come as events after the swap. Most polls find nothing changed: one
@@ -306,23 +308,30 @@ def _moved_places(seen, rows, redrawn) -> dict[str, str]:
     return lines
 
 
-def poll_request(values: list[str]) -> tuple[Seen, list[str]]:
+def poll_request(values: list[str], jobs: str = "") -> tuple[Seen, list[str]]:
     """What the page shows of each job, by its id's 32 hex digits, and the header's jobs
-    among them. Read from the compact form poll.js sends (`_JOB`), or from `view:id:version`
-    triples, one per value or apart by spaces, as the page writes them (and `view.id.version`
-    apart by "_", as a page opened before the compact form still sends them). At most
-    POLL_LIMIT parts are read; anything malformed is ignored, not an error."""
-    tokens: list[tuple[str, str, str]] = []
+    among them. Read from the compact form poll.js sends (`jobs`, see _JOB), and from
+    `view:id:version` triples in `values`, one per value or apart by spaces, as the page
+    writes them (or `view.id.version` apart by "_", as a page opened before the compact
+    form still sends them). At most POLL_LIMIT parts are read; anything malformed is
+    ignored, not an error."""
+    tokens: list[tuple[str, str, int]] = [
+        (view, pk.replace("-", "").lower(), int(version))
+        for value in values
+        for view, pk, version in _TOKEN.findall(value)
+    ]
     watched: list[str] = []
-    for value in values:
-        tokens.extend(_TOKEN.findall(value))
-        for pk, parts in _JOB.findall(value):
-            for letter, version in _PART.findall(parts):
-                if letter:
-                    tokens.append((_LETTER_VIEW[letter], pk, version))
-                else:
-                    watched.append(pk.lower())
+    for job in jobs.split("."):
+        found = _JOB.fullmatch(job)
+        if not found:
+            continue
+        key = base64.urlsafe_b64decode(found[1] + "==").hex()
+        for letter, version in _PART.findall(found[2]):
+            if letter:
+                tokens.append((_LETTER_VIEW[letter], key, int(version, 36)))
+            else:
+                watched.append(key)
     seen: dict[str, list[tuple[str, int]]] = {}
-    for view, pk, version in tokens[:POLL_LIMIT]:
-        seen.setdefault(pk.replace("-", "").lower(), []).append((view, int(version)))
+    for view, key, version in tokens[:POLL_LIMIT]:
+        seen.setdefault(key, []).append((view, version))
     return MappingProxyType({key: tuple(views) for key, views in seen.items()}), watched

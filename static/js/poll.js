@@ -24,11 +24,11 @@
   }
 
   // What the page shows and the header counts, in as few characters as the server reads:
-  // each job once, its id as 32 hex digits and then each part the page shows of it by
-  // its letter and the version shown ("c12": the card, version 12), and "w" when the
-  // header counts it; the jobs apart by "_". Nothing in it is escaped, so it costs its own
-  // length in the URL. The letters are the server's (the poller's data-poll-letters). A
-  // request line has a limit (the poller's data-poll-url-limit, under gunicorn's and
+  // each job once, apart by ".": its id's 16 bytes in base64url, then each part the page
+  // shows of it by its letter and the version shown in base 36 ("cZ3K9W": the card, that
+  // version), and "w" when the header counts it. Nothing in it is escaped, so it costs its
+  // own length in the URL. The letters are the server's (the poller's data-poll-letters).
+  // A request line has a limit (the poller's data-poll-url-limit, under gunicorn's and
   // nginx's): the header's jobs always go, and of the parts what does not fit in `room`,
   // or past `limit` parts, waits for the next request, a window per request in turn.
   function jobs(element, room) {
@@ -38,44 +38,53 @@
       letters[parts[0]] = parts[1];
     });
     var limit = Number(element.dataset.pollLimit) || 1;
-    var shown = Object.create(null);  // id -> what the request says of it
+    var said = Object.create(null);  // short id -> what the request says of the job
     var order = [];
     function say(id, what) {
-      if (!(id in shown)) {
-        shown[id] = "";
+      if (!(id in said)) {
+        said[id] = "";
         order.push(id);
       }
-      shown[id] += what;
+      said[id] += what;
     }
     watched().forEach(function (id) {
-      room -= id.length + 2;
-      say(id, letters.watched);
+      var short = shortId(id);
+      room -= short.length + 2;
+      say(short, letters.watched);
     });
     var all = [];
     document.querySelectorAll("[data-poll]").forEach(function (marker) {
       var parts = marker.dataset.poll.split(":");
-      if (letters[parts[0]]) all.push([parts[1].replace(/-/g, ""), letters[parts[0]] + parts[2]]);
+      var letter = letters[parts[0]];
+      if (letter) all.push([shortId(parts[1]), letter + Number(parts[2]).toString(36).toUpperCase()]);
     });
     var start = all.length ? turn % all.length : 0;
     var taken = 0;
     for (; taken < all.length && taken < limit; taken++) {
       var id = all[(start + taken) % all.length][0];
       var part = all[(start + taken) % all.length][1];
-      var cost = part.length + (id in shown ? 0 : id.length + 1);
+      var cost = part.length + (id in said ? 0 : id.length + 1);
       if (cost > room) break;
       room -= cost;
       say(id, part);
     }
     turn = start + taken;
-    return order.map(function (id) { return id + shown[id]; }).join("_");
+    return order.map(function (id) { return id + said[id]; }).join(".");
   }
 
-  // The header's running jobs (the server says how the ones that ended did), 32 hex
-  // digits each.
+  // A job's id (with or without its dashes) as its 16 bytes in base64url, unpadded.
+  function shortId(id) {
+    var hex = id.replace(/-/g, "");
+    var bytes = "";
+    for (var i = 0; i < 32; i += 2) bytes += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+    return window.btoa(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  // The header's running jobs (the server says how the ones that ended did).
   function watched() {
     var indicator = document.getElementById("jobs-indicator");
     var ids = ((indicator && indicator.dataset.watch) || "").trim();
-    return ids ? ids.replace(/-/g, "").split(/\s+/) : [];
+    return ids ? ids.split(/\s+/) : [];
   }
 
   function busy() {
@@ -142,14 +151,14 @@
     if (watched().length) {
       parameters.waiting = document.getElementById("jobs-indicator").dataset.waiting || "0";
     }
-    // The URL so far ("?" or "&" before each parameter), and "&v=" to come.
-    var room = Number(element.dataset.pollUrlLimit) - event.detail.path.length - 3;
+    // The URL so far ("?" or "&" before each parameter), and "&jobs=" to come.
+    var room = Number(element.dataset.pollUrlLimit) - event.detail.path.length - 6;
     ["bell", "comments", "comments_version", "waiting"].forEach(function (name) {
       var value = parameters[name];
       if (value !== undefined) room -= name.length + 2 + encodeURIComponent(value).length;
     });
     var asked = jobs(element, room);
-    if (asked) parameters.v = asked;
+    if (asked) parameters.jobs = asked;
     if (!running && !parameters.bell && !parameters.comments) {
       event.preventDefault();  // nothing to ask about
       return;
