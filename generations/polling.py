@@ -17,7 +17,7 @@ POLL_HIDDEN_EVERY_MS = 15000
 # only. Also how often a running page's polls carry the bell.
 POLL_IDLE_EVERY_MS = 10000
 # The letter each part of a job the page may show has in the poll poll.js sends (a job's id
-# once, then each part's letter and the version shown: "<id>c12p3"), and "w" for a job the
+# once, then each part's letter and the version shown: "<id>cZ3K9W"), and "w" for a job the
 # header counts. The page gets them rendered into the poller, so poll.js holds no copy.
 POLL_VIEW_LETTERS = {
     "card": "c",

@@ -89,8 +89,9 @@ def poll_query(query_string: str) -> PollQuery:
 def poll(request: HtmxHttpRequest) -> HttpResponse:
     """The page's one poll, sent by htmx from base.html's poller: in `jobs`, each running
     job the page shows or its header counts, once, with what the page shows of it and
-    whether the header counts it (see _JOB), now and then the bell's number (`bell`), and on a video's page whose comments are shared the
-    list's version (`comments`, `comments_version`). The answer holds out-of-band swaps
+    whether the header counts it (see _JOB), now and then the bell's number (`bell`), and
+    on a video's page whose comments are shared the list's version (`comments`,
+    `comments_version`). The answer holds out-of-band swaps
     of what changed: cards, the header's jobs, the bell, the comments; jobs that ended or
     left the page come as events after the swap. Most polls find nothing changed: one
     read, no template, and only changed jobs are read in full. A poll that carried jobs
