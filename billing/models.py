@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
@@ -62,11 +62,27 @@ class Price(models.Model):
         return sorted(found.values(), key=lambda p: (p.model, p.tier))
 
 
+# PostgreSQL names an advisory lock by a number: any 64-bit number of our own ("veoslots").
+ADMISSIONS_LOCK = 0x76656F736C6F7473
+
+
+def lock_admissions() -> None:
+    """Take the slots' lock until the transaction ends: one admission at a time (who goes
+    to CometAPI next, generations.slots), and no change of the team's limit meanwhile.
+    Not the team's money lock: an admission reads the whole queue, and a New video post
+    waiting for it waited for nothing of its own. On SQLite the transaction is the lock
+    already (IMMEDIATE: one writer at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADMISSIONS_LOCK])
+
+
 class StudioSettings(models.Model):
     """The studio's settings, one row (pk=1), read through `load()`: billing's (discount,
     caps, concurrency) and the team's (whether new videos start shared). Its row lock is the
-    team's lock: every reservation and every slot admission takes it first, so checks and
-    writes for the team happen one at a time."""
+    team's money lock: every reservation takes it first, so the team's checks and writes of
+    money happen one at a time. Slot admissions take their own lock (`lock_admissions`),
+    and so does a change of these settings."""
 
     discount_percent = models.DecimalField(
         max_digits=5,
@@ -110,7 +126,11 @@ class StudioSettings(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
-        super().save(*args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            # A team limit lowered while a worker decides who goes waits for the decision,
+            # and the next decision reads the new limit.
+            lock_admissions()
+            super().save(*args, **kwargs)
 
     @classmethod
     def load(cls) -> "StudioSettings":

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from billing.models import Member, StudioSettings
+from billing.models import Member, StudioSettings, lock_admissions
 
 from .models import AT_COMETAPI, WAITS_FOR_SLOT, Generation, Status, slot_freed
 
@@ -42,8 +42,8 @@ def _round_robin(*, full: bool) -> tuple[list, list]:
     free_team = StudioSettings.load().team_concurrency - sum(busy.values())
     if free_team <= 0 and not full:
         # The team is at its limit: nobody goes, whatever the queue. The worker asks this
-        # under the team's lock for every waiting job that comes due, and every New video
-        # post waits for that lock, so a full team must not cost a read of the whole queue.
+        # under the slots' lock for every waiting job that comes due, so a full team must
+        # not cost a read of the whole queue.
         return [], []
     jobs = list(waiting().order_by("created_at", "pk").values_list("pk", "owner_id"))
     if not jobs:
@@ -109,7 +109,7 @@ def admit(generation: Generation) -> bool:
     when it is no longer this worker's job to send."""
     with transaction.atomic():
         StudioSettings.load()
-        StudioSettings.objects.select_for_update().get(pk=1)
+        lock_admissions()
         still_mine = (
             Generation.objects.select_for_update()
             .filter(pk=generation.pk, lease=generation.lease)

@@ -125,8 +125,8 @@ def slow_admissible():
 class SlotRaceTests(TransactionTestCase):
     def test_workers_admitting_at_once_never_exceed_the_team_limit(self):
         # (The round-robin plan is the same for racers that read the same rows, so this
-        # one holds even without the team lock; the lock covers stale plans, e.g. a limit
-        # lowered by an admin while a worker is deciding.)
+        # one holds even without the slots' lock; the lock covers stale plans, e.g. a limit
+        # lowered by an admin while a worker is deciding: see below.)
         StudioSettings.load()
         StudioSettings.objects.filter(pk=1).update(team_concurrency=2)
         Price.table()
@@ -141,6 +141,75 @@ class SlotRaceTests(TransactionTestCase):
             status=Status.WAITING, submit_started_at__lte=timezone.now()
         )
         self.assertEqual(in_flight.count(), 2)
+
+    def test_a_limit_lowered_while_a_worker_decides_waits_for_the_decision(self):
+        StudioSettings.load()
+        StudioSettings.objects.filter(pk=1).update(team_concurrency=2)
+        Price.table()
+        job = Generation.objects.claim(make_generation(make_user("alice")).pk)
+        deciding, lowered = threading.Event(), []
+
+        def admissible_while_the_admin_saves():
+            found = real_admissible()
+            deciding.set()
+            time.sleep(0.3)  # the admin's save is on its way meanwhile
+            return found
+
+        def admin_lowers_the_limit():
+            deciding.wait(timeout=10)
+            studio = StudioSettings.load()
+            studio.team_concurrency = 0
+            studio.save()
+            lowered.append(time.monotonic())
+            connection.close()
+
+        admin = threading.Thread(target=admin_lowers_the_limit)
+        admin.start()
+        with mock.patch("generations.slots.admissible", admissible_while_the_admin_saves):
+            self.assertTrue(slots.admit(job))
+        decided = time.monotonic()
+        admin.join(timeout=30)
+        self.assertGreater(lowered[0], decided)  # the save waited for the decision
+        other = Generation.objects.claim(make_generation(make_user("bob")).pk)
+        self.assertFalse(slots.admit(other))  # and the next decision reads the new limit
+
+    def test_a_new_video_post_while_a_worker_decides_who_goes_is_not_kept_waiting(self):
+        # The team's money lock is not the slots' lock: a decision reads the whole queue,
+        # and a post kept waiting for it would wait for nothing of its own. (SQLite has one
+        # writer at a time: there the post waits its turn, and still goes through.)
+        StudioSettings.load()
+        Price.table()
+        alice = make_user("alice")
+        Member.for_user(alice)
+        job = Generation.objects.claim(make_generation(make_user("bob")).pk)
+        deciding, posted = threading.Event(), []
+
+        def admissible_while_alice_posts():
+            found = real_admissible()
+            deciding.set()
+            time.sleep(1.0)
+            return found
+
+        def alice_posts():
+            deciding.wait(timeout=10)
+            client = Client()
+            client.force_login(alice)
+            response = client.post(reverse("generations:create"), {**FORM, "prompt": "now"})
+            posted.append((response.status_code, time.monotonic()))
+            connection.close()
+
+        poster = threading.Thread(target=alice_posts)
+        poster.start()
+        with mock.patch("generations.slots.admissible", admissible_while_alice_posts):
+            self.assertTrue(slots.admit(job))
+        decided = time.monotonic()
+        poster.join(timeout=30)
+        status, at = posted[0]
+        self.assertEqual(status, 302)
+        if connection.vendor == "postgresql":
+            self.assertLess(at, decided)  # answered while the worker was still deciding
+        else:
+            self.assertGreater(at, decided)
 
 
 real_charge_of = ledger.charge_of

@@ -88,7 +88,7 @@ class RoundRobinTests(TestCase):
         self.assertLessEqual(held.next_action_at, timezone.now())
 
     def test_a_full_team_turns_a_job_away_without_reading_the_queue(self):
-        # The worker asks under the team's lock, which every New video post waits for.
+        # The worker asks under the slots' lock for every waiting job that comes due.
         team_limit(1)
         step(self.queue(self.alice, 1)[0])
         held = self.queue(self.bob, 1)[0]
