@@ -147,29 +147,15 @@ class SlotRaceTests(TransactionTestCase):
         StudioSettings.objects.filter(pk=1).update(team_concurrency=2)
         Price.table()
         job = Generation.objects.claim(make_generation(make_user("alice")).pk)
-        deciding, lowered = threading.Event(), []
-
-        def admissible_while_the_admin_saves():
-            found = real_admissible()
-            deciding.set()
-            time.sleep(0.3)  # the admin's save is on its way meanwhile
-            return found
 
         def admin_lowers_the_limit():
-            deciding.wait(timeout=10)
             studio = StudioSettings.load()
             studio.team_concurrency = 0
             studio.save()
-            lowered.append(time.monotonic())
-            connection.close()
 
-        admin = threading.Thread(target=admin_lowers_the_limit)
-        admin.start()
-        with mock.patch("generations.slots.admissible", admissible_while_the_admin_saves):
-            self.assertTrue(slots.admit(job))
-        decided = time.monotonic()
-        admin.join(timeout=30)
-        self.assertGreater(lowered[0], decided)  # the save waited for the decision
+        admitted, decided, _, lowered = while_deciding(job, admin_lowers_the_limit, 0.3)
+        self.assertTrue(admitted)
+        self.assertGreater(lowered, decided)  # the save waited for the decision
         other = Generation.objects.claim(make_generation(make_user("bob")).pk)
         self.assertFalse(slots.admit(other))  # and the next decision reads the new limit
 
@@ -182,34 +168,48 @@ class SlotRaceTests(TransactionTestCase):
         alice = make_user("alice")
         Member.for_user(alice)
         job = Generation.objects.claim(make_generation(make_user("bob")).pk)
-        deciding, posted = threading.Event(), []
-
-        def admissible_while_alice_posts():
-            found = real_admissible()
-            deciding.set()
-            time.sleep(1.0)
-            return found
 
         def alice_posts():
-            deciding.wait(timeout=10)
             client = Client()
             client.force_login(alice)
-            response = client.post(reverse("generations:create"), {**FORM, "prompt": "now"})
-            posted.append((response.status_code, time.monotonic()))
+            return client.post(reverse("generations:create"), {**FORM, "prompt": "now"})
+
+        admitted, decided, response, answered = while_deciding(job, alice_posts, 1.0)
+        self.assertTrue(admitted)
+        self.assertEqual(response.status_code, 302)
+        if connection.vendor == "postgresql":
+            self.assertLess(answered, decided)  # answered while the worker was still deciding
+        else:
+            self.assertGreater(answered, decided)
+
+
+def while_deciding(job, meanwhile, seconds: float) -> tuple:
+    """A worker admits `job`, its decision kept open `seconds`; once it is deciding,
+    `meanwhile()` runs in another thread. Returns whether the job was admitted, when the
+    decision ended, what `meanwhile` returned and when it returned."""
+    deciding, done = threading.Event(), []
+
+    def slow_decision():
+        found = real_admissible()
+        deciding.set()
+        time.sleep(seconds)
+        return found
+
+    def run():
+        deciding.wait(timeout=10)
+        try:
+            done.append(meanwhile())
+            done.append(time.monotonic())
+        finally:
             connection.close()
 
-        poster = threading.Thread(target=alice_posts)
-        poster.start()
-        with mock.patch("generations.slots.admissible", admissible_while_alice_posts):
-            self.assertTrue(slots.admit(job))
-        decided = time.monotonic()
-        poster.join(timeout=30)
-        status, at = posted[0]
-        self.assertEqual(status, 302)
-        if connection.vendor == "postgresql":
-            self.assertLess(at, decided)  # answered while the worker was still deciding
-        else:
-            self.assertGreater(at, decided)
+    other = threading.Thread(target=run)
+    other.start()
+    with mock.patch("generations.slots.admissible", slow_decision):
+        admitted = slots.admit(job)
+    decided = time.monotonic()
+    other.join(timeout=30)
+    return admitted, decided, *done
 
 
 real_charge_of = ledger.charge_of
