@@ -108,7 +108,6 @@ def admit(generation: Generation) -> bool:
     must wait for one (its next action moves out: it is not due until a slot frees) or
     when it is no longer this worker's job to send."""
     with transaction.atomic():
-        StudioSettings.load()
         lock_admissions()
         still_mine = (
             Generation.objects.select_for_update()
