@@ -292,13 +292,12 @@ def refusal(person, amount: Decimal, where: Standing | None = None) -> str:
 
 
 def lock(person) -> tuple[StudioSettings, Member]:
-    """Take the team's lock, then the person's, until the transaction ends. Always in this
-    order (and a project's after them: `lock_project`), so two transactions never wait on
-    each other in a circle. Returns the two rows as read under their locks: what the caps
-    are while the transaction holds them."""
-    return _locked(StudioSettings, StudioSettings.load, pk=1), _locked(
-        Member, lambda: Member.for_user(person), user=person
-    )
+    """Take the team's money lock, then the person's, until the transaction ends. Always in
+    this order (and a project's after them: `lock_project`), so two transactions never wait
+    on each other in a circle. Returns the two rows as read under their locks: what the caps
+    are while the transaction holds them. The team's lock is shared while the team has no
+    cap (`StudioSettings.for_money`): people then only take turns with themselves."""
+    return StudioSettings.for_money(), _locked(Member, lambda: Member.for_user(person), user=person)
 
 
 def lock_project(project_ref: int) -> ProjectAccount:

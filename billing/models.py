@@ -62,27 +62,34 @@ class Price(models.Model):
         return sorted(found.values(), key=lambda p: (p.model, p.tier))
 
 
-# PostgreSQL names an advisory lock by a number: any 64-bit number of our own ("veoslots").
+# PostgreSQL names an advisory lock by a number: any 64-bit numbers of our own, spelled in
+# ASCII ("veoslots", "veomoney", "veoteamc").
 ADMISSIONS_LOCK = 0x76656F736C6F7473
+TEAM_MONEY_LOCK = 0x76656F6D6F6E6579
+TEAM_CAP_LOCK = 0x76656F7465616D63
+
+
+def _hold(key: int, *, shared: bool = False) -> None:
+    """Take an advisory lock until the transaction ends (PostgreSQL). On SQLite the
+    transaction is the lock already (IMMEDIATE: one writer at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [key])
 
 
 def lock_admissions() -> None:
     """Take the slots' lock until the transaction ends: one admission at a time (who goes
     to CometAPI next, generations.slots), and no change of the team's limit meanwhile.
     Not the team's money lock: an admission reads the whole queue, and a New video post
-    waiting for it waited for nothing of its own. On SQLite the transaction is the lock
-    already (IMMEDIATE: one writer at a time)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADMISSIONS_LOCK])
+    waiting for it waited for nothing of its own."""
+    _hold(ADMISSIONS_LOCK)
 
 
 class StudioSettings(models.Model):
     """The studio's settings, one row (pk=1), read through `load()`: billing's (discount,
-    caps, concurrency) and the team's (whether new videos start shared). Its row lock is the
-    team's money lock: every reservation takes it first, so the team's checks and writes of
-    money happen one at a time. Slot admissions take their own lock (`lock_admissions`),
-    and so does a change of these settings."""
+    caps, concurrency) and the team's (whether new videos start shared). Money is moved
+    under `for_money()`, the team's money lock; slot admissions take their own lock
+    (`lock_admissions`). A change of these settings waits for both."""
 
     discount_percent = models.DecimalField(
         max_digits=5,
@@ -127,10 +134,26 @@ class StudioSettings(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
         with transaction.atomic(savepoint=False):
-            # A team limit lowered while a worker decides who goes waits for the decision,
-            # and the next decision reads the new limit.
-            lock_admissions()
+            if not kwargs.get("force_insert"):  # the first row: nobody has read it yet
+                # A team limit lowered while a worker decides who goes waits for the
+                # decision, and the next decision reads the new limit; a cap or discount
+                # changed while money moves waits for each move in progress.
+                lock_admissions()
+                _hold(TEAM_MONEY_LOCK)
             super().save(*args, **kwargs)
+
+    @classmethod
+    def for_money(cls) -> "StudioSettings":
+        """The settings under the team's money lock, until the transaction ends: none of
+        them (a cap, the discount) changes meanwhile. The lock is shared: posts by
+        teammates go side by side, since a person's cap and the per-minute limit are the
+        person's lock (`Member`). Only a team cap is checked against the whole team's
+        month, so while there is one its checks take turns (a lock of their own)."""
+        _hold(TEAM_MONEY_LOCK, shared=True)
+        studio = cls.load()
+        if studio.team_cap is not None:
+            _hold(TEAM_CAP_LOCK)
+        return studio
 
     @classmethod
     def load(cls) -> "StudioSettings":

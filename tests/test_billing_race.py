@@ -113,6 +113,86 @@ class CapRaceTests(TransactionTestCase):
         self.assertLessEqual(total, Decimal("1.00"))
 
 
+class TeamLockTests(TransactionTestCase):
+    """Teammates' posts take turns only for what they share: the team's cap, when there is
+    one. A cap or the discount changed meanwhile waits for every post in progress."""
+
+    def setUp(self):
+        self.alice, self.bob = make_user("alice"), make_user("bob")
+        StudioSettings.load()
+        Price.table()
+        Member.for_user(self.alice)
+        Member.for_user(self.bob)
+
+    def post_as(self, user, prompt: str):
+        client = Client()
+        client.force_login(user)
+        return client.post(reverse("generations:create"), {**FORM, "prompt": prompt})
+
+    def while_alice_posts(self, meanwhile) -> tuple:
+        """Alice posts, her caps' check kept open a second; once she is checking,
+        `meanwhile()` runs in another thread. Returns her answer, when it came, what
+        `meanwhile` returned and when it returned."""
+        checking, done = threading.Event(), []
+
+        def alice_checks_slowly(person, *args, **kwargs):
+            found = real_standing(person, *args, **kwargs)
+            if person == self.alice:
+                checking.set()
+                time.sleep(1.0)
+            return found
+
+        def run():
+            checking.wait(timeout=10)
+            try:
+                done.append(meanwhile())
+                done.append(time.monotonic())
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=run)
+        other.start()
+        with mock.patch("billing.ledger.standing", alice_checks_slowly):
+            response = self.post_as(self.alice, "alice's")
+            answered = time.monotonic()
+        other.join(timeout=30)
+        return response, answered, *done
+
+    def test_without_a_team_cap_a_teammate_s_post_does_not_wait(self):
+        alices, alice_answered, bobs, bob_answered = self.while_alice_posts(
+            lambda: self.post_as(self.bob, "bob's")
+        )
+        self.assertEqual((alices.status_code, bobs.status_code), (302, 302))
+        self.assertEqual(LedgerEntry.objects.count(), 2)
+        if connection.vendor == "postgresql":
+            self.assertLess(bob_answered, alice_answered)
+        else:  # one writer at a time: Bob waits his turn, and still goes through
+            self.assertGreater(bob_answered, alice_answered)
+
+    def test_with_a_team_cap_teammates_check_it_in_turn(self):
+        studio = StudioSettings.load()
+        studio.team_cap = Decimal("100.00")
+        studio.save()
+        alices, alice_answered, bobs, bob_answered = self.while_alice_posts(
+            lambda: self.post_as(self.bob, "bob's")
+        )
+        self.assertEqual((alices.status_code, bobs.status_code), (302, 302))
+        self.assertGreater(bob_answered, alice_answered)
+
+    def test_a_team_cap_set_while_a_post_is_checked_waits_for_it(self):
+        def admin_sets_a_team_cap():
+            studio = StudioSettings.load()
+            studio.team_cap = Decimal("0.70")  # room for Alice's $0.64, not for Bob's too
+            studio.save()
+
+        alices, alice_answered, _, cap_set = self.while_alice_posts(admin_sets_a_team_cap)
+        self.assertEqual(alices.status_code, 302)
+        self.assertGreater(cap_set, alice_answered)  # the save waited for her post
+        bobs = self.post_as(self.bob, "bob's")
+        self.assertContains(bobs, "the team&#x27;s monthly cap leaves $0.06")
+        self.assertEqual(LedgerEntry.objects.count(), 1)
+
+
 real_admissible = slots.admissible
 
 
