@@ -27,8 +27,10 @@ Then it checks, and exits non-zero unless all hold:
 
 Besides what the users measured (``latency_s``, time around the request only), it
 reports what gunicorn spent on the same requests (``server_latency_s``, from its access
-log; the difference is time queued in the server plus the client's own overhead), the
-live jobs each page poll asked about, and the CPU seconds each part of the stack, this
+log; the difference is time queued in the server plus the client's own overhead), one
+more page's idle poll every quarter second from a process of its own (``sidecar_poll_s``:
+the server's queue without the load client's 200 threads), the live jobs each page poll
+asked about, and the CPU seconds each part of the stack, this
 script and the whole machine used during the window (``cpu_s_during_run``).
 
     .venv/bin/python bench/load.py --short
@@ -266,6 +268,52 @@ class User(threading.Thread):
             job["video_status"] = video.status_code
 
 
+SIDECAR_USER = "loadside"
+SIDECAR_EVERY = 0.25  # seconds between its polls
+
+
+def sidecar(base_url: str, out: Path) -> None:
+    """One more open page, in a process of its own (`--sidecar`): a person with nothing
+    running whose page polls every SIDECAR_EVERY s (the idle poll with the bell's number).
+    Each answer is a line in `out`: when it came (the machine's monotonic clock, as the
+    users' answers) and how long it took. Its latency has no other client's threads in it
+    (the 200 users share one process, and a busy one answers its own reads late), so
+    set beside theirs it tells the server's queue from the load client's."""
+    client = StudioClient(base_url)
+    client.login(SIDECAR_USER, PASSWORD)
+    print("ready", flush=True)
+    with out.open("a") as lines:
+        while True:
+            started = time.perf_counter()
+            answer = client.session.get(
+                base_url + "/status/?bell=0", headers={"HX-Request": "true"}, timeout=30
+            )
+            took = time.perf_counter() - started
+            lines.write(f"{time.monotonic()} {took} {answer.status_code}\n")
+            lines.flush()
+            time.sleep(SIDECAR_EVERY)
+
+
+def start_sidecar(base_url: str, out: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--sidecar", base_url, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if process.stdout is None or process.stdout.readline().strip() != "ready":
+        process.kill()
+        raise HarnessError("the sidecar page could not log in")
+    return process
+
+
+def sidecar_timings(out: Path) -> list[tuple[float, float, int]]:
+    timings = []
+    for line in out.read_text().splitlines():
+        at, took, status = line.split()
+        timings.append((float(at), float(took), int(status)))
+    return timings
+
+
 def log_everyone_in(users: list[User], concurrency: int) -> dict:
     """The warm-up: every user logs in through the login page, a few at a time, before
     the measured window. A team does not log in within one second (sessions last weeks),
@@ -359,6 +407,7 @@ def analyse(
     wall: float,
     login: dict,
     cpu: dict,
+    side_out: Path | None = None,
 ):
     job_ids = [job_id for user in users for job_id in user.jobs]
     planned = args.users * args.jobs_per_user
@@ -405,6 +454,7 @@ def analyse(
     polls = list(zip(counters.answered_at["page_poll"], counters.latency["page_poll"], strict=True))
     polls_while_submitting = [took for at, took in polls if at <= last_submission]
     polls_after_submitting = [took for at, took in polls if at > last_submission]
+    side = sidecar_timings(side_out) if side_out else []
 
     summary = {
         "database": harness.database_kind,
@@ -453,6 +503,16 @@ def analyse(
         # to show how much of the tail is the first half-minute's 800 form posts.
         "page_poll_during_submissions_s": percentiles(polls_while_submitting),
         "page_poll_after_last_submission_s": percentiles(polls_after_submitting),
+        # One more page's idle poll every SIDECAR_EVERY s from a process of its own: the
+        # same server, none of the load client's threads (see `sidecar`).
+        "sidecar_poll_s": percentiles([took for _, took, _ in side]),
+        "sidecar_poll_during_submissions_s": percentiles(
+            [took for at, took, _ in side if at <= last_submission]
+        ),
+        "sidecar_poll_after_last_submission_s": percentiles(
+            [took for at, took, _ in side if at > last_submission]
+        ),
+        "sidecar_poll_statuses": dict(collections.Counter(str(code) for _, _, code in side)),
         # What the page polls drew: whole cards (a job's row changed) and place lines only.
         "poll_fragments": dict(counters.fragments),
         "cpu_s_during_run": cpu,
@@ -611,7 +671,7 @@ def main() -> int:
             debug=False,
         ) as harness:
             names = [f"load{n:03d}" for n in range(1, args.users + 1)]
-            harness.create_users(names, PASSWORD)
+            harness.create_users([*names, SIDECAR_USER], PASSWORD)
             counters = Counters()
             users = [User(n, harness, counters, args, rng) for n in range(1, args.users + 1)]
             harness.say(f"warm-up: {args.users} users log in, {args.login_concurrency} at a time")
@@ -621,16 +681,23 @@ def main() -> int:
                 f"{args.jobs_per_user} jobs each, polling every {args.poll_every:g} s, "
                 f"at most {args.duration:g} s"
             )
+            assert harness.tmp is not None  # made when the stack started
+            side_out = harness.tmp / "sidecar-polls.txt"
+            side = start_sidecar(harness.base_url, side_out)
             cpu_before = cpu_seconds(harness)
             started = time.monotonic()
-            for user in users:
-                user.begin(started)
-            for user in users:
-                while user.is_alive():
-                    user.join(0.5)
+            try:
+                for user in users:
+                    user.begin(started)
+                for user in users:
+                    while user.is_alive():
+                        user.join(0.5)
+            finally:
+                side.kill()
+                side.wait()
             wall = time.monotonic() - started
             cpu = cpu_report(cpu_before, cpu_seconds(harness), wall)
-            summary = analyse(harness, users, counters, args, wall, login, cpu)
+            summary = analyse(harness, users, counters, args, wall, login, cpu, side_out)
             if not summary["ok"]:
                 harness.failed = True  # keep the temp dir, print log tails
     except HarnessError as exc:
@@ -650,4 +717,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--sidecar"]:
+        sidecar(sys.argv[2], Path(sys.argv[3]))
     sys.exit(main())
