@@ -628,6 +628,12 @@ def main() -> int:
         default=None,
         help="WEB_THREADS for gunicorn (veostudio/gunicorn_conf.py's default otherwise)",
     )
+    parser.add_argument(
+        "--web-processes",
+        type=int,
+        default=None,
+        help="WEB_PROCESSES for gunicorn (veostudio/gunicorn_conf.py's default otherwise)",
+    )
     parser.add_argument("--poll-p95-ms", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json-out", type=Path, default=None)
@@ -656,6 +662,8 @@ def main() -> int:
     extra_env = {**UNCAPPED, "WEB_ACCESS_LOG": "true"}
     if args.web_threads:
         extra_env["WEB_THREADS"] = str(args.web_threads)
+    if args.web_processes:
+        extra_env["WEB_PROCESSES"] = str(args.web_processes)
     static_root = collect_static(extra_env)
     try:
         with Harness(
