@@ -247,16 +247,14 @@ def kept_alive_and_fresh_p50(
     kept_times: list[float] = []
     fresh_times: list[float] = []
     for _ in range(rounds):
-        turns = [kept_times, fresh_times]
-        random.shuffle(turns)
-        for times in turns:
-            if times is kept_times:
-                times.append(probe.once(kept, base))
-            else:
-                fresh = session_like(client)
-                fresh.headers["Connection"] = "close"
-                times.append(probe.once(fresh, base))
-                fresh.close()
+        for on_fresh in random.sample([False, True], 2):
+            if not on_fresh:
+                kept_times.append(probe.once(kept, base))
+                continue
+            fresh = session_like(client)
+            fresh.headers["Connection"] = "close"
+            fresh_times.append(probe.once(fresh, base))
+            fresh.close()
     kept.close()
     return p50(kept_times), p50(fresh_times)
 

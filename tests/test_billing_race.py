@@ -9,6 +9,7 @@ Also run on PostgreSQL:
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
@@ -133,29 +134,18 @@ class TeamLockTests(TransactionTestCase):
         """Alice posts, her caps' check kept open a second; once she is checking,
         `meanwhile()` runs in another thread. Returns her answer, when it came, what
         `meanwhile` returned and when it returned."""
-        checking, done = threading.Event(), []
+        with alongside(meanwhile) as (checking, done):
 
-        def alice_checks_slowly(person, *args, **kwargs):
-            found = real_standing(person, *args, **kwargs)
-            if person == self.alice:
-                checking.set()
-                time.sleep(1.0)
-            return found
+            def alice_checks_slowly(person, *args, **kwargs):
+                found = real_standing(person, *args, **kwargs)
+                if person == self.alice:
+                    checking.set()
+                    time.sleep(1.0)
+                return found
 
-        def run():
-            checking.wait(timeout=10)
-            try:
-                done.append(meanwhile())
-                done.append(time.monotonic())
-            finally:
-                connection.close()
-
-        other = threading.Thread(target=run)
-        other.start()
-        with mock.patch("billing.ledger.standing", alice_checks_slowly):
-            response = self.post_as(self.alice, "alice's")
-            answered = time.monotonic()
-        other.join(timeout=30)
+            with mock.patch("billing.ledger.standing", alice_checks_slowly):
+                response = self.post_as(self.alice, "alice's")
+                answered = time.monotonic()
         return response, answered, *done
 
     def test_without_a_team_cap_a_teammate_s_post_does_not_wait(self):
@@ -267,16 +257,29 @@ def while_deciding(job, meanwhile, seconds: float) -> tuple:
     """A worker admits `job`, its decision kept open `seconds`; once it is deciding,
     `meanwhile()` runs in another thread. Returns whether the job was admitted, when the
     decision ended, what `meanwhile` returned and when it returned."""
-    deciding, done = threading.Event(), []
+    with alongside(meanwhile) as (deciding, done):
 
-    def slow_decision():
-        found = real_admissible()
-        deciding.set()
-        time.sleep(seconds)
-        return found
+        def slow_decision():
+            found = real_admissible()
+            deciding.set()
+            time.sleep(seconds)
+            return found
+
+        with mock.patch("generations.slots.admissible", slow_decision):
+            admitted = slots.admit(job)
+        decided = time.monotonic()
+    return admitted, decided, *done
+
+
+@contextmanager
+def alongside(meanwhile):
+    """Run `meanwhile()` in another thread, on its own connection, once the block sets the
+    event it is given; after the block, the list holds what `meanwhile` returned and when
+    it returned."""
+    started, done = threading.Event(), []
 
     def run():
-        deciding.wait(timeout=10)
+        started.wait(timeout=10)
         try:
             done.append(meanwhile())
             done.append(time.monotonic())
@@ -285,11 +288,10 @@ def while_deciding(job, meanwhile, seconds: float) -> tuple:
 
     other = threading.Thread(target=run)
     other.start()
-    with mock.patch("generations.slots.admissible", slow_decision):
-        admitted = slots.admit(job)
-    decided = time.monotonic()
-    other.join(timeout=30)
-    return admitted, decided, *done
+    try:
+        yield started, done
+    finally:
+        other.join(timeout=30)
 
 
 real_charge_of = ledger.charge_of
