@@ -697,6 +697,10 @@ def main() -> int:
             try:
                 for user in users:
                     user.begin(started)
+                # What each part used while the jobs were being submitted: the tail's cause.
+                window = min(args.duration * SUBMIT_WINDOW_SHARE, SUBMIT_WINDOW_MAX)
+                time.sleep(max(0.0, started + window - time.monotonic()))
+                cpu_window = cpu_report(cpu_before, cpu_seconds(harness), window)
                 for user in users:
                     while user.is_alive():
                         user.join(0.5)
@@ -705,6 +709,7 @@ def main() -> int:
                 side.wait()
             wall = time.monotonic() - started
             cpu = cpu_report(cpu_before, cpu_seconds(harness), wall)
+            cpu["submission_window"] = cpu_window
             summary = analyse(harness, users, counters, args, wall, login, cpu, side_out)
             if not summary["ok"]:
                 harness.failed = True  # keep the temp dir, print log tails

@@ -15,7 +15,9 @@ caps, in the transaction of its state change; a video that renders with nothing 
 is reserved and charged at once and flagged for the admins (`rendered_unreserved`).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
@@ -24,6 +26,7 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -296,8 +299,30 @@ def lock(person) -> tuple[StudioSettings, Member]:
     this order (and a project's after them: `lock_project`), so two transactions never wait
     on each other in a circle. Returns the two rows as read under their locks: what the caps
     are while the transaction holds them. The team's lock is shared while the team has no
-    cap (`StudioSettings.for_money`): people then only take turns with themselves."""
+    cap (`StudioSettings.for_money`): people then only take turns with themselves.
+    Inside `holding(person)` the locks are held already: their rows are returned as read."""
+    held = _held.get()
+    if held is not None and held[0] == person.pk:
+        return held[1], held[2]
     return StudioSettings.for_money(), _locked(Member, lambda: Member.for_user(person), user=person)
+
+
+# The person whose money locks a `holding` block took, and the two rows read under them.
+_held: ContextVar[tuple[Any, StudioSettings, Member] | None] = ContextVar("held", default=None)
+
+
+@contextmanager
+def holding(person) -> Iterator[tuple[StudioSettings, Member]]:
+    """Take `lock(person)` for the block, inside a transaction that outlasts it: the rate
+    check and the reservation in it (each calls `lock`) are answered by the one locking read,
+    three statements fewer on PostgreSQL for each. Yields the rows read under the locks."""
+    assert connection.in_atomic_block, "the locks last until the transaction ends"
+    rows = lock(person)
+    token = _held.set((person.pk, *rows))
+    try:
+        yield rows
+    finally:
+        _held.reset(token)
 
 
 def lock_project(project_ref: int) -> ProjectAccount:

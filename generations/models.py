@@ -111,6 +111,13 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
     def for_user(self, user):
         return self.filter(owner=user)
 
+    def made_by_token_or_asking(self, token, asked: dict, since) -> list["Generation"]:
+        """The repeat guard's one read: the job a form's token made, if any (a person's
+        tokens are unique), and, from `since` on (None: not at all), the jobs that ask for
+        the same (`asked`: the request's fields) and did not fail. Newest first."""
+        recent = Q(**asked, created_at__gte=since) & ~Q(status=Status.FAILED) if since else Q()
+        return list(self.filter(Q(client_token=token) | recent))
+
     def in_gallery(self):
         return self.filter(trashed_at=None)
 
@@ -241,17 +248,17 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         settings_sent = {key: request[key] for key in ("prompt", "model", "seconds", "size")}
         sha = first_frame.sha256 if first_frame else ""
         mine = self.for_user(owner)
-        same_request = mine.filter(**settings_sent, first_frame_sha256=sha, take_number=take_number)
-        repeat = same_request.filter(client_token=token).first() or (
-            None
-            if planned
-            else same_request.filter(created_at__gte=timezone.now() - REPEAT_WINDOW)
-            .exclude(status=Status.FAILED)
-            .first()
-        )
-        if repeat:
+        asked = {**settings_sent, "first_frame_sha256": sha, "take_number": take_number}
+        since = timezone.now() - REPEAT_WINDOW
+        found = mine.made_by_token_or_asking(token, asked, None if planned else since)
+        made = next((job for job in found if job.client_token == token), None)
+        if made is not None and made.asks_for(asked):
+            return made, False
+        # The others are the same request's recent jobs that did not fail, if it asks for it.
+        repeat = next((job for job in found if job is not made and job.asks_for(asked)), None)
+        if repeat is not None:
             return repeat, False
-        if mine.filter(client_token=token).exclude(pk__in=same_request.values("pk")).exists():
+        if made is not None:
             token = uuid.uuid4()  # went back and changed the form: that is a new video
 
         generation = Generation(
@@ -272,9 +279,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
             if first_frame:
                 generation._store_first_frame(first_frame, saved_files)
             generation.start(actor=owner)
-            if StudioSettings.load().share_new_videos:
-                generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
-            with transaction.atomic():
+            with transaction.atomic(), ledger.holding(owner) as (studio, _):
+                if studio.share_new_videos:
+                    generation.share(actor=owner, reason=wording.SHARED_BY_DEFAULT)
                 if not planned:
                     generation._check_rate()
                 generation._join_stack(made_from or continues)
@@ -969,6 +976,16 @@ class Generation(models.Model):
     def get_absolute_url(self) -> str:
         return job_url("generations:detail", self.pk)
 
+    def asks_for(self, request: dict) -> bool:
+        """Whether this job was made from the same request: each field's value as the row
+        keeps it (a form may send "8" for 8 seconds)."""
+        fields = {name: self._meta.get_field(name) for name in request}
+        return all(
+            isinstance(field, models.Field)
+            and getattr(self, name) == field.to_python(request[name])
+            for name, field in fields.items()
+        )
+
     @property
     def is_cancelled(self) -> bool:
         """Cancelled before it was sent: nothing went wrong (its badge is not a failure's red)."""
@@ -1540,8 +1557,7 @@ class Generation(models.Model):
         """The job under its row lock, the team's and the owner's money locks taken first
         (the order every New video post takes them in), for a change that sends it back
         to CometAPI: its rate check, state change and reservation commit together."""
-        with transaction.atomic():
-            ledger.lock(self.owner)
+        with transaction.atomic(), ledger.holding(self.owner):
             with self._locked() as job:
                 yield job
 

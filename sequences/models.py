@@ -219,8 +219,7 @@ class Sequence(models.Model):
 
         saved: list[Generation] = []
         try:
-            with transaction.atomic():
-                ledger.lock(person)
+            with transaction.atomic(), ledger.holding(person):
                 # Only the shots are locked (`of`): PostgreSQL refuses to lock the nullable
                 # side of the outer join to their videos.
                 shots = list(self.ordered_shots().select_for_update(of=("self",)))
