@@ -14,7 +14,7 @@ from generations import gallery
 from generations.access import members_only
 from generations.forms import usable_projects
 from generations.links import numbered_url
-from generations.prepared import Prepared
+from lib.prepared import Prepared
 from sequences.access import visible_sequences
 
 from .forms import SheetForm
@@ -40,7 +40,7 @@ def _get_draft_row(request: HttpRequest, batch_pk, row_pk) -> tuple[Batch, Batch
 _OWNER = Batch._meta.get_field("owner").target_field
 
 # The person's latest batches, as the page lists them; built once per process
-# (generations/prepared.py).
+# (lib/prepared.py).
 EARLIER = Prepared(
     lambda owner: Batch.objects.for_user(owner)[:20].values_list(
         "pk", "name", "created_at", "generated_at"

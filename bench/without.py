@@ -69,7 +69,7 @@ def apply() -> None:
     if "prepared" in off:
         from django.db import connections
 
-        from generations.prepared import Prepared
+        from lib.prepared import Prepared
 
         def rows(self, *values, using="default"):
             sql, params = self.build(*values).query.get_compiler(using=using).as_sql()

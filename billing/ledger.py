@@ -30,6 +30,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from lib.prepared import Prepared
 from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Tier
 
 from .models import (
@@ -42,9 +43,31 @@ from .models import (
     StudioSettings,
     exact_sum,
     from_ticks,
+    person_and_team_totals_of,
 )
 
 UNRESERVED = "rendered_unreserved"
+
+# What a reservation reads, as queries built once per process (lib/prepared.py); the New
+# video form's price box asks the same three (generations/price_box.py).
+_PERSON = Member._meta.get_field("user")
+_DAY = LedgerEntry._meta.get_field("day")
+# `standing`'s month sums: one row of whole ticks (PERSON_AND_TEAM).
+MONTH_TOTALS = Prepared(
+    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
+    _PERSON,
+    _DAY,
+    _DAY,
+)
+# A model's list price at a tier; `.values()` gives it as the exact Decimal.
+LISTED_PRICE = Prepared(
+    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
+    Price._meta.get_field("model"),
+    Price._meta.get_field("tier"),
+)
+MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), _PERSON)
+# The person's lock (`lock`): built in the first transaction that asks for it.
+MEMBER_LOCKED = Prepared(lambda pk: Member.objects.select_for_update().filter(user_id=pk), _PERSON)
 
 CENT = Decimal("0.01")
 
@@ -116,10 +139,12 @@ def rate_for(
     studio = studio or StudioSettings.load()
     if listed is None:
         tier = TIERS.get(size, Tier.P720)
-        price = Price.objects.filter(model=model, tier=tier).first()
-        if price is None:
+        found = LISTED_PRICE.values(model, tier)
+        if found:
+            listed = found[0][0]
+        else:
             price = next(p for p in Price.table() if (p.model, p.tier) == (model, tier))
-        listed = price.list_per_second
+            listed = price.list_per_second
     return (listed * (100 - studio.discount_percent) / 100).quantize(Decimal("0.0001"))
 
 
@@ -250,7 +275,7 @@ def standing(
     this month (`LedgerQuerySet.person_and_team_totals`), when the caller read them."""
     if totals is None:
         first, end = month_range(day or studio_day())
-        totals = LedgerEntry.objects.in_days(first, end).person_and_team_totals(person)
+        totals = person_and_team_totals_of(MONTH_TOTALS.rows(person.pk, first, end)[0])
     member = member or Member.for_user(person)
     return Standing(
         spent=totals["my_charged"],
@@ -304,7 +329,12 @@ def lock(person) -> tuple[StudioSettings, Member]:
     held = _held.get()
     if held is not None and held[0] == person.pk:
         return held[1], held[2]
-    return StudioSettings.for_money(), _locked(Member, lambda: Member.for_user(person), user=person)
+    studio = StudioSettings.for_money()
+    found = MEMBER_LOCKED.objects(person.pk)
+    if not found:  # the person's first job: the row is made, then locked
+        Member.for_user(person)
+        found = MEMBER_LOCKED.objects(person.pk)
+    return studio, found[0]
 
 
 # The person whose money locks a `holding` block took, and the two rows read under them.

@@ -12,6 +12,7 @@ from django.db import connection, models, transaction
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
+from lib.prepared import Prepared
 from veo.catalogue import Tier, VideoModel
 
 # Public list prices in dollars per second (Veo 3.1 on Google's price list, 2026-11). The
@@ -157,6 +158,9 @@ class StudioSettings(models.Model):
 
     @classmethod
     def load(cls) -> "StudioSettings":
+        found = STUDIO_ROW.objects(1)
+        if found:
+            return found[0]
         row, _ = cls.objects.get_or_create(
             pk=1,
             defaults={
@@ -167,6 +171,10 @@ class StudioSettings(models.Model):
             },
         )
         return row
+
+
+# `StudioSettings.load`'s read, built once per process (read on most requests).
+STUDIO_ROW = Prepared(lambda pk: StudioSettings.objects.filter(pk=pk), StudioSettings._meta.pk)
 
 
 class Member(models.Model):

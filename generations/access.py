@@ -19,9 +19,10 @@ from django.db.models import Count, Exists, Q, Value
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from lib.prepared import Prepared, PreparedModels
+
 from .errors import forbidden
 from .models import TEAM_CANDIDATES, Comment, Generation, Project, ReviewStatus, Role, Teammate
-from .prepared import Prepared, PreparedModels
 
 
 def visible_generations(user):

@@ -16,12 +16,12 @@ from django.utils.safestring import SafeString
 from billing.models import StudioSettings
 from lib import framing
 from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
+from lib.prepared import Prepared, asked_together
 from veo.catalogue import EIGHT_SECONDS_ONLY, TIERS, Seconds, Size, Tier, VideoModel, size_name
 
 from . import drawings, price_box, wording
 from .access import SEEN_PROJECTS, may_generate, visible_projects
 from .models import COMMENT_MAX_LENGTH, Generation, Project
-from .prepared import Prepared, asked_together
 
 PROMPT_MAX_LENGTH = 2000
 MAX_TAKES = 4

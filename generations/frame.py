@@ -23,7 +23,7 @@ from generations.access import may_generate
 from generations.links import page_url
 from generations.models import RUNNING, RunningJobs
 from generations.notifications import UNREAD, UNREAD_LINES
-from generations.prepared import statement_cursor
+from lib.prepared import statement_cursor
 
 # base.html's stylesheets and scripts, in its order (htmx's own tag goes after the styles).
 _STYLES = [

@@ -41,6 +41,8 @@ from django.http import HttpRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from lib.prepared import Prepared, asked_together
+
 from .access import (
     SEEN_PROJECTS,
     WATCH_FIELDS,
@@ -67,7 +69,6 @@ from .models import (
     poll_version_of,
     search_key,
 )
-from .prepared import Prepared, asked_together
 
 PAGE_SIZE = 24
 

@@ -27,6 +27,7 @@ from PIL import Image
 from billing import ledger
 from billing.models import AuditEntry, LedgerEntry, StudioSettings, label_of
 from lib.images import FirstFrame
+from lib.prepared import Prepared, statement_cursor
 from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the forms)
     EIGHT_SECONDS_ONLY,
     PORTRAIT_SIZES,
@@ -38,7 +39,6 @@ from veo.catalogue import (  # noqa: F401  (re-exported for the gallery and the 
 
 from . import wording
 from .links import job_url
-from .prepared import Prepared, statement_cursor
 
 
 class Status(models.TextChoices):
@@ -80,6 +80,8 @@ WAITS_FOR_SLOT = Q(status=Status.WAITING, submit_started_at__isnull=True)
 
 
 REPEAT_WINDOW = timedelta(seconds=30)
+# What makes two New video posts the same request (the repeat guard, `create_for`).
+REQUEST_FIELDS = ("prompt", "model", "seconds", "size", "first_frame_sha256", "take_number")
 COMMENT_MAX_LENGTH = 2000
 
 # What "usually" means before the studio has made a few videos with the same settings:
@@ -110,13 +112,6 @@ _HOPELESS_WORDS = ("safety", "policy", "blocked", "moderat", "invalid", "prohibi
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def for_user(self, user):
         return self.filter(owner=user)
-
-    def made_by_token_or_asking(self, token, asked: dict, since) -> list["Generation"]:
-        """The repeat guard's one read: the job a form's token made, if any (a person's
-        tokens are unique), and, from `since` on (None: not at all), the jobs that ask for
-        the same (`asked`: the request's fields) and did not fail. Newest first."""
-        recent = Q(**asked, created_at__gte=since) & ~Q(status=Status.FAILED) if since else Q()
-        return list(self.filter(Q(client_token=token) | recent))
 
     def in_gallery(self):
         return self.filter(trashed_at=None)
@@ -250,7 +245,7 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         mine = self.for_user(owner)
         asked = {**settings_sent, "first_frame_sha256": sha, "take_number": take_number}
         since = timezone.now() - REPEAT_WINDOW
-        found = mine.made_by_token_or_asking(token, asked, None if planned else since)
+        found = made_by_token_or_asking(owner, token, asked, None if planned else since)
         made = next((job for job in found if job.client_token == token), None)
         if made is not None and made.asks_for(asked):
             return made, False
@@ -1309,9 +1304,7 @@ class Generation(models.Model):
         """billing's per-minute limit, counted from this person's sends (raises TooFast)."""
 
         def sends_since(when) -> int:
-            return GenerationEvent.objects.filter(
-                owner_id=self.owner_id, kind__in=SENDS, created_at__gte=when
-            ).count()
+            return SENDS_SINCE.rows(self.owner_id, when)[0][0]
 
         ledger.check_rate(self.owner, sends_since)
 
@@ -1833,6 +1826,37 @@ class RunningJobs(list):
         return jobs
 
 
+def _made_by_token(owner, token):
+    return Generation.objects.filter(owner_id=owner, client_token=token)
+
+
+def _made_by_token_or_asking(owner, token, prompt, model, seconds, size, sha, take, since):
+    asking = Q(prompt=prompt, model=model, seconds=seconds, size=size, first_frame_sha256=sha)
+    recent = asking & Q(take_number=take, created_at__gte=since) & ~Q(status=Status.FAILED)
+    return Generation.objects.filter(Q(client_token=token) | recent, owner_id=owner)
+
+
+_FIELD = {field.name: field for field in Generation._meta.concrete_fields}
+MADE_BY_TOKEN = Prepared(_made_by_token, _FIELD["owner"], _FIELD["client_token"])
+MADE_BY_TOKEN_OR_ASKING = Prepared(
+    _made_by_token_or_asking,
+    _FIELD["owner"],
+    _FIELD["client_token"],
+    *[_FIELD[name] for name in REQUEST_FIELDS],
+    _FIELD["created_at"],
+)
+
+
+def made_by_token_or_asking(owner, token, asked: dict, since) -> list[Generation]:
+    """The repeat guard's one read: the job a form's token made, if any (a person's tokens
+    are unique), and, from `since` on (None: not at all), the jobs that ask for the same
+    (`asked`: REQUEST_FIELDS) and did not fail. Newest first."""
+    if since is None:
+        return MADE_BY_TOKEN.objects(owner.pk, token)
+    values = [asked[name] for name in REQUEST_FIELDS]
+    return MADE_BY_TOKEN_OR_ASKING.objects(owner.pk, token, *values, since)
+
+
 def running_ids(user) -> RunningJobs:
     """`Generation.objects.running_for(user)` (the header indicator, on every page and
     every few seconds), from the query built once per process."""
@@ -2165,3 +2189,18 @@ def video_name() -> str:
 
 def poster_name() -> str:
     return _private_name("posters", "jpg")
+
+
+def _sends_since(owner, when):
+    # One row without GROUP BY: the count of the person's sends since then.
+    sends = GenerationEvent.objects.filter(owner_id=owner, kind__in=SENDS, created_at__gte=when)
+    one_row = sends.order_by().annotate(whole=models.Value(1)).values("whole")
+    return one_row.annotate(sends=models.Count("pk")).values_list("sends")
+
+
+# The per-minute limit's count (`Generation._check_rate`), built once per process.
+SENDS_SINCE = Prepared(
+    _sends_since,
+    GenerationEvent._meta.get_field("owner"),
+    GenerationEvent._meta.get_field("created_at"),
+)

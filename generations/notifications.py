@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from lib.prepared import Prepared, as_aware
+
 from . import wording
 from .access import people_who_see, projects_seen_by, visible_to
 from .models import (
@@ -26,7 +28,6 @@ from .models import (
     Status,
     budget_reached,
 )
-from .prepared import Prepared, as_aware
 
 
 def notify(

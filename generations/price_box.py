@@ -1,31 +1,14 @@
 """What the New video form's price box reads besides the form: the model's list price at a
 tier, the month's sums a cap is checked against and the person's cap row, from queries
-built once per process (prepared.py). The form's page asks them with its own reads in one
-round trip (forms.new_form_reads); reports.usage.price_box_reads asks them alone."""
+built once per process (billing.ledger's, lib/prepared.py). The form's page asks them with
+its own reads in one round trip (forms.new_form_reads); reports.usage.price_box_reads asks
+them alone."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-
-from billing.ledger import month_range, studio_day
-from billing.models import LedgerEntry, Member, Price, StudioSettings, person_and_team_totals_of
-
-from .prepared import Prepared
-
-# ledger.standing's month sums; the ORM's converters give the list price's exact Decimal.
-MONTH_TOTALS = Prepared(
-    lambda pk, first, end: LedgerEntry.objects.in_days(first, end).person_and_team_sums(pk),
-    get_user_model()._meta.pk,
-    LedgerEntry._meta.get_field("day"),
-    LedgerEntry._meta.get_field("day"),
-)
-LISTED_PRICE = Prepared(
-    lambda model, tier: Price.objects.filter(model=model, tier=tier).values_list("list_per_second"),
-    Price._meta.get_field("model"),
-    Price._meta.get_field("tier"),
-)
-MEMBER = Prepared(lambda pk: Member.objects.filter(user_id=pk), get_user_model()._meta.pk)
+from billing.ledger import LISTED_PRICE, MEMBER, MONTH_TOTALS, month_range, studio_day
+from billing.models import Member, StudioSettings, person_and_team_totals_of
 
 
 @dataclass

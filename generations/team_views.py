@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from billing.models import AuditEntry, StudioSettings
+from lib.prepared import Prepared
 
 from . import gallery, notifications, wording
 from .access import (
@@ -36,7 +37,6 @@ from .access import (
 )
 from .forms import CommentForm, StudioSettingsForm
 from .models import Comment, Generation
-from .prepared import Prepared
 
 
 def team_context(generation: Generation, form: CommentForm | None = None) -> dict:

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from billing.ledger import money_from, reservations_of
 from billing.models import LedgerEntry
+from lib.prepared import Prepared, PreparedModels, as_aware, asked_together
 
 from . import gallery, wording
 from .access import (
@@ -54,7 +55,6 @@ from .models import (
     GenerationQuerySet,
     Project,
 )
-from .prepared import Prepared, PreparedModels, as_aware, asked_together
 from .team_views import TeamFilter
 from .templatetags.fragments import kept
 from .templatetags.team import comments_as_shown

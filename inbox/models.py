@@ -4,7 +4,7 @@ digest, or not at all. The inbox's lines themselves are generations.models.Notif
 from django.conf import settings
 from django.db import models
 
-from generations.prepared import Prepared
+from lib.prepared import Prepared
 
 
 class MailChoice(models.TextChoices):

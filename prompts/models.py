@@ -22,8 +22,8 @@ from generations.models import (
     first_frame_name,
     thumbnail_name,
 )
-from generations.prepared import Prepared, asked_together
 from lib.images import FirstFrame
+from lib.prepared import Prepared, asked_together
 from veo.catalogue import Seconds, Size, VideoModel
 
 from .variables import VariableError, variables_in

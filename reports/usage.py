@@ -14,7 +14,15 @@ from django.utils import dateformat, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from billing import ledger
-from billing.ledger import UNRESERVED, dollars, last_months, month_range, studio_day
+from billing.ledger import (
+    MEMBER,
+    MONTH_TOTALS,
+    UNRESERVED,
+    dollars,
+    last_months,
+    month_range,
+    studio_day,
+)
 from billing.models import (
     EntryKind,
     LedgerEntry,
@@ -28,8 +36,8 @@ from billing.models import (
 from generations import price_box
 from generations.forms import STUDIO, studio_settings
 from generations.models import ACTIVE_STATUSES, Generation, Project
-from generations.prepared import Prepared, asked_together, side_by_side
-from generations.price_box import MEMBER, MONTH_TOTALS, PriceBox
+from generations.price_box import PriceBox
+from lib.prepared import Prepared, asked_together, side_by_side
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP = 620, 150, 12
 # Room on the left of the day chart for its dollar axis; two steps: $0, half, the top.

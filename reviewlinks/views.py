@@ -21,7 +21,7 @@ from generations.access import (
     members_only,
 )
 from generations.models import Comment, Generation, Project, Status
-from generations.prepared import PreparedModels
+from lib.prepared import PreparedModels
 
 from .forms import ReviewLinkForm
 from .models import ReviewLink
@@ -134,7 +134,7 @@ def _listed(links, now):
 _PERSON = ReviewLink._meta.get_field("created_by").target_field
 _NOW = ReviewLink._meta.get_field("expires_at")
 
-# The Links page's list, its SQL built once per process (generations/prepared.py): by whom
+# The Links page's list, its SQL built once per process (lib/prepared.py): by whom
 # the links were made, as ReviewLink.objects.made_by (an admin sees everyone's).
 LISTED = {
     False: PreparedModels(

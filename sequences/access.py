@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from generations.access import is_admin, may_change_project, projects_seen_by
-from generations.prepared import Prepared
+from lib.prepared import Prepared
 
 from .models import Sequence
 

@@ -16,8 +16,8 @@ from generations.access import get_for_viewing, members_only, watcher, watches
 from generations.forms import usable_project_choices, usable_projects
 from generations.links import job_url, numbered_url
 from generations.models import Size
-from generations.prepared import as_aware
 from lib.media import serve_file
+from lib.prepared import as_aware
 from veo.catalogue import size_name
 
 from .access import (

@@ -19,7 +19,7 @@ from django.utils.html import escape
 from PIL import Image
 
 from generations.forms import GenerationForm
-from generations.models import Generation, GenerationQuerySet, Project, Status
+from generations.models import Generation, Project, Status
 from tests import factories_media as media
 from tests.helpers import (
     StudioTestCase,
@@ -382,12 +382,12 @@ class DoubleSubmitTests(CreateFormTestCase):
         after_first = media_files()
         blinded = []
 
-        def blind_read(queryset, *args):
+        def blind_read(*args):
             # The second request checked for a repeat before the first one committed.
             blinded.append(args)
             return []
 
-        with mock.patch.object(GenerationQuerySet, "made_by_token_or_asking", blind_read):
+        with mock.patch("generations.models.made_by_token_or_asking", blind_read):
             second = self.post(
                 valid_data(client_token=token, first_frame=SimpleUploadedFile("a.png", image))
             )
@@ -415,6 +415,26 @@ class DoubleSubmitTests(CreateFormTestCase):
             self.post(valid_data())
 
         self.assertEqual(Generation.objects.count(), 2)
+
+    def test_asking_again_for_a_video_that_failed_a_moment_ago_starts_a_new_one(self):
+        with time_machine.travel("2026-03-01 12:00:00 +0000", tick=False) as clock:
+            self.post(valid_data())
+            Generation.objects.update(status=Status.FAILED)
+            clock.shift(timedelta(seconds=10))
+            self.post(valid_data())
+
+        self.assertEqual(Generation.objects.filter(status=Status.FAILED).count(), 1)
+        self.assertEqual(Generation.objects.exclude(status=Status.FAILED).count(), 1)
+
+    def test_the_same_prompt_at_another_length_within_30_seconds_is_a_new_job(self):
+        with time_machine.travel("2026-03-01 12:00:00 +0000", tick=False) as clock:
+            self.post(valid_data(seconds="4"))
+            clock.shift(timedelta(seconds=5))
+            self.post(valid_data(seconds="8"))
+            clock.shift(timedelta(seconds=5))
+            self.post(valid_data(seconds="8"))  # this one is a repeat of the second
+
+        self.assertEqual(sorted(Generation.objects.values_list("seconds", flat=True)), [4, 8])
 
     def test_another_users_identical_job_does_not_swallow_mine(self):
         bobs = make_generation(self.bob, prompt=valid_data()["prompt"])

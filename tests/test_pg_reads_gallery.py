@@ -176,7 +176,7 @@ class AskedTogetherTests(StudioTestCase):
         from django.test.utils import CaptureQueriesContext
 
         from generations.access import SEEN_PROJECTS
-        from generations.prepared import asked_together
+        from lib.prepared import asked_together
 
         job = make_ready_generation(self.alice)
         Project.objects.create(name="Kites", created_by=self.alice)

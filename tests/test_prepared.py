@@ -7,9 +7,9 @@ from django.test import TestCase
 
 from generations import gallery
 from generations.models import Comment, Generation, Status, running_ids
-from generations.prepared import Prepared, PreparedModels
 from generations.templatetags.gallery_tags import card_key
 from generations.video_page import PAGE_FACTS, _page_facts, neighbours
+from lib.prepared import Prepared, PreparedModels
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 USER_PK = Generation._meta.get_field("owner").target_field

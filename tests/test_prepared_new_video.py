@@ -1,5 +1,5 @@
 """The New video form and the preset library read with queries built once per process
-(generations/prepared.py): each answers what the ORM's own query answers."""
+(lib/prepared.py): each answers what the ORM's own query answers."""
 
 import uuid
 from datetime import date

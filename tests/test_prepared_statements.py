@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from generations.models import RUNNING, Generation, Status
-from generations.prepared import Prepared, asked_together, statement_cursor
 from generations.video_page import PAGE_FACTS
+from lib.prepared import Prepared, asked_together, statement_cursor
 from tests.helpers import StudioTestCase, make_generation, make_ready_generation
 
 USER_PK = Generation._meta.get_field("owner").target_field

@@ -1,5 +1,5 @@
 """The Usage page's and the New video form's reads asked together in one round trip
-(generations/prepared.py `side_by_side`, `asked_together`) answer what the separate reads
+(lib/prepared.py `side_by_side`, `asked_together`) answer what the separate reads
 answer."""
 
 import uuid
@@ -22,7 +22,7 @@ from generations.forms import (
     usable_project_choices,
 )
 from generations.models import Project, Role, Teammate
-from generations.prepared import side_by_side
+from lib.prepared import side_by_side
 from prompts.models import (
     Preset,
     Scope,

@@ -153,7 +153,7 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # generations/prepared.py has PostgreSQL prepare its statements (asked with prepare=True);
+    # lib/prepared.py has PostgreSQL prepare its statements (asked with prepare=True);
     # psycopg prepares none while this is None (Django's default). Django's own cursors
     # bind values on our side and are never prepared, whatever this says.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000

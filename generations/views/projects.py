@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import ledger
+from lib.prepared import Prepared
 
 from .. import gallery, notifications
 from ..access import (
@@ -33,7 +34,6 @@ from ..access import (
 from ..errors import forbidden
 from ..forms import ProjectBudgetForm, ProjectForm, ProjectPeopleForm, usable_projects
 from ..models import Generation, Project
-from ..prepared import Prepared
 from ..team_views import TeamFilter
 from .common import HtmxHttpRequest, back_or, ids_in
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from generations.access import may_change_project, may_generate
 from generations.links import numbered_url
 from generations.models import Generation, Status
-from generations.prepared import Prepared, PreparedModels
+from lib.prepared import Prepared, PreparedModels
 
 from ..models import ReviewLink
 
@@ -68,7 +68,7 @@ def links_until_of_outer_job(person) -> Subquery:
     return Subquery(links.order_by("-expires_at").values("expires_at")[:1])
 
 
-# Built once per process (generations/prepared.py): by whom the links were made (an admin
+# Built once per process (lib/prepared.py): by whom the links were made (an admin
 # sees everyone's, as ReviewLink.objects.made_by) and whether the video is in a project.
 PANEL_LINKS = {
     (False, False): PreparedModels(
