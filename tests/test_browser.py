@@ -109,11 +109,11 @@ def test_a_user_generates_a_video_and_watches_it_arrive(
         page.evaluate("document.querySelector('video.player').muted = true")
         page.evaluate("document.querySelector('video.player').play()")
         page.wait_for_function(
-            "document.querySelector('video.player').readyState >= 2", timeout=15000
+            "() => document.querySelector('video.player').readyState >= 2", timeout=15000
         )
         page.evaluate("document.querySelector('video.player').currentTime = 2.5")
         page.wait_for_function(
-            "document.querySelector('video.player').currentTime >= 2", timeout=15000
+            "() => document.querySelector('video.player').currentTime >= 2", timeout=15000
         )
         if os.environ.get("SCREENSHOT"):
             page.screenshot(path=os.environ["SCREENSHOT"], full_page=True)
@@ -253,7 +253,7 @@ def test_a_hidden_tab_polls_at_the_slower_pace_and_asks_at_once_when_shown(
         page.fill("#id_username", "maya")
         page.fill("#id_password", "a long studio password")
         page.click("button[type=submit]")
-        page.wait_for_function("document.querySelectorAll('[data-poll]').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('[data-poll]').length === 1")
         page.wait_for_timeout(3500)
         assert len(polls) == 1, polls  # visible: every 3 s
 

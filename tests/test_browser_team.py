@@ -96,14 +96,14 @@ def test_alice_shares_bob_comments_at_a_moment_alice_seeks_there_then_unshares(
     bob_page.evaluate("document.querySelector('video.player').muted = true")
     bob_page.evaluate("document.querySelector('video.player').play()")
     bob_page.wait_for_function(
-        "document.querySelector('video.player').readyState >= 2", timeout=15000
+        "() => document.querySelector('video.player').readyState >= 2", timeout=15000
     )
     bob_page.evaluate(
         "(() => { const v = document.querySelector('video.player');"
         " v.pause(); v.currentTime = 2.5; })()"
     )
     bob_page.wait_for_function(
-        "Math.abs(document.querySelector('video.player').currentTime - 2.5) < 0.05"
+        "() => Math.abs(document.querySelector('video.player').currentTime - 2.5) < 0.05"
     )
     alice_page.wait_for_timeout(max(0, 5000 - 1000 * (time.monotonic() - hidden_at)))
     assert polls == [], "polled while hidden"
@@ -127,11 +127,11 @@ def test_alice_shares_bob_comments_at_a_moment_alice_seeks_there_then_unshares(
     assert alice_page.evaluate("window.__sameDocument") is True
     assert "bob" in comment.locator(".comment-author").inner_text()
     alice_page.wait_for_function(
-        "document.querySelector('video.player').readyState >= 1", timeout=15000
+        "() => document.querySelector('video.player').readyState >= 1", timeout=15000
     )
     comment.locator("a.moment").click()
     alice_page.wait_for_function(
-        "Math.abs(document.querySelector('video.player').currentTime - 2.5) < 0.05"
+        "() => Math.abs(document.querySelector('video.player').currentTime - 2.5) < 0.05"
     )
     assert abs(player_time(alice_page) - 2.5) < 0.05
     shoot(alice_page, f"alice-sees-comment-{size}")
