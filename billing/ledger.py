@@ -274,8 +274,7 @@ def standing(
     the caps from the rows the caller may already hold locked. `totals`: those sums for
     this month (`LedgerQuerySet.person_and_team_totals`), when the caller read them."""
     if totals is None:
-        first, end = month_range(day or studio_day())
-        totals = person_and_team_totals_of(MONTH_TOTALS.rows(person.pk, first, end)[0])
+        totals = month_totals(person, day)
     member = member or Member.for_user(person)
     return Standing(
         spent=totals["my_charged"],
@@ -284,6 +283,13 @@ def standing(
         team_spent=totals["team_charged"] + totals["team_reserved"],
         team_cap=(studio or StudioSettings.load()).team_cap,
     )
+
+
+def month_totals(person, day: date | None = None) -> dict[str, Decimal]:
+    """The person's and the team's sums of the month of `day` (today), as `standing` checks
+    them (`LedgerQuerySet.person_and_team_totals`), from the query built once per process."""
+    first, end = month_range(day or studio_day())
+    return person_and_team_totals_of(MONTH_TOTALS.rows(person.pk, first, end)[0])
 
 
 def admins_to_ask() -> str:

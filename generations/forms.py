@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from billing.models import StudioSettings
+from billing.models import STUDIO_ROW, StudioSettings
 from lib import framing
 from lib.images import FirstFrame, human_bytes, normalise_first_frame, too_large_message
 from lib.prepared import Prepared, asked_together
@@ -604,17 +604,6 @@ def seen_project_rows(request: HttpRequest, read: list[tuple] | None = None) -> 
     return found
 
 
-# The studio's settings row, from a query built once per process: the New video form's
-# price box and sharing note read it on every load.
-STUDIO = Prepared(lambda pk: StudioSettings.objects.filter(pk=pk), StudioSettings._meta.pk)
-
-
-def studio_settings() -> StudioSettings:
-    """`StudioSettings.load()`, which makes the row when there is none yet."""
-    found = STUDIO.objects(1)
-    return found[0] if found else StudioSettings.load()
-
-
 # The project of a person's newest video, from a query built once per process.
 LAST_PROJECT = Prepared(
     lambda pk: (
@@ -650,7 +639,7 @@ class NewFormReads(NamedTuple):
 
 
 def new_form_reads(person) -> NewFormReads:
-    """What a blank New video form reads: `studio_settings()`, the project of the person's
+    """What a blank New video form reads: the studio's settings, the project of the person's
     newest video, the projects they may use (in visible_projects' order: by name, then id)
     and the price box's reads for the form's first model and format, in one round trip on
     PostgreSQL (prepared.asked_together: each statement planned alone; joined side by side
@@ -658,14 +647,14 @@ def new_form_reads(person) -> NewFormReads:
     model = GenerationForm.base_fields["model"].initial
     tier = TIERS.get(GenerationForm.base_fields["size"].initial, Tier.P720)
     asked = [
-        STUDIO.statement(1),
+        STUDIO_ROW.statement(1),
         LAST_PROJECT.statement(person.pk),
         *price_box.statements(person, model, tier),
     ]
     if may_generate(person):
         asked.append(SEEN_PROJECTS.statement(person.pk))
     studio, newest, listed, totals, member, *projects = asked_together(asked)
-    settings_row = STUDIO.instances_of(studio)[0] if studio else StudioSettings.load()
+    settings_row = STUDIO_ROW.instances_of(studio)[0] if studio else StudioSettings.load()
     return NewFormReads(
         settings_row,
         newest[0] if newest else (),

@@ -249,8 +249,8 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         made = next((job for job in found if job.client_token == token), None)
         if made is not None and made.asks_for(asked):
             return made, False
-        # The others are the same request's recent jobs that did not fail, if it asks for it.
-        repeat = next((job for job in found if job is not made and job.asks_for(asked)), None)
+        # The others are the same request's recent jobs that did not fail (none if planned).
+        repeat = next((job for job in found if job is not made), None)
         if repeat is not None:
             return repeat, False
         if made is not None:

@@ -18,7 +18,7 @@ class PriceBox:
     model: str
     tier: str
     listed: Decimal | None  # the model's list price per second at the tier, if set
-    totals: dict[str, Decimal]  # reports.usage.month_totals(user)
+    totals: dict[str, Decimal]  # billing.ledger.month_totals(user)
     member: Member
     studio: StudioSettings
 

@@ -24,6 +24,7 @@ from billing.ledger import (
     studio_day,
 )
 from billing.models import (
+    STUDIO_ROW,
     EntryKind,
     LedgerEntry,
     Member,
@@ -34,7 +35,6 @@ from billing.models import (
     usage_sums,
 )
 from generations import price_box
-from generations.forms import STUDIO, studio_settings
 from generations.models import ACTIVE_STATUSES, Generation, Project
 from generations.price_box import PriceBox
 from lib.prepared import Prepared, asked_together, side_by_side
@@ -161,7 +161,7 @@ def standing(person, month: Month) -> ledger.Standing:
         "team_reserved": team.reserved,
     }
     return ledger.standing(
-        person, month.first, totals=sums, member=member_of(person), studio=studio_settings()
+        person, month.first, totals=sums, member=member_of(person), studio=StudioSettings.load()
     )
 
 
@@ -204,7 +204,7 @@ def person_usage(person, verdicts_for=None, count: int = 12) -> PersonUsage:
             PERSON_DAYS.statement(person.pk, firsts[-1], end),
             MONTH_TOTALS.statement(person.pk, first, end),  # sums without GROUP BY: one row
             MEMBER.statement(person.pk),
-            STUDIO.statement(1),
+            STUDIO_ROW.statement(1),
             waiting,
         ]
     )
@@ -216,7 +216,7 @@ def person_usage(person, verdicts_for=None, count: int = 12) -> PersonUsage:
         first,
         totals=person_and_team_totals_of(totals),
         member=MEMBER.instances_of(member)[0] if member else Member.for_user(person),
-        studio=STUDIO.instances_of(studio)[0] if studio else studio_settings(),
+        studio=STUDIO_ROW.instances_of(studio)[0] if studio else StudioSettings.load(),
     )
     return PersonUsage(history, where, bool(open_))
 
@@ -569,23 +569,17 @@ def per_project_months(count: int = 12) -> list[tuple]:
     ]
 
 
-def month_totals(user) -> dict:
-    """`person_and_team_totals` of this month for `user`, as ledger.standing reads them."""
-    first, end = month_range(studio_day())
-    return person_and_team_totals_of(MONTH_TOTALS.rows(user.pk, first, end)[0])
-
-
 def price_box_reads(user, model: str, tier: str, studio: StudioSettings | None = None) -> PriceBox:
-    """The list price, `month_totals(user)`, `member_of(user)` and (unless the caller holds
-    it) `studio_settings()`, in one round trip (tests/test_usage_page_reads.py holds them
+    """The list price, `ledger.month_totals(user)`, `member_of(user)` and (unless the caller holds
+    it) the studio's settings, in one round trip (tests/test_usage_page_reads.py holds them
     to the separate reads)."""
     asked = price_box.statements(user, model, tier)
     if studio is None:
-        asked.append(STUDIO.statement(1))
+        asked.append(STUDIO_ROW.statement(1))
     _, rows = side_by_side(None, *asked)
     if studio is None:
         read_studio = rows.pop()
-        studio = STUDIO.instances_of([read_studio])[0] if read_studio else studio_settings()
+        studio = STUDIO_ROW.instances_of([read_studio])[0] if read_studio else StudioSettings.load()
     return price_box.price_box(user, model, tier, rows, studio)
 
 

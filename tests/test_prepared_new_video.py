@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 from billing import ledger
-from billing.ledger import month_range, studio_day
+from billing.ledger import month_range, month_totals, studio_day
 from billing.models import EntryKind, LedgerEntry, Member, Price, StudioSettings
-from generations.forms import last_project_of, studio_settings, usable_projects
+from generations.forms import last_project_of, usable_projects
 from generations.models import Project, ReviewStatus
 from prompts.models import (
     Preset,
@@ -19,7 +19,7 @@ from prompts.models import (
     preset_choices,
     style_blocks,
 )
-from reports.usage import member_of, month_totals
+from reports.usage import member_of
 from reports.views import estimate_context
 from veo.catalogue import Size, VideoModel
 
@@ -125,7 +125,7 @@ class NewVideoReadsTests(StudioTestCase):
 
     def test_the_studio_s_settings_are_the_orm_s_and_made_when_missing(self):
         StudioSettings.objects.all().delete()
-        made = studio_settings()
+        made = StudioSettings.load()
         self.assertEqual(made.pk, 1)
         self.assertTrue(StudioSettings.objects.filter(pk=1).exists())
 
@@ -137,7 +137,7 @@ class NewVideoReadsTests(StudioTestCase):
             ),
             1,
         )
-        read, expected = studio_settings(), StudioSettings.load()
+        read, expected = StudioSettings.load(), StudioSettings.objects.get(pk=1)
         for field in StudioSettings._meta.concrete_fields:
             mine, theirs = getattr(read, field.attname), getattr(expected, field.attname)
             self.assertEqual((repr(mine), type(mine)), (repr(theirs), type(theirs)), field.name)

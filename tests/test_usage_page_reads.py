@@ -10,15 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from billing.ledger import month_range, studio_day
-from billing.models import EntryKind, LedgerEntry, Member, Price, StudioSettings
+from billing.ledger import month_range, month_totals, studio_day
+from billing.models import STUDIO_ROW, EntryKind, LedgerEntry, Member, Price, StudioSettings
 from generations import price_box
 from generations.forms import (
     LAST_PROJECT,
-    STUDIO,
     last_project_of,
     new_form_reads,
-    studio_settings,
     usable_project_choices,
 )
 from generations.models import Project, Role, Teammate
@@ -62,7 +60,7 @@ class SideBySideTests(StudioTestCase):
         StudioSettings.load()
         days, (studio, newest) = side_by_side(
             usage.PERSON_DAYS.statement(nobody, studio_day(), studio_day()),
-            STUDIO.statement(1),
+            STUDIO_ROW.statement(1),
             LAST_PROJECT.statement(self.alice.pk),
         )
         self.assertEqual(days, [])
@@ -144,13 +142,13 @@ class PriceBoxReadsTests(StudioTestCase):
         _entry(self.alice, studio_day(), reserved="0.0001", charged="1.2345")
         Member.for_user(self.alice)
         Member.objects.filter(user=self.alice).update(monthly_cap=Decimal("12.3456"))
-        for studio in (None, studio_settings()):
+        for studio in (None, StudioSettings.load()):
             read = usage.price_box_reads(self.alice, VideoModel.FAST, Tier.P720, studio)
             listed = price_box.LISTED_PRICE.values(VideoModel.FAST, Tier.P720)[0][0]
             self.assertEqual((repr(read.listed), str(read.listed)), (repr(listed), "0.1234"))
-            self.assertEqual(read.totals, usage.month_totals(self.alice))
+            self.assertEqual(read.totals, month_totals(self.alice))
             self.assertEqual(_fields(read.member), _fields(usage.member_of(self.alice)))
-            self.assertEqual(_fields(read.studio), _fields(studio_settings()))
+            self.assertEqual(_fields(read.studio), _fields(StudioSettings.load()))
 
     def test_a_missing_price_row_reads_as_none(self):
         Price.objects.filter(model=VideoModel.STANDARD).delete()
@@ -170,7 +168,7 @@ class StudioAndNewestTests(StudioTestCase):
                 last_project_of(self.alice, read.usable, read.newest),
                 last_project_of(self.alice, usable),
             )
-            self.assertEqual(_fields(read.studio), _fields(studio_settings()))
+            self.assertEqual(_fields(read.studio), _fields(StudioSettings.load()))
         read = new_form_reads(self.bob)
         self.assertEqual(read.newest, ())
         self.assertIsNone(last_project_of(self.bob, None, read.newest))

@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from billing.ledger import CapExceeded, TooFast, refusal_for
+from billing.models import StudioSettings
 
 from ..access import get_for_viewing, members_only, visible_generations
-from ..forms import FirstFramePreviewForm, GenerationForm, new_form_reads, studio_settings
+from ..forms import FirstFramePreviewForm, GenerationForm, new_form_reads
 from ..models import Generation
 from ..signals import videos_created
 from . import frames
@@ -79,7 +80,7 @@ def _page(
         "form": form,
         "source": source,
         "continuation": continuation,
-        "studio": studio or studio_settings(),
+        "studio": studio or StudioSettings.load(),
         "price_reads": price,
     }
     return render(request, "generations/create.html", context)
